@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine: `make test` and `make demo`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+CORES  ?= 2
+STAMP   = $(VENV)/.installed
+
+.PHONY: test demo dryrun lint bench clean
+
+# The venv is (re)built when pyproject.toml changes; torch is capped at 2.14.1 there.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --configfile config/demo.yaml
+
+dryrun: $(STAMP)
+	$(BIN)/snakemake -n --quiet rules --cores 8 --resources gpu=1
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint --configfile config/demo.yaml
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,21 @@
+# Supervised contrastive pretraining on chest X-rays (Breda & Fucetola), as a workflow.
+# This file is a table of contents: stages live in workflow/rules, numerics in src/cxrcontrast.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,63 @@
+"""Benchmarks that print figures for this machine (not timed tests).
+
+    .venv/bin/python benchmarks/run.py            # everything available
+    .venv/bin/python benchmarks/run.py augment    # one benchmark by name
+
+Each figure is the median of several runs; BENCHMARKS.md records them.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def median_time(fn, repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def machine() -> str:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    return f"{os.cpu_count()} cores, {cpu}, GPU: {gpu}, torch {torch.__version__}, threads {torch.get_num_threads()}"
+
+
+def main(argv=None) -> None:
+    import bench_augment
+
+    suites = {"augment": bench_augment.run}
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", choices=[[], *suites], help="benchmarks to run (default: all)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    print(f"machine: {machine()}")
+    for name in args.names or suites:
+        print(f"\n== {name} ==")
+        suites[name](median_time)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The data stage: acquire, validate, prune, balance, augment."""

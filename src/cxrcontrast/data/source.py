@@ -1,0 +1,153 @@
+"""Acquire and validate MedMNIST-format files.
+
+A MedMNIST ``.npz`` holds ``{train,val,test}_images`` (uint8, (N,H,W) or
+(N,H,W,3)) and ``{split}_labels`` ((N,L)). What L and the label values must be
+follows from the flag's task in ``medmnist.INFO``.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DownloadError, InputError
+from ..io import load_npz
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "val", "test")
+MULTI_LABEL = "multi-label, binary-class"
+
+
+@dataclass(frozen=True)
+class FlagInfo:
+    """What the workflow needs to know about one MedMNIST flag."""
+
+    flag: str
+    task: str
+    label_names: tuple[str, ...]
+    n_channels: int
+
+    @property
+    def label_width(self) -> int:
+        """Columns of the label array: one per finding for multi-label, else one."""
+        return len(self.label_names) if self.task == MULTI_LABEL else 1
+
+
+def flag_info(flag: str) -> FlagInfo:
+    from medmnist import INFO
+
+    if flag not in INFO:
+        flags_2d = sorted(k for k in INFO if not k.endswith("3d"))
+        raise InputError(f"data.flag: unknown MedMNIST flag {flag!r}; expected one of {flags_2d}")
+    if flag.endswith("3d"):
+        raise InputError(f"data.flag: {flag!r} is a 3D dataset; this workflow takes 2D flags only")
+    info = INFO[flag]
+    names = tuple(info["label"][str(i)] for i in range(len(info["label"])))
+    return FlagInfo(flag, info["task"], names, int(info["n_channels"]))
+
+
+def official_file(flag: str, size: int) -> tuple[str, str, str]:
+    """(file name, official URL, MD5) of a MedMNIST file, from medmnist's INFO."""
+    from medmnist import INFO
+
+    flag_info(flag)
+    suffix = "" if size == 28 else f"_{size}"
+    info = INFO[flag]
+    if f"url{suffix}" not in info:
+        raise InputError(f"data.size: {size} is not a MedMNIST size for {flag!r}; expected 28, 64, 128 or 224")
+    return f"{flag}{suffix}.npz", info[f"url{suffix}"], info[f"MD5{suffix}"]
+
+
+def md5sum(path: str | Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_md5(path: str | Path, expected: str) -> None:
+    actual = md5sum(path)
+    if actual != expected:
+        raise DownloadError(
+            f"{path}: MD5 {actual} does not match the official {expected}; "
+            "the file is corrupt or not the official release: delete it and download it again"
+        )
+
+
+def download(flag: str, size: int, root: str | Path) -> Path:
+    """Fetch an official file through the medmnist package, then check its MD5.
+
+    Offline, this fails with a message saying how to supply the file by hand;
+    it never falls back to other data.
+    """
+    import medmnist
+
+    name, url, md5 = official_file(flag, size)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / name
+    if not target.exists():
+        log.info("downloading %s from %s into %s", name, url, root)
+        cls = getattr(medmnist, medmnist.INFO[flag]["python_class"])
+        try:
+            cls(split="train", download=True, root=str(root), size=size)
+        except Exception as exc:  # medmnist wraps network errors in a bare RuntimeError
+            raise DownloadError(
+                f"could not download {name} (flag {flag!r}, size {size}).\n"
+                f"  official URL: {url}\n  MD5: {md5}\n"
+                f"Download it by hand, check its MD5, and either put it at {target} "
+                f"or set `data.source: npz` and `data.npz: /path/to/{name}` in the config.\n"
+                f"(cause: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})"
+            ) from exc
+    check_md5(target, md5)
+    return target
+
+
+def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray, info: FlagInfo) -> None:
+    ik, lk = f"{split}_images", f"{split}_labels"
+    if images.dtype != np.uint8:
+        raise InputError(f"{path}: {ik} has dtype {images.dtype}; expected uint8")
+    if not (images.ndim == 3 or (images.ndim == 4 and images.shape[-1] == 3)):
+        raise InputError(f"{path}: {ik} has shape {images.shape}; expected (N,H,W) or (N,H,W,3)")
+    if images.shape[0] == 0:
+        raise InputError(f"{path}: {ik} is empty; expected at least one image")
+    if labels.ndim == 1:
+        labels = labels[:, None]
+    if labels.ndim != 2 or labels.shape[1] != info.label_width:
+        raise InputError(
+            f"{path}: {lk} has shape {labels.shape}; expected (N, {info.label_width}) for "
+            f"{info.flag!r} ({info.task})"
+        )
+    if labels.shape[0] != images.shape[0]:
+        raise InputError(f"{path}: {ik} has {images.shape[0]} rows but {lk} has {labels.shape[0]}; expected equal")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise InputError(f"{path}: {lk} has dtype {labels.dtype}; expected integer labels")
+    if info.task == MULTI_LABEL:
+        bad = ~np.isin(labels, (0, 1))
+        if bad.any():
+            row = int(np.argwhere(bad)[0][0])
+            raise InputError(f"{path}: {lk} row {row} holds {labels[row].tolist()}; expected only 0/1 (multi-label)")
+    elif labels.min() < 0 or labels.max() >= len(info.label_names):
+        raise InputError(
+            f"{path}: {lk} values span [{labels.min()}, {labels.max()}]; "
+            f"expected class indices in [0, {len(info.label_names) - 1}] for {info.flag!r}"
+        )
+
+
+def load_splits(path: str | Path, flag: str, splits=SPLITS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Load and validate a MedMNIST-format file; returns {split: (images, labels (N,L))}."""
+    path = Path(path)
+    info = flag_info(flag)
+    required = [f"{s}_{kind}" for s in splits for kind in ("images", "labels")]
+    arrays = load_npz(path, required)
+    out = {}
+    for split in splits:
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        _check_split(path, split, images, labels, info)
+        out[split] = (images, labels.reshape(len(labels), -1))
+    return out

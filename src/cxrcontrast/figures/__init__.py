@@ -1,0 +1,1 @@
+"""Figures a person reads without the code (PNG, labelled, class names spelled out)."""

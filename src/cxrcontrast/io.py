@@ -1,0 +1,89 @@
+"""Safe loading and atomic writing of arrays, JSON and checkpoints.
+
+Every output is written to a temporary file in the target directory and moved
+into place with ``os.replace``, so a job killed mid-write never leaves a file
+that a later run would trust. Loading never unpickles.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .errors import InputError
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it into place on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file normal permissions
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
+    """Write arrays to ``path`` (an .npz) atomically, uncompressed for fast loading."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+
+
+def save_json(path: str | os.PathLike, obj) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """Load every array of an .npz without pickle; name the file in every error."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (expected a NumPy .npz archive)")
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":  # zip magic: anything else is not an .npz at all
+            raise InputError(f"{path}: not a readable .npz archive (no zip header; wrong format or empty)")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable .npz archive (truncated or wrong format): {exc}") from exc
+    except ValueError as exc:  # object arrays need pickle, which we refuse
+        raise InputError(f"{path}: holds pickled objects, which are refused for safety: {exc}") from exc
+    missing = [key for key in required if key not in arrays]
+    if missing:
+        raise InputError(f"{path}: missing keys {missing}; found {sorted(arrays)}")
+    return arrays
+
+
+def load_json(path: str | os.PathLike):
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found (expected JSON)") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def save_figure(fig, path: str | os.PathLike, **kwargs) -> None:
+    """Save a matplotlib figure atomically (the format follows the path's suffix)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **kwargs)

@@ -1,0 +1,35 @@
+"""Process set-up shared by every workflow step: logging to the rule's log, thread counts."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+
+def set_threads(n: int) -> None:
+    """Pin intra-op threads to what the scheduler gave the job (``threads:``)."""
+    n = max(1, int(n))
+    torch.set_num_threads(n)
+    os.environ.setdefault("OMP_NUM_THREADS", str(n))
+
+
+@contextlib.contextmanager
+def job(log_file: str | os.PathLike | None = None, threads: int = 1):
+    """Run a workflow step: log lines to ``log_file`` (and stderr), threads set, errors logged."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w"))
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
+    )
+    set_threads(threads)
+    try:
+        yield logging.getLogger("cxrcontrast")
+    except Exception:
+        logging.getLogger("cxrcontrast").exception("step failed")
+        raise

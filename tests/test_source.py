@@ -1,0 +1,141 @@
+import hashlib
+
+import numpy as np
+import pytest
+
+from cxrcontrast.data import source
+from cxrcontrast.errors import DownloadError, InputError
+from cxrcontrast.io import save_npz
+from cxrcontrast.stages.data import prune
+
+from conftest import write_medmnist
+
+
+def good_arrays(**over):
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for split in ("train", "val", "test"):
+        arrays[f"{split}_images"] = rng.integers(0, 256, (6, 28, 28), dtype=np.uint8)
+        arrays[f"{split}_labels"] = np.zeros((6, 14), dtype=np.uint8)
+    arrays.update(over)
+    return arrays
+
+
+def load(tmp_path, flag="chestmnist", **over):
+    path = tmp_path / "bad.npz"
+    arrays = good_arrays(**over)
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    return source.load_splits(path, flag)
+
+
+def test_valid_file_loads(tmp_path):
+    out = load(tmp_path)
+    assert set(out) == {"train", "val", "test"} and out["train"][1].shape == (6, 14)
+
+
+@pytest.mark.parametrize(
+    "over, needle",
+    [
+        ({"val_labels": None}, "missing keys ['val_labels']"),
+        ({"train_images": np.zeros((6, 28, 28), np.float32)}, "train_images has dtype float32; expected uint8"),
+        ({"train_images": np.zeros((6, 28, 28, 2), np.uint8)}, "expected (N,H,W) or (N,H,W,3)"),
+        ({"test_labels": np.zeros((6, 13), np.uint8)}, "test_labels has shape (6, 13); expected (N, 14)"),
+        ({"train_labels": np.full((6, 14), 2, np.uint8)}, "expected only 0/1"),
+        ({"val_images": np.zeros((5, 28, 28), np.uint8)}, "val_images has 5 rows but val_labels has 6"),
+        (
+            {"test_images": np.zeros((0, 28, 28), np.uint8), "test_labels": np.zeros((0, 14), np.uint8)},
+            "test_images is empty",
+        ),
+    ],
+)
+def test_each_bad_input_is_named(tmp_path, over, needle):
+    with pytest.raises(InputError) as err:
+        load(tmp_path, **over)
+    assert "bad.npz" in str(err.value) and needle in str(err.value)
+
+
+def test_multiclass_label_range(tmp_path):
+    over = {f"{s}_labels": np.full((6, 1), 9, np.int64) for s in ("train", "val", "test")}
+    with pytest.raises(InputError, match=r"expected class indices in \[0, 8\]"):
+        load(tmp_path, flag="pathmnist", **over)
+
+
+def test_truncated_and_non_npz_files(tmp_path):
+    good = tmp_path / "good.npz"
+    np.savez(good, **good_arrays())
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(good.read_bytes()[:2000])
+    with pytest.raises(InputError, match="cut.npz: not a readable .npz"):
+        source.load_splits(cut, "chestmnist")
+    text = tmp_path / "text.npz"
+    text.write_text("hello")
+    with pytest.raises(InputError, match="text.npz: not a readable .npz"):
+        source.load_splits(text, "chestmnist")
+    with pytest.raises(InputError, match="missing.npz: file not found"):
+        source.load_splits(tmp_path / "missing.npz", "chestmnist")
+
+
+def test_pickled_arrays_refused(tmp_path):
+    path = tmp_path / "pickled.npz"
+    np.savez(path, **good_arrays(train_labels=np.array([{"a": 1}] * 6, dtype=object)))
+    with pytest.raises(InputError, match="pickled objects"):
+        source.load_splits(path, "chestmnist")
+
+
+def test_unknown_flag_and_size():
+    with pytest.raises(InputError, match="unknown MedMNIST flag 'xraymnist'"):
+        source.flag_info("xraymnist")
+    with pytest.raises(InputError, match="data.size: 32"):
+        source.official_file("chestmnist", 32)
+    assert source.official_file("chestmnist", 64)[0] == "chestmnist_64.npz"
+
+
+def test_md5_mismatch(tmp_path):
+    path = tmp_path / "f.npz"
+    path.write_bytes(b"not the official file")
+    source.check_md5(path, hashlib.md5(b"not the official file").hexdigest())
+    with pytest.raises(DownloadError, match="does not match the official"):
+        source.check_md5(path, "0" * 32)
+
+
+def test_offline_download_names_url_md5_and_workaround(tmp_path, monkeypatch):
+    import medmnist
+
+    def offline(*args, **kwargs):
+        raise RuntimeError("Automatic download failed!")
+
+    monkeypatch.setattr(medmnist, "ChestMNIST", offline)
+    with pytest.raises(DownloadError) as err:
+        source.download("chestmnist", 28, tmp_path)
+    msg = str(err.value)
+    assert "chestmnist.npz" in msg and "zenodo.org" in msg and "02c8a6516a18b556561a56cbdd36c4a8" in msg
+    assert "data.npz" in msg and "data.source: npz" in msg
+    assert not (tmp_path / "chestmnist.npz").exists()
+
+
+def test_existing_official_file_checked_against_md5(tmp_path):
+    (tmp_path / "chestmnist.npz").write_bytes(b"corrupt")
+    with pytest.raises(DownloadError, match="MD5"):
+        source.download("chestmnist", 28, tmp_path)
+    assert (tmp_path / "chestmnist.npz").exists()  # nothing deleted
+
+
+def test_prune_stage_writes_splits(tmp_path):
+    arrays = write_medmnist(tmp_path / "raw.npz")
+    outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
+    prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))
+    for split in outs:
+        with np.load(outs[split]) as f:
+            kept = arrays[f"{split}_labels"].sum(1) <= 1
+            assert f["images"].dtype == np.uint8 and f["labels"].dtype == np.int64
+            np.testing.assert_array_equal(f["index"], np.flatnonzero(kept))
+            np.testing.assert_array_equal(f["images"], arrays[f"{split}_images"][kept])
+
+
+def test_prune_validates_every_split_before_writing(tmp_path):
+    arrays = good_arrays(test_labels=np.full((6, 14), 3, np.uint8))
+    save_npz(tmp_path / "raw.npz", **arrays)
+    outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
+    with pytest.raises(InputError, match="test_labels"):
+        prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))
+    assert not any((tmp_path / f"{s}.npz").exists() for s in outs)

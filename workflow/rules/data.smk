@@ -1,0 +1,93 @@
+# Data stage: raw MedMNIST file -> pruned single-label splits -> augmented copies.
+
+
+rule demo_data:
+    output:
+        "results/data/raw/demo.npz",
+    params:
+        sizes=DATA["demo"],
+        image_size=DATA["size"],
+        seed=DATA["demo"]["seed"],
+    log:
+        "results/logs/data/demo_data.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/demo_data.py"
+
+
+rule download:
+    output:
+        protected("data/raw/{name}.npz"),
+    params:
+        flag=DATA["flag"],
+        size=DATA["size"],
+    log:
+        "results/logs/data/download_{name}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    script:
+        "../scripts/download.py"
+
+
+rule prune:
+    input:
+        raw=raw_npz(),
+    output:
+        train="results/data/pruned/train.npz",
+        val="results/data/pruned/val.npz",
+        test="results/data/pruned/test.npz",
+        classes="results/data/pruned/classes.json",
+    params:
+        flag=DATA["flag"],
+    log:
+        "results/logs/data/prune.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    script:
+        "../scripts/prune.py"
+
+
+rule augment_copies:
+    input:
+        "results/data/pruned/train.npz",
+    output:
+        "results/data/augmented/train.npz",
+    params:
+        image_size=DATA["image_size"],
+        augment=augment_params(),
+        seed=AUGMENT["seed"],
+    log:
+        "results/logs/data/augment_copies.log",
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/augment_copies.py"
+
+
+rule augmentation_figure:
+    input:
+        train="results/data/pruned/train.npz",
+        classes="results/data/pruned/classes.json",
+    output:
+        "results/figures/augmentation_examples.png",
+    params:
+        image_size=DATA["image_size"],
+        augment=augment_params(),
+        seed=AUGMENT["seed"],
+    log:
+        "results/logs/data/augmentation_figure.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/augmentation_figure.py"

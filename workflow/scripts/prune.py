@@ -1,0 +1,7 @@
+"""Adapter: rule prune -> cxrcontrast.stages.data.prune."""
+from cxrcontrast.runtime import job
+from cxrcontrast.stages.data import prune
+
+with job(snakemake.log[0], snakemake.threads):  # noqa: F821
+    out = snakemake.output  # noqa: F821
+    prune(snakemake.input.raw, snakemake.params.flag, {s: out[s] for s in ("train", "val", "test")}, out.classes)  # noqa: F821
