@@ -122,4 +122,5 @@ def test_identity_warp_to_another_size_is_a_bilinear_resize():
     x = images(n=3, size=28).float() / 255
     identity = torch.eye(2, 3).expand(3, 2, 3)
     ref = F.interpolate(x, size=(32, 32), mode="bilinear", align_corners=False)
-    torch.testing.assert_close(warp(x, identity, 32), ref, atol=1e-5, rtol=0)
+    # interior only: on the outermost ring, resize replicates the border, the warp fills black
+    torch.testing.assert_close(warp(x, identity, 32)[..., 1:-1, 1:-1], ref[..., 1:-1, 1:-1], atol=1e-5, rtol=0)
