@@ -13,14 +13,15 @@ pytestmark = pytest.mark.workflow
 @pytest.mark.parametrize("configfile", ["config/config.yaml", "config/demo.yaml"])
 def test_dry_run(tmp_path, configfile):
     work = workflow_copy(tmp_path)
-    out = snakemake(work, "-n", "--cores", "8", "--resources", "gpu=1", "--configfile", configfile).stdout
-    assert "prune" in out and "augment_copies" in out
+    layers = ["config/config.yaml"] + ([configfile] if configfile != "config/config.yaml" else [])
+    out = snakemake(work, "-n", "--cores", "8", "--resources", "gpu=1", "--configfile", *layers).stdout
+    assert "prune" in out and "augment_copies" in out and "pretrain" in out and "finetune" in out
     assert ("download" in out) == (configfile == "config/config.yaml")
 
 
 def test_unknown_key_rejected_with_its_name(tmp_path):
     work = workflow_copy(tmp_path)
-    proc = snakemake(work, "-n", "--configfile", "config/demo.yaml", "--config", "augment={'rotaton_deg': 5}", check=False)
+    proc = snakemake(work, "-n", "--config", "augment={'rotaton_deg': 5}", check=False)
     assert proc.returncode != 0
     assert "'rotaton_deg' was unexpected" in proc.stderr + proc.stdout
 
@@ -29,7 +30,7 @@ def test_bad_value_rejected_with_its_name(tmp_path):
     work = workflow_copy(tmp_path)
     bad = {"data": {"source": "demo", "image_size": 0}}
     (work / "bad.yaml").write_text(yaml.safe_dump(bad))
-    proc = snakemake(work, "-n", "--configfile", "bad.yaml", check=False)
+    proc = snakemake(work, "-n", "--configfile", "config/config.yaml", "bad.yaml", check=False)
     assert proc.returncode != 0
     text = proc.stderr + proc.stdout
     assert "image_size" in text and "minimum" in text
@@ -39,7 +40,7 @@ def test_data_rules_run_on_demo(tmp_path):
     work = workflow_copy(tmp_path)
     cfg = {"data": {"source": "demo", "demo": {"train": 400, "val": 100, "test": 100, "seed": 3}}}
     (work / "small.yaml").write_text(yaml.safe_dump(cfg))
-    snakemake(work, "--cores", "2", "--configfile", "small.yaml")
+    snakemake(work, "data", "--cores", "2", "--configfile", "config/config.yaml", "small.yaml")
     res = work / "results"
     with np.load(res / "data/raw/demo.npz") as raw:
         raw_train = raw["train_labels"]
@@ -56,7 +57,7 @@ def test_data_rules_run_on_demo(tmp_path):
     assert png[:4] == b"\x89PNG" and len(png) > 20000
     assert (res / "logs/data/prune.log").read_text().count("kept") == 3
     # a second run finds nothing to do
-    assert "Nothing to be done" in snakemake(work, "-n", "--configfile", "small.yaml").stdout + ""
+    assert "Nothing to be done" in snakemake(work, "data", "-n", "--configfile", "config/config.yaml", "small.yaml").stdout
 
 
 def test_npz_source_on_the_genuine_fixture(tmp_path, chest_fixture):
@@ -68,7 +69,7 @@ def test_npz_source_on_the_genuine_fixture(tmp_path, chest_fixture):
     work = workflow_copy(tmp_path)
     cfg = {"data": {"source": "npz", "npz": str(local), "size": 64}}
     (work / "real.yaml").write_text(yaml.safe_dump(cfg))
-    snakemake(work, "results/data/pruned/test.npz", "--cores", "1", "--configfile", "real.yaml")
+    snakemake(work, "results/data/pruned/test.npz", "--cores", "1", "--configfile", "config/config.yaml", "real.yaml")
     with np.load(work / "results/data/pruned/test.npz") as f:
         assert f["labels"].tolist() == [0, 0, 0, 0, 0, 8, 0]
         assert f["index"].tolist() == [0, 1, 2, 3, 4, 7, 9]

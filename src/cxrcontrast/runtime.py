@@ -33,3 +33,12 @@ def job(log_file: str | os.PathLike | None = None, threads: int = 1):
     except Exception:
         logging.getLogger("cxrcontrast").exception("step failed")
         raise
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto``: CUDA when available, else CPU; ``cuda`` fails clearly without a GPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: 'cuda' was asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
+    return torch.device(name)

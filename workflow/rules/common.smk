@@ -1,4 +1,6 @@
 # Input functions, wildcard constraints and target lists shared by the stages.
+import math
+
 # Config reaches scripts only through `params:`, one slice per rule, so editing a
 # key reruns exactly the jobs whose slice changed.
 
@@ -37,5 +39,100 @@ def data_targets():
     ]
 
 
+
+
+# ---- experiments: (encoder, pretrain, trainset) x seeds --------------------------
+
+wildcard_constraints:
+    encoder="|".join(config["encoders"]),
+    sampler="normal|hard|augmented|supcon",
+    pretrain="none|normal|hard|augmented|supcon",
+    trainset="train|train_aug",
+    seed=r"\d+",
+
+
+EXPERIMENTS = config["experiments"]
+SEEDS = config["seeds"]
+CLASSIFY_SHARED = ("select_on", "freeze_batchnorm", "softmax_before_loss")
+
+
+def _check_experiments():
+    seen = set()
+    for exp in EXPERIMENTS:
+        key = (exp["encoder"], exp["pretrain"], exp["trainset"])
+        if key in seen:
+            raise ValueError(f"config: experiments lists {'/'.join(key)} twice; each must be unique")
+        if exp["encoder"] not in config["encoders"]:
+            raise ValueError(f"config: experiment {'/'.join(key)} uses encoder {exp['encoder']!r}, not under `encoders:`")
+        seen.add(key)
+
+
+_check_experiments()
+
+
+def experiment(w):
+    for exp in EXPERIMENTS:
+        if (exp["encoder"], exp["pretrain"], exp["trainset"]) == (w.encoder, w.pretrain, w.trainset):
+            return exp
+    raise ValueError(f"no experiment {w.encoder}/{w.pretrain}/{w.trainset} in config `experiments:`")
+
+
+def encoder_overrides(encoder):
+    return config["encoders"][encoder].get("train_overrides", {})
+
+
+def pretrain_params(w):
+    """The sampler's block (pretrain.<sampler>), with the encoder's training overrides."""
+    return {**config["pretrain"][w.sampler], **encoder_overrides(w.encoder)}
+
+
+def classify_params(w):
+    """baseline or finetune block, then the encoder's overrides, then the experiment's."""
+    block = config["classify"]["baseline" if w.pretrain == "none" else "finetune"]
+    shared = {k: config["classify"][k] for k in CLASSIFY_SHARED}
+    return {**shared, **block, **encoder_overrides(w.encoder), **experiment(w).get("classify", {})}
+
+
+def classify_inputs(w):
+    inputs = {
+        "train": ["results/data/pruned/train.npz"],
+        "val": "results/data/pruned/val.npz",
+        "classes": "results/data/pruned/classes.json",
+    }
+    if w.trainset == "train_aug":
+        inputs["train"].append("results/data/augmented/train.npz")
+    if w.pretrain != "none":
+        inputs["pretrained"] = f"results/pretrain/{w.encoder}/{w.pretrain}/seed{w.seed}/encoder.pt"
+    return inputs
+
+
+def sampler_augment(w):
+    """Only the samplers that augment on the fly depend on the augmentation settings."""
+    return augment_params() if w.sampler in ("augmented", "supcon") else {}
+
+
+def classify_targets():
+    return [
+        f"results/finetune/{e['encoder']}/{e['pretrain']}/{e['trainset']}/seed{s}/model.pt"
+        for e in EXPERIMENTS
+        for s in SEEDS
+    ]
+
+
 def all_targets():
-    return data_targets()
+    return data_targets() + classify_targets()
+
+
+def _check_finite(node, path="config"):
+    """JSON schema ranges let NaN through (every comparison with NaN is false)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _check_finite(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_finite(value, f"{path}[{i}]")
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise ValueError(f"{path}: {node} is not a finite number")
+
+
+_check_finite(config)

@@ -91,3 +91,9 @@ rule augmentation_figure:
         runtime=10,
     script:
         "../scripts/augmentation_figure.py"
+
+
+rule data:
+    # `snakemake data`: the data stage alone
+    input:
+        data_targets(),

@@ -72,8 +72,8 @@ def _render(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarr
         rows = np.flatnonzero(labels[:, k])
         if rows.size == 0:
             continue
-        strength = rng.uniform(0.5, 1.2, (rows.size, 1, 1))
-        jitter = rng.normal(0, 0.06, (rows.size, 2, 1, 1))
+        strength = rng.uniform(0.2, 1.0, (rows.size, 1, 1))  # some findings are barely visible
+        jitter = rng.normal(0, 0.12, (rows.size, 2, 1, 1))
         for cx, cy, sx, sy, amp in FINDING_BLOBS[k]:
             if k == 5:  # nodules wander around the lung fields
                 cx, cy = cx + rng.uniform(-0.2, 0.2), cy + rng.uniform(-0.2, 0.3)
@@ -83,7 +83,7 @@ def _render(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarr
             img[rows] += amp * strength * g
     gain = rng.uniform(0.85, 1.15, (n, 1, 1))
     offset = rng.normal(0, 0.04, (n, 1, 1))
-    img = img * gain + offset + rng.normal(0, 0.05, img.shape)
+    img = img * gain + offset + rng.normal(0, 0.08, img.shape)
     return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
 
 

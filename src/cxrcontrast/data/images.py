@@ -1,0 +1,56 @@
+"""A split held in memory as uint8 at the model's input size, served by index."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+from ..io import load_npz
+from .tensors import normalize, resize_uint8, to_unit
+
+
+@dataclass
+class InMemoryImages:
+    images: torch.Tensor  # uint8 (N,C,S,S)
+    labels: torch.Tensor  # int64 (N,)
+    index: torch.Tensor  # int64 (N,): row in the source split
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.labels.max()) + 1
+
+    def to(self, device) -> "InMemoryImages":
+        """Move to a device once (GPU: data resident, no per-batch host copies)."""
+        return InMemoryImages(self.images.to(device), self.labels.to(device), self.index.to(device))
+
+    def unit(self, idx: torch.Tensor, device=None) -> torch.Tensor:
+        """Float [0,1] (B,C,S,S) of rows ``idx``: the input of augmentation."""
+        return to_unit(self.images[idx.to(self.images.device)], device)
+
+    def batch(self, idx: torch.Tensor, device=None) -> torch.Tensor:
+        """Normalized 3-channel model input of rows ``idx``."""
+        return normalize(self.unit(idx, device))
+
+
+def load_images(paths: list[str], image_size: int) -> InMemoryImages:
+    """Load pruned/augmented split files, bring each to ``image_size``, concatenate."""
+    parts = []
+    for path in paths:
+        arrays = load_npz(path, ("images", "labels", "index"))
+        if not len(arrays["images"]) == len(arrays["labels"]) == len(arrays["index"]):
+            raise InputError(f"{path}: images, labels and index differ in length; expected equal")
+        if len(arrays["labels"]) == 0:
+            raise InputError(f"{path}: empty split; expected at least one image")
+        parts.append(
+            (resize_uint8(arrays["images"], image_size), torch.from_numpy(arrays["labels"].astype(np.int64)),
+             torch.from_numpy(arrays["index"].astype(np.int64)))
+        )
+    channels = {p[0].shape[1] for p in parts}
+    if len(channels) > 1:
+        raise InputError(f"{paths}: files mix gray and RGB images; expected one kind")
+    return InMemoryImages(*(torch.cat([p[i] for p in parts]) for i in range(3)))

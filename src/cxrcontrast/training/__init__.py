@@ -1,0 +1,1 @@
+"""Training: one loop per objective (pretraining, classification), configured, never copied."""

@@ -1,0 +1,44 @@
+"""The pretraining loop: encoder h + projection z trained with a contrastive sampler."""
+from __future__ import annotations
+
+import logging
+
+import torch
+from torch import nn
+
+from ..data.images import InMemoryImages
+from .loop import Optim, Progress, Resume, check_finite, seed_epoch
+
+log = logging.getLogger(__name__)
+
+
+def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed: int, resume: Resume,
+             device: torch.device) -> tuple[list[dict], int]:
+    """Train ``model`` (encoder + projection head) in place; returns (history rows, last epoch).
+
+    Resumes from ``resume`` when it holds a finished epoch of this same job.
+    """
+    model.to(device)
+    opt = optim.sgd(model.parameters())
+    history, start = [], 1
+    if state := resume.load():
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        history, start = state["history"], state["epoch"] + 1
+    progress = Progress(optim.epochs)
+    for epoch in range(start, optim.epochs + 1):
+        g = seed_epoch(seed, epoch)
+        model.train()
+        progress.start(epoch)
+        total, active, batches = 0.0, 0.0, 0
+        for i, batch in enumerate(sampler.batches(g, epoch)):
+            loss, stats = sampler.loss(model, data, batch, g, device)
+            check_finite(loss, epoch, i)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total, active, batches = total + loss.item(), active + stats["active"], batches + 1
+            progress.step(i, stats["images"], loss.item())
+        history.append(progress.end(loss=total / batches, active_triplets=active / batches, lr=optim.lr))
+        resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history)
+    return history, optim.epochs

@@ -1,0 +1,90 @@
+import math
+
+import pytest
+import torch
+
+from cxrcontrast.errors import DownloadError, InputError
+from cxrcontrast.models import ENCODERS, Classifier, ClassifierHead, ProjectionHead, build_encoder, xavier_init
+
+
+@pytest.mark.parametrize("size, features", [(32, 1024), (64, 4096), (128, 16384)])
+def test_minivgg_shapes(size, features):
+    enc = build_encoder("minivgg", size)
+    assert enc.out_features == features
+    assert enc(torch.zeros(2, 3, size, size)).shape == (2, features)
+    convs = [m for m in enc.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [16, 32, 64] and all(c.kernel_size == (3, 3) for c in convs)
+
+
+def test_xavier_init():
+    torch.manual_seed(0)
+    enc = build_encoder("minivgg", 32, xavier=True)
+    for m in enc.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            fan_in, fan_out = m.in_channels * 9, m.out_channels * 9
+            bound = math.sqrt(6 / (fan_in + fan_out))
+            assert m.weight.abs().max() <= bound
+            assert m.weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.15)
+            assert torch.all(m.bias == 0)
+    plain = build_encoder("minivgg", 32, xavier=False)
+    conv = plain.features[0]
+    assert conv.bias.abs().sum() > 0  # PyTorch's default init, not Xavier
+
+
+def test_heads():
+    head = ClassifierHead(1024, 15, hidden=(256,), dropout=0.3)
+    layers = list(head.net)
+    assert [type(m).__name__ for m in layers] == ["Linear", "ReLU", "Dropout", "Linear"]
+    assert layers[2].p == 0.3 and layers[-1].out_features == 15
+    eff = ClassifierHead(1280, 15, hidden=(512, 256), dropout=0.3)
+    assert sum(isinstance(m, torch.nn.Linear) for m in eff.net) == 3
+    z = ProjectionHead(1024)(torch.randn(5, 1024))
+    assert z.shape == (5, 128) and torch.allclose(z.norm(dim=1), torch.ones(5))
+    probs = ClassifierHead(8, 3, softmax_output=True).eval()(torch.randn(4, 8))
+    assert torch.allclose(probs.sum(1), torch.ones(4))
+
+
+def test_authors_dropout_one_gives_constant_output():
+    head = ClassifierHead(1280, 15, hidden=(512, 256), dropout=1.0).train()
+    out = head(torch.randn(6, 1280))
+    assert torch.allclose(out, out[:1].expand_as(out))  # every input gives the same logits: chance level
+
+
+def test_efficientnet_offline_and_local_weights(tmp_path):
+    enc = build_encoder("efficientnet_b0", 32, weights="none", frozen_tensors=80)
+    assert enc(torch.zeros(2, 3, 32, 32)).shape == (2, 1280)
+    assert sum(not p.requires_grad for p in enc.parameters()) == 80
+    assert all(not p.requires_grad for p in list(enc.parameters())[:80])
+    from efficientnet_pytorch import EfficientNet
+
+    torch.manual_seed(3)
+    source = EfficientNet.from_name("efficientnet-b0")
+    torch.save(source.state_dict(), tmp_path / "b0.pt")
+    loaded = build_encoder("efficientnet_b0", 32, weights=str(tmp_path / "b0.pt"), frozen_tensors=150)
+    torch.testing.assert_close(loaded.net._conv_stem.weight, source._conv_stem.weight, rtol=0, atol=0)
+    assert sum(not p.requires_grad for p in loaded.parameters()) == 150
+    with pytest.raises(InputError, match="not found"):
+        build_encoder("efficientnet_b0", 32, weights=str(tmp_path / "missing.pt"))
+    torch.save({"conv.weight": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(InputError, match="not an efficientnet-b0 state dict"):
+        build_encoder("efficientnet_b0", 32, weights=str(tmp_path / "other.pt"))
+
+
+def test_imagenet_download_failure_is_clear(monkeypatch):
+    from efficientnet_pytorch import EfficientNet
+
+    def offline(*a, **k):
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(EfficientNet, "from_pretrained", offline)
+    with pytest.raises(DownloadError, match="weights: /path/to/efficientnet-b0.pt"):
+        build_encoder("efficientnet_b0", 32, weights="imagenet")
+
+
+def test_registry():
+    assert set(ENCODERS) == {"minivgg", "efficientnet_b0"}
+    with pytest.raises(InputError, match="unknown name 'resnet'"):
+        build_encoder("resnet")
+    model = Classifier(build_encoder("minivgg"), ClassifierHead(1024, 15))
+    assert model(torch.zeros(3, 3, 32, 32)).shape == (3, 15)
+    xavier_init(model)

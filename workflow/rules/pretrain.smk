@@ -1,0 +1,26 @@
+# Pretraining stage: encoder + projection head per (encoder x sampler x seed).
+
+
+rule pretrain:
+    input:
+        train="results/data/pruned/train.npz",
+    output:
+        encoder="results/pretrain/{encoder}/{sampler}/seed{seed}/encoder.pt",
+        history="results/pretrain/{encoder}/{sampler}/seed{seed}/history.csv",
+    params:
+        encoder_cfg=lambda w: config["encoders"][w.encoder],
+        sampler_cfg=pretrain_params,
+        augment=sampler_augment,
+        image_size=DATA["image_size"],
+        device=config["device"],
+    log:
+        "results/logs/pretrain/{encoder}/{sampler}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/pretrain/{encoder}/{sampler}/seed{seed}.tsv"
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=240,
+    script:
+        "../scripts/pretrain.py"
