@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 CORES  ?= 2
 STAMP   = $(VENV)/.installed
 
-.PHONY: test demo dryrun lint bench clean
+.PHONY: test demo dryrun lint bench clean rulegraph
 
 # The venv is (re)built when pyproject.toml changes; torch is capped at 2.14.1 there.
 $(STAMP): pyproject.toml
@@ -18,13 +18,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --configfile config/demo.yaml
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile config/config.yaml config/demo.yaml
 
 dryrun: $(STAMP)
 	$(BIN)/snakemake -n --quiet rules --cores 8 --resources gpu=1
 
 lint: $(STAMP)
-	$(BIN)/snakemake --lint --configfile config/demo.yaml
+	$(BIN)/snakemake --lint --configfile config/config.yaml config/demo.yaml
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 
 bench: $(STAMP)
@@ -32,3 +32,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf results .snakemake
+
+# The rule graph picture shown in the README (needs Graphviz's `dot`).
+rulegraph: $(STAMP)
+	$(BIN)/snakemake --rulegraph --configfile config/config.yaml config/demo.yaml | dot -Tpng -Gdpi=110 > docs/rulegraph.png

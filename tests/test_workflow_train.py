@@ -1,4 +1,4 @@
-"""The whole demo grid through Snakemake, shrunk to seconds: every experiment trains end to end."""
+"""The whole demo grid through Snakemake, shrunk to seconds: train, evaluate, summarise, report."""
 import csv
 import re
 
@@ -16,6 +16,7 @@ TINY = {
     "encoders": {"efficientnet_b0": {"train_overrides": {"epochs": 1, "lr": 0.01, "momentum": 0.9}}},
     "pretrain": {s: {"epochs": 2} for s in ("normal", "hard", "augmented", "supcon")},
     "classify": {"baseline": {"epochs": 2}, "finetune": {"epochs": 2}},
+    "embeddings": {"points": 150},
 }
 
 
@@ -30,6 +31,15 @@ def test_demo_grid_trains_end_to_end(tmp_path):
     layers = ["config/config.yaml", "config/demo.yaml", "tiny.yaml"]
     snakemake(work, "--cores", "2", "--resources", "gpu=1", "--configfile", *layers)
     res = work / "results"
+    check_training(res, work)
+    check_evaluation(res)
+    snakemake(work, "--configfile", *layers, "--report", "results/report.html")
+    html = (res / "report.html").read_text(errors="ignore")
+    assert len(html) > 100_000 and "figure13.png" in html and "runtime.csv" in html
+    assert "Nothing to be done" in snakemake(work, "-n", "--configfile", *layers).stdout
+
+
+def check_training(res, work):
     demo = yaml.safe_load((work / "config/demo.yaml").read_text())
     for exp in demo["experiments"]:
         e, p, t = exp["encoder"], exp["pretrain"], exp["trainset"]
@@ -54,3 +64,35 @@ def test_demo_grid_trains_end_to_end(tmp_path):
     n_plain = int(re.search(r"on (\d+) images", plain_log).group(1))
     assert n_aug == 2 * n_plain
     assert not list(res.rglob("resume.pt"))
+
+
+def check_evaluation(res):
+    import json
+
+    import numpy as np
+
+    summary_rows = rows(res / "summary/metrics.csv")
+    assert len(summary_rows) == 8  # one row per experiment and seed (one seed here; several: test_summary)
+    assert len({(r["encoder"], r["pretrain"], r["trainset"]) for r in summary_rows}) == 8
+    per_exp = rows(res / "summary/summary.csv")
+    assert len(per_exp) == 8 and all(r["n_seeds"] == "1" for r in per_exp)
+    comps = rows(res / "summary/comparisons.csv")
+    assert {c["baseline"] for c in comps} == {"minivgg/none/train", "efficientnet_b0/none/train"}
+    assert len(comps) == 6 * 2  # six pretrained experiments, two metrics each
+    md = (res / "summary/summary.md").read_text()
+    assert "| minivgg/normal/train | 1 |" in md and "18 / 53" in md
+    m = json.loads((res / "metrics/minivgg/normal/train/seed0/metrics.json").read_text())
+    for key in ("accuracy", "balanced_accuracy", "top1", "top5", "auc_macro", "auc_per_class", "confusion",
+                "paper_protocol", "ci"):
+        assert key in m
+    assert m["ci"]["accuracy"][0] <= m["accuracy"] <= m["ci"]["accuracy"][1]
+    assert np.sum(m["confusion"]) == m["n_test"]
+    with np.load(res / "metrics/minivgg/normal/train/seed0/predictions.npz") as p:
+        assert p["probs"].shape == (m["n_test"], 15) and np.allclose(p["probs"].sum(1), 1, atol=1e-4)
+    for fig in ("figures/figure13.png", "figures/embedding_quality.png", "metrics/minivgg/hard/train/seed0/confusion.png",
+                "embeddings/minivgg/untrained/seed0/tsne.png", "embeddings/efficientnet_b0/normal/seed0/tsne.png"):
+        assert (res / fig).read_bytes()[:4] == b"\x89PNG", fig
+    q = json.loads((res / "embeddings/minivgg/normal/seed0/quality.json").read_text())
+    assert 0 <= q["val"]["projection"]["precision_at_1"] <= 1
+    runtime = rows(res / "summary/runtime.csv")
+    assert len(runtime) == 5 + 8 and all(float(r["seconds"]) > 0 for r in runtime)

@@ -18,7 +18,9 @@ def raw_npz():
     """The MedMNIST-format file the workflow starts from, by `data.source`."""
     if DATA["source"] == "npz":
         if not DATA.get("npz"):
-            raise ValueError("config: data.source is 'npz' but data.npz (path to the file) is not set")
+            raise ValueError(
+                "config: data.source is 'npz' but data.npz (path to the file) is not set"
+            )
         return DATA["npz"]
     if DATA["source"] == "demo":
         return "results/data/raw/demo.npz"
@@ -39,15 +41,15 @@ def data_targets():
     ]
 
 
-
-
 # ---- experiments: (encoder, pretrain, trainset) x seeds --------------------------
+
 
 wildcard_constraints:
     encoder="|".join(config["encoders"]),
     sampler="normal|hard|augmented|supcon",
     pretrain="none|normal|hard|augmented|supcon",
     trainset="train|train_aug",
+    state="untrained|normal|hard|augmented|supcon",
     seed=r"\d+",
 
 
@@ -61,9 +63,13 @@ def _check_experiments():
     for exp in EXPERIMENTS:
         key = (exp["encoder"], exp["pretrain"], exp["trainset"])
         if key in seen:
-            raise ValueError(f"config: experiments lists {'/'.join(key)} twice; each must be unique")
+            raise ValueError(
+                f"config: experiments lists {'/'.join(key)} twice; each must be unique"
+            )
         if exp["encoder"] not in config["encoders"]:
-            raise ValueError(f"config: experiment {'/'.join(key)} uses encoder {exp['encoder']!r}, not under `encoders:`")
+            raise ValueError(
+                f"config: experiment {'/'.join(key)} uses encoder {exp['encoder']!r}, not under `encoders:`"
+            )
         seen.add(key)
 
 
@@ -72,9 +78,15 @@ _check_experiments()
 
 def experiment(w):
     for exp in EXPERIMENTS:
-        if (exp["encoder"], exp["pretrain"], exp["trainset"]) == (w.encoder, w.pretrain, w.trainset):
+        if (exp["encoder"], exp["pretrain"], exp["trainset"]) == (
+            w.encoder,
+            w.pretrain,
+            w.trainset,
+        ):
             return exp
-    raise ValueError(f"no experiment {w.encoder}/{w.pretrain}/{w.trainset} in config `experiments:`")
+    raise ValueError(
+        f"no experiment {w.encoder}/{w.pretrain}/{w.trainset} in config `experiments:`"
+    )
 
 
 def encoder_overrides(encoder):
@@ -90,7 +102,12 @@ def classify_params(w):
     """baseline or finetune block, then the encoder's overrides, then the experiment's."""
     block = config["classify"]["baseline" if w.pretrain == "none" else "finetune"]
     shared = {k: config["classify"][k] for k in CLASSIFY_SHARED}
-    return {**shared, **block, **encoder_overrides(w.encoder), **experiment(w).get("classify", {})}
+    return {
+        **shared,
+        **block,
+        **encoder_overrides(w.encoder),
+        **experiment(w).get("classify", {}),
+    }
 
 
 def classify_inputs(w):
@@ -102,7 +119,9 @@ def classify_inputs(w):
     if w.trainset == "train_aug":
         inputs["train"].append("results/data/augmented/train.npz")
     if w.pretrain != "none":
-        inputs["pretrained"] = f"results/pretrain/{w.encoder}/{w.pretrain}/seed{w.seed}/encoder.pt"
+        inputs["pretrained"] = (
+            f"results/pretrain/{w.encoder}/{w.pretrain}/seed{w.seed}/encoder.pt"
+        )
     return inputs
 
 
@@ -119,8 +138,79 @@ def classify_targets():
     ]
 
 
+def metrics_dir(e, seed):
+    return f"results/metrics/{e['encoder']}/{e['pretrain']}/{e['trainset']}/seed{seed}"
+
+
+def metrics_targets(name):
+    return [f"{metrics_dir(e, s)}/{name}" for e in EXPERIMENTS for s in SEEDS]
+
+
+def embedding_states():
+    """(encoder, state): every pretrained encoder, and each encoder untrained ("before")."""
+    states = {(e["encoder"], "untrained") for e in EXPERIMENTS}
+    states |= {
+        (e["encoder"], e["pretrain"]) for e in EXPERIMENTS if e["pretrain"] != "none"
+    }
+    return sorted(states)
+
+
+def embedding_targets(name):
+    return [
+        f"results/embeddings/{enc}/{state}/seed{s}/{name}"
+        for enc, state in embedding_states()
+        for s in SEEDS
+    ]
+
+
+def benchmark_files():
+    pre = {
+        (e["encoder"], e["pretrain"]) for e in EXPERIMENTS if e["pretrain"] != "none"
+    }
+    files = [
+        f"results/benchmarks/pretrain/{enc}/{smp}/seed{s}.tsv"
+        for enc, smp in sorted(pre)
+        for s in SEEDS
+    ]
+    files += [
+        f"results/benchmarks/finetune/{e['encoder']}/{e['pretrain']}/{e['trainset']}/seed{s}.tsv"
+        for e in EXPERIMENTS
+        for s in SEEDS
+    ]
+    return files
+
+
+def pretrain_history(w):
+    if w.pretrain == "none":
+        return []
+    return f"results/pretrain/{w.encoder}/{w.pretrain}/seed{w.seed}/history.csv"
+
+
+def embedding_inputs(w):
+    inputs = {
+        "train": "results/data/pruned/train.npz",
+        "val": "results/data/pruned/val.npz",
+        "classes": "results/data/pruned/classes.json",
+    }
+    if w.state != "untrained":
+        inputs["pretrained"] = (
+            f"results/pretrain/{w.encoder}/{w.state}/seed{w.seed}/encoder.pt"
+        )
+    return inputs
+
+
+SUMMARY = {
+    "metrics": "results/summary/metrics.csv",
+    "summary": "results/summary/summary.csv",
+    "comparisons": "results/summary/comparisons.csv",
+    "markdown": "results/summary/summary.md",
+    "figure13": "results/figures/figure13.png",
+    "embedding_quality": "results/figures/embedding_quality.png",
+}
+
+
 def all_targets():
-    return data_targets() + classify_targets()
+    return data_targets() + list(SUMMARY.values()) + ["results/summary/runtime.csv"]
 
 
 def _check_finite(node, path="config"):

@@ -4,16 +4,16 @@
 rule demo_data:
     output:
         "results/data/raw/demo.npz",
-    params:
-        sizes=DATA["demo"],
-        image_size=DATA["size"],
-        seed=DATA["demo"]["seed"],
     log:
         "results/logs/data/demo_data.log",
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        sizes=DATA["demo"],
+        image_size=DATA["size"],
+        seed=DATA["demo"]["seed"],
     script:
         "../scripts/demo_data.py"
 
@@ -21,15 +21,15 @@ rule demo_data:
 rule download:
     output:
         protected("data/raw/{name}.npz"),
-    params:
-        flag=DATA["flag"],
-        size=DATA["size"],
     log:
         "results/logs/data/download_{name}.log",
     threads: 1
     resources:
         mem_mb=1000,
         runtime=60,
+    params:
+        flag=DATA["flag"],
+        size=DATA["size"],
     script:
         "../scripts/download.py"
 
@@ -42,14 +42,14 @@ rule prune:
         val="results/data/pruned/val.npz",
         test="results/data/pruned/test.npz",
         classes="results/data/pruned/classes.json",
-    params:
-        flag=DATA["flag"],
     log:
         "results/logs/data/prune.log",
     threads: 1
     resources:
         mem_mb=4000,
         runtime=20,
+    params:
+        flag=DATA["flag"],
     script:
         "../scripts/prune.py"
 
@@ -59,16 +59,16 @@ rule augment_copies:
         "results/data/pruned/train.npz",
     output:
         "results/data/augmented/train.npz",
-    params:
-        image_size=DATA["image_size"],
-        augment=augment_params(),
-        seed=AUGMENT["seed"],
     log:
         "results/logs/data/augment_copies.log",
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        image_size=DATA["image_size"],
+        augment=augment_params(),
+        seed=AUGMENT["seed"],
     script:
         "../scripts/augment_copies.py"
 
@@ -79,16 +79,16 @@ rule augmentation_figure:
         classes="results/data/pruned/classes.json",
     output:
         "results/figures/augmentation_examples.png",
-    params:
-        image_size=DATA["image_size"],
-        augment=augment_params(),
-        seed=AUGMENT["seed"],
     log:
         "results/logs/data/augmentation_figure.log",
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        image_size=DATA["image_size"],
+        augment=augment_params(),
+        seed=AUGMENT["seed"],
     script:
         "../scripts/augmentation_figure.py"
 

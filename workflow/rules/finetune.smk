@@ -7,11 +7,6 @@ rule finetune:
     output:
         model="results/finetune/{encoder}/{pretrain}/{trainset}/seed{seed}/model.pt",
         history="results/finetune/{encoder}/{pretrain}/{trainset}/seed{seed}/history.csv",
-    params:
-        encoder_cfg=lambda w: config["encoders"][w.encoder],
-        classify_cfg=classify_params,
-        image_size=DATA["image_size"],
-        device=config["device"],
     log:
         "results/logs/finetune/{encoder}/{pretrain}/{trainset}/seed{seed}.log",
     benchmark:
@@ -21,5 +16,10 @@ rule finetune:
         gpu=1,
         mem_mb=4000,
         runtime=240,
+    params:
+        encoder_cfg=lambda w: config["encoders"][w.encoder],
+        classify_cfg=classify_params,
+        image_size=DATA["image_size"],
+        device=config["device"],
     script:
         "../scripts/finetune.py"

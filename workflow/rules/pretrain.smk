@@ -7,12 +7,6 @@ rule pretrain:
     output:
         encoder="results/pretrain/{encoder}/{sampler}/seed{seed}/encoder.pt",
         history="results/pretrain/{encoder}/{sampler}/seed{seed}/history.csv",
-    params:
-        encoder_cfg=lambda w: config["encoders"][w.encoder],
-        sampler_cfg=pretrain_params,
-        augment=sampler_augment,
-        image_size=DATA["image_size"],
-        device=config["device"],
     log:
         "results/logs/pretrain/{encoder}/{sampler}/seed{seed}.log",
     benchmark:
@@ -22,5 +16,11 @@ rule pretrain:
         gpu=1,
         mem_mb=4000,
         runtime=240,
+    params:
+        encoder_cfg=lambda w: config["encoders"][w.encoder],
+        sampler_cfg=pretrain_params,
+        augment=sampler_augment,
+        image_size=DATA["image_size"],
+        device=config["device"],
     script:
         "../scripts/pretrain.py"

@@ -71,10 +71,10 @@ class EfficientNetB0(Encoder):
                 ) from exc
         else:
             self.net = EfficientNet.from_name("efficientnet-b0")
-            if weights == "none" and xavier:  # only layers without pretrained weights get Xavier
-                xavier_init(self.net)
-            else:
+            if weights != "none":
                 self._load_local(weights)
+            elif xavier:  # only layers without pretrained weights get Xavier
+                xavier_init(self.net)
         self.net._fc = nn.Identity()  # the ImageNet classifier is replaced by our heads
         self.frozen_tensors = frozen_tensors
         self.freeze_bottom(frozen_tensors)

@@ -74,8 +74,11 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     val_data = _place(load_images([val], image_size), dev)
     torch.manual_seed(seed)
     enc = _encoder(encoder, encoder_cfg, image_size)
+    pretrain_config = None
     if pretrained:
-        enc.load_state_dict(load_pretrained(pretrained, encoder, image_size)["encoder_state"])
+        ckpt = load_pretrained(pretrained, encoder, image_size)
+        enc.load_state_dict(ckpt["encoder_state"])
+        pretrain_config = ckpt["config"]
     head_cfg = encoder_cfg.get("head", {})
     head = ClassifierHead(enc.out_features, len(names), hidden=tuple(head_cfg.get("hidden", (256,))),
                           dropout=head_cfg.get("dropout", 0.3),
@@ -84,7 +87,8 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
         xavier_init(head)
     model = Classifier(enc, head)
     identity = {"stage": "classify", "encoder": encoder, "encoder_cfg": encoder_cfg, "classify_cfg": classify_cfg,
-                "image_size": image_size, "seed": seed, "pretrained": bool(pretrained), "train": list(train)}
+                "image_size": image_size, "seed": seed, "pretrained": bool(pretrained), "pretrain_config": pretrain_config,
+                "train": list(train)}
     resume = Resume(Path(out_model).with_name("resume.pt"), identity)
     log.info("%s %s on %d images (%s), seed %d", "fine-tuning a head on" if pretrained else "training end to end",
              encoder, len(train_data), dev, seed)

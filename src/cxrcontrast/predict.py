@@ -1,0 +1,66 @@
+"""Rebuild trained models from their self-describing checkpoints and run them."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .data.images import InMemoryImages
+from .models import Classifier, ClassifierHead, ProjectionHead, build_encoder
+from .training.checkpoint import load_checkpoint
+
+
+def _architecture(encoder: str, encoder_cfg: dict, image_size: int):
+    """The encoder's architecture only: weights come from the checkpoint, never downloaded."""
+    cfg = {k: v for k, v in encoder_cfg.items() if k not in ("head", "train_overrides")}
+    if "weights" in cfg:
+        cfg["weights"] = "none"
+    cfg["xavier"] = False
+    return build_encoder(encoder, image_size, **cfg)
+
+
+def load_classifier(path: str) -> tuple[Classifier, dict]:
+    ckpt = load_checkpoint(path, kind="classifier")
+    enc = _architecture(ckpt["encoder"], ckpt["encoder_cfg"], ckpt["image_size"])
+    head_cfg = ckpt["encoder_cfg"].get("head", {})
+    head = ClassifierHead(enc.out_features, ckpt["n_classes"], hidden=tuple(head_cfg.get("hidden", (256,))),
+                          dropout=head_cfg.get("dropout", 0.3),
+                          softmax_output=ckpt["config"]["classify_cfg"].get("softmax_before_loss", False))
+    model = Classifier(enc, head)
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval(), ckpt
+
+
+def load_embedder(path: str | None, encoder: str, encoder_cfg: dict, image_size: int, seed: int) -> nn.Module:
+    """Encoder + projection from a pretraining checkpoint, or freshly initialised ("before") when ``path`` is None."""
+    if path is None:
+        from .stages.train import _encoder  # the same initialisation a training job starts from
+
+        torch.manual_seed(seed)
+        enc = _encoder(encoder, encoder_cfg, image_size)
+        return nn.Sequential(enc, ProjectionHead(enc.out_features)).eval()
+    ckpt = load_checkpoint(path, kind="pretrained_encoder")
+    enc = _architecture(ckpt["encoder"], ckpt["encoder_cfg"], ckpt["image_size"])
+    enc.load_state_dict(ckpt["encoder_state"])
+    proj = ProjectionHead(enc.out_features)
+    proj.load_state_dict(ckpt["projection_state"])
+    return nn.Sequential(enc, proj).eval()
+
+
+@torch.no_grad()
+def predict_probs(model: Classifier, data: InMemoryImages, device, chunk: int = 1024) -> np.ndarray:
+    model.to(device).eval()
+    out = torch.cat([model(data.batch(part, device)).float().cpu() for part in torch.arange(len(data)).split(chunk)])
+    return (out if model.head.softmax_output else out.softmax(1)).numpy()
+
+
+@torch.no_grad()
+def embed(model: nn.Sequential, data: InMemoryImages, idx: torch.Tensor, device, chunk: int = 1024):
+    """(encoder features h, projection z) of rows ``idx``."""
+    model.to(device).eval()
+    hs, zs = [], []
+    for part in idx.split(chunk):
+        h = model[0](data.batch(part, device))
+        hs.append(h.float().cpu())
+        zs.append(model[1](h).float().cpu())
+    return torch.cat(hs).numpy(), torch.cat(zs).numpy()

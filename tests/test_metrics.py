@@ -1,0 +1,126 @@
+import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score, confusion_matrix, roc_auc_score, top_k_accuracy_score
+
+from cxrcontrast.bootstrap import bootstrap, interval, metrics_under_weights, paired_difference, weighted_auc
+from cxrcontrast.metrics import classification_metrics, per_class_auc, top_k
+from cxrcontrast.stages.evaluate import paper_protocol
+
+
+def random_case(n=300, k=6, seed=0, skill=1.0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k))
+    logits[np.arange(n), labels] += skill
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    return probs, labels
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_metrics_against_scikit_learn(seed):
+    probs, labels = random_case(seed=seed, k=8)
+    m = classification_metrics(probs, labels)
+    pred = probs.argmax(1)
+    assert m["accuracy"] == pytest.approx(np.mean(pred == labels))
+    assert m["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(labels, pred))
+    assert m["top1"] == pytest.approx(top_k_accuracy_score(labels, probs, k=1, labels=range(8)))
+    assert m["top5"] == pytest.approx(top_k_accuracy_score(labels, probs, k=5, labels=range(8)))
+    for c, auc in enumerate(m["auc_per_class"]):
+        assert auc == pytest.approx(roc_auc_score(labels == c, probs[:, c]))
+    assert m["auc_macro"] == pytest.approx(roc_auc_score(labels, probs, multi_class="ovr", average="macro"))
+    assert m["confusion"] == confusion_matrix(labels, pred, labels=range(8)).tolist()
+
+
+def test_top_k_by_hand():
+    probs = np.array([[0.1, 0.5, 0.2, 0.05, 0.05, 0.04, 0.06], [0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1]])
+    assert top_k(probs, np.array([2, 6]), 1) == 0.0
+    assert top_k(probs, np.array([2, 6]), 2) == 0.5  # class 2 is second for the first image
+    assert top_k(probs, np.array([1, 0]), 1) == 1.0
+
+
+def test_class_absent_from_split_has_undefined_auc():
+    probs, labels = random_case(k=6)
+    labels[labels == 3] = 0
+    m = classification_metrics(probs, labels)
+    assert m["auc_per_class"][3] is None
+    defined = [a for a in m["auc_per_class"] if a is not None]
+    assert m["auc_macro"] == pytest.approx(np.mean(defined))
+    assert per_class_auc(probs[:5], np.zeros(5, int))[0] is None  # a class alone: undefined too
+
+
+def test_binary_dataset_top5_not_applicable():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 100)
+    p1 = np.clip(labels * 0.3 + rng.random(100) * 0.7, 0, 1)
+    probs = np.stack([1 - p1, p1], 1)
+    m = classification_metrics(probs, labels)
+    assert m["top5"] is None and m["top1"] == m["accuracy"]
+    assert m["auc_per_class"][1] == pytest.approx(roc_auc_score(labels, p1))
+    dist = bootstrap(probs, labels, resamples=1000, seed=0)
+    assert dist["top5"] is None and interval(dist["top5"]) is None
+
+
+def test_weighted_auc_equals_auc_of_the_expanded_resample():
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 6, 120).astype(float)  # many ties
+    positive = rng.random(120) < 0.4
+    w = rng.integers(0, 3, (4, 120)).astype(float)
+    for row, auc in zip(w, weighted_auc(scores, positive, w)):
+        idx = np.repeat(np.arange(120), row.astype(int))
+        assert auc == pytest.approx(roc_auc_score(positive[idx], scores[idx]))
+
+
+def test_metrics_under_weights_equal_metrics_of_the_resample():
+    probs, labels = random_case(n=200, k=7, seed=2)
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, 200, 200)
+    w = np.bincount(idx, minlength=200)[None].astype(float)
+    under = metrics_under_weights(probs, labels, w)
+    direct = classification_metrics(probs[idx], labels[idx])
+    for k in ("accuracy", "balanced_accuracy", "top5", "auc_macro"):
+        assert under[k][0] == pytest.approx(direct[k])
+
+
+def test_bootstrap_interval_contains_estimate_and_shrinks():
+    small = random_case(n=200, seed=4)
+    large = random_case(n=3000, seed=4)
+    widths = []
+    for probs, labels in (small, large):
+        m = classification_metrics(probs, labels)
+        dist = bootstrap(probs, labels, resamples=1000, seed=1)
+        for k in ("accuracy", "balanced_accuracy", "top5", "auc_macro"):
+            lo, hi = interval(dist[k])
+            assert lo <= m[k] <= hi
+        widths.append(np.subtract(*interval(dist["accuracy"])[::-1]))
+    assert widths[1] < widths[0] / 2
+    a = bootstrap(*small, resamples=1000, seed=7)["accuracy"]
+    assert np.array_equal(a, bootstrap(*small, resamples=1000, seed=7)["accuracy"])
+
+
+def test_paper_protocol_is_seeded_and_balanced():
+    probs, labels = random_case(n=600, k=6, seed=5)
+    labels[:300] = 0  # a skewed split
+    a, b = paper_protocol(probs, labels, seed=3), paper_protocol(probs, labels, seed=3)
+    assert a == b and a["per_class"] == 600 // 6 and a["n"] == 600
+    import torch
+
+    from cxrcontrast.data.balance import balanced_resample
+
+    idx = balanced_resample(labels, a["per_class"], torch.Generator().manual_seed(3)).numpy()
+    other = balanced_resample(labels, a["per_class"], torch.Generator().manual_seed(4)).numpy()
+    assert not np.array_equal(idx, other)  # another seed, another resample
+    assert np.bincount(labels[idx]).tolist() == [100] * 6
+    assert a["top1"] == pytest.approx(np.mean(probs[idx].argmax(1) == labels[idx]))
+
+
+def test_paired_difference_detects_a_real_gain():
+    probs_b, labels = random_case(n=1500, k=6, seed=8, skill=0.5)
+    rng = np.random.default_rng(1)
+    better = probs_b.copy()
+    better[np.arange(1500), labels] += 0.3
+    better /= better.sum(1, keepdims=True)
+    d = paired_difference([(better, probs_b, labels)], resamples=1000, seed=0)
+    assert d["balanced_accuracy"]["difference"] > 0 and d["balanced_accuracy"]["ci"][0] > 0
+    assert d["balanced_accuracy"]["p_value"] < 0.01
+    same = paired_difference([(probs_b, probs_b, labels)], resamples=1000, seed=0)
+    assert same["auc_macro"]["difference"] == 0 and same["auc_macro"]["p_value"] == 1.0

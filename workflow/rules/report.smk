@@ -1,0 +1,57 @@
+# Report stage: one summary of all experiments, the runtime table, the HTML report's tags.
+
+
+rule summary:
+    input:
+        metrics=metrics_targets("metrics.json"),
+        predictions=metrics_targets("predictions.npz"),
+        qualities=embedding_targets("quality.json"),
+    output:
+        metrics=report(
+            SUMMARY["metrics"], category="summary", labels={"table": "per seed"}
+        ),
+        summary=report(
+            SUMMARY["summary"], category="summary", labels={"table": "per experiment"}
+        ),
+        comparisons=report(
+            SUMMARY["comparisons"], category="summary", labels={"table": "vs baseline"}
+        ),
+        markdown=SUMMARY["markdown"],
+        figure13=report(
+            SUMMARY["figure13"], category="summary", labels={"figure": "Figure 13"}
+        ),
+        embedding_quality=report(
+            SUMMARY["embedding_quality"],
+            category="pretraining",
+            labels={"figure": "embedding quality"},
+        ),
+    log:
+        "results/logs/report/summary.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        resamples=config["evaluate"]["bootstrap"],
+        seed=config["evaluate"]["seed"],
+    script:
+        "../scripts/summary.py"
+
+
+rule runtime_table:
+    input:
+        benchmark_files(),
+    output:
+        report(
+            "results/summary/runtime.csv",
+            category="summary",
+            labels={"table": "runtime of training jobs"},
+        ),
+    log:
+        "results/logs/report/runtime_table.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/runtime_table.py"
