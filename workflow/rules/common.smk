@@ -62,13 +62,14 @@ def _check_experiments():
     seen = set()
     for exp in EXPERIMENTS:
         key = (exp["encoder"], exp["pretrain"], exp["trainset"])
+        name = "{}/{}/{}".format(*key)
         if key in seen:
             raise ValueError(
-                f"config: experiments lists {'/'.join(key)} twice; each must be unique"
+                f"config: experiments lists {name} twice; each must be unique"
             )
         if exp["encoder"] not in config["encoders"]:
             raise ValueError(
-                f"config: experiment {'/'.join(key)} uses encoder {exp['encoder']!r}, not under `encoders:`"
+                f"config: experiment {name} uses encoder {exp['encoder']!r}, not under `encoders:`"
             )
         seen.add(key)
 

@@ -78,7 +78,11 @@ rule augmentation_figure:
         train="results/data/pruned/train.npz",
         classes="results/data/pruned/classes.json",
     output:
-        "results/figures/augmentation_examples.png",
+        report(
+            "results/figures/augmentation_examples.png",
+            category="data",
+            labels={"figure": "augmentation examples"},
+        ),
     log:
         "results/logs/data/augmentation_figure.log",
     threads: 1
