@@ -36,7 +36,28 @@ def test_demo_grid_trains_end_to_end(tmp_path):
     snakemake(work, "--configfile", *layers, "--report", "results/report.html")
     html = (res / "report.html").read_text(errors="ignore")
     assert len(html) > 100_000 and "figure13.png" in html and "runtime.csv" in html
-    assert "Nothing to be done" in snakemake(work, "-n", "--configfile", *layers).stdout
+    check_only_stale_jobs_rerun(work, layers)
+
+
+def planned_jobs(work, layers, extra=None) -> dict:
+    """Rule -> job count of a dry run, with an optional extra config layer."""
+    if extra is not None:
+        (work / "extra.yaml").write_text(yaml.safe_dump(extra))
+        layers = [*layers, "extra.yaml"]
+    out = snakemake(work, "-n", "--configfile", *layers).stdout
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+def check_only_stale_jobs_rerun(work, layers):
+    assert planned_jobs(work, layers) == {}  # an untouched config schedules nothing
+    margin = planned_jobs(work, layers, {"pretrain": {"augmented": {"margin": 0.7}}})
+    assert margin == {"pretrain": 1, "finetune": 2, "evaluate": 2, "embed": 1, "summary": 1, "runtime_table": 1, "all": 1}
+    assert planned_jobs(work, layers, {"evaluate": {"bootstrap": 2000}}) == {"evaluate": 8, "summary": 1, "all": 1}
+    seeds = planned_jobs(work, layers, {"seeds": [0, 1]})
+    assert seeds == {"pretrain": 5, "finetune": 8, "evaluate": 8, "embed": 7, "summary": 1, "runtime_table": 1, "all": 1}
 
 
 def check_training(res, work):

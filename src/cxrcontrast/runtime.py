@@ -28,10 +28,15 @@ def job(log_file: str | os.PathLike | None = None, threads: int = 1):
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
     )
     set_threads(threads)
+    log = logging.getLogger("cxrcontrast")
+    if "SLURM_JOB_ID" in os.environ:  # where the job ran, and which GPUs SLURM gave it
+        log.info("SLURM job %s on %s, GPUs on node: %s, CUDA_VISIBLE_DEVICES=%s", os.environ["SLURM_JOB_ID"],
+                 os.environ.get("SLURMD_NODENAME", "?"), os.environ.get("SLURM_GPUS_ON_NODE", "0"),
+                 os.environ.get("CUDA_VISIBLE_DEVICES", ""))
     try:
-        yield logging.getLogger("cxrcontrast")
+        yield log
     except Exception:
-        logging.getLogger("cxrcontrast").exception("step failed")
+        log.exception("step failed")
         raise
 
 

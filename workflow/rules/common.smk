@@ -9,7 +9,15 @@ wildcard_constraints:
     split="train|val|test",
 
 
+ENV = "../envs/cxrcontrast.yaml"
 SPLITS = ["train", "val", "test"]
+
+
+def mem_mb(base, per_input_mb):
+    """Memory that grows with the data: `base` MB plus `per_input_mb` MB per MB of input files."""
+    return lambda wildcards, input: int(base + per_input_mb * input.size_mb)
+
+
 DATA = config["data"]
 AUGMENT = config["augment"]
 
@@ -227,3 +235,8 @@ def _check_finite(node, path="config"):
 
 
 _check_finite(config)
+
+
+localrules:
+    all,
+    data,

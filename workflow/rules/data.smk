@@ -6,6 +6,8 @@ rule demo_data:
         "results/data/raw/demo.npz",
     log:
         "results/logs/data/demo_data.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2000,
@@ -23,6 +25,8 @@ rule download:
         protected("data/raw/{name}.npz"),
     log:
         "results/logs/data/download_{name}.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -44,9 +48,11 @@ rule prune:
         classes="results/data/pruned/classes.json",
     log:
         "results/logs/data/prune.log",
+    conda:
+        ENV
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb(1000, 4),
         runtime=20,
     params:
         flag=DATA["flag"],
@@ -61,9 +67,11 @@ rule augment_copies:
         "results/data/augmented/train.npz",
     log:
         "results/logs/data/augment_copies.log",
+    conda:
+        ENV
     threads: 2
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb(1500, 6),
         runtime=30,
     params:
         image_size=DATA["image_size"],
@@ -85,9 +93,11 @@ rule augmentation_figure:
         ),
     log:
         "results/logs/data/augmentation_figure.log",
+    conda:
+        ENV
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=mem_mb(1500, 2),
         runtime=10,
     params:
         image_size=DATA["image_size"],

@@ -31,10 +31,12 @@ rule evaluate:
         ),
     log:
         "results/logs/evaluate/{encoder}/{pretrain}/{trainset}/seed{seed}.log",
+    conda:
+        ENV
     threads: 2
     resources:
         gpu=1,
-        mem_mb=4000,
+        mem_mb=mem_mb(2000, 8),
         runtime=30,
     params:
         resamples=config["evaluate"]["bootstrap"],
@@ -58,10 +60,12 @@ rule embed:
         quality="results/embeddings/{encoder}/{state}/seed{seed}/quality.json",
     log:
         "results/logs/embed/{encoder}/{state}/seed{seed}.log",
+    conda:
+        ENV
     threads: 2
     resources:
         gpu=1,
-        mem_mb=4000,
+        mem_mb=mem_mb(2000, 6),
         runtime=60,
     params:
         encoder_cfg=lambda w: config["encoders"][w.encoder],

@@ -11,10 +11,12 @@ rule pretrain:
         "results/logs/pretrain/{encoder}/{sampler}/seed{seed}.log",
     benchmark:
         "results/benchmarks/pretrain/{encoder}/{sampler}/seed{seed}.tsv"
+    conda:
+        ENV
     threads: 4
     resources:
         gpu=1,
-        mem_mb=4000,
+        mem_mb=mem_mb(2000, 8),
         runtime=240,
     params:
         encoder_cfg=lambda w: config["encoders"][w.encoder],

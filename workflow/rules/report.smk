@@ -27,9 +27,11 @@ rule summary:
         ),
     log:
         "results/logs/report/summary.log",
+    conda:
+        ENV
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=mem_mb(1000, 3),
         runtime=30,
     params:
         resamples=config["evaluate"]["bootstrap"],
@@ -49,6 +51,8 @@ rule runtime_table:
         ),
     log:
         "results/logs/report/runtime_table.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=500,

@@ -1,0 +1,50 @@
+"""Workflow hygiene and safety checks that CI runs with the tests."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, snakemake, workflow_copy
+
+BIN = Path(sys.executable).parent
+
+
+def test_snakemake_lint_has_no_findings(tmp_path):
+    work = workflow_copy(tmp_path)
+    proc = snakemake(work, "--lint", "--configfile", "config/config.yaml", "config/demo.yaml")
+    assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
+
+
+def test_rules_are_snakefmt_formatted():
+    files = [REPO / "Snakefile", *sorted((REPO / "workflow/rules").glob("*.smk"))]
+    proc = subprocess.run([str(BIN / "snakefmt"), "--check", *map(str, files)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_no_pickle_loading_anywhere():
+    """np.load only with allow_pickle=False, torch.load only with weights_only=True, no pickle module."""
+    sources = [*(REPO / "src").rglob("*.py"), *(REPO / "workflow/scripts").glob("*.py"), *(REPO / "benchmarks").glob("*.py")]
+    assert sources
+    for path in sources:
+        text = path.read_text()
+        for call in re.finditer(r"\b(np|numpy)\.load\(([^)]*)\)", text):
+            assert "allow_pickle=False" in call.group(2), f"{path}: {call.group(0)}"
+        for call in re.finditer(r"\btorch\.load\(([^)]*)\)", text):
+            assert "weights_only=True" in call.group(1), f"{path}: {call.group(0)}"
+        assert not re.search(r"^\s*(import pickle|from pickle|import dill|import joblib)", text, re.M), path
+        assert "allow_pickle=True" not in text and "weights_only=False" not in text, path
+
+
+def test_every_rule_has_a_log_and_training_rules_a_benchmark():
+    text = "\n".join(p.read_text() for p in (REPO / "workflow/rules").glob("*.smk"))
+    rules = re.split(r"^rule (\w+):", text, flags=re.M)[1:]
+    blocks = dict(zip(rules[::2], rules[1::2]))
+    for name, body in blocks.items():
+        if name in ("data",):  # a target-only rule runs nothing
+            continue
+        assert "    log:" in body, name
+        assert "    threads:" in body and "mem_mb=" in body and "runtime=" in body, name
+    for name in ("pretrain", "finetune"):
+        assert "    benchmark:" in blocks[name] and "gpu=1" in blocks[name]
+    for name in ("evaluate", "embed"):
+        assert "gpu=1" in blocks[name]
