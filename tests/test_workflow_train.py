@@ -55,7 +55,7 @@ def check_only_stale_jobs_rerun(work, layers):
     assert planned_jobs(work, layers) == {}  # an untouched config schedules nothing
     margin = planned_jobs(work, layers, {"pretrain": {"augmented": {"margin": 0.7}}})
     assert margin == {"pretrain": 1, "finetune": 2, "evaluate": 2, "embed": 1, "summary": 1, "runtime_table": 1, "all": 1}
-    assert planned_jobs(work, layers, {"evaluate": {"bootstrap": 2000}}) == {"evaluate": 8, "summary": 1, "all": 1}
+    assert planned_jobs(work, layers, {"evaluate": {"bootstrap": 2000}}) == {"evaluate": 8, "summary": 1, "runtime_table": 1, "all": 1}
     seeds = planned_jobs(work, layers, {"seeds": [0, 1]})
     assert seeds == {"pretrain": 5, "finetune": 8, "evaluate": 8, "embed": 7, "summary": 1, "runtime_table": 1, "all": 1}
 
@@ -116,4 +116,4 @@ def check_evaluation(res):
     q = json.loads((res / "embeddings/minivgg/normal/seed0/quality.json").read_text())
     assert 0 <= q["val"]["projection"]["precision_at_1"] <= 1
     runtime = rows(res / "summary/runtime.csv")
-    assert len(runtime) == 5 + 8 and all(float(r["seconds"]) > 0 for r in runtime)
+    assert len(runtime) == 5 + 8 + 8 + 7 + 1 and all(float(r["seconds"]) > 0 for r in runtime)

@@ -173,6 +173,7 @@ def embedding_targets(name):
 
 
 def benchmark_files():
+    """Benchmark files of every job that runs a model, and of the summary."""
     pre = {
         (e["encoder"], e["pretrain"]) for e in EXPERIMENTS if e["pretrain"] != "none"
     }
@@ -182,11 +183,17 @@ def benchmark_files():
         for s in SEEDS
     ]
     files += [
-        f"results/benchmarks/finetune/{e['encoder']}/{e['pretrain']}/{e['trainset']}/seed{s}.tsv"
+        f"results/benchmarks/{stage}/{e['encoder']}/{e['pretrain']}/{e['trainset']}/seed{s}.tsv"
+        for stage in ("finetune", "evaluate")
         for e in EXPERIMENTS
         for s in SEEDS
     ]
-    return files
+    files += [
+        f"results/benchmarks/embed/{enc}/{st}/seed{s}.tsv"
+        for enc, st in embedding_states()
+        for s in SEEDS
+    ]
+    return files + ["results/benchmarks/report/summary.tsv"]
 
 
 def pretrain_history(w):

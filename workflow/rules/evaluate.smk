@@ -31,6 +31,8 @@ rule evaluate:
         ),
     log:
         "results/logs/evaluate/{encoder}/{pretrain}/{trainset}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{encoder}/{pretrain}/{trainset}/seed{seed}.tsv"
     conda:
         ENV
     threads: 2
@@ -60,6 +62,8 @@ rule embed:
         quality="results/embeddings/{encoder}/{state}/seed{seed}/quality.json",
     log:
         "results/logs/embed/{encoder}/{state}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/embed/{encoder}/{state}/seed{seed}.tsv"
     conda:
         ENV
     threads: 2

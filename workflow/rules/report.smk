@@ -27,6 +27,8 @@ rule summary:
         ),
     log:
         "results/logs/report/summary.log",
+    benchmark:
+        "results/benchmarks/report/summary.tsv"
     conda:
         ENV
     threads: 1
@@ -47,7 +49,7 @@ rule runtime_table:
         report(
             "results/summary/runtime.csv",
             category="summary",
-            labels={"table": "runtime of training jobs"},
+            labels={"table": "runtime of jobs"},
         ),
     log:
         "results/logs/report/runtime_table.log",

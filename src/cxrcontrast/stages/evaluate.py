@@ -14,6 +14,7 @@ from ..embeddings import collapsed, quality, subsample, tsne
 from ..figures.embeddings import tsne_panels
 from ..figures.experiment import auc_bars, confusion, training_curves
 from ..figures.style import experiment_label
+from ..errors import InputError
 from ..io import load_json, save_json, save_npz
 from ..metrics import classification_metrics
 from ..predict import embed, load_classifier, load_embedder, predict_probs
@@ -37,6 +38,8 @@ def run_evaluate(model: str, test: str, classes: str, history: str, outputs: dic
                  device: str = "auto") -> None:
     names = load_json(classes)["class_names"]
     net, ckpt = load_classifier(model)
+    if ckpt["n_classes"] != len(names):
+        raise InputError(f"{model}: a classifier of {ckpt['n_classes']} classes; {classes} lists {len(names)}")
     data = load_images([test], ckpt["image_size"])
     dev = pick_device(device)
     probs = predict_probs(net, data, dev)
