@@ -48,3 +48,22 @@ def test_every_rule_has_a_log_and_training_rules_a_benchmark():
         assert "    benchmark:" in blocks[name] and "gpu=1" in blocks[name]
     for name in ("evaluate", "embed"):
         assert "gpu=1" in blocks[name]
+
+
+def test_no_config_reaches_a_shell():
+    """Rules run Python scripts only: no shell: or run: blocks that could splice config strings into a command."""
+    for path in [REPO / "Snakefile", *(REPO / "workflow/rules").glob("*.smk")]:
+        assert not re.search(r"^\s+(shell|run):", path.read_text(), re.M), path
+
+
+def test_outputs_carry_provenance(tmp_path):
+    import json
+
+    import numpy as np
+
+    from cxrcontrast import __version__
+    from cxrcontrast.io import load_npz, provenance, save_npz
+
+    save_npz(tmp_path / "a.npz", provenance=provenance(seed=3), x=np.arange(3))
+    stored = json.loads(str(load_npz(tmp_path / "a.npz")["provenance"]))
+    assert stored == {"package": "cxrcontrast", "version": __version__, "params": {"seed": 3}}

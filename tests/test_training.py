@@ -150,3 +150,16 @@ def test_checkpoint_checks(data, tmp_path):
     torch.save({"kind": "pretrained_encoder", "payload": Evil()}, tmp_path / "evil.pt")
     with pytest.raises(InputError, match="never pickled objects"):
         load_checkpoint(tmp_path / "evil.pt")
+
+
+def test_classifier_of_other_class_count_refused(data, tmp_path):
+    import json
+
+    from cxrcontrast.stages.evaluate import run_evaluate
+
+    classify(data, tmp_path / "m", cfg={**CLASSIFY, "epochs": 1})
+    six = tmp_path / "six.json"
+    six.write_text(json.dumps({"class_names": [f"c{i}" for i in range(6)]}))
+    with pytest.raises(InputError, match="a classifier of 15 classes; .*six.json lists 6"):
+        run_evaluate(str(tmp_path / "m/model.pt"), str(data / "test.npz"), str(six), str(tmp_path / "m/history.csv"),
+                     {}, {}, resamples=1000, seed=0, protocol_seed=0, device="cpu")

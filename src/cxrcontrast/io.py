@@ -39,8 +39,21 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
-    """Write arrays to ``path`` (an .npz) atomically, uncompressed for fast loading."""
+def provenance(**params) -> dict:
+    """What made an output: the package version and the resolved parameters of the step."""
+    from . import __version__
+
+    return {"package": "cxrcontrast", "version": __version__, "params": params}
+
+
+def save_npz(path: str | os.PathLike, provenance: dict | None = None, **arrays: np.ndarray) -> None:
+    """Write arrays to ``path`` (an .npz) atomically, uncompressed for fast loading.
+
+    ``provenance`` is stored as a JSON string under the key ``provenance``
+    (a plain unicode array: reading it back needs no pickle).
+    """
+    if provenance is not None:
+        arrays["provenance"] = np.array(json.dumps(provenance, sort_keys=True))
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)

@@ -11,7 +11,7 @@ from ..data.augment import AugmentParams, augment_uint8
 from ..data.prune import class_counts, class_names, prune_labels
 from ..data.tensors import resize_uint8, to_nchw
 from ..errors import InputError
-from ..io import load_json, load_npz, save_json, save_npz
+from ..io import load_json, load_npz, provenance, save_json, save_npz
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def make_demo(out: str, sizes: dict, image_size: int, seed: int) -> None:
     arrays = demo.synthesize(
         n_train=sizes["train"], n_val=sizes["val"], n_test=sizes["test"], size=image_size, seed=seed
     )
-    save_npz(out, **arrays)
+    save_npz(out, provenance=provenance(sizes=sizes, image_size=image_size, seed=seed), **arrays)
     log.info("wrote demo dataset %s: %s", out, {k: v.shape for k, v in arrays.items()})
 
 
@@ -33,12 +33,14 @@ def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str) -> No
     info = source.flag_info(flag)
     splits = source.load_splits(raw, flag)
     names = class_names(info)
-    summary = {"flag": flag, "task": info.task, "source": str(raw), "class_names": names, "counts": {}}
+    made_by = provenance(raw=str(raw), flag=flag)
+    summary = {"flag": flag, "task": info.task, "source": str(raw), "class_names": names, "counts": {},
+               "provenance": made_by}
     for split, (images, labels) in splits.items():
         keep, classes = prune_labels(labels, info.task)
         if keep.size == 0:
             raise InputError(f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one")
-        save_npz(outputs[split], images=images[keep], labels=classes, index=keep)
+        save_npz(outputs[split], provenance=made_by, images=images[keep], labels=classes, index=keep)
         counts = class_counts(classes, len(names))
         summary["counts"][split] = dict(zip(names, counts))
         log.info("%s: kept %d of %d rows; per class %s", split, keep.size, len(labels), counts)
@@ -62,7 +64,8 @@ def augmented_copies(pruned_train: str, out: str, image_size: int, params: dict,
     augmented = augment_uint8(images, aug, seed, out_size=image_size)
     # stored in the pruned files' layout: (N,H,W) for gray, (N,H,W,3) for RGB
     stored = augmented[:, 0] if augmented.shape[1] == 1 else augmented.permute(0, 2, 3, 1)
-    save_npz(out, images=stored.numpy(), labels=arrays["labels"], index=arrays["index"])
+    made_by = provenance(source=str(pruned_train), image_size=image_size, augment=params, seed=seed)
+    save_npz(out, provenance=made_by, images=stored.numpy(), labels=arrays["labels"], index=arrays["index"])
     log.info("wrote %d augmented copies to %s", len(arrays["labels"]), out)
 
 

@@ -15,7 +15,7 @@ from ..figures.embeddings import tsne_panels
 from ..figures.experiment import auc_bars, confusion, training_curves
 from ..figures.style import experiment_label
 from ..errors import InputError
-from ..io import load_json, save_json, save_npz
+from ..io import load_json, provenance, save_json, save_npz
 from ..metrics import classification_metrics
 from ..predict import embed, load_classifier, load_embedder, predict_probs
 from ..runtime import pick_device
@@ -62,7 +62,8 @@ def run_evaluate(model: str, test: str, classes: str, history: str, outputs: dic
         "version": __version__,
     }
     result["paper_protocol"]["auc_per_class"] = dict(zip(names, result["paper_protocol"]["auc_per_class"]))
-    save_npz(outputs["predictions"], probs=probs.astype(np.float32), labels=labels, index=data.index.numpy())
+    save_npz(outputs["predictions"], provenance=provenance(model=model, test=test), probs=probs.astype(np.float32),
+             labels=labels, index=data.index.numpy())
     save_json(outputs["metrics"], result)
     title = f"{experiment_label(experiment['encoder'], experiment['pretrain'], experiment['trainset'])}, seed {experiment['seed']}"
     confusion(m["confusion"], names, title, outputs["confusion"])
@@ -89,6 +90,8 @@ def run_embed(pretrained: str | None, train: str, val: str, classes: str, out_pn
         panels.append((f"{split} ({len(idx)} images){note}: P@1 {scores[split]['projection']['precision_at_1']:.2f}, "
                        f"MAP@R {scores[split]['projection']['map_at_r']:.2f}", tsne(z, tsne_seed, perplexity), labels))
     when = "before pretraining (untrained encoder)" if pretrained is None else f"after {state} pretraining"
+    made_by = provenance(pretrained=pretrained, encoder=encoder, encoder_cfg=encoder_cfg, image_size=image_size,
+                         seed=seed, points=points, perplexity=perplexity, tsne_seed=tsne_seed)
     save_json(out_json, {"encoder": encoder, "state": state, "seed": seed, "points": points, **scores,
-                         "version": __version__})
+                         "version": __version__, "provenance": made_by})
     tsne_panels(panels, names, f"t-SNE of {encoder} embeddings {when}, seed {seed}", out_png)

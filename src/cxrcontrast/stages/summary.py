@@ -5,6 +5,7 @@ import csv
 import io
 import logging
 
+from .. import __version__
 from ..figures.summary import embedding_quality, figure13
 from ..io import atomic_path, load_json, load_npz
 from ..summary import (KEYS, PAPER_REPORTED, comparisons, differing_keys, experiment_rows, seed_row)
@@ -90,7 +91,9 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
     write_csv(outputs["summary"], exp_rows)
     write_csv(outputs["comparisons"], comp)
     with atomic_path(outputs["markdown"]) as tmp:
-        tmp.write_text(markdown(exp_rows, comp, differing, quals))
+        tmp.write_text(markdown(exp_rows, comp, differing, quals)
+                       + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
+                       "metrics.json holds the resolved config of its experiment.\n")
     single = {tuple(r[k] for k in KEYS): r for r in rows}
     figure13(exp_rows, single, outputs["figure13"])
     embedding_quality(quals, outputs["embedding_quality"])
