@@ -44,8 +44,10 @@ def machine() -> str:
 
 def main(argv=None) -> None:
     import bench_augment
+    import bench_evaluation
+    import bench_training
 
-    suites = {"augment": bench_augment.run}
+    suites = {"augment": bench_augment.run, "training": bench_training.run, "evaluation": bench_evaluation.run}
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", choices=[[], *suites], help="benchmarks to run (default: all)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())

@@ -163,3 +163,20 @@ def test_classifier_of_other_class_count_refused(data, tmp_path):
     with pytest.raises(InputError, match="a classifier of 15 classes; .*six.json lists 6"):
         run_evaluate(str(tmp_path / "m/model.pt"), str(data / "test.npz"), str(six), str(tmp_path / "m/history.csv"),
                      {}, {}, resamples=1000, seed=0, protocol_seed=0, device="cpu")
+
+
+def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
+    from cxrcontrast.training.accel import Accel
+
+    on = {"bf16_autocast": True, "channels_last": True, "compile": True}
+    assert Accel.for_device(on, torch.device("cpu")) == Accel()
+    assert Accel.for_device(on, torch.device("cuda")) == Accel(True, True, True)
+    plain = classify(data, tmp_path / "plain", cfg={**CLASSIFY, "epochs": 1})
+    out = tmp_path / "fast"
+    out.mkdir()
+    run_classify([str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"), str(out / "model.pt"),
+                 str(out / "history.csv"), "minivgg", ENC, {**CLASSIFY, "epochs": 1}, 32, 0, device="cpu",
+                 performance=on)
+    fast = load_checkpoint(out / "model.pt")
+    for key, value in plain["state_dict"].items():
+        assert torch.equal(value, fast["state_dict"][key]), key

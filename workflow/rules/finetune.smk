@@ -23,5 +23,6 @@ rule finetune:
         classify_cfg=classify_params,
         image_size=DATA["image_size"],
         device=config["device"],
+        performance=config["performance"],
     script:
         "../scripts/finetune.py"

@@ -24,5 +24,6 @@ rule pretrain:
         augment=sampler_augment,
         image_size=DATA["image_size"],
         device=config["device"],
+        performance=config["performance"],
     script:
         "../scripts/pretrain.py"

@@ -17,4 +17,5 @@ with job(snakemake.log[0], snakemake.threads):  # noqa: F821
         seed=int(w.seed),
         pretrained=i.get("pretrained"),
         device=p.device,
+        performance=p.performance,
     )

@@ -16,4 +16,5 @@ with job(snakemake.log[0], snakemake.threads):  # noqa: F821
         augment=p.augment,
         seed=int(w.seed),
         device=p.device,
+        performance=p.performance,
     )

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..io import load_json
 from ..models import Classifier, ClassifierHead, ProjectionHead, build_encoder, xavier_init
 from ..runtime import pick_device
+from ..training.accel import Accel
 from ..training.checkpoint import load_checkpoint, save_checkpoint
 from ..training.classify import train_classifier
 from ..training.loop import Optim, Resume, write_history
@@ -32,7 +33,8 @@ def _place(data, device):
 
 
 def run_pretrain(train: str, out_encoder: str, out_history: str, encoder: str, encoder_cfg: dict, sampler: str,
-                 sampler_cfg: dict, image_size: int, augment: dict, seed: int, device: str = "auto") -> None:
+                 sampler_cfg: dict, image_size: int, augment: dict, seed: int, device: str = "auto",
+                 performance: dict | None = None) -> None:
     dev = pick_device(device)
     data = _place(load_images([train], image_size), dev)
     extra = {k: v for k, v in sampler_cfg.items() if k not in OPTIM_KEYS}
@@ -47,7 +49,7 @@ def run_pretrain(train: str, out_encoder: str, out_history: str, encoder: str, e
                 "sampler_cfg": sampler_cfg, "image_size": image_size, "augment": augment, "seed": seed}
     resume = Resume(Path(out_encoder).with_name("resume.pt"), identity)
     log.info("pretraining %s with the %s sampler on %d images (%s), seed %d", encoder, sampler, len(data), dev, seed)
-    history, epoch = pretrain(model, data, batches, optim, seed, resume, dev)
+    history, epoch = pretrain(model, data, batches, optim, seed, resume, dev, Accel.for_device(performance, dev))
     save_checkpoint(out_encoder, kind="pretrained_encoder", encoder=encoder, encoder_cfg=encoder_cfg,
                     image_size=image_size, encoder_state=enc.state_dict(), projection_state=model[1].state_dict(),
                     epoch=epoch, config=identity, history=history)
@@ -66,7 +68,7 @@ def load_pretrained(path: str, encoder: str, image_size: int) -> dict:
 
 def run_classify(train: list[str], val: str, classes: str, out_model: str, out_history: str, encoder: str,
                  encoder_cfg: dict, classify_cfg: dict, image_size: int, seed: int, pretrained: str | None = None,
-                 device: str = "auto") -> None:
+                 device: str = "auto", performance: dict | None = None) -> None:
     """Baseline (``pretrained`` None: end to end) or fine-tuning of a head on a frozen pretrained encoder."""
     dev = pick_device(device)
     names = load_json(classes)["class_names"]
@@ -95,7 +97,7 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     history, best, best_row = train_classifier(
         model, train_data, val_data, Optim.pick(classify_cfg), seed, resume, dev, freeze_encoder=bool(pretrained),
         freeze_batchnorm=classify_cfg.get("freeze_batchnorm", True),
-        select_on=classify_cfg.get("select_on", "balanced_accuracy"))
+        select_on=classify_cfg.get("select_on", "balanced_accuracy"), accel=Accel.for_device(performance, dev))
     save_checkpoint(out_model, kind="classifier", encoder=encoder, encoder_cfg=encoder_cfg, image_size=image_size,
                     n_classes=len(names), class_names=names, state_dict=best, epoch=best_row["epoch"],
                     val=best_row, config=identity)

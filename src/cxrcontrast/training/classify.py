@@ -16,6 +16,7 @@ from ..data.balance import balanced_indices
 from ..data.images import InMemoryImages
 from ..metrics import accuracy, balanced_accuracy
 from ..models import Classifier
+from .accel import Accel
 from .loop import Optim, Progress, Resume, check_finite, seed_epoch
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def evaluate(model: Classifier, data: InMemoryImages, device, features=None, chu
 
 def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImages, optim: Optim, seed: int,
                      resume: Resume, device, freeze_encoder: bool, freeze_batchnorm: bool = True,
-                     select_on: str = "balanced_accuracy"):
+                     select_on: str = "balanced_accuracy", accel: Accel = Accel()):
     """Returns (history rows, best state dict, best validation row)."""
     model.to(device)
     if freeze_encoder:
@@ -64,6 +65,7 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
     if select_on not in MAXIMIZE:
         raise ValueError(f"classify.select_on: {select_on!r}; expected one of {sorted(MAXIMIZE)}")
     sign = 1 if MAXIMIZE[select_on] else -1
+    forward = accel.prepare(model)
     progress = Progress(optim.epochs)
     n_batches = -(-len(train) // optim.batch_size)
     for epoch in range(start, optim.epochs + 1):
@@ -76,8 +78,9 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
         total = correct = 0.0
         for i, idx in enumerate(order.split(optim.batch_size)):
             y = train.labels[idx.to(train.labels.device)].to(device)
-            out = model.head(feats[0][idx.to(feats[0].device)]) if cached else model(train.batch(idx, device))
-            loss = F.cross_entropy(out, y)
+            with accel.autocast(device):
+                out = model.head(feats[0][idx.to(feats[0].device)]) if cached else forward(train.batch(idx, device))
+                loss = F.cross_entropy(out.float(), y)
             check_finite(loss, epoch, i)
             opt.zero_grad(set_to_none=True)
             loss.backward()

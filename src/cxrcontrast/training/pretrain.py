@@ -7,13 +7,14 @@ import torch
 from torch import nn
 
 from ..data.images import InMemoryImages
+from .accel import Accel
 from .loop import Optim, Progress, Resume, check_finite, seed_epoch
 
 log = logging.getLogger(__name__)
 
 
 def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed: int, resume: Resume,
-             device: torch.device) -> tuple[list[dict], int]:
+             device: torch.device, accel: Accel = Accel()) -> tuple[list[dict], int]:
     """Train ``model`` (encoder + projection head) in place; returns (history rows, last epoch).
 
     Resumes from ``resume`` when it holds a finished epoch of this same job.
@@ -25,6 +26,7 @@ def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history, start = state["history"], state["epoch"] + 1
+    forward = accel.prepare(model)
     progress = Progress(optim.epochs)
     for epoch in range(start, optim.epochs + 1):
         g = seed_epoch(seed, epoch)
@@ -32,7 +34,8 @@ def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed
         progress.start(epoch)
         total, active, batches = 0.0, 0.0, 0
         for i, batch in enumerate(sampler.batches(g, epoch)):
-            loss, stats = sampler.loss(model, data, batch, g, device)
+            with accel.autocast(device):
+                loss, stats = sampler.loss(forward, data, batch, g, device)
             check_finite(loss, epoch, i)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -1,0 +1,62 @@
+"""Evaluation of the full test split (18187 images): predictions, metrics with 1000 bootstrap
+resamples, and t-SNE of 4000 embeddings, in seconds; and the dry run of the full grid."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import fullsize
+from cxrcontrast.bootstrap import bootstrap
+from cxrcontrast.data.images import load_images
+from cxrcontrast.embeddings import subsample, tsne
+from cxrcontrast.metrics import classification_metrics
+from cxrcontrast.models import Classifier, ClassifierHead, build_encoder
+from cxrcontrast.predict import predict_probs
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(median_time) -> dict:
+    root = fullsize.make(Path(tempfile.mkdtemp(prefix="cxr-bench-")) / "data")
+    test = load_images([str(root / "test.npz")], 32)
+    torch.manual_seed(0)
+    enc = build_encoder("minivgg", 32)
+    net = Classifier(enc, ClassifierHead(enc.out_features, 15)).eval()
+    labels = test.labels.numpy()
+    box = {}
+
+    def predict():
+        box["probs"] = predict_probs(net, test, torch.device("cpu"))
+
+    def metrics():
+        classification_metrics(box["probs"], labels)
+        bootstrap(box["probs"], labels, resamples=1000, seed=0)
+
+    def embed_tsne():
+        idx = torch.from_numpy(subsample(len(test), 4000, 0))
+        with torch.no_grad():
+            z = net.encoder(test.batch(idx)).numpy()
+        tsne(z, 0)
+
+    t = {name: median_time(fn) for name, fn in (("predict", predict), ("metrics", metrics), ("tsne", embed_tsne))}
+    total = sum(t.values())
+    print(f"predictions for 18187 test images: {t['predict']:.2f} s")
+    print(f"metrics + 1000 bootstrap resamples: {t['metrics']:.2f} s")
+    print(f"t-SNE of 4000 embeddings: {t['tsne']:.2f} s")
+    print(f"evaluation total: {total:.1f} s (target < 60 s on 2 cores)")
+
+    exe = str(Path(sys.executable).with_name("snakemake"))
+
+    def dry():
+        subprocess.run([exe, "-n", "--quiet", "rules", "--cores", "8", "--resources", "gpu=1"], cwd=REPO, check=True,
+                       capture_output=True)
+
+    t["dry_run"] = median_time(dry)
+    print(f"snakemake dry run of the full default grid (91 jobs): {t['dry_run']:.2f} s (target < 5 s)")
+    return t

@@ -1,0 +1,203 @@
+"""Training throughput on full-size data: our data path vs the compute ceiling vs the authors' style;
+triplets with one concatenated forward vs three; the hard sampler's mining overhead; peak memory."""
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+import fullsize
+from cxrcontrast.data.images import InMemoryImages, load_images
+from cxrcontrast.models import Classifier, ClassifierHead, ProjectionHead, build_encoder
+from cxrcontrast.training.classify import train_classifier
+from cxrcontrast.training.loop import Optim, Resume
+from cxrcontrast.training.losses import hardest_triplets
+from cxrcontrast.training.samplers import build_sampler
+
+N = 8000  # images per measured epoch slice
+
+
+def model(frozen: bool = False):
+    torch.manual_seed(0)
+    enc = build_encoder("minivgg", 32)
+    net = Classifier(enc, ClassifierHead(enc.out_features, 15))
+    if frozen:
+        net.encoder.requires_grad_(False)
+    return net
+
+
+def ours(train: InMemoryImages, val: InMemoryImages, tmp: Path, frozen: bool) -> float:
+    """Epochs of the real loop (balanced sampling, per-batch normalization), tiny validation.
+
+    Fine-tuning encodes the split once and then trains the head on the features, so
+    its figure is over 5 epochs (the one-time encoding amortized over them)."""
+    part = InMemoryImages(train.images[:N], train.labels[:N], train.index[:N])
+    resume = Resume(Path(tempfile.mkdtemp(dir=tmp)) / "resume.pt", {})  # fresh: nothing to resume
+    epochs = 5 if frozen else 1
+    start = time.perf_counter()
+    train_classifier(model(frozen), part, val, Optim(epochs=epochs, batch_size=32, lr=0.01), 0, resume,
+                     torch.device("cpu"), freeze_encoder=frozen)
+    return epochs * N / (time.perf_counter() - start)
+
+
+def step(net, frozen, xb, yb, opt):
+    if frozen:  # the authors' fine-tuning: the frozen encoder runs on every batch
+        with torch.no_grad():
+            h = net.encoder(xb)
+        out = net.head(h)
+    else:
+        out = net(xb)
+    loss = F.cross_entropy(out, yb)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def ceiling(train: InMemoryImages, frozen: bool) -> float:
+    """The same model stepping over float batches already in memory: no sampling, no conversion."""
+    net = model(frozen).train()
+    opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.01, momentum=0.9)
+    x = torch.randn(N, 3, 32, 32)
+    y = train.labels[:N]
+    start = time.perf_counter()
+    for xb, yb in zip(x.split(32), y.split(32)):
+        step(net, frozen, xb, yb, opt)
+    return N / (time.perf_counter() - start)
+
+
+def authors_style(images: np.ndarray, labels: np.ndarray, frozen: bool) -> float:
+    """The authors' data path: a Dataset of PIL images through their per-item transform chain
+    (Resize 300, RandomCrop 250, Resize 32, rotation, translation, ToTensor, Normalize),
+    WeightedRandomSampler, DataLoader(batch 32)."""
+    from PIL import Image
+    from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
+    from torchvision import transforms as T
+
+    from bench_augment import authors_pipeline
+
+    tf = T.Compose([authors_pipeline(), T.Lambda(lambda t: t.expand(3, -1, -1))])
+
+    class Chest(Dataset):
+        def __len__(self):
+            return N
+
+        def __getitem__(self, i):
+            return tf(Image.fromarray(images[i])), int(labels[i])
+
+    counts = np.bincount(labels[:N], minlength=15)
+    weights = 1.0 / counts[labels[:N]]
+    loader = DataLoader(Chest(), batch_size=32, sampler=WeightedRandomSampler(weights, N))
+    net = model(frozen).train()
+    opt = torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.01, momentum=0.9)
+    start = time.perf_counter()
+    for xb, yb in loader:
+        step(net, frozen, xb, yb, opt)
+    return N / (time.perf_counter() - start)
+
+
+def triplets(train: InMemoryImages, concatenated: bool) -> float:
+    torch.manual_seed(0)
+    enc = build_encoder("minivgg", 32)
+    net = torch.nn.Sequential(enc, ProjectionHead(enc.out_features)).train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    sampler = build_sampler("normal", train.labels, batch_size=32, margin=0.3)
+    g = torch.Generator().manual_seed(0)
+    images = 0
+    start = time.perf_counter()
+    for i, batch in enumerate(sampler.batches(g)):
+        if i * 32 >= N // 3:
+            break
+        if concatenated:
+            loss, _ = sampler.loss(net, train, batch, g)
+        else:
+            za, zp, zn = (net(train.batch(b)) for b in batch)
+            loss = F.relu((za - zp).norm(dim=1) - (za - zn).norm(dim=1) + 0.3).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        images += 3 * len(batch[0])
+    return images / (time.perf_counter() - start)
+
+
+def mining_overhead(train: InMemoryImages) -> tuple[float, float]:
+    """Milliseconds per batch: batch-hard mining alone, and a whole hard-sampler step."""
+    torch.manual_seed(0)
+    enc = build_encoder("minivgg", 32)
+    net = torch.nn.Sequential(enc, ProjectionHead(enc.out_features)).train()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    sampler = build_sampler("hard", train.labels, batch_size=32, margin=0.3, images_per_class=4)
+    g = torch.Generator().manual_seed(0)
+    mine, step, n = 0.0, 0.0, 0
+    for batch in sampler.batches(g):
+        t0 = time.perf_counter()
+        loss, _ = sampler.loss(net, train, batch, g)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += time.perf_counter() - t0
+        z = net(train.batch(batch)).detach()
+        t1 = time.perf_counter()
+        hardest_triplets(z, train.labels[batch])
+        mine += time.perf_counter() - t1
+        n += 1
+        if n == 100:
+            break
+    return 1000 * mine / n, 1000 * step / n
+
+
+PEAK = """
+import resource, sys
+from cxrcontrast.runtime import set_threads
+from cxrcontrast.stages.train import run_classify
+set_threads(2)
+root, out = sys.argv[1], sys.argv[2]
+run_classify([root + "/train.npz"], root + "/val.npz", root + "/classes.json", out + "/model.pt", out + "/h.csv",
+             "minivgg", {"xavier": True, "head": {"hidden": [256], "dropout": 0.3}},
+             {"epochs": 1, "batch_size": 32, "lr": 0.01}, 32, 0, device="cpu")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def run(median_time) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="cxr-bench-"))
+    root = fullsize.make(tmp / "data")
+    t0 = time.perf_counter()
+    train = load_images([str(root / "train.npz")], 32)
+    load_s = time.perf_counter() - t0
+    val = load_images([str(root / "val.npz")], 32)
+    small_val = InMemoryImages(val.images[:64], val.labels[:64], val.index[:64])
+    with np.load(root / "train.npz") as f:
+        raw_images, raw_labels = f["images"], f["labels"]
+    print(f"load + resize of the full train split (64007 images): {load_s:.2f} s")
+    figures = {}
+    for frozen, kind in ((False, "baseline, end to end"), (True, "fine-tuning, frozen encoder, 5 epochs")):
+        f = {}
+        for name, fn in (("ours", lambda: ours(train, small_val, tmp, frozen)), ("ceiling", lambda: ceiling(train, frozen)),
+                         ("authors", lambda: authors_style(raw_images, raw_labels, frozen))):
+            f[name] = float(np.median([fn() for _ in range(3)]))
+        print(f"classification epoch ({kind}), our data path: {f['ours']:9,.0f} images/s")
+        print(f"  same model over tensors in memory (ceiling):  {f['ceiling']:9,.0f} images/s")
+        print(f"  authors' style DataLoader (PIL per item):     {f['authors']:9,.0f} images/s")
+        print(f"  ours / ceiling: {f['ours'] / f['ceiling']:.2f} (target >= 0.9); "
+              f"ours / authors': {f['ours'] / f['authors']:.1f}x (target >= 2.5x)")
+        figures["frozen" if frozen else "baseline"] = f
+    concat = float(np.median([triplets(train, True) for _ in range(3)]))
+    three = float(np.median([triplets(train, False) for _ in range(3)]))
+    print(f"triplet pretraining, one concatenated forward: {concat:8,.0f} images/s; three forwards: {three:8,.0f} "
+          f"images/s ({concat / three:.2f}x)")
+    mine, step = mining_overhead(train)
+    print(f"hard sampler: batch-hard mining {mine:.2f} ms per batch of 32, {100 * mine / step:.1f}% of a {step:.1f} ms step")
+    out = tmp / "peak"
+    out.mkdir()
+    proc = subprocess.run([sys.executable, "-c", PEAK, str(root), str(out)], capture_output=True, text=True, check=True)
+    peak_mb = int(proc.stdout.split()[-1]) / 1024
+    print(f"peak memory of a full-size training job (1 epoch, 64007 images): {peak_mb:,.0f} MiB (target < 2048)")
+    figures.update(concat=concat, three=three, mining_ms=mine, step_ms=step, peak_mb=peak_mb)
+    return figures
