@@ -48,3 +48,15 @@ def snakemake(work: Path, *args: str, check=True) -> subprocess.CompletedProcess
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
+
+
+def pruned_demo(root: Path, train: int, val: int, test: int, seed: int) -> Path:
+    """Demo data of the given sizes, pruned into ``root/{train,val,test}.npz`` and ``classes.json``."""
+    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.io import save_npz
+    from cxrcontrast.stages.data import prune
+
+    save_npz(root / "raw.npz", **synthesize(train, val, test, seed=seed))
+    outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
+    prune(str(root / "raw.npz"), "chestmnist", outs, str(root / "classes.json"))
+    return root

@@ -12,12 +12,9 @@ import pytest
 import torch
 import yaml
 
-from cxrcontrast.data.demo import synthesize
-from cxrcontrast.io import save_npz
-from cxrcontrast.stages.data import prune
 from cxrcontrast.training.checkpoint import load_checkpoint
 
-from conftest import REPO, workflow_copy
+from conftest import pruned_demo, workflow_copy
 
 ENC = {"xavier": True, "head": {"hidden": [64], "dropout": 0.3}}
 CLASSIFY = {"epochs": 6, "batch_size": 32, "lr": 0.01, "momentum": 0.9, "weight_decay": 0.0}
@@ -35,11 +32,7 @@ run_classify([a["root"] + "/train.npz"], a["root"] + "/val.npz", a["root"] + "/c
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    save_npz(root / "raw.npz", **synthesize(2000, 300, 60, seed=3))
-    outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(root / "raw.npz"), "chestmnist", outs, str(root / "classes.json"))
-    return root
+    return pruned_demo(tmp_path_factory.mktemp("data"), 2000, 300, 60, 3)
 
 
 def start_training(data, out):

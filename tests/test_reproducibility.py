@@ -4,23 +4,18 @@ import json
 import numpy as np
 import pytest
 
-from cxrcontrast.data.demo import synthesize
-from cxrcontrast.io import save_npz
 from cxrcontrast.runtime import set_threads
-from cxrcontrast.stages.data import prune
 from cxrcontrast.stages.evaluate import run_evaluate
 from cxrcontrast.stages.train import run_classify, run_pretrain
+
+from conftest import pruned_demo
 
 ENC = {"xavier": True, "head": {"hidden": [64], "dropout": 0.3}}
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    save_npz(root / "raw.npz", **synthesize(600, 150, 150, seed=5))
-    outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(root / "raw.npz"), "chestmnist", outs, str(root / "classes.json"))
-    return root
+    return pruned_demo(tmp_path_factory.mktemp("data"), 600, 150, 150, 5)
 
 
 def experiment(data, out, seed):

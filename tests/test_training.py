@@ -3,13 +3,12 @@ import csv
 import pytest
 import torch
 
-from cxrcontrast.data.demo import synthesize
 from cxrcontrast.errors import InputError
-from cxrcontrast.io import save_npz
-from cxrcontrast.stages.data import prune
 from cxrcontrast.stages.train import run_classify, run_pretrain
 from cxrcontrast.training import loop
 from cxrcontrast.training.checkpoint import load_checkpoint
+
+from conftest import pruned_demo
 
 ENC = {"xavier": True, "head": {"hidden": [64], "dropout": 0.3}}
 TRIPLET = {"epochs": 3, "batch_size": 32, "lr": 0.01, "momentum": 0.9, "weight_decay": 0.0, "margin": 0.3}
@@ -18,11 +17,7 @@ CLASSIFY = {"epochs": 3, "batch_size": 32, "lr": 0.05, "momentum": 0.9, "weight_
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    save_npz(root / "raw.npz", **synthesize(1200, 300, 60, seed=2))
-    outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(root / "raw.npz"), "chestmnist", outs, str(root / "classes.json"))
-    return root
+    return pruned_demo(tmp_path_factory.mktemp("data"), 1200, 300, 60, 2)
 
 
 def pretrain(data, out, sampler="normal", cfg=TRIPLET, seed=0):
