@@ -6,26 +6,15 @@ import torch
 from torch import nn
 
 from .data.images import InMemoryImages
-from .models import Classifier, ClassifierHead, ProjectionHead, build_encoder
+from .models import Classifier, ClassifierHead, ProjectionHead, encoder_from_config
 from .training.checkpoint import load_checkpoint
-
-
-def _architecture(encoder: str, encoder_cfg: dict, image_size: int):
-    """The encoder's architecture only: weights come from the checkpoint, never downloaded."""
-    cfg = {k: v for k, v in encoder_cfg.items() if k not in ("head", "train_overrides")}
-    if "weights" in cfg:
-        cfg["weights"] = "none"
-    cfg["xavier"] = False
-    return build_encoder(encoder, image_size, **cfg)
 
 
 def load_classifier(path: str) -> tuple[Classifier, dict]:
     ckpt = load_checkpoint(path, kind="classifier")
-    enc = _architecture(ckpt["encoder"], ckpt["encoder_cfg"], ckpt["image_size"])
-    head_cfg = ckpt["encoder_cfg"].get("head", {})
-    head = ClassifierHead(enc.out_features, ckpt["n_classes"], hidden=tuple(head_cfg.get("hidden", (256,))),
-                          dropout=head_cfg.get("dropout", 0.3),
-                          softmax_output=ckpt["config"]["classify_cfg"].get("softmax_before_loss", False))
+    enc = encoder_from_config(ckpt["encoder"], ckpt["encoder_cfg"], ckpt["image_size"], architecture_only=True)
+    head = ClassifierHead.from_config(enc.out_features, ckpt["n_classes"], ckpt["encoder_cfg"].get("head", {}),
+                                      ckpt["config"]["classify_cfg"].get("softmax_before_loss", False))
     model = Classifier(enc, head)
     model.load_state_dict(ckpt["state_dict"])
     return model.eval(), ckpt
@@ -34,13 +23,11 @@ def load_classifier(path: str) -> tuple[Classifier, dict]:
 def load_embedder(path: str | None, encoder: str, encoder_cfg: dict, image_size: int, seed: int) -> nn.Module:
     """Encoder + projection from a pretraining checkpoint, or freshly initialised ("before") when ``path`` is None."""
     if path is None:
-        from .stages.train import _encoder  # the same initialisation a training job starts from
-
-        torch.manual_seed(seed)
-        enc = _encoder(encoder, encoder_cfg, image_size)
+        torch.manual_seed(seed)  # the same initialisation a training job starts from
+        enc = encoder_from_config(encoder, encoder_cfg, image_size)
         return nn.Sequential(enc, ProjectionHead(enc.out_features)).eval()
     ckpt = load_checkpoint(path, kind="pretrained_encoder")
-    enc = _architecture(ckpt["encoder"], ckpt["encoder_cfg"], ckpt["image_size"])
+    enc = encoder_from_config(ckpt["encoder"], ckpt["encoder_cfg"], ckpt["image_size"], architecture_only=True)
     enc.load_state_dict(ckpt["encoder_state"])
     proj = ProjectionHead(enc.out_features)
     proj.load_state_dict(ckpt["projection_state"])

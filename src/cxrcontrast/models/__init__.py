@@ -1,5 +1,5 @@
 """Encoders (built by name from a registry) and the heads put on them."""
-from .encoders import ENCODERS, Encoder, build_encoder
+from .encoders import ENCODERS, Encoder, build_encoder, encoder_from_config
 from .heads import Classifier, ClassifierHead, ProjectionHead, xavier_init
 
-__all__ = ["ENCODERS", "Encoder", "build_encoder", "Classifier", "ClassifierHead", "ProjectionHead", "xavier_init"]
+__all__ = ["ENCODERS", "Encoder", "build_encoder", "encoder_from_config", "Classifier", "ClassifierHead", "ProjectionHead", "xavier_init"]

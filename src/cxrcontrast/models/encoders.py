@@ -121,3 +121,16 @@ def build_encoder(name: str, image_size: int = 32, **cfg) -> Encoder:
     if name not in ENCODERS:
         raise InputError(f"encoder: unknown name {name!r}; expected one of {sorted(ENCODERS)}")
     return ENCODERS[name](image_size, **cfg)
+
+
+def encoder_from_config(name: str, encoder_cfg: dict, image_size: int, architecture_only: bool = False) -> Encoder:
+    """Build from a config block (``encoders.<name>``), skipping its head and training keys.
+
+    ``architecture_only``: no weight download or init (the weights come from a checkpoint).
+    """
+    cfg = {k: v for k, v in encoder_cfg.items() if k not in ("head", "train_overrides")}
+    if architecture_only:
+        cfg["xavier"] = False
+        if "weights" in cfg:
+            cfg["weights"] = "none"
+    return build_encoder(name, image_size, **cfg)

@@ -36,6 +36,12 @@ class ClassifierHead(nn.Module):
         self.net = nn.Sequential(*layers)
         self.softmax_output = softmax_output
 
+    @classmethod
+    def from_config(cls, in_features: int, n_classes: int, head_cfg: dict, softmax_output: bool = False):
+        """From an ``encoders.<name>.head`` block."""
+        return cls(in_features, n_classes, hidden=tuple(head_cfg.get("hidden", (256,))),
+                   dropout=head_cfg.get("dropout", 0.3), softmax_output=softmax_output)
+
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         out = self.net(features)
         return out.softmax(dim=1) if self.softmax_output else out

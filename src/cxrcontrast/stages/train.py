@@ -10,7 +10,7 @@ from torch import nn
 from ..data.images import load_images
 from ..errors import InputError
 from ..io import load_json
-from ..models import Classifier, ClassifierHead, ProjectionHead, build_encoder, xavier_init
+from ..models import Classifier, ClassifierHead, ProjectionHead, encoder_from_config, xavier_init
 from ..runtime import pick_device
 from ..training.accel import Accel
 from ..training.checkpoint import load_checkpoint, save_checkpoint
@@ -21,11 +21,6 @@ from ..training.samplers import build_sampler
 
 log = logging.getLogger(__name__)
 OPTIM_KEYS = {"epochs", "batch_size", "lr", "momentum", "weight_decay"}
-
-
-def _encoder(name: str, encoder_cfg: dict, image_size: int):
-    build_cfg = {k: v for k, v in encoder_cfg.items() if k not in ("head", "train_overrides")}
-    return build_encoder(name, image_size, **build_cfg)
 
 
 def _place(data, device):
@@ -43,7 +38,7 @@ def run_pretrain(train: str, out_encoder: str, out_history: str, encoder: str, e
     batches = build_sampler(sampler, data.labels.cpu(), batch_size=sampler_cfg["batch_size"], **extra)
     optim = Optim.pick(sampler_cfg)
     torch.manual_seed(seed)  # initial weights are part of the seed
-    enc = _encoder(encoder, encoder_cfg, image_size)
+    enc = encoder_from_config(encoder, encoder_cfg, image_size)
     model = nn.Sequential(enc, ProjectionHead(enc.out_features))
     identity = {"stage": "pretrain", "encoder": encoder, "encoder_cfg": encoder_cfg, "sampler": sampler,
                 "sampler_cfg": sampler_cfg, "image_size": image_size, "augment": augment, "seed": seed}
@@ -75,16 +70,14 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     train_data = _place(load_images(train, image_size), dev)
     val_data = _place(load_images([val], image_size), dev)
     torch.manual_seed(seed)
-    enc = _encoder(encoder, encoder_cfg, image_size)
+    enc = encoder_from_config(encoder, encoder_cfg, image_size)
     pretrain_config = None
     if pretrained:
         ckpt = load_pretrained(pretrained, encoder, image_size)
         enc.load_state_dict(ckpt["encoder_state"])
         pretrain_config = ckpt["config"]
-    head_cfg = encoder_cfg.get("head", {})
-    head = ClassifierHead(enc.out_features, len(names), hidden=tuple(head_cfg.get("hidden", (256,))),
-                          dropout=head_cfg.get("dropout", 0.3),
-                          softmax_output=classify_cfg.get("softmax_before_loss", False))
+    head = ClassifierHead.from_config(enc.out_features, len(names), encoder_cfg.get("head", {}),
+                                      classify_cfg.get("softmax_before_loss", False))
     if encoder_cfg.get("xavier", True):
         xavier_init(head)
     model = Classifier(enc, head)
