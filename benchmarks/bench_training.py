@@ -173,7 +173,7 @@ def run(median_time) -> dict:
     load_s = time.perf_counter() - t0
     val = load_images([str(root / "val.npz")], 32)
     small_val = InMemoryImages(val.images[:64], val.labels[:64], val.index[:64])
-    with np.load(root / "train.npz") as f:
+    with np.load(root / "train.npz", allow_pickle=False) as f:
         raw_images, raw_labels = f["images"], f["labels"]
     print(f"load + resize of the full train split (64007 images): {load_s:.2f} s")
     figures = {}
