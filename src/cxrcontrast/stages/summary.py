@@ -36,7 +36,12 @@ def with_interval(row: dict, metric: str) -> str:
     return text
 
 
-def markdown(exp_rows, comp_rows, differing, qualities) -> str:
+def p_text(p: float, resamples: int) -> str:
+    """A bootstrap p-value of 0 only says p is below the resolution 1/resamples."""
+    return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
+
+
+def markdown(exp_rows, comp_rows, differing, qualities, resamples: int = 1000) -> str:
     lines = ["# Summary of all experiments", "",
              "Percentages; mean over seeds with a 95% t-interval over seeds where there are several. "
              "'Natural' is the pruned test split as it is; 'paper protocol' is a seeded class-balanced resample "
@@ -59,7 +64,7 @@ def markdown(exp_rows, comp_rows, differing, qualities) -> str:
         for c in comp_rows:
             lines.append(f"| {c['encoder']}/{c['pretrain']}/{c['trainset']} | {c['baseline']} | {c['metric']} | "
                          f"{100 * c['difference']:+.1f} | [{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | "
-                         f"{c['p_value']:.3f} |")
+                         f"{p_text(c['p_value'], resamples)} |")
     if qualities:
         lines += ["", "## Embedding quality (validation, projection z, mean over seeds)", "",
                   "| encoder | state | precision@1 | MAP@R | silhouette |", "|---|---|---|---|---|"]
@@ -91,7 +96,7 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
     write_csv(outputs["summary"], exp_rows)
     write_csv(outputs["comparisons"], comp)
     with atomic_path(outputs["markdown"]) as tmp:
-        tmp.write_text(markdown(exp_rows, comp, differing, quals)
+        tmp.write_text(markdown(exp_rows, comp, differing, quals, resamples)
                        + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
                        "metrics.json holds the resolved config of its experiment.\n")
     single = {tuple(r[k] for k in KEYS): r for r in rows}
