@@ -8,7 +8,7 @@ import torch
 
 from ..errors import InputError
 from ..io import load_npz
-from .tensors import normalize, resize_uint8, to_unit
+from .tensors import model_input, resize_uint8, to_unit
 
 
 @dataclass
@@ -20,10 +20,6 @@ class InMemoryImages:
     def __len__(self) -> int:
         return len(self.labels)
 
-    @property
-    def n_classes(self) -> int:
-        return int(self.labels.max()) + 1
-
     def to(self, device) -> "InMemoryImages":
         """Move to a device once (GPU: data resident, no per-batch host copies)."""
         return InMemoryImages(self.images.to(device), self.labels.to(device), self.index.to(device))
@@ -34,7 +30,7 @@ class InMemoryImages:
 
     def batch(self, idx: torch.Tensor, device=None) -> torch.Tensor:
         """Normalized 3-channel model input of rows ``idx``."""
-        return normalize(self.unit(idx, device))
+        return model_input(self.images[idx.to(self.images.device)], device)
 
 
 def load_images(paths: list[str], image_size: int) -> InMemoryImages:
