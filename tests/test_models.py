@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from cxrcontrast.errors import DownloadError, InputError
-from cxrcontrast.models import ENCODERS, Classifier, ClassifierHead, ProjectionHead, build_encoder, xavier_init
+from cxrcontrast.models import ENCODERS, Classifier, ClassifierHead, ProjectionHead, build_encoder
 
 
 @pytest.mark.parametrize("size, features", [(32, 1024), (64, 4096), (128, 16384)])
@@ -87,4 +87,3 @@ def test_registry():
         build_encoder("resnet")
     model = Classifier(build_encoder("minivgg"), ClassifierHead(1024, 15))
     assert model(torch.zeros(3, 3, 32, 32)).shape == (3, 15)
-    xavier_init(model)

@@ -40,7 +40,8 @@ def metrics_under_weights(probs: np.ndarray, labels: np.ndarray, w: np.ndarray) 
     n_classes = probs.shape[1]
     correct = (probs.argmax(1) == labels).astype(np.float64)
     total = w.sum(1)
-    out = {"accuracy": w @ correct / total, "top1": w @ correct / total}
+    out = {"accuracy": w @ correct / total}
+    out["top1"] = out["accuracy"]  # the same quantity, kept under both names
     recalls, aucs = [], []
     for c in np.unique(labels):
         member = (labels == c).astype(np.float64)
@@ -86,12 +87,12 @@ def paired_difference(pairs, resamples: int = 1000, seed: int = 0, chunk: int = 
         per_seed = [(metrics_under_weights(a, y, w), metrics_under_weights(b, y, w)) for a, b, y in pairs]
         for key in diffs:
             diffs[key].append(np.mean([ma[key] - mb[key] for ma, mb in per_seed], axis=0))
-    ones = np.ones((1, n))
+    ones = np.ones((1, n))  # the point estimate: every test image once
+    points = [(metrics_under_weights(a, y, ones), metrics_under_weights(b, y, ones)) for a, b, y in pairs]
     out = {}
     for key, chunks in diffs.items():
         d = np.concatenate(chunks)
-        point = float(np.mean([metrics_under_weights(a, y, ones)[key][0] - metrics_under_weights(b, y, ones)[key][0]
-                               for a, b, y in pairs]))
+        point = float(np.mean([ma[key][0] - mb[key][0] for ma, mb in points]))
         p = 2 * min(np.mean(d <= 0), np.mean(d >= 0))
         out[key] = {"difference": point, "ci": interval(d), "p_value": float(min(1.0, p))}
     return out

@@ -14,7 +14,6 @@ def set_threads(n: int) -> None:
     """Pin intra-op threads to what the scheduler gave the job (``threads:``)."""
     n = max(1, int(n))
     torch.set_num_threads(n)
-    os.environ.setdefault("OMP_NUM_THREADS", str(n))
 
 
 @contextlib.contextmanager
