@@ -164,7 +164,7 @@ def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
     from cxrcontrast.training.accel import Accel
 
     on = {"bf16_autocast": True, "channels_last": True, "compile": True}
-    assert Accel.for_device(on, torch.device("cpu")) == Accel()
+    assert Accel.for_device(on, torch.device("cpu")) == Accel.for_device(None, torch.device("cpu")) == Accel(channels_last=True)
     assert Accel.for_device(on, torch.device("cuda")) == Accel(True, True, True)
     plain = classify(data, tmp_path / "plain", cfg={**CLASSIFY, "epochs": 1})
     out = tmp_path / "fast"

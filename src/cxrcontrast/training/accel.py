@@ -1,12 +1,15 @@
-"""GPU fast path, each piece behind config: bf16 autocast, channels_last, torch.compile.
+"""Fast paths per device.
 
-On the CPU every switch is off whatever the config says, so CPU results do not
-change. Checkpoints always hold the plain (uncompiled) module's weights.
+GPU: each piece behind config (``performance``): bf16 autocast, channels_last, torch.compile.
+CPU: channels_last always, whatever the config says, and nothing else: oneDNN's
+convolutions run faster in NHWC (measured on 2 cores at batch 32: minivgg training
+1.8x, EfficientNet-B0 1.25x), and CPU results never depend on ``performance``.
+Checkpoints always hold the plain (uncompiled) module's weights.
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import nn
@@ -20,15 +23,22 @@ class Accel:
 
     @classmethod
     def for_device(cls, cfg: dict | None, device: torch.device) -> "Accel":
-        return cls(**(cfg or {})) if device.type == "cuda" else cls()
+        return cls(**(cfg or {})) if device.type == "cuda" else cls(channels_last=True)
 
-    def prepare(self, model: nn.Module) -> nn.Module:
-        """Returns the callable to run forward passes with (``model`` itself keeps the weights)."""
+    def prepare(self, model: nn.Module, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The callable to run forward passes with; ``model`` itself keeps the weights.
+
+        Its outputs are float32 whatever runs inside, so losses, distances and
+        mining are computed in full precision outside the autocast region.
+        """
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
-        return torch.compile(model) if self.compile else model
-
-    def autocast(self, device: torch.device):
+        run = torch.compile(model) if self.compile else model
         if not self.bf16_autocast:
-            return contextlib.nullcontext()
-        return torch.autocast(device.type, dtype=torch.bfloat16)
+            return run
+
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            with torch.autocast(device.type, dtype=torch.bfloat16):
+                return run(x).float()
+
+        return forward

@@ -51,6 +51,7 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
                      select_on: str = "balanced_accuracy", accel: Accel = Accel()):
     """Returns (history rows, best state dict, best validation row)."""
     model.to(device)
+    forward = accel.prepare(model, device)  # before encoding: the memory layout applies to the cached features' pass too
     if freeze_encoder:
         model.encoder.requires_grad_(False)
     # Frozen encoder with frozen BatchNorm is a fixed function: encode each split once, train the head on features.
@@ -65,7 +66,6 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
     if select_on not in MAXIMIZE:
         raise ValueError(f"classify.select_on: {select_on!r}; expected one of {sorted(MAXIMIZE)}")
     sign = 1 if MAXIMIZE[select_on] else -1
-    forward = accel.prepare(model)
     progress = Progress(optim.epochs)
     n_batches = -(-len(train) // optim.batch_size)
     for epoch in range(start, optim.epochs + 1):
@@ -78,9 +78,8 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
         total = correct = 0.0
         for i, idx in enumerate(order.split(optim.batch_size)):
             y = train.labels[idx.to(train.labels.device)].to(device)
-            with accel.autocast(device):
-                out = model.head(feats[0][idx.to(feats[0].device)]) if cached else forward(train.batch(idx, device))
-                loss = F.cross_entropy(out.float(), y)
+            out = model.head(feats[0][idx.to(feats[0].device)]) if cached else forward(train.batch(idx, device))
+            loss = F.cross_entropy(out, y)
             check_finite(loss, epoch, i)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -26,7 +26,7 @@ def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history, start = state["history"], state["epoch"] + 1
-    forward = accel.prepare(model)
+    forward = accel.prepare(model, device)
     progress = Progress(optim.epochs)
     for epoch in range(start, optim.epochs + 1):
         g = seed_epoch(seed, epoch)
@@ -34,8 +34,7 @@ def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed
         progress.start(epoch)
         total, active, batches = 0.0, 0.0, 0
         for i, batch in enumerate(sampler.batches(g, epoch)):
-            with accel.autocast(device):
-                loss, stats = sampler.loss(forward, data, batch, g, device)
+            loss, stats = sampler.loss(forward, data, batch, g, device)
             check_finite(loss, epoch, i)
             opt.zero_grad(set_to_none=True)
             loss.backward()
