@@ -25,3 +25,22 @@ def make(root: Path, seed: int = 0) -> Path:
         save_npz(root / f"{split}.npz", images=images, labels=labels, index=np.arange(n))
     (root / "classes.json").write_text(json.dumps({"class_names": [f"class{i}" for i in range(15)]}))
     return root
+
+
+def make_raw(path: Path, scale: float = 1.0, seed: int = 0) -> Path:
+    """A MedMNIST-format file (the workflow's raw input) that prunes to the real sizes times ``scale``.
+
+    Demo images (learnable classes), no multi-label rows, so pruning keeps every
+    row; Normal's share is the real pruned one."""
+    from cxrcontrast.data.demo import synthesize
+
+    path = Path(path)
+    sizes = {split: max(28, round(n * scale)) for split, n in SIZES.items()}
+    marker = path.with_suffix(".sizes.json")
+    if path.exists() and marker.exists() and json.loads(marker.read_text()) == sizes:
+        return path
+    arrays = synthesize(sizes["train"], sizes["val"], sizes["test"], seed=seed,
+                        normal_fraction=float(SHARES[0] / SHARES.sum()), multi_fraction=0.0)
+    save_npz(path, **arrays)
+    marker.write_text(json.dumps(sizes))
+    return path

@@ -1,7 +1,8 @@
 """Benchmarks that print figures for this machine (not timed tests).
 
-    .venv/bin/python benchmarks/run.py            # everything available
+    .venv/bin/python benchmarks/run.py            # augment, training, evaluation
     .venv/bin/python benchmarks/run.py augment    # one benchmark by name
+    .venv/bin/python benchmarks/run.py grid       # the whole grid through Snakemake (long; see bench_grid.py)
 
 Each figure is the median of several runs; BENCHMARKS.md records them.
 """
@@ -45,18 +46,21 @@ def machine() -> str:
 def main(argv=None) -> None:
     import bench_augment
     import bench_evaluation
+    import bench_grid
     import bench_training
 
-    suites = {"augment": bench_augment.run, "training": bench_training.run, "evaluation": bench_evaluation.run}
+    suites = {"augment": bench_augment.run, "training": bench_training.run, "evaluation": bench_evaluation.run,
+              "grid": bench_grid.run}
+    default = ["augment", "training", "evaluation"]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", choices=[[], *suites], help="benchmarks to run (default: all)")
+    parser.add_argument("names", nargs="*", choices=[[], *suites], help=f"benchmarks to run (default: {default})")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     print(f"machine: {machine()}")
-    for name in args.names or suites:
+    for name in args.names or default:
         print(f"\n== {name} ==")
         suites[name](median_time)
 

@@ -1,13 +1,14 @@
 """The whole demo grid through Snakemake, shrunk to seconds: train, evaluate, summarise, report."""
 import csv
 import re
+import sys
 
 import pytest
 import yaml
 
 from cxrcontrast.training.checkpoint import load_checkpoint
 
-from conftest import snakemake, workflow_copy
+from conftest import REPO, snakemake, workflow_copy
 
 pytestmark = pytest.mark.workflow
 
@@ -32,6 +33,7 @@ def test_demo_grid_trains_end_to_end(tmp_path):
     snakemake(work, "--cores", "2", "--resources", "gpu=1", "--configfile", *layers)
     res = work / "results"
     check_training(res, work)
+    check_epochs_as_the_grid_benchmark_resolves_them(res, work, layers)
     check_evaluation(res)
     snakemake(work, "--configfile", *layers, "--report", "results/report.html")
     html = (res / "report.html").read_text(errors="ignore")
@@ -85,6 +87,40 @@ def check_training(res, work):
     n_plain = int(re.search(r"on (\d+) images", plain_log).group(1))
     assert n_aug == 2 * n_plain
     assert not list(res.rglob("resume.pt"))
+
+
+def merged(work, layers) -> dict:
+    """Config layers merged as Snakemake merges --configfile layers: nested dicts update, the rest replaces."""
+    def update(base, over):
+        for key, value in over.items():
+            base[key] = update(base.get(key, {}), value) if isinstance(value, dict) and isinstance(base.get(key), dict) \
+                else value
+        return base
+
+    cfg = {}
+    for layer in layers:
+        update(cfg, yaml.safe_load((work / layer).read_text()))
+    return cfg
+
+
+def check_epochs_as_the_grid_benchmark_resolves_them(res, work, layers):
+    """benchmarks/bench_grid.py estimates paper-epoch times with its own copy of the
+    workflow's epoch resolution; every trained job's checkpoint must agree with it."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_grid import paper_epochs
+
+    cfg = merged(work, layers)
+    for path in res.glob("finetune/*/*/*/seed0/model.pt"):
+        e, p, t = path.parts[-5:-2]
+        ckpt = load_checkpoint(path, kind="classifier")
+        w = {"encoder": e, "pretrain": p, "trainset": t}
+        assert paper_epochs(cfg, "finetune", w) == ckpt["config"]["classify_cfg"]["epochs"], path
+    pretrained = list(res.glob("pretrain/*/*/seed0/encoder.pt"))
+    for path in pretrained:
+        e, sampler = path.parts[-4:-2]
+        ckpt = load_checkpoint(path, kind="pretrained_encoder")
+        assert paper_epochs(cfg, "pretrain", {"encoder": e, "sampler": sampler}) == ckpt["config"]["sampler_cfg"]["epochs"]
+    assert len(pretrained) == 5
 
 
 def check_evaluation(res):
