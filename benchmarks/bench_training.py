@@ -173,6 +173,16 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
+def interleaved_medians(pipelines: dict) -> dict[str, float]:
+    """Median of REPEATS runs of each pipeline, taken in turns, so a slow spell of a shared
+    machine falls on every pipeline alike rather than on whichever ran then."""
+    runs = {name: [] for name in pipelines}
+    for _ in range(REPEATS):
+        for name, fn in pipelines.items():
+            runs[name].append(fn())
+    return {name: float(np.median(v)) for name, v in runs.items()}
+
+
 def run(median_time) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="cxr-bench-"))
     root = fullsize.make(tmp / "data")
@@ -187,10 +197,9 @@ def run(median_time) -> dict:
     figures = {}
     for frozen, kind in ((False, "baseline, end to end"), (True, "fine-tuning, frozen encoder, 5 epochs")):
         ceiling(train, frozen)  # warm-up, untimed: the first pass builds oneDNN's kernels for these shapes
-        f = {}
-        for name, fn in (("ours", lambda: ours(train, small_val, tmp, frozen)), ("ceiling", lambda: ceiling(train, frozen)),
-                         ("authors", lambda: authors_style(raw_images, raw_labels, frozen))):
-            f[name] = float(np.median([fn() for _ in range(REPEATS)]))
+        pipelines = {"ours": lambda: ours(train, small_val, tmp, frozen), "ceiling": lambda: ceiling(train, frozen),
+                     "authors": lambda: authors_style(raw_images, raw_labels, frozen)}
+        f = interleaved_medians(pipelines)
         print(f"classification epoch ({kind}), our data path: {f['ours']:9,.0f} images/s")
         print(f"  same model over tensors in memory (ceiling):  {f['ceiling']:9,.0f} images/s")
         print(f"  authors' style DataLoader (PIL per item):     {f['authors']:9,.0f} images/s")
@@ -198,8 +207,8 @@ def run(median_time) -> dict:
               f"ours / authors': {f['ours'] / f['authors']:.1f}x (target >= 2.5x)")
         figures["frozen" if frozen else "baseline"] = f
     triplets(train, True)  # warm-up, untimed (kernels for the concatenated batch's shape)
-    concat = float(np.median([triplets(train, True) for _ in range(REPEATS)]))
-    three = float(np.median([triplets(train, False) for _ in range(REPEATS)]))
+    t = interleaved_medians({"concat": lambda: triplets(train, True), "three": lambda: triplets(train, False)})
+    concat, three = t["concat"], t["three"]
     print(f"triplet pretraining, one concatenated forward: {concat:8,.0f} images/s; three forwards: {three:8,.0f} "
           f"images/s ({concat / three:.2f}x)")
     mine, step = mining_overhead(train)
