@@ -5,6 +5,7 @@ these tests build ``Accel`` directly: dtype, wrapping and checkpoint-key mistake
 show up here rather than in a scarce GPU session.
 """
 import math
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,9 +13,10 @@ import pytest
 import torch
 from torch import nn
 
-from cxrcontrast.data.images import load_images
-from cxrcontrast.models import ProjectionHead, build_encoder
+from cxrcontrast.data.images import InMemoryImages, load_images
+from cxrcontrast.models import Classifier, ClassifierHead, ProjectionHead, build_encoder
 from cxrcontrast.training.accel import Accel
+from cxrcontrast.training.classify import train_classifier
 from cxrcontrast.training.loop import Optim, Resume
 from cxrcontrast.training.pretrain import pretrain
 from cxrcontrast.training.samplers import build_sampler
@@ -84,10 +86,28 @@ def test_every_sampler_trains_under_bf16_autocast(train_images, sampler):
     assert math.isfinite(fast[0]["loss"]) and fast[0]["loss"] > 0
     # the same batches from the same start: an epoch's mean loss in bf16 stays near the float32 one
     assert fast[0]["loss"] == pytest.approx(full[0]["loss"], rel=0.15)
-    assert fast_model.state_dict().keys() == full_model.state_dict().keys()
-    assert all(v.dtype == w.dtype for v, w in zip(fast_model.state_dict().values(), full_model.state_dict().values()))
+    assert not torch.equal(fast_model.state_dict()["0.features.0.weight"], full_model.state_dict()["0.features.0.weight"])
 
 
+def test_classifier_trains_end_to_end_under_bf16_autocast(train_images):
+    """The baseline's path: the whole classifier's forward under autocast, cross-entropy in float32."""
+    val = InMemoryImages(train_images.images[:64], train_images.labels[:64], train_images.index[:64])
+    runs = {}
+    for name, accel in (("fast", Accel(bf16_autocast=True, channels_last=True)), ("full", Accel())):
+        torch.manual_seed(0)
+        enc = build_encoder("minivgg", 32)
+        model = Classifier(enc, ClassifierHead(enc.out_features, 15))
+        resume = Resume(Path(tempfile.mkdtemp()) / "resume.pt", {})
+        runs[name] = train_classifier(model, train_images, val, Optim(epochs=1, batch_size=32, lr=0.01), 0, resume, CPU,
+                                      freeze_encoder=False, accel=accel)
+    (fast, fast_best, _), (full, full_best, _) = runs["fast"], runs["full"]
+    assert fast[0]["train_loss"] == pytest.approx(full[0]["train_loss"], rel=0.1)
+    assert fast_best.keys() == full_best.keys()  # plain module keys: evaluation loads them as they are
+    assert not torch.equal(fast_best["encoder.features.0.weight"], full_best["encoder.features.0.weight"])
+
+
+@pytest.mark.skipif(not any(shutil.which(c) for c in ("g++", "c++", "clang++")),
+                    reason="torch.compile on the CPU needs a C++ compiler")
 def test_compiled_bf16_pretraining_keeps_plain_checkpoint_keys(train_images, tmp_path):
     """The whole GPU configuration (compile + bf16 + channels_last) through the loop, on the CPU's inductor."""
     accel = Accel(bf16_autocast=True, channels_last=True, compile=True)

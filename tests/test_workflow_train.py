@@ -1,7 +1,6 @@
 """The whole demo grid through Snakemake, shrunk to seconds: train, evaluate, summarise, report."""
 import csv
 import re
-import sys
 
 import pytest
 import yaml
@@ -26,7 +25,8 @@ def rows(path):
         return list(csv.DictReader(fh))
 
 
-def test_demo_grid_trains_end_to_end(tmp_path):
+def test_demo_grid_trains_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # bench_grid, checked against the workflow below
     work = workflow_copy(tmp_path)
     (work / "tiny.yaml").write_text(yaml.safe_dump(TINY))
     layers = ["config/config.yaml", "config/demo.yaml", "tiny.yaml"]
@@ -106,7 +106,6 @@ def merged(work, layers) -> dict:
 def check_epochs_as_the_grid_benchmark_resolves_them(res, work, layers):
     """benchmarks/bench_grid.py estimates paper-epoch times with its own copy of the
     workflow's epoch resolution; every trained job's checkpoint must agree with it."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
     from bench_grid import paper_epochs
 
     cfg = merged(work, layers)
