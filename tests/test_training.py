@@ -175,3 +175,25 @@ def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
     fast = load_checkpoint(out / "model.pt")
     for key, value in plain["state_dict"].items():
         assert torch.equal(value, fast["state_dict"][key]), key
+
+
+def test_finetuning_a_pretrained_efficientnet_downloads_nothing(data, tmp_path):
+    """With `weights: imagenet` (the paper's config) the fine-tuning job's encoder weights come from the
+    pretraining checkpoint; building it must not reach for the ImageNet download (offline here)."""
+    from cxrcontrast.models import ProjectionHead, build_encoder
+    from cxrcontrast.training.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    enc = build_encoder("efficientnet_b0", 32, weights="none")
+    cfg = {"weights": "imagenet", "frozen_tensors": 80, "xavier": True, "head": {"hidden": [32], "dropout": 0.3}}
+    save_checkpoint(tmp_path / "encoder.pt", kind="pretrained_encoder", encoder="efficientnet_b0", encoder_cfg=cfg,
+                    image_size=32, encoder_state=enc.state_dict(),
+                    projection_state=ProjectionHead(enc.out_features).state_dict(), epoch=1, config={}, history=[])
+    out = tmp_path / "ft"
+    out.mkdir()
+    run_classify([str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"), str(out / "model.pt"),
+                 str(out / "history.csv"), "efficientnet_b0", cfg, {**CLASSIFY, "epochs": 1}, 32, 0,
+                 pretrained=str(tmp_path / "encoder.pt"), device="cpu")
+    tuned = load_checkpoint(out / "model.pt", kind="classifier")["state_dict"]
+    for key, value in enc.state_dict().items():
+        assert torch.equal(tuned[f"encoder.{key}"], value), key

@@ -70,7 +70,8 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     train_data = _place(load_images(train, image_size), dev)
     val_data = _place(load_images([val], image_size), dev)
     torch.manual_seed(seed)
-    enc = encoder_from_config(encoder, encoder_cfg, image_size)
+    # a pretrained encoder's weights come from its checkpoint: no ImageNet download, no init to overwrite
+    enc = encoder_from_config(encoder, encoder_cfg, image_size, architecture_only=bool(pretrained))
     pretrain_config = None
     if pretrained:
         ckpt = load_pretrained(pretrained, encoder, image_size)
