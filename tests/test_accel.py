@@ -69,27 +69,27 @@ def test_channels_last_changes_the_layout_not_the_outputs():
     torch.testing.assert_close(after, before, rtol=1e-4, atol=1e-5)
 
 
-def run_pretrain_loop(data, sampler: str, accel: Accel, seed: int = 0) -> tuple[list[dict], nn.Sequential]:
+def run_pretrain_loop(data, sampler: str, accel: Accel, tmp: Path, seed: int = 0) -> tuple[list[dict], nn.Sequential]:
     extra = {"augment": AUGMENT} if sampler in ("augmented", "supcon") else {}
     batches = build_sampler(sampler, data.labels, batch_size=32, **({"margin": 0.3} if sampler != "supcon" else {}),
                             **extra)
     model = embedder(seed)
-    resume = Resume(Path(tempfile.mkdtemp()) / "resume.pt", {})
+    resume = Resume(Path(tempfile.mkdtemp(dir=tmp)) / "resume.pt", {})
     history, _ = pretrain(model, data, batches, Optim(epochs=1, batch_size=32, lr=0.01), seed, resume, CPU, accel)
     return history, model
 
 
 @pytest.mark.parametrize("sampler", ["normal", "hard", "augmented", "supcon"])
-def test_every_sampler_trains_under_bf16_autocast(train_images, sampler):
-    fast, fast_model = run_pretrain_loop(train_images, sampler, Accel(bf16_autocast=True, channels_last=True))
-    full, full_model = run_pretrain_loop(train_images, sampler, Accel())
+def test_every_sampler_trains_under_bf16_autocast(train_images, sampler, tmp_path):
+    fast, fast_model = run_pretrain_loop(train_images, sampler, Accel(bf16_autocast=True, channels_last=True), tmp_path)
+    full, full_model = run_pretrain_loop(train_images, sampler, Accel(), tmp_path)
     assert math.isfinite(fast[0]["loss"]) and fast[0]["loss"] > 0
     # the same batches from the same start: an epoch's mean loss in bf16 stays near the float32 one
     assert fast[0]["loss"] == pytest.approx(full[0]["loss"], rel=0.15)
     assert not torch.equal(fast_model.state_dict()["0.features.0.weight"], full_model.state_dict()["0.features.0.weight"])
 
 
-def test_classifier_trains_end_to_end_under_bf16_autocast(train_images):
+def test_classifier_trains_end_to_end_under_bf16_autocast(train_images, tmp_path):
     """The baseline's path: the whole classifier's forward under autocast, cross-entropy in float32."""
     val = InMemoryImages(train_images.images[:64], train_images.labels[:64], train_images.index[:64])
     runs = {}
@@ -97,7 +97,7 @@ def test_classifier_trains_end_to_end_under_bf16_autocast(train_images):
         torch.manual_seed(0)
         enc = build_encoder("minivgg", 32)
         model = Classifier(enc, ClassifierHead(enc.out_features, 15))
-        resume = Resume(Path(tempfile.mkdtemp()) / "resume.pt", {})
+        resume = Resume(tmp_path / f"{name}.pt", {})
         runs[name] = train_classifier(model, train_images, val, Optim(epochs=1, batch_size=32, lr=0.01), 0, resume, CPU,
                                       freeze_encoder=False, accel=accel)
     (fast, fast_best, _), (full, full_best, _) = runs["fast"], runs["full"]

@@ -161,11 +161,8 @@ def test_classifier_of_other_class_count_refused(data, tmp_path):
 
 
 def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
-    from cxrcontrast.training.accel import Accel
-
+    """`performance` reaches the job, and a CPU job's result does not depend on it (tests/test_accel.py: why)."""
     on = {"bf16_autocast": True, "channels_last": True, "compile": True}
-    assert Accel.for_device(on, torch.device("cpu")) == Accel.for_device(None, torch.device("cpu")) == Accel(channels_last=True)
-    assert Accel.for_device(on, torch.device("cuda")) == Accel(True, True, True)
     plain = classify(data, tmp_path / "plain", cfg={**CLASSIFY, "epochs": 1})
     out = tmp_path / "fast"
     out.mkdir()

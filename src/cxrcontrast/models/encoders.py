@@ -76,7 +76,6 @@ class EfficientNetB0(Encoder):
             elif xavier:  # only layers without pretrained weights get Xavier
                 xavier_init(self.net)
         self.net._fc = nn.Identity()  # the ImageNet classifier is replaced by our heads
-        self.frozen_tensors = frozen_tensors
         self.freeze_bottom(frozen_tensors)
 
     def _load_local(self, path: str) -> None:

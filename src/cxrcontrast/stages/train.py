@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from pathlib import Path
 
 import torch
@@ -20,18 +21,14 @@ from ..training.pretrain import pretrain
 from ..training.samplers import build_sampler
 
 log = logging.getLogger(__name__)
-OPTIM_KEYS = {"epochs", "batch_size", "lr", "momentum", "weight_decay"}
-
-
-def _place(data, device):
-    return data.to(device) if device.type == "cuda" else data
+OPTIM_KEYS = {f.name for f in fields(Optim)}  # the rest of a sampler's block configures the sampler
 
 
 def run_pretrain(train: str, out_encoder: str, out_history: str, encoder: str, encoder_cfg: dict, sampler: str,
                  sampler_cfg: dict, image_size: int, augment: dict, seed: int, device: str = "auto",
                  performance: dict | None = None) -> None:
     dev = pick_device(device)
-    data = _place(load_images([train], image_size), dev)
+    data = load_images([train], image_size).to(dev)  # GPU: resident for the whole job
     extra = {k: v for k, v in sampler_cfg.items() if k not in OPTIM_KEYS}
     if sampler in ("augmented", "supcon"):
         extra["augment"] = augment
@@ -67,8 +64,8 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     """Baseline (``pretrained`` None: end to end) or fine-tuning of a head on a frozen pretrained encoder."""
     dev = pick_device(device)
     names = load_json(classes)["class_names"]
-    train_data = _place(load_images(train, image_size), dev)
-    val_data = _place(load_images([val], image_size), dev)
+    train_data = load_images(train, image_size).to(dev)
+    val_data = load_images([val], image_size).to(dev)
     torch.manual_seed(seed)
     # a pretrained encoder's weights come from its checkpoint: no ImageNet download, no init to overwrite
     enc = encoder_from_config(encoder, encoder_cfg, image_size, architecture_only=bool(pretrained))

@@ -6,7 +6,6 @@ the best on validation. The test split is never seen here.
 """
 from __future__ import annotations
 
-import copy
 import logging
 
 import torch
@@ -50,6 +49,8 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
                      resume: Resume, device, freeze_encoder: bool, freeze_batchnorm: bool = True,
                      select_on: str = "balanced_accuracy", accel: Accel = Accel()):
     """Returns (history rows, best state dict, best validation row)."""
+    if select_on not in MAXIMIZE:
+        raise ValueError(f"classify.select_on: {select_on!r}; expected one of {sorted(MAXIMIZE)}")
     model.to(device)
     forward = accel.prepare(model, device)  # before encoding: the memory layout applies to the cached features' pass too
     if freeze_encoder:
@@ -63,36 +64,36 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history, start, best, best_row = state["history"], state["epoch"] + 1, state["best"], state["best_row"]
-    if select_on not in MAXIMIZE:
-        raise ValueError(f"classify.select_on: {select_on!r}; expected one of {sorted(MAXIMIZE)}")
     sign = 1 if MAXIMIZE[select_on] else -1
     progress = Progress(optim.epochs)
     n_batches = -(-len(train) // optim.batch_size)
+    labels = train.labels.cpu()
     for epoch in range(start, optim.epochs + 1):
         g = seed_epoch(seed, epoch)
         model.train()
-        if freeze_encoder and freeze_batchnorm:
+        if cached:
             model.encoder.eval()  # BatchNorm running statistics must not drift
         progress.start(epoch, n_batches)
-        order = balanced_indices(train.labels.cpu(), len(train), g)
+        order = balanced_indices(labels, len(train), g)
         total = correct = 0.0
         for i, idx in enumerate(order.split(optim.batch_size)):
             y = train.labels[idx.to(train.labels.device)].to(device)
             out = model.head(feats[0][idx.to(feats[0].device)]) if cached else forward(train.batch(idx, device))
             loss = F.cross_entropy(out, y)
-            check_finite(loss, epoch, i)
+            value = loss.item()
+            check_finite(value, epoch, i)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += loss.item() * len(idx)
+            total += value * len(idx)
             correct += (out.argmax(1) == y).sum().item()
-            progress.step(i, len(idx), loss.item())
+            progress.step(i, len(idx), value)
         v = evaluate(model, val, device, feats[1])
         row = progress.end(train_loss=total / len(order), train_accuracy=correct / len(order), val_loss=v["loss"],
                            val_accuracy=v["accuracy"], val_balanced_accuracy=v["balanced_accuracy"], lr=optim.lr)
         history.append(row)
         if best_row is None or sign * v[select_on] > sign * best_row[f"val_{select_on}"]:
-            best, best_row = copy.deepcopy({k: t.cpu() for k, t in model.state_dict().items()}), row
+            best, best_row = {k: t.detach().to("cpu", copy=True) for k, t in model.state_dict().items()}, row
         resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history, best=best,
                     best_row=best_row)
     return history, best, best_row

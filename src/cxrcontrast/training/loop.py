@@ -54,10 +54,10 @@ def seed_epoch(seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(rng_seed(seed, epoch))
 
 
-def check_finite(loss: torch.Tensor, epoch: int, batch: int) -> None:
-    if not torch.isfinite(loss):
+def check_finite(loss: float, epoch: int, batch: int) -> None:
+    if not math.isfinite(loss):
         raise FloatingPointError(
-            f"non-finite loss ({loss.item()}) at epoch {epoch}, batch {batch}; stopping without writing a model "
+            f"non-finite loss ({loss}) at epoch {epoch}, batch {batch}; stopping without writing a model "
             "(lower the learning rate or check the inputs)"
         )
 

@@ -27,9 +27,12 @@ class TripletLoss:
             return float((violation > 0).float().mean())
 
 
+_BATCH_HARD = BatchHardMiner()
+
+
 def hardest_triplets(embeddings: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """Batch-hard mining: for each anchor, its farthest positive and closest negative."""
-    return BatchHardMiner()(embeddings, labels)
+    return _BATCH_HARD(embeddings, labels)
 
 
 def supcon_loss(temperature: float):

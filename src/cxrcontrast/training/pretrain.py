@@ -35,12 +35,13 @@ def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed
         total, active, batches = 0.0, 0.0, 0
         for i, batch in enumerate(sampler.batches(g, epoch)):
             loss, stats = sampler.loss(forward, data, batch, g, device)
-            check_finite(loss, epoch, i)
+            value = loss.item()  # one device sync per batch
+            check_finite(value, epoch, i)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total, active, batches = total + loss.item(), active + stats["active"], batches + 1
-            progress.step(i, stats["images"], loss.item())
+            total, active, batches = total + value, active + stats["active"], batches + 1
+            progress.step(i, stats["images"], value)
         history.append(progress.end(loss=total / batches, active_triplets=active / batches, lr=optim.lr))
         resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history)
     return history, optim.epochs
