@@ -1,10 +1,10 @@
 """The summary step on hand-made results: several seeds, comparisons, differing config keys."""
 import csv
-import json
 
 import numpy as np
 import pytest
 
+from cxrcontrast.bootstrap import HEADLINE
 from cxrcontrast.io import save_json, save_npz
 from cxrcontrast.metrics import classification_metrics
 from cxrcontrast.stages.evaluate import paper_protocol
@@ -24,8 +24,8 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr):
     folder = tmp / f"{encoder}/{pretrain}/{trainset}/seed{seed}"
     config = {"classify_cfg": {"epochs": 5, "lr": lr}, "encoder_cfg": {"xavier": True},
               "pretrain_config": None if pretrain == "none" else {"sampler_cfg": {"margin": 0.3}, "augment": {}}}
-    result = {"encoder": encoder, "pretrain": pretrain, "trainset": trainset, "seed": seed, **{k: m[k] for k in ("accuracy", "balanced_accuracy", "top1", "top5", "auc_macro")},
-              "ci": {k: [m[k] - 0.01, m[k] + 0.01] for k in ("accuracy", "balanced_accuracy", "top1", "top5", "auc_macro")},
+    result = {"encoder": encoder, "pretrain": pretrain, "trainset": trainset, "seed": seed, **{k: m[k] for k in HEADLINE},
+              "ci": {k: [m[k] - 0.01, m[k] + 0.01] for k in HEADLINE},
               "paper_protocol": paper_protocol(probs, labels, 0), "config": config}
     save_json(folder / "metrics.json", result)
     save_npz(folder / "predictions.npz", probs=probs, labels=labels, index=np.arange(600))
@@ -64,6 +64,7 @@ def test_summary_tables(tmp_path):
     md = open(out["markdown"]).read()
     assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | 0.500 |" in md
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
+    assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"
 
 
 def test_mean_interval():

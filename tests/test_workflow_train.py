@@ -143,12 +143,15 @@ def check_evaluation(res):
         assert key in m
     assert m["ci"]["accuracy"][0] <= m["accuracy"] <= m["ci"]["accuracy"][1]
     assert np.sum(m["confusion"]) == m["n_test"]
-    with np.load(res / "metrics/minivgg/normal/train/seed0/predictions.npz") as p:
+    with np.load(res / "metrics/minivgg/normal/train/seed0/predictions.npz", allow_pickle=False) as p:
         assert p["probs"].shape == (m["n_test"], 15) and np.allclose(p["probs"].sum(1), 1, atol=1e-4)
+        made_from = json.loads(str(p["provenance"]))  # the stages write provenance, not only save_npz can
+    assert made_from["params"]["model"].endswith("finetune/minivgg/normal/train/seed0/model.pt")
     for fig in ("figures/figure13.png", "figures/embedding_quality.png", "metrics/minivgg/hard/train/seed0/confusion.png",
                 "embeddings/minivgg/untrained/seed0/tsne.png", "embeddings/efficientnet_b0/normal/seed0/tsne.png"):
         assert (res / fig).read_bytes()[:4] == b"\x89PNG", fig
     q = json.loads((res / "embeddings/minivgg/normal/seed0/quality.json").read_text())
     assert 0 <= q["val"]["projection"]["precision_at_1"] <= 1
+    assert q["provenance"]["version"]
     runtime = rows(res / "summary/runtime.csv")
     assert len(runtime) == 5 + 8 + 8 + 7 + 1 and all(float(r["seconds"]) > 0 for r in runtime)

@@ -54,9 +54,9 @@ def metrics_under_weights(probs: np.ndarray, labels: np.ndarray, w: np.ndarray) 
     return out
 
 
-def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 100, rng=None):
+def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 100):
     """Bootstrap distributions {metric: (resamples,)} of the headline metrics."""
-    rng = rng or np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)
     parts: dict[str, list] = {k: [] for k in HEADLINE}
     for start in range(0, resamples, chunk):
         w = resample_counts(len(labels), min(chunk, resamples - start), rng)
@@ -65,7 +65,10 @@ def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 
     return {k: (np.concatenate(v) if v and v[0] is not None else None) for k, v in parts.items()}
 
 
-def interval(values: np.ndarray | None, level: float = 0.95) -> list[float] | None:
+LEVEL = 0.95  # of every bootstrap interval
+
+
+def interval(values: np.ndarray | None, level: float = LEVEL) -> list[float] | None:
     if values is None:
         return None
     tail = (1 - level) / 2 * 100

@@ -8,6 +8,21 @@ import numpy as np
 from .bootstrap import HEADLINE, paired_difference
 
 KEYS = ("encoder", "pretrain", "trainset")
+QUALITY = ("precision_at_1", "map_at_r", "silhouette")
+
+
+def exp_key(row: dict) -> tuple:
+    """An experiment's identity (encoder, pretrain, trainset) from a row or a metrics file."""
+    return tuple(row[k] for k in KEYS)
+
+
+def quality_means(qualities: list[dict]) -> dict[tuple, dict]:
+    """(encoder, state) -> mean over seeds of the validation projection's quality; a NaN
+    (silhouette with a single class present) is skipped, not spread."""
+    groups: dict[tuple, list] = {}
+    for q in qualities:
+        groups.setdefault((q["encoder"], q["state"]), []).append(q["val"]["projection"])
+    return {k: {m: float(np.nanmean([v[m] for v in vals])) for m in QUALITY} for k, vals in groups.items()}
 PAPER_KEYS = ("paper_top1", "paper_top5", "paper_auc_macro", "paper_balanced_accuracy")
 METRICS = HEADLINE + PAPER_KEYS
 # top-1 / top-5 (%) reported by Breda & Fucetola on their class-balanced test resample
@@ -50,7 +65,7 @@ def mean_interval(values) -> dict:
 def experiment_rows(rows: list[dict]) -> list[dict]:
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault(tuple(r[k] for k in KEYS), []).append(r)
+        groups.setdefault(exp_key(r), []).append(r)
     out = []
     for key, members in groups.items():
         row = dict(zip(KEYS, key), n_seeds=len(members))

@@ -66,12 +66,13 @@ SEEDS = config["seeds"]
 CLASSIFY_SHARED = ("select_on", "freeze_batchnorm", "softmax_before_loss")
 
 
-def _check_experiments():
-    seen = set()
+def _index_experiments():
+    """(encoder, pretrain, trainset) -> experiment block; checked once, at parse time."""
+    index = {}
     for exp in EXPERIMENTS:
         key = (exp["encoder"], exp["pretrain"], exp["trainset"])
         name = "{}/{}/{}".format(*key)
-        if key in seen:
+        if key in index:
             raise ValueError(
                 f"config: experiments lists {name} twice; each must be unique"
             )
@@ -79,23 +80,20 @@ def _check_experiments():
             raise ValueError(
                 f"config: experiment {name} uses encoder {exp['encoder']!r}, not under `encoders:`"
             )
-        seen.add(key)
+        index[key] = exp
+    return index
 
 
-_check_experiments()
+EXPERIMENT_INDEX = _index_experiments()
 
 
 def experiment(w):
-    for exp in EXPERIMENTS:
-        if (exp["encoder"], exp["pretrain"], exp["trainset"]) == (
-            w.encoder,
-            w.pretrain,
-            w.trainset,
-        ):
-            return exp
-    raise ValueError(
-        f"no experiment {w.encoder}/{w.pretrain}/{w.trainset} in config `experiments:`"
-    )
+    key = (w.encoder, w.pretrain, w.trainset)
+    if key not in EXPERIMENT_INDEX:
+        raise ValueError(
+            f"no experiment {w.encoder}/{w.pretrain}/{w.trainset} in config `experiments:`"
+        )
+    return EXPERIMENT_INDEX[key]
 
 
 def encoder_overrides(encoder):
@@ -139,14 +137,6 @@ def sampler_augment(w):
     return augment_params() if w.sampler in ("augmented", "supcon") else {}
 
 
-def classify_targets():
-    return [
-        f"results/finetune/{e['encoder']}/{e['pretrain']}/{e['trainset']}/seed{s}/model.pt"
-        for e in EXPERIMENTS
-        for s in SEEDS
-    ]
-
-
 def metrics_dir(e, seed):
     return f"results/metrics/{e['encoder']}/{e['pretrain']}/{e['trainset']}/seed{seed}"
 
@@ -174,12 +164,10 @@ def embedding_targets(name):
 
 def benchmark_files():
     """Benchmark files of every job that runs a model, and of the summary."""
-    pre = {
-        (e["encoder"], e["pretrain"]) for e in EXPERIMENTS if e["pretrain"] != "none"
-    }
     files = [
-        f"results/benchmarks/pretrain/{enc}/{smp}/seed{s}.tsv"
-        for enc, smp in sorted(pre)
+        f"results/benchmarks/pretrain/{enc}/{state}/seed{s}.tsv"
+        for enc, state in embedding_states()
+        if state != "untrained"
         for s in SEEDS
     ]
     files += [

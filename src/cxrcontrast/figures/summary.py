@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..io import save_figure
-from ..summary import PAPER_REPORTED
+from ..summary import PAPER_REPORTED, exp_key, quality_means
 from .style import experiment_label, np, percent_axis, plt
 
 
@@ -16,14 +16,14 @@ def _bars(ax, rows, metrics, labels, seed_rows):
             if r[f"{metric}_ci_low"] is not None:  # 95% interval over seeds
                 lo.append(r[f"{metric}_ci_low"]), hi.append(r[f"{metric}_ci_high"])
             else:  # a single seed: its bootstrap interval over test images, where there is one
-                single = seed_rows.get((r["encoder"], r["pretrain"], r["trainset"]), {})
+                single = seed_rows.get(exp_key(r), {})
                 lo.append(single.get(f"{metric}_ci_low", np.nan)), hi.append(single.get(f"{metric}_ci_high", np.nan))
         lo = np.array([np.nan if v is None else v for v in lo], dtype=float)
         hi = np.array([np.nan if v is None else v for v in hi], dtype=float)
         err = np.vstack([np.clip(means - lo, 0, None), np.clip(hi - means, 0, None)])
         x = np.arange(n) + (j - (len(metrics) - 1) / 2) * width
         ax.bar(x, means, width, label=label, yerr=np.nan_to_num(err), capsize=2)
-    ax.set_xticks(range(n), [experiment_label(r["encoder"], r["pretrain"], r["trainset"]) for r in rows],
+    ax.set_xticks(range(n), [experiment_label(*exp_key(r)) for r in rows],
                   rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1)
     percent_axis(ax)
@@ -36,10 +36,10 @@ def figure13(exp_rows: list[dict], seed_rows: dict, out: str) -> None:
     axes[0].set_title("natural test split")
     _bars(axes[1], rows, ("paper_top1", "paper_top5"), ("top-1", "top-5"), seed_rows)
     for i, r in enumerate(rows):
-        reported = PAPER_REPORTED.get((r["encoder"], r["pretrain"], r["trainset"]))
+        reported = PAPER_REPORTED.get(exp_key(r))
         if reported:
             axes[1].plot([i - 0.2, i + 0.2], [reported[0] / 100, reported[1] / 100], "k_", ms=14, mew=2,
-                         label="paper reported" if i == 0 or "paper reported" not in axes[1].get_legend_handles_labels()[1] else None)
+                         label="paper reported" if "paper reported" not in axes[1].get_legend_handles_labels()[1] else None)
     axes[1].axhline(1 / 15, color="grey", ls=":", lw=1)
     axes[1].axhline(1 / 3, color="grey", ls=":", lw=1)
     axes[1].set_title("paper's protocol: class-balanced resample (chance 6.7% / 33%)")
@@ -55,16 +55,13 @@ def figure13(exp_rows: list[dict], seed_rows: dict, out: str) -> None:
 
 def embedding_quality(qualities: list[dict], out: str) -> None:
     """Validation-set retrieval quality of the projection, before vs after each pretraining."""
-    groups: dict[tuple, list[dict]] = {}
-    for q in qualities:
-        groups.setdefault((q["encoder"], q["state"]), []).append(q["val"]["projection"])
-    keys = sorted(groups, key=lambda k: (k[0], k[1] != "untrained", k[1]))
+    means = quality_means(qualities)
+    keys = sorted(means, key=lambda k: (k[0], k[1] != "untrained", k[1]))
     metrics = (("precision_at_1", "precision@1"), ("map_at_r", "MAP@R"), ("silhouette", "silhouette"))
     fig, ax = plt.subplots(figsize=(max(8, 1.3 * len(keys)), 4.5))
     width = 0.8 / len(metrics)
     for j, (m, label) in enumerate(metrics):
-        means = [np.nanmean([g[m] for g in groups[k]]) for k in keys]
-        ax.bar(np.arange(len(keys)) + (j - 1) * width, means, width, label=label)
+        ax.bar(np.arange(len(keys)) + (j - 1) * width, [means[k][m] for k in keys], width, label=label)
     ax.set_xticks(range(len(keys)), [f"{e}\n{'untrained' if s == 'untrained' else s + ' pretrain'}" for e, s in keys], fontsize=8)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_ylabel("score on validation embeddings")

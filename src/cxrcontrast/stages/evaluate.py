@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..bootstrap import HEADLINE, bootstrap, interval
+from ..bootstrap import HEADLINE, LEVEL, bootstrap, interval
 from ..data.balance import balanced_resample
 from ..data.images import load_images
 from ..embeddings import collapsed, quality, subsample, tsne
@@ -56,7 +56,7 @@ def run_evaluate(model: str, test: str, classes: str, history: str, outputs: dic
         "confusion": m["confusion"],
         "paper_protocol": paper_protocol(probs, labels, protocol_seed),
         "ci": {k: interval(dist[k]) for k in HEADLINE},
-        "bootstrap": {"resamples": resamples, "seed": seed, "level": 0.95},
+        "bootstrap": {"resamples": resamples, "seed": seed, "level": LEVEL},
         "best_epoch": ckpt["epoch"],
         "config": ckpt["config"],
         "version": __version__,

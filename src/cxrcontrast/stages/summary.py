@@ -8,7 +8,8 @@ import logging
 from .. import __version__
 from ..figures.summary import embedding_quality, figure13
 from ..io import atomic_path, load_json, load_npz
-from ..summary import (KEYS, PAPER_REPORTED, comparisons, differing_keys, experiment_rows, seed_row)
+from ..summary import (KEYS, PAPER_REPORTED, comparisons, differing_keys, exp_key, experiment_rows, quality_means,
+                       seed_row)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def markdown(exp_rows, comp_rows, differing, qualities, resamples: int = 1000) -
              "paper protocol top-1 / top-5 | paper reported top-1 / top-5 |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in exp_rows:
-        key = tuple(r[k] for k in KEYS)
+        key = exp_key(r)
         diff = ", ".join(f"{k}={v}" for k, v in differing.get(key, {}).items()) or "–"
         reported = PAPER_REPORTED.get(key)
         lines.append(
@@ -68,11 +69,7 @@ def markdown(exp_rows, comp_rows, differing, qualities, resamples: int = 1000) -
     if qualities:
         lines += ["", "## Embedding quality (validation, projection z, mean over seeds)", "",
                   "| encoder | state | precision@1 | MAP@R | silhouette |", "|---|---|---|---|---|"]
-        groups: dict[tuple, list] = {}
-        for q in qualities:
-            groups.setdefault((q["encoder"], q["state"]), []).append(q["val"]["projection"])
-        for (enc, state), vals in sorted(groups.items()):
-            mean = {m: sum(v[m] for v in vals) / len(vals) for m in ("precision_at_1", "map_at_r", "silhouette")}
+        for (enc, state), mean in sorted(quality_means(qualities).items()):
             lines.append(f"| {enc} | {state} | {mean['precision_at_1']:.3f} | {mean['map_at_r']:.3f} | "
                          f"{mean['silhouette']:.3f} |")
     return "\n".join(lines) + "\n"
@@ -85,11 +82,11 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
     exp_rows = experiment_rows(rows)
     preds: dict[tuple, dict[int, dict]] = {}
     for m, path in zip(results, predictions):
-        preds.setdefault(tuple(m[k] for k in KEYS), {})[m["seed"]] = load_npz(path, ("probs", "labels", "index"))
+        preds.setdefault(exp_key(m), {})[m["seed"]] = load_npz(path, ("probs", "labels", "index"))
     comp = comparisons(preds, resamples, seed)
     configs = {}
     for m in results:  # one config per experiment (the seed's own value is not a difference)
-        configs.setdefault(tuple(m[k] for k in KEYS), m["config"])
+        configs.setdefault(exp_key(m), m["config"])
     differing = differing_keys(configs)
     quals = [load_json(q) for q in qualities]
     write_csv(outputs["metrics"], rows)
@@ -99,7 +96,7 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
         tmp.write_text(markdown(exp_rows, comp, differing, quals, resamples)
                        + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
                        "metrics.json holds the resolved config of its experiment.\n")
-    single = {tuple(r[k] for k in KEYS): r for r in rows}
+    single = {exp_key(r): r for r in rows}
     figure13(exp_rows, single, outputs["figure13"])
     embedding_quality(quals, outputs["embedding_quality"])
     log.info("summarised %d runs of %d experiments", len(rows), len(exp_rows))
