@@ -7,6 +7,8 @@ import torch
 from cxrcontrast.data.augment import AugmentParams, augment_uint8
 from cxrcontrast.data.tensors import to_nchw
 
+from timing import median_time
+
 
 def authors_pipeline():
     """The authors' per-sample torchvision chain, one PIL image at a time."""
@@ -25,7 +27,7 @@ def authors_pipeline():
     )
 
 
-def run(median_time, n_ours: int = 64007, n_authors: int = 1000) -> dict:
+def run(n_ours: int = 64007, n_authors: int = 1000) -> dict:
     from PIL import Image
 
     rng = np.random.default_rng(0)

@@ -32,6 +32,7 @@ from pathlib import Path
 import yaml
 
 import fullsize
+from cxrcontrast.stages.summary import benchmark_record
 
 REPO = Path(__file__).resolve().parents[1]
 TRAINING = ("pretrain", "finetune")
@@ -62,10 +63,7 @@ def probe_layer(cfg: dict, raw: Path, epochs: int, seeds: list[int], compile_: b
             "classify": {b: {"epochs": epochs} for b in ("baseline", "finetune")}, "experiments": experiments}
 
 
-def wildcards(rule: str, parts: tuple[str, ...]) -> dict:
-    names = {"pretrain": ("encoder", "sampler", "seed"), "finetune": ("encoder", "pretrain", "trainset", "seed"),
-             "evaluate": ("encoder", "pretrain", "trainset", "seed"), "embed": ("encoder", "state", "seed")}
-    return dict(zip(names.get(rule, ()), parts))
+WILDCARDS = {"pretrain": ("encoder", "sampler", "seed"), "finetune": ("encoder", "pretrain", "trainset", "seed")}
 
 
 def number(text: str) -> float:
@@ -80,11 +78,12 @@ def job_rows(res: Path, cfg: dict, probe: int) -> list[dict]:
     rows = []
     for tsv in sorted((res / "benchmarks").rglob("*.tsv")):
         rule, *parts = tsv.relative_to(res / "benchmarks").with_suffix("").parts
-        with tsv.open() as fh:
-            bench = next(csv.DictReader(fh, delimiter="\t"))
+        bench = benchmark_record(str(tsv))
+        if bench is None:
+            continue
         row = {"rule": rule, "job": "/".join(parts), "wall_s": float(bench["s"]), "max_rss_mb": number(bench["max_rss"])}
         if rule in TRAINING:
-            w = wildcards(rule, tuple(parts))
+            w = dict(zip(WILDCARDS[rule], parts))
             with (res / rule / tsv.relative_to(res / "benchmarks" / rule).with_suffix("") / "history.csv").open() as fh:
                 seconds = [float(r["seconds"]) for r in csv.DictReader(fh)]
             epoch_s = statistics.median(seconds[1:] or seconds)
@@ -168,7 +167,8 @@ def main(argv=None) -> None:
         else:
             shutil.copy(src, dst)
     raw = fullsize.make_raw(work / "raw.npz", scale=args.scale)
-    layer = probe_layer(cfg, raw, args.probe_epochs, args.seeds or cfg["seeds"], args.compile)
+    seeds = args.seeds or cfg["seeds"]
+    layer = probe_layer(cfg, raw, args.probe_epochs, seeds, args.compile)
     (work / "probe.yaml").write_text(yaml.safe_dump(layer))
     cores = str(args.cores or min(os.cpu_count() or 1, 4 * args.slots))
     start = time.perf_counter()
@@ -187,12 +187,11 @@ def main(argv=None) -> None:
         print(f"FAILED: snakemake exited {rc}; failed jobs' logs are under {work}/results/logs")
     out = args.out or work
     out.mkdir(parents=True, exist_ok=True)
-    seeds = args.seeds or cfg["seeds"]
     report(job_rows(work / "results", cfg, args.probe_epochs), args.slots, args.probe_epochs, grid_wall, out,
            len(cfg["seeds"]) / len(seeds), expected_training_jobs(cfg, len(seeds)))
 
 
-def run(median_time) -> None:
+def run() -> None:
     main([])
 
 

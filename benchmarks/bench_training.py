@@ -2,7 +2,6 @@
 triplets with one concatenated forward vs three; the hard sampler's mining overhead; peak memory."""
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import tempfile
@@ -15,15 +14,16 @@ from torch.nn import functional as F
 
 import fullsize
 from cxrcontrast.data.images import InMemoryImages, load_images
+from cxrcontrast.io import load_npz
 from cxrcontrast.models import Classifier, ClassifierHead, ProjectionHead, build_encoder
 from cxrcontrast.training.accel import Accel
 from cxrcontrast.training.classify import train_classifier
 from cxrcontrast.training.loop import Optim, Resume
 from cxrcontrast.training.losses import hardest_triplets
 from cxrcontrast.training.samplers import build_sampler
+from timing import interleaved_medians
 
 N = 8000  # images per measured epoch slice
-REPEATS = 5  # each figure is the median of this many runs
 CPU = torch.device("cpu")
 
 
@@ -126,7 +126,7 @@ def triplets(train: InMemoryImages, concatenated: bool) -> float:
             loss, _ = sampler.loss(net, train, batch, g)
         else:
             za, zp, zn = (net(train.batch(b)) for b in batch)
-            loss = F.relu((za - zp).norm(dim=1) - (za - zn).norm(dim=1) + 0.3).mean()
+            loss = F.triplet_margin_loss(za, zp, zn, margin=0.3)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -173,26 +173,16 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def interleaved_medians(pipelines: dict) -> dict[str, float]:
-    """Median of REPEATS runs of each pipeline, taken in turns, so a slow spell of a shared
-    machine falls on every pipeline alike rather than on whichever ran then."""
-    runs = {name: [] for name in pipelines}
-    for _ in range(REPEATS):
-        for name, fn in pipelines.items():
-            runs[name].append(fn())
-    return {name: float(np.median(v)) for name, v in runs.items()}
-
-
-def run(median_time) -> dict:
+def run() -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="cxr-bench-"))
-    root = fullsize.make(tmp / "data")
+    root = fullsize.make(fullsize.CACHE)
     t0 = time.perf_counter()
     train = load_images([str(root / "train.npz")], 32)
     load_s = time.perf_counter() - t0
     val = load_images([str(root / "val.npz")], 32)
     small_val = InMemoryImages(val.images[:64], val.labels[:64], val.index[:64])
-    with np.load(root / "train.npz", allow_pickle=False) as f:
-        raw_images, raw_labels = f["images"], f["labels"]
+    raw = load_npz(root / "train.npz", ("images", "labels"))
+    raw_images, raw_labels = raw["images"], raw["labels"]
     print(f"load + resize of the full train split (64007 images): {load_s:.2f} s")
     figures = {}
     for frozen, kind in ((False, "baseline, end to end"), (True, "fine-tuning, frozen encoder, 5 epochs")):

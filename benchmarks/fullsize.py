@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,13 @@ import numpy as np
 from cxrcontrast.io import save_npz
 
 SIZES = {"train": 64007, "val": 9191, "test": 18187}
+CACHE = Path(tempfile.gettempdir()) / "cxr-bench-data"  # made once, shared by the suites and later runs
 # class shares of the pruned real data, roughly: Normal dominates, hernia is rare
 SHARES = np.array([60.4, 5.0, 1.2, 4.4, 10.7, 2.4, 3.0, 0.4, 2.5, 1.5, 0.7, 1.0, 0.8, 1.3, 0.1])
 
 
 def make(root: Path, seed: int = 0) -> Path:
+    """Pruned splits under ``root``; reused where a finished set (classes.json is written last) is there."""
     root = Path(root)
     if (root / "classes.json").exists():
         return root

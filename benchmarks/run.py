@@ -11,21 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-
-def median_time(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def machine() -> str:
@@ -62,7 +51,7 @@ def main(argv=None) -> None:
     print(f"machine: {machine()}")
     for name in args.names or default:
         print(f"\n== {name} ==")
-        suites[name](median_time)
+        suites[name]()
 
 
 if __name__ == "__main__":

@@ -102,16 +102,21 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
     log.info("summarised %d runs of %d experiments", len(rows), len(exp_rows))
 
 
+def benchmark_record(path: str) -> dict | None:
+    """The last record of a Snakemake benchmark file (s, max_rss, cpu_time, ...), None if it has none."""
+    with open(path) as fh:
+        records = list(csv.DictReader(fh, delimiter="\t"))
+    return records[-1] if records else None
+
+
 def run_runtime_table(benchmarks: list[str], out: str) -> None:
     """One row per training job from Snakemake's benchmark files (wall seconds, peak memory)."""
     rows = []
     for path in benchmarks:
-        with open(path) as fh:
-            records = list(csv.DictReader(fh, delimiter="\t"))
-        if not records:
+        rec = benchmark_record(path)
+        if rec is None:
             continue
         job = path.split("benchmarks/", 1)[-1].rsplit(".", 1)[0]
-        rec = records[-1]
         rows.append({"job": job, "seconds": float(rec["s"]), "max_rss_mb": rec.get("max_rss"),
                      "cpu_time_s": rec.get("cpu_time")})
     write_csv(out, rows)
