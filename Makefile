@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 CORES  ?= 2
 STAMP   = $(VENV)/.installed
 
-.PHONY: test demo dryrun lint bench clean rulegraph
+.PHONY: test test-fast demo dryrun lint bench clean rulegraph
 
 # The venv is (re)built when pyproject.toml changes; torch is capped at 2.14.1 there.
 $(STAMP): pyproject.toml
@@ -17,7 +17,12 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The fast tier (under a minute on 2 cores): everything but end-to-end runs, killed processes and compilation.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
 demo: $(STAMP)
+	$(BIN)/python -m cxrcontrast check --configfile config/config.yaml config/demo.yaml
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile config/config.yaml config/demo.yaml
 
 dryrun: $(STAMP)

@@ -2,7 +2,12 @@
 # This file is a table of contents: stages live in workflow/rules, numerics in src/cxrcontrast.
 from snakemake.utils import min_version, validate
 
+from cxrcontrast.config import read_yaml
+
 min_version("9.0")
+
+# a YAML mistake named by file and line (Snakemake's own loader names neither)
+read_yaml("config/config.yaml")
 
 
 configfile: "config/config.yaml"
@@ -14,7 +19,7 @@ validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/pretrain.smk"
-include: "workflow/rules/finetune.smk"
+include: "workflow/rules/classify.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 

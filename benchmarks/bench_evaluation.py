@@ -12,13 +12,14 @@ from pathlib import Path
 import torch
 
 import fullsize
-from cxrcontrast.bootstrap import bootstrap
 from cxrcontrast.data.images import load_images
-from cxrcontrast.embeddings import subsample, tsne
-from cxrcontrast.metrics import classification_metrics
+from cxrcontrast.evaluation.bootstrap import bootstrap
+from cxrcontrast.evaluation.embeddings import subsample, tsne
+from cxrcontrast.evaluation.inference import embed, predict_probs
+from cxrcontrast.evaluation.metrics import classification_metrics
+from cxrcontrast.evaluation.protocol import paper_protocol
 from cxrcontrast.models import Classifier, ClassifierHead, build_encoder
-from cxrcontrast.predict import embed, load_embedder, predict_probs
-from cxrcontrast.stages.evaluate import paper_protocol
+from cxrcontrast.models.restore import untrained_embedder
 from timing import median_time
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,23 +36,24 @@ def run() -> dict:
     box = {}
 
     def predict():
-        box["probs"] = predict_probs(net, test, CPU)
+        box["probs"] = predict_probs(net, test, CPU).numpy()
 
     def metrics():  # what the evaluate job computes
         classification_metrics(box["probs"], labels)
         bootstrap(box["probs"], labels, resamples=1000, seed=0)
         paper_protocol(box["probs"], labels, seed=0)
 
-    def embed_tsne():  # what the embed job computes per split: encoder + projection, t-SNE of z
+    def embed_tsne():  # what the embed job computes on the val split: h and z, a t-SNE of each
         idx = torch.from_numpy(subsample(len(test), 4000, 0))
-        _, z = embed(load_embedder(None, "minivgg", {}, 32, 0), test, idx, CPU)
-        tsne(z, 0)
+        h, z = embed(untrained_embedder("minivgg", {"xavier": True}, 32, 0), test, CPU, idx)
+        tsne(h.numpy(), 0)
+        tsne(z.numpy(), 0)
 
     t = {name: median_time(fn) for name, fn in (("predict", predict), ("metrics", metrics), ("tsne", embed_tsne))}
     total = sum(t.values())
     print(f"predictions for 18187 test images: {t['predict']:.2f} s")
     print(f"metrics + 1000 bootstrap resamples + the paper protocol: {t['metrics']:.2f} s")
-    print(f"encoder + projection and t-SNE of 4000 test images: {t['tsne']:.2f} s")
+    print(f"encoder + projection and t-SNE of h and of z, 4000 images: {t['tsne']:.2f} s")
     print(f"evaluation total: {total:.1f} s (target < 60 s on 2 cores)")
 
     exe = str(Path(sys.executable).with_name("snakemake"))

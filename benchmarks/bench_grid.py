@@ -12,7 +12,7 @@ its measured wall time plus (paper epochs - probe epochs) x its steady epoch tim
 warm-up and compilation; with one probe epoch, that epoch). Checkpoint writes
 between epochs are left out of the per-epoch time. ``--slots N`` lets N GPU jobs
 share one GPU (``--resources gpu=N``); the grid estimate is then the lower bound
-max(sum of job times / N, longest pretrain -> finetune -> evaluate chain), and
+max(sum of job times / N, longest pretrain -> classify -> evaluate chain), and
 the probe's own wall time against its jobs' sum / N shows how far packing falls
 short of it. A failed job is reported, and the others are still measured.
 """
@@ -32,38 +32,32 @@ from pathlib import Path
 import yaml
 
 import fullsize
-from cxrcontrast.stages.summary import benchmark_record
+from cxrcontrast.config import Workflow, load_layers
+from cxrcontrast.stages.report import benchmark_record
 
 REPO = Path(__file__).resolve().parents[1]
-TRAINING = ("pretrain", "finetune")
+TRAINING = ("pretrain", "classify")
 
 
-def paper_epochs(cfg: dict, rule: str, w: dict) -> int:
-    """The epochs a job runs under ``cfg``, resolved as workflow/rules/common.smk does
-    (pretrain_params, classify_params); tests/test_workflow_train.py checks the two agree."""
-    over = cfg["encoders"][w["encoder"]].get("train_overrides", {})
+def paper_epochs(cfg: Workflow, rule: str, parts: list[str]) -> int:
+    """The epochs a job runs under the paper's config, as the workflow resolves them (one config module)."""
     if rule == "pretrain":
-        return {**cfg["pretrain"][w["sampler"]], **over}["epochs"]
-    block = cfg["classify"]["baseline" if w["pretrain"] == "none" else "finetune"]
-    exp = next(e for e in cfg["experiments"] if [e["encoder"], e["pretrain"], e["trainset"]] ==
-               [w["encoder"], w["pretrain"], w["trainset"]])
-    return {**block, **over, **exp.get("classify", {})}["epochs"]
+        encoder, objective, _ = parts
+        return cfg.objective(encoder, objective)["epochs"]
+    encoder, pretrain, trainset, labels, _ = parts
+    return cfg.classify_block(cfg.experiment(encoder, pretrain, trainset, labels.removeprefix("labels")))["epochs"]
 
 
-def probe_layer(cfg: dict, raw: Path, epochs: int, seeds: list[int], compile_: bool) -> dict:
+def probe_layer(cfg: Workflow, raw: Path, epochs: int, seeds: list[int], compile_: bool) -> dict:
     """Config layer over the paper's: full-size synthetic data, every training job ``epochs`` epochs."""
     experiments = [{**e, "classify": {**e["classify"], "epochs": epochs}} if "classify" in e else e
-                   for e in cfg["experiments"]]
-    encoders = {name: {"train_overrides": {**block["train_overrides"], "epochs": epochs}}
-                for name, block in cfg["encoders"].items() if "train_overrides" in block}
-    encoders.setdefault("efficientnet_b0", {})["weights"] = "none"  # no download; same compute
+                   for e in cfg.raw["experiments"]]
+    encoders = {name: {"train_overrides": {"epochs": epochs}} for name in cfg.raw["encoders"]}
+    encoders["efficientnet_b0"]["weights"] = "none"  # no download; same compute
     return {"data": {"source": "npz", "npz": str(raw)}, "seeds": seeds, "encoders": encoders,
             "performance": {"compile": compile_},
-            "pretrain": {s: {"epochs": epochs} for s in cfg["pretrain"]},
+            "pretrain": {s: {"epochs": epochs} for s in cfg.raw["pretrain"]},
             "classify": {b: {"epochs": epochs} for b in ("baseline", "finetune")}, "experiments": experiments}
-
-
-WILDCARDS = {"pretrain": ("encoder", "sampler", "seed"), "finetune": ("encoder", "pretrain", "trainset", "seed")}
 
 
 def number(text: str) -> float:
@@ -74,7 +68,7 @@ def number(text: str) -> float:
         return float("nan")
 
 
-def job_rows(res: Path, cfg: dict, probe: int) -> list[dict]:
+def job_rows(res: Path, cfg: Workflow, probe: int) -> list[dict]:
     rows = []
     for tsv in sorted((res / "benchmarks").rglob("*.tsv")):
         rule, *parts = tsv.relative_to(res / "benchmarks").with_suffix("").parts
@@ -83,11 +77,10 @@ def job_rows(res: Path, cfg: dict, probe: int) -> list[dict]:
             continue
         row = {"rule": rule, "job": "/".join(parts), "wall_s": float(bench["s"]), "max_rss_mb": number(bench["max_rss"])}
         if rule in TRAINING:
-            w = dict(zip(WILDCARDS[rule], parts))
             with (res / rule / tsv.relative_to(res / "benchmarks" / rule).with_suffix("") / "history.csv").open() as fh:
                 seconds = [float(r["seconds"]) for r in csv.DictReader(fh)]
             epoch_s = statistics.median(seconds[1:] or seconds)
-            epochs = paper_epochs(cfg, rule, w)
+            epochs = paper_epochs(cfg, rule, parts)
             row.update(epoch_s=epoch_s, paper_epochs=epochs, estimate_s=row["wall_s"] + (epochs - probe) * epoch_s)
         else:
             row["estimate_s"] = row["wall_s"]
@@ -99,15 +92,14 @@ def longest_chain(rows: list[dict]) -> float:
     est = {(r["rule"], r["job"]): r["estimate_s"] for r in rows}
     chains = []
     for (rule, job), s in est.items():
-        if rule == "finetune":
-            enc, pre, _, seed = job.split("/")
+        if rule == "classify":
+            enc, pre, _, _, seed = job.split("/")
             chains.append(est.get(("pretrain", f"{enc}/{pre}/{seed}"), 0.0) + s + est.get(("evaluate", job), 0.0))
     return max(chains, default=0.0)
 
 
-def expected_training_jobs(cfg: dict, n_seeds: int) -> int:
-    pretrains = {(e["encoder"], e["pretrain"]) for e in cfg["experiments"] if e["pretrain"] != "none"}
-    return (len(pretrains) + len(cfg["experiments"])) * n_seeds
+def expected_training_jobs(cfg: Workflow, n_seeds: int) -> int:
+    return (len(cfg.pretrainings) + len(cfg.experiments)) * n_seeds
 
 
 def report(rows: list[dict], slots: int, probe: int, grid_wall: float, out: Path, seed_factor: float,
@@ -153,7 +145,7 @@ def main(argv=None) -> None:
     parser.add_argument("--keep", action="store_true",
                         help="continue an interrupted probe in --work (finished jobs are kept, not rerun)")
     args = parser.parse_args(argv)
-    cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    cfg = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     if not args.keep:
@@ -167,7 +159,7 @@ def main(argv=None) -> None:
         else:
             shutil.copy(src, dst)
     raw = fullsize.make_raw(work / "raw.npz", scale=args.scale)
-    seeds = args.seeds or cfg["seeds"]
+    seeds = args.seeds or list(cfg.seeds)
     layer = probe_layer(cfg, raw, args.probe_epochs, seeds, args.compile)
     (work / "probe.yaml").write_text(yaml.safe_dump(layer))
     cores = str(args.cores or min(os.cpu_count() or 1, 4 * args.slots))
@@ -188,7 +180,7 @@ def main(argv=None) -> None:
     out = args.out or work
     out.mkdir(parents=True, exist_ok=True)
     report(job_rows(work / "results", cfg, args.probe_epochs), args.slots, args.probe_epochs, grid_wall, out,
-           len(cfg["seeds"]) / len(seeds), expected_training_jobs(cfg, len(seeds)))
+           len(cfg.seeds) / len(seeds), expected_training_jobs(cfg, len(seeds)))
 
 
 def run() -> None:

@@ -13,15 +13,20 @@ import torch
 from torch.nn import functional as F
 
 import fullsize
+from cxrcontrast.config import Experiment, load_layers
 from cxrcontrast.data.images import InMemoryImages, load_images
-from cxrcontrast.io import load_npz
-from cxrcontrast.models import Classifier, ClassifierHead, ProjectionHead, build_encoder
+from cxrcontrast.files import load_npz
+from cxrcontrast.models import Classifier, ClassifierHead, Embedder, build_encoder
 from cxrcontrast.training.accel import Accel
 from cxrcontrast.training.classify import train_classifier
-from cxrcontrast.training.loop import Optim, Resume
-from cxrcontrast.training.losses import hardest_triplets
-from cxrcontrast.training.samplers import build_sampler
+from cxrcontrast.training.miners import BatchHard
+from cxrcontrast.training.objectives import build_objective
+from cxrcontrast.training.optim import Optim
+from cxrcontrast.training.resume import Resume
 from timing import interleaved_medians
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
 
 N = 8000  # images per measured epoch slice
 CPU = torch.device("cpu")
@@ -46,12 +51,13 @@ def ours(train: InMemoryImages, val: InMemoryImages, tmp: Path, frozen: bool) ->
 
     Fine-tuning encodes the split once and then trains the head on the features, so
     its figure is over 5 epochs (the one-time encoding amortized over them)."""
-    part = InMemoryImages(train.images[:N], train.labels[:N], train.index[:N])
-    resume = Resume(Path(tempfile.mkdtemp(dir=tmp)) / "resume.pt", {})  # fresh: nothing to resume
+    part = train.rows(torch.arange(N))
+    resume = Resume(Path(tempfile.mkdtemp(dir=tmp)), {})  # fresh: nothing to resume
     epochs = 5 if frozen else 1
     start = time.perf_counter()
-    train_classifier(model(frozen), part, val, Optim(epochs=epochs, batch_size=32, lr=0.01), 0, resume,
-                     CPU, freeze_encoder=frozen, accel=Accel.for_device(None, CPU))
+    optim = Optim(epochs=epochs, batch_size=32, lr=0.01, momentum=0.9, weight_decay=0.0)
+    train_classifier(model(frozen), part, val, optim, 0, resume, CPU, freeze_encoder=frozen,
+                     accel=Accel.for_device(None, CPU))
     return epochs * N / (time.perf_counter() - start)
 
 
@@ -110,49 +116,49 @@ def authors_style(images: np.ndarray, labels: np.ndarray, frozen: bool) -> float
     return N / (time.perf_counter() - start)
 
 
-def triplets(train: InMemoryImages, concatenated: bool) -> float:
+def embedder():
     torch.manual_seed(0)
-    enc = build_encoder("minivgg", 32)
-    net = same_layout(torch.nn.Sequential(enc, ProjectionHead(enc.out_features)).train())
+    net = Embedder(build_encoder("minivgg", 32)).train()
+    return net, same_layout(net)
+
+
+def triplets(train: InMemoryImages, forward: str) -> float:
+    """Triplet pretraining steps: one forward pass over the concatenated roles ("joint") or one per role."""
+    net, run = embedder()
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    sampler = build_sampler("normal", train.labels, batch_size=32, margin=0.3)
+    block = {**CONFIG.objective("minivgg", "normal"), "forward": forward}
+    objective = build_objective("normal", block, train.labels)
     g = torch.Generator().manual_seed(0)
     images = 0
     start = time.perf_counter()
-    for i, batch in enumerate(sampler.batches(g)):
+    for i, batch in enumerate(objective.batches(g, 1)):
         if i * 32 >= N // 3:
             break
-        if concatenated:
-            loss, _ = sampler.loss(net, train, batch, g)
-        else:
-            za, zp, zn = (net(train.batch(b)) for b in batch)
-            loss = F.triplet_margin_loss(za, zp, zn, margin=0.3)
+        loss, stats = objective.loss(run, train, batch, g)
         opt.zero_grad()
         loss.backward()
         opt.step()
-        images += 3 * len(batch[0])
+        images += stats["images"]
     return images / (time.perf_counter() - start)
 
 
 def mining_overhead(train: InMemoryImages) -> tuple[float, float]:
-    """Milliseconds per batch: batch-hard mining alone, and a whole hard-sampler step."""
-    torch.manual_seed(0)
-    enc = build_encoder("minivgg", 32)
-    net = same_layout(torch.nn.Sequential(enc, ProjectionHead(enc.out_features)).train())
+    """Milliseconds per batch: batch-hard mining alone, and a whole hard-objective step."""
+    net, run = embedder()
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    sampler = build_sampler("hard", train.labels, batch_size=32, margin=0.3, images_per_class=4)
+    objective = build_objective("hard", CONFIG.objective("minivgg", "hard"), train.labels)
     g = torch.Generator().manual_seed(0)
     mine, step, n = 0.0, 0.0, 0
-    for batch in sampler.batches(g):
+    for batch in objective.batches(g, 1):
         t0 = time.perf_counter()
-        loss, _ = sampler.loss(net, train, batch, g)
+        loss, _ = objective.loss(run, train, batch, g)
         opt.zero_grad()
         loss.backward()
         opt.step()
         step += time.perf_counter() - t0
-        z = net(train.batch(batch)).detach()
+        z = run(train.batch(batch))[1].detach()
         t1 = time.perf_counter()
-        hardest_triplets(z, train.labels[batch])
+        BatchHard()(z, train.labels[batch])
         mine += time.perf_counter() - t1
         n += 1
         if n == 100:
@@ -161,14 +167,13 @@ def mining_overhead(train: InMemoryImages) -> tuple[float, float]:
 
 
 PEAK = """
-import resource, sys
+import json, resource, sys
 from cxrcontrast.runtime import set_threads
-from cxrcontrast.stages.train import run_classify
+from cxrcontrast.stages.classify import run_classify
 set_threads(2)
-root, out = sys.argv[1], sys.argv[2]
+root, out, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 run_classify([root + "/train.npz"], root + "/val.npz", root + "/classes.json", out + "/model.pt", out + "/h.csv",
-             "minivgg", {"xavier": True, "head": {"hidden": [256], "dropout": 0.3}},
-             {"epochs": 1, "batch_size": 32, "lr": 0.01}, 32, 0, device="cpu")
+             params=params, seed=0, device="cpu")
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -180,7 +185,7 @@ def run() -> dict:
     train = load_images([str(root / "train.npz")], 32)
     load_s = time.perf_counter() - t0
     val = load_images([str(root / "val.npz")], 32)
-    small_val = InMemoryImages(val.images[:64], val.labels[:64], val.index[:64])
+    small_val = val.rows(torch.arange(64))
     raw = load_npz(root / "train.npz", ("images", "labels"))
     raw_images, raw_labels = raw["images"], raw["labels"]
     print(f"load + resize of the full train split (64007 images): {load_s:.2f} s")
@@ -196,8 +201,8 @@ def run() -> dict:
         print(f"  ours / ceiling: {f['ours'] / f['ceiling']:.2f} (target >= 0.9); "
               f"ours / authors': {f['ours'] / f['authors']:.1f}x (target >= 2.5x)")
         figures["frozen" if frozen else "baseline"] = f
-    triplets(train, True)  # warm-up, untimed (kernels for the concatenated batch's shape)
-    t = interleaved_medians({"concat": lambda: triplets(train, True), "three": lambda: triplets(train, False)})
+    triplets(train, "joint")  # warm-up, untimed (kernels for the concatenated batch's shape)
+    t = interleaved_medians({"concat": lambda: triplets(train, "joint"), "three": lambda: triplets(train, "per_role")})
     concat, three = t["concat"], t["three"]
     print(f"triplet pretraining, one concatenated forward: {concat:8,.0f} images/s; three forwards: {three:8,.0f} "
           f"images/s ({concat / three:.2f}x)")
@@ -205,7 +210,12 @@ def run() -> dict:
     print(f"hard sampler: batch-hard mining {mine:.2f} ms per batch of 32, {100 * mine / step:.1f}% of a {step:.1f} ms step")
     out = tmp / "peak"
     out.mkdir()
-    proc = subprocess.run([sys.executable, "-c", PEAK, str(root), str(out)], capture_output=True, text=True, check=True)
+    import json
+
+    params = CONFIG.classify_params(Experiment("minivgg", "none", "train"))
+    params["classify"]["epochs"] = 1
+    proc = subprocess.run([sys.executable, "-c", PEAK, str(root), str(out), json.dumps(params)], capture_output=True,
+                          text=True, check=True)
     peak_mb = int(proc.stdout.split()[-1]) / 1024
     print(f"peak memory of a full-size training job (1 epoch, 64007 images): {peak_mb:,.0f} MiB (target < 2048)")
     figures.update(concat=concat, three=three, mining_ms=mine, step_ms=step, peak_mb=peak_mb)

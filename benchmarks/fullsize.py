@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cxrcontrast.io import save_npz
+from cxrcontrast.files import save_npz
 
 SIZES = {"train": 64007, "val": 9191, "test": 18187}
 CACHE = Path(tempfile.gettempdir()) / "cxr-bench-data"  # made once, shared by the suites and later runs

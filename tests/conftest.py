@@ -1,4 +1,3 @@
-import os
 import shutil
 import subprocess
 import sys
@@ -10,14 +9,18 @@ import torch
 
 torch.set_num_threads(2)  # tests run on CPU with explicit threads
 REPO = Path(__file__).resolve().parents[1]
-FIXTURE = Path(os.environ.get("CXR_FIXTURE", REPO.parent / "shared/data/chestmnist/chestmnist64_train_first10.npz"))
+SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
+# Ten genuine ChestMNIST training images (64px) with their labels; provenance beside it.
+GENUINE = REPO / "tests/data/chestmnist64_train_first10.npz"
 
 
-@pytest.fixture
-def chest_fixture() -> Path:
-    if not FIXTURE.is_file():
-        pytest.skip(f"genuine ChestMNIST fixture not found at {FIXTURE} (set CXR_FIXTURE)")
-    return FIXTURE
+def config(*layers: str, **overrides):
+    """The workflow's resolved config from config/ layers (default: the paper's, then the demo's) and
+    nested overrides, exactly as the workflow resolves it."""
+    from cxrcontrast.config import load_layers
+
+    paths = [REPO / "config" / name for name in (layers or ("config.yaml", "demo.yaml"))]
+    return load_layers(paths, SCHEMA, overrides)
 
 
 def write_medmnist(path, n=(40, 12, 12), size=28, width=14, seed=0, rgb=False):
@@ -53,10 +56,15 @@ def snakemake(work: Path, *args: str, check=True) -> subprocess.CompletedProcess
 def pruned_demo(root: Path, train: int, val: int, test: int, seed: int) -> Path:
     """Demo data of the given sizes, pruned into ``root/{train,val,test}.npz`` and ``classes.json``."""
     from cxrcontrast.data.demo import synthesize
-    from cxrcontrast.io import save_npz
+    from cxrcontrast.files import save_npz
     from cxrcontrast.stages.data import prune
 
     save_npz(root / "raw.npz", **synthesize(train, val, test, seed=seed))
     outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
     prune(str(root / "raw.npz"), "chestmnist", outs, str(root / "classes.json"))
     return root
+
+
+@pytest.fixture
+def genuine_chestmnist() -> Path:
+    return GENUINE

@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from cxrcontrast.data.balance import balanced_indices, balanced_resample, class_balanced_weights
+from cxrcontrast.data.balance import balanced_indices, class_balanced_weights
 from cxrcontrast.data.tensors import model_input, resize_uint8, to_nchw
 
 
@@ -30,12 +30,6 @@ def test_balanced_indices_seeded():
     b = balanced_indices(labels, 100, torch.Generator().manual_seed(1))
     c = balanced_indices(labels, 100, torch.Generator().manual_seed(2))
     assert torch.equal(a, b) and not torch.equal(a, c)
-
-
-def test_balanced_resample_exact_per_class():
-    labels = skewed_labels()
-    idx = balanced_resample(labels, 30, torch.Generator().manual_seed(0))
-    assert np.bincount(labels[idx.numpy()]).tolist() == [30] * 5
 
 
 def test_model_input_is_normalized_rgb():

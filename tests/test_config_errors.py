@@ -1,30 +1,102 @@
-"""Bad configs are refused before anything runs, with the key named."""
+"""Bad configs are refused before anything runs, with the full key named."""
 import pytest
 import yaml
 
-from conftest import snakemake, workflow_copy
+from conftest import REPO, config, snakemake, workflow_copy
 
 pytestmark = pytest.mark.workflow
+EXP = {"encoder": "minivgg", "pretrain": "none", "trainset": "train"}
 
 CASES = [
-    ({"experiments": [{"encoder": "resnet50", "pretrain": "none", "trainset": "train"}]}, "'resnet50' is not one of"),
-    ({"experiments": [{"encoder": "minivgg", "pretrain": "easy", "trainset": "train"}]}, "'easy' is not one of"),
+    ({"experiments": [{**EXP, "encoder": "resnet50"}]}, "'resnet50' is not one of"),
+    ({"experiments": [{**EXP, "pretrain": "easy"}]}, "'easy' is not one of"),
     ({"pretrain": {"easy": {"epochs": 1}}}, "'easy' was unexpected"),
+    ({"augment": {"rotaton_deg": 5}}, "'rotaton_deg' was unexpected"),
     ({"classify": {"baseline": {"epochs": 0}}}, "0 is less than the minimum of 1"),
     ({"pretrain": {"normal": {"batch_size": 0}}}, "0 is less than the minimum of 2"),
     ({"pretrain": {"normal": {"lr": float("nan")}}}, "config.pretrain.normal.lr: nan is not a finite number"),
     ({"classify": {"finetune": {"lr": float("inf")}}}, "inf is greater than the maximum of 100"),
-    ({"data": {"source": "npz"}}, "data.npz (path to the file) is not set"),
-    ({"experiments": [{"encoder": "minivgg", "pretrain": "none", "trainset": "train"}] * 2}, "lists minivgg/none/train twice"),
+    ({"classify": {"finetune": {"epochs": 2.0}}}, "config.classify.finetune.epochs: 2.0 is not an integer"),
+    ({"data": {"image_size": 32.0}}, "config.data.image_size: 32.0 is not an integer"),
+    ({"evaluate": {"bootstrap": 1000.0}}, "config.evaluate.bootstrap: 1000.0 is not an integer"),
+    ({"data": {"image_size": 36}}, "data.image_size: 36 is not a multiple of 8, which minivgg needs"),
+    ({"pretrain": {"hard": {"batch_size": 30}}}, "pretrain.hard.batch_size: 30 (for minivgg) must be a multiple of "
+                                                 "pretrain.hard.images_per_class 4"),
+    ({"augment": {"crop": 320}}, "augment.crop: 320 is larger than augment.upscale 300"),
+    ({"augment": {"rrc_scale": [0.9, 0.1]}}, "augment.rrc_scale: [0.9, 0.1] is not ascending"),
+    ({"seeds": [12345678901234567890]}, "is greater than the maximum of 2147483647"),
+    ({"data": {"source": "npz"}}, "data.npz: data.source is 'npz' but data.npz (path to the file) is not set"),
+    ({"data": {"source": "npz", "npz": "config"}}, "data.npz: config is not a file (a directory or device)"),
+    ({"data": {"source": "npz", "npz": "/dev/null"}}, "data.npz: /dev/null is not a file"),
+    ({"data": {"source": "npz", "npz": "missing.npz"}}, "data.npz: missing.npz not found"),
+    ({"data": {"source": "demo", "flag": "pathmnist"}}, "data.flag: 'pathmnist' with data.source: demo"),
+    ({"experiments": [EXP, EXP]}, "experiments[1]: minivgg/none/train is listed twice"),
     ({"device": "tpu"}, "'tpu' is not one of"),
 ]
 
 
-@pytest.mark.parametrize("layer, message", CASES, ids=[c[1][:30] for c in CASES])
-def test_bad_config_is_refused_with_its_key(tmp_path, layer, message):
+@pytest.mark.parametrize("layer, message", CASES, ids=[c[1][:40] for c in CASES])
+def test_bad_config_is_refused_with_its_key(layer, message, monkeypatch):
+    """Through the package's resolution, which the workflow runs at parse time (as below)."""
+    monkeypatch.chdir(REPO)  # relative data.npz paths are the workflow folder's
+    with pytest.raises(Exception) as err:
+        config("config.yaml", **layer)
+    assert message in str(err.value)
+
+
+# through Snakemake: a schema error, a non-finite number, a float integer, a cross-key rule, a data file, the device
+WIRED = [c for c in CASES if c[1].startswith(("'easy' is not", "config.pretrain.normal.lr", "config.classify.finetune",
+                                              "data.image_size: 36", "data.npz: config"))]
+WIRED.append(({"device": "cuda"}, "device: 'cuda' was asked for but no CUDA GPU is visible"))
+
+
+@pytest.mark.parametrize("layer, message", WIRED, ids=[c[1][:40] for c in WIRED])
+def test_the_workflow_refuses_before_any_job(tmp_path, layer, message):
     work = workflow_copy(tmp_path)
     (work / "bad.yaml").write_text(yaml.safe_dump(layer))
     proc = snakemake(work, "-n", "--configfile", "config/config.yaml", "bad.yaml", check=False)
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
     assert not (work / "results").exists()  # refused before any job ran
+
+
+def test_npz_among_the_workflows_own_outputs_is_refused(tmp_path):
+    work = workflow_copy(tmp_path)
+    (work / "results/data/pruned").mkdir(parents=True)
+    (work / "results/data/pruned/train.npz").write_bytes(b"PK\x03\x04")
+    (work / "bad.yaml").write_text(yaml.safe_dump({"data": {"source": "npz", "npz": "results/data/pruned/train.npz"}}))
+    proc = snakemake(work, "-n", "--configfile", "config/config.yaml", "bad.yaml", check=False)
+    assert proc.returncode != 0 and "lies under results/, among this workflow's own outputs" in proc.stderr + proc.stdout
+
+
+def test_yaml_mistake_in_the_config_names_file_and_line(tmp_path):
+    work = workflow_copy(tmp_path)
+    text = (work / "config/config.yaml").read_text().replace("seeds: [0, 1, 2]", "seeds: [0, 1, 2\n  oops: 1")
+    (work / "config/config.yaml").write_text(text)
+    proc = snakemake(work, "-n", check=False)
+    assert proc.returncode != 0 and "config/config.yaml: line" in proc.stderr + proc.stdout
+
+
+def test_config_layers_checked_by_the_package_command(tmp_path):
+    """`cxrcontrast check` names file and line of a YAML mistake in any layer, and a missing layer in one line
+    (Snakemake loads --configfile layers before any workflow code runs, and names neither)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    (tmp_path / "bad.yaml").write_text("data:\n  source: demo\n   flag: x\n")
+    exe = [sys.executable, "-m", "cxrcontrast", "check", "--configfile"]
+    proc = subprocess.run([*exe, str(REPO / "config/config.yaml"), str(tmp_path / "bad.yaml")], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and f"{tmp_path / 'bad.yaml'}: line 3, column" in proc.stderr
+    proc = subprocess.run([*exe, "config/config.yaml", "nothere.yaml"], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode != 0 and proc.stderr.strip() == "cxrcontrast: nothere.yaml: config file not found"
+    good = subprocess.run([*exe, "config/config.yaml", "config/demo.yaml"], cwd=REPO, capture_output=True, text=True)
+    assert good.returncode == 0 and "8 experiments" in good.stdout
+
+
+def test_report_before_any_run_says_run_first(tmp_path):
+    work = workflow_copy(tmp_path)
+    proc = snakemake(work, "--configfile", "config/config.yaml", "config/demo.yaml", "--report", "r.html", check=False)
+    assert proc.returncode != 0 and "run the workflow first" in proc.stderr + proc.stdout

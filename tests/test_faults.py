@@ -12,21 +12,21 @@ import pytest
 import torch
 import yaml
 
-from cxrcontrast.training.checkpoint import load_checkpoint
+from cxrcontrast.files import load_checkpoint
 
 from conftest import pruned_demo, workflow_copy
+from training_helpers import classify_params
 
-ENC = {"xavier": True, "head": {"hidden": [64], "dropout": 0.3}}
-CLASSIFY = {"epochs": 6, "batch_size": 32, "lr": 0.01, "momentum": 0.9, "weight_decay": 0.0}
+pytestmark = pytest.mark.slow
 
 TRAIN = """
 import json, sys
 from cxrcontrast.runtime import set_threads
-from cxrcontrast.stages.train import run_classify
+from cxrcontrast.stages.classify import run_classify
 set_threads(1)
 a = json.loads(sys.argv[1])
 run_classify([a["root"] + "/train.npz"], a["root"] + "/val.npz", a["root"] + "/classes.json", a["out"] + "/model.pt",
-             a["out"] + "/history.csv", "minivgg", a["enc"], a["cfg"], 32, 0, device="cpu")
+             a["out"] + "/history.csv", params=a["params"], seed=0, device="cpu")
 """
 
 
@@ -37,7 +37,7 @@ def data(tmp_path_factory):
 
 def start_training(data, out):
     out.mkdir(parents=True, exist_ok=True)
-    arg = json.dumps({"root": str(data), "out": str(out), "enc": ENC, "cfg": CLASSIFY})
+    arg = json.dumps({"root": str(data), "out": str(out), "params": classify_params(epochs=6, lr=0.01)})
     return subprocess.Popen([sys.executable, "-c", TRAIN, arg], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -80,8 +80,7 @@ def test_training_killed_mid_epoch_resumes_bitwise(data, reference, tmp_path, ki
 
 WRITER = """
 import sys, torch
-from cxrcontrast.io import save_json
-from cxrcontrast.training.checkpoint import save_checkpoint
+from cxrcontrast.files import save_checkpoint, save_json
 i = 0
 while True:
     save_checkpoint(sys.argv[1], kind="resume", i=i, blob=torch.full((3_000_000,), float(i)))
@@ -115,7 +114,7 @@ def test_snakemake_killed_mid_run_then_rerun(tmp_path):
             "pretrain": {"normal": {"epochs": 40}}, "classify": {"finetune": {"epochs": 2}}}
     (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
     exe = str(Path(sys.executable).with_name("snakemake"))
-    target = "results/finetune/minivgg/normal/train/seed0/model.pt"
+    target = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
     args = [exe, target, "--cores", "2", "--configfile", "config/config.yaml", "config/demo.yaml", "tiny.yaml"]
     proc = subprocess.Popen(args, cwd=work, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     resume = work / "results/pretrain/minivgg/normal/seed0/resume.pt"
@@ -126,7 +125,7 @@ def test_snakemake_killed_mid_run_then_rerun(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its running job, at once
     proc.wait()
     finished = {p: digest(p) for p in (work / "results/data").rglob("*.npz")}
-    assert len(finished) == 4
+    assert len(finished) == 4  # raw (demo) and the three pruned splits
     subprocess.run([exe, "--unlock", *args[2:]], cwd=work, check=True, capture_output=True)
     rerun = subprocess.run([*args, "--rerun-incomplete"], cwd=work, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, roc_auc_score, top_k_accuracy_score
 
-from cxrcontrast.bootstrap import bootstrap, interval, metrics_under_weights, paired_difference, weighted_auc
-from cxrcontrast.metrics import classification_metrics, per_class_auc, top_k
-from cxrcontrast.stages.evaluate import paper_protocol
+from cxrcontrast.evaluation.bootstrap import bootstrap, interval, paired_difference
+from cxrcontrast.evaluation.metrics import classification_metrics, weighted_auc, weighted_metrics
+from cxrcontrast.evaluation.protocol import paper_protocol
 
 
 def random_case(n=300, k=6, seed=0, skill=1.0):
@@ -23,7 +23,7 @@ def test_metrics_against_scikit_learn(seed):
     pred = probs.argmax(1)
     assert m["accuracy"] == pytest.approx(np.mean(pred == labels))
     assert m["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(labels, pred))
-    assert m["top1"] == pytest.approx(top_k_accuracy_score(labels, probs, k=1, labels=range(8)))
+    assert m["accuracy"] == pytest.approx(top_k_accuracy_score(labels, probs, k=1, labels=range(8)))
     assert m["top5"] == pytest.approx(top_k_accuracy_score(labels, probs, k=5, labels=range(8)))
     for c, auc in enumerate(m["auc_per_class"]):
         assert auc == pytest.approx(roc_auc_score(labels == c, probs[:, c]))
@@ -31,11 +31,11 @@ def test_metrics_against_scikit_learn(seed):
     assert m["confusion"] == confusion_matrix(labels, pred, labels=range(8)).tolist()
 
 
-def test_top_k_by_hand():
+def test_top5_by_hand():
     probs = np.array([[0.1, 0.5, 0.2, 0.05, 0.05, 0.04, 0.06], [0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1]])
-    assert top_k(probs, np.array([2, 6]), 1) == 0.0
-    assert top_k(probs, np.array([2, 6]), 2) == 0.5  # class 2 is second for the first image
-    assert top_k(probs, np.array([1, 0]), 1) == 1.0
+    assert classification_metrics(probs, np.array([3, 6]))["top5"] == 0.5  # class 3 is 6th (ties by class order)
+    assert classification_metrics(probs, np.array([2, 0]))["top5"] == 1.0
+    assert classification_metrics(probs, np.array([1, 0]))["accuracy"] == 1.0
 
 
 def test_class_absent_from_split_has_undefined_auc():
@@ -45,7 +45,7 @@ def test_class_absent_from_split_has_undefined_auc():
     assert m["auc_per_class"][3] is None
     defined = [a for a in m["auc_per_class"] if a is not None]
     assert m["auc_macro"] == pytest.approx(np.mean(defined))
-    assert per_class_auc(probs[:5], np.zeros(5, int))[0] is None  # a class alone: undefined too
+    assert classification_metrics(probs[:5], np.zeros(5, int))["auc_per_class"][0] is None  # alone: undefined too
 
 
 def test_binary_dataset_top5_not_applicable():
@@ -54,7 +54,7 @@ def test_binary_dataset_top5_not_applicable():
     p1 = np.clip(labels * 0.3 + rng.random(100) * 0.7, 0, 1)
     probs = np.stack([1 - p1, p1], 1)
     m = classification_metrics(probs, labels)
-    assert m["top5"] is None and m["top1"] == m["accuracy"]
+    assert m["top5"] is None
     assert m["auc_per_class"][1] == pytest.approx(roc_auc_score(labels, p1))
     dist = bootstrap(probs, labels, resamples=1000, seed=0)
     assert dist["top5"] is None and interval(dist["top5"]) is None
@@ -70,12 +70,12 @@ def test_weighted_auc_equals_auc_of_the_expanded_resample():
         assert auc == pytest.approx(roc_auc_score(positive[idx], scores[idx]))
 
 
-def test_metrics_under_weights_equal_metrics_of_the_resample():
+def test_weighted_metrics_equal_metrics_of_the_resample():
     probs, labels = random_case(n=200, k=7, seed=2)
     rng = np.random.default_rng(0)
     idx = rng.integers(0, 200, 200)
     w = np.bincount(idx, minlength=200)[None].astype(float)
-    under = metrics_under_weights(probs, labels, w)
+    under = weighted_metrics(probs, labels, w)
     direct = classification_metrics(probs[idx], labels[idx])
     for k in ("accuracy", "balanced_accuracy", "top5", "auc_macro"):
         assert under[k][0] == pytest.approx(direct[k])
@@ -97,19 +97,22 @@ def test_bootstrap_interval_contains_estimate_and_shrinks():
     assert np.array_equal(a, bootstrap(*small, resamples=1000, seed=7)["accuracy"])
 
 
-def test_paper_protocol_is_seeded_and_balanced():
+def test_paper_protocol_is_the_authors_weighted_sampler():
+    """The authors drew the test set with WeightedRandomSampler(1/count(class), len(test)): so here."""
+    import torch
+    from torch.utils.data import WeightedRandomSampler
+
     probs, labels = random_case(n=600, k=6, seed=5)
     labels[:300] = 0  # a skewed split
     a, b = paper_protocol(probs, labels, seed=3), paper_protocol(probs, labels, seed=3)
-    assert a == b and a["per_class"] == 600 // 6 and a["n"] == 600
-    import torch
-
-    from cxrcontrast.data.balance import balanced_resample
-
-    idx = balanced_resample(labels, a["per_class"], torch.Generator().manual_seed(3)).numpy()
+    assert a == b and a["n"] == 600 and a["classes"] == 6
     assert paper_protocol(probs, labels, seed=4) != a  # another seed, another resample
-    assert np.bincount(labels[idx]).tolist() == [100] * 6
-    assert a["top1"] == pytest.approx(np.mean(probs[idx].argmax(1) == labels[idx]))
+    weights = 1.0 / torch.bincount(torch.as_tensor(labels))[labels].double()
+    idx = np.array(list(WeightedRandomSampler(weights, len(labels), generator=torch.Generator().manual_seed(3))))
+    np.testing.assert_allclose(np.bincount(labels[idx]) / len(idx), 1 / 6, atol=0.04)  # balanced: chance 1/6
+    assert a["accuracy"] == pytest.approx(np.mean(probs[idx].argmax(1) == labels[idx]))
+    top5 = np.argsort(-probs[idx], axis=1, kind="stable")[:, :5]
+    assert a["top5"] == pytest.approx(np.mean((top5 == labels[idx, None]).any(1)))
 
 
 def test_paired_difference_detects_a_real_gain():

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from cxrcontrast.errors import DownloadError, InputError
-from cxrcontrast.models import ENCODERS, Classifier, ClassifierHead, ProjectionHead, build_encoder
+from cxrcontrast.models import ENCODERS, Classifier, ClassifierHead, Embedder, ProjectionHead, build_encoder
 
 
 @pytest.mark.parametrize("size, features", [(32, 1024), (64, 4096), (128, 16384)])
@@ -70,15 +70,78 @@ def test_efficientnet_offline_and_local_weights(tmp_path):
         build_encoder("efficientnet_b0", 32, weights=str(tmp_path / "other.pt"))
 
 
-def test_imagenet_download_failure_is_clear(monkeypatch):
+def test_efficientnet_imagenet_logits_as_the_authors_heads_read_them(tmp_path):
+    """features: imagenet_logits keeps the ImageNet classifier: h is the 1000 logits (``h = self.backbone(x)``)."""
     from efficientnet_pytorch import EfficientNet
+
+    torch.manual_seed(4)
+    source = EfficientNet.from_name("efficientnet-b0").eval()
+    torch.save(source.state_dict(), tmp_path / "b0.pt")
+    enc = build_encoder("efficientnet_b0", 32, weights=str(tmp_path / "b0.pt"), features="imagenet_logits",
+                        frozen_tensors=150).eval()
+    x = torch.randn(2, 3, 32, 32)
+    assert enc.out_features == 1000
+    torch.testing.assert_close(enc(x), source(x))
+    assert list(enc.parameters())[-1].requires_grad  # the ImageNet fc stays trainable, as in the authors' code
+
+
+def test_imagenet_download_failure_is_clear(monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
 
     def offline(*a, **k):
         raise OSError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(EfficientNet, "from_pretrained", offline)
-    with pytest.raises(DownloadError, match="weights: /path/to/efficientnet-b0.pt"):
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    with pytest.raises(DownloadError, match="weights: /path/to/efficientnet-b0-355c32eb.pth"):
         build_encoder("efficientnet_b0", 32, weights="imagenet")
+
+
+class Payload:
+    """Unpickling this runs code (writes a marker file): what a planted cache file could do."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_planted_imagenet_file_is_refused_without_running(monkeypatch, tmp_path):
+    """A pickle payload under the official name in the torch hub cache: its hash does not match the one in the
+    official name, so it is refused, and it is never unpickled (the marker file is never made)."""
+    from cxrcontrast.models.weights import IMAGENET_URLS
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "home"))
+    planted = tmp_path / "home/hub/checkpoints" / IMAGENET_URLS["efficientnet-b0"].rsplit("/", 1)[-1]
+    planted.parent.mkdir(parents=True)
+    marker = tmp_path / "ran.txt"
+    torch.save({"_conv_stem.weight": Payload(str(marker))}, planted)
+    with pytest.raises(InputError, match="SHA-256 does not start with 355c32eb.*refused, nothing loaded"):
+        build_encoder("efficientnet_b0", 32, weights="imagenet")
+    with pytest.raises(InputError, match="holds pickled Python objects, which are refused"):
+        build_encoder("efficientnet_b0", 32, weights=str(planted))  # given as a local file: weights_only refuses it
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00" * 10, bytes(range(256)) * 20])
+def test_corrupt_weights_file_gets_one_clear_line(tmp_path, content):
+    path = tmp_path / "b0.pt"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        build_encoder("efficientnet_b0", 32, weights=str(path))
+    text = str(err.value)
+    assert text.startswith(str(path)) and "not an efficientnet-b0 state dict" in text and "give the right file" in text
+    assert "weights_only" not in text and "\n" not in text
+
+
+def test_embedder_z_heads():
+    enc = build_encoder("minivgg", 32)
+    h, z = Embedder(enc)(torch.randn(4, 3, 32, 32))
+    assert h.shape == (4, 1024) and z.shape == (4, 128) and torch.allclose(z.norm(dim=1), torch.ones(4))
+    typo = Embedder(enc, "classifier", ClassifierHead(1024, 15, dropout=0.7, softmax_output=True)).eval()
+    h, z = typo(torch.randn(4, 3, 32, 32))
+    probs = typo.head.net(h).softmax(1)
+    assert z.shape == (4, 15) and torch.allclose(z, probs / probs.norm(dim=1, keepdim=True))
 
 
 def test_registry():

@@ -6,11 +6,11 @@ import pytest
 
 from cxrcontrast.runtime import set_threads
 from cxrcontrast.stages.evaluate import run_evaluate
-from cxrcontrast.stages.train import run_classify, run_pretrain
 
 from conftest import pruned_demo
+from training_helpers import classify, classify_params, pretrain, pretrain_params
 
-ENC = {"xavier": True, "head": {"hidden": [64], "dropout": 0.3}}
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -20,21 +20,15 @@ def data(tmp_path_factory):
 
 def experiment(data, out, seed):
     set_threads(2)
-    out.mkdir(parents=True)
-    run_pretrain(str(data / "train.npz"), str(out / "encoder.pt"), str(out / "pre.csv"), "minivgg", ENC, "augmented",
-                 {"epochs": 2, "batch_size": 32, "lr": 0.05, "momentum": 0.9, "margin": 0.5}, 32, {}, seed, "cpu")
-    run_classify([str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"), str(out / "model.pt"),
-                 str(out / "history.csv"), "minivgg", ENC, {"epochs": 3, "batch_size": 32, "lr": 0.01}, 32, seed,
-                 pretrained=str(out / "encoder.pt"), device="cpu")
+    encoder = pretrain(data, out / "pre", pretrain_params("augmented", epochs=2, lr=0.05), seed=seed)
+    classify(data, out, pretrained=encoder, params=classify_params("augmented", lr=0.01), seed=seed)
     outputs = {k: str(out / f"{k}.{ext}") for k, ext in (("metrics", "json"), ("predictions", "npz"), ("confusion", "png"),
                                                           ("auc", "png"), ("curves", "png"))}
     run_evaluate(str(out / "model.pt"), str(data / "test.npz"), str(data / "classes.json"), str(out / "history.csv"),
-                 outputs, {"encoder": "minivgg", "pretrain": "augmented", "trainset": "train", "seed": seed},
-                 resamples=1000, seed=0, protocol_seed=0, pretrain_history=str(out / "pre.csv"), device="cpu")
-    metrics = json.loads((out / "metrics.json").read_text())
-    metrics["config"].pop("train")  # the input paths differ between the two output folders
-    metrics["config"]["pretrain_config"] = None
-    return metrics
+                 outputs, {"encoder": "minivgg", "pretrain": "augmented", "trainset": "train", "labels": 1.0,
+                           "seed": seed}, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
+                 pretrain_history=str(out / "pre/history.csv"), device="cpu")
+    return json.loads((out / "metrics.json").read_text())
 
 
 def test_same_seed_identical_metrics_other_seed_differs(data, tmp_path):
@@ -45,4 +39,5 @@ def test_same_seed_identical_metrics_other_seed_differs(data, tmp_path):
         assert np.array_equal(pa["probs"], pb["probs"])
     c = experiment(data, tmp_path / "c", seed=5)
     assert c["accuracy"] != a["accuracy"] or c["auc_macro"] != a["auc_macro"]
-    assert a["version"] and a["config"]["classify_cfg"]["lr"] == 0.01  # carries the resolved config and version
+    assert a["version"] and a["config"]["classify"]["classify"]["lr"] == 0.01  # carries its config slices
+    assert a["config"]["pretrain"]["block"]["lr"] == 0.05

@@ -15,7 +15,7 @@ from conftest import REPO, workflow_copy
 
 pytestmark = pytest.mark.skipif(os.environ.get("CXR_SLURM") != "1",
                                 reason="needs the test cluster: tests/cluster/start.sh, then CXR_SLURM=1")
-GPU_RULES = {"pretrain", "finetune"}
+GPU_RULES = {"pretrain", "classify"}
 
 
 def sh(*cmd) -> str:
@@ -32,7 +32,7 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
     tiny = {"data": {"demo": {"train": 600, "val": 150, "test": 150, "seed": 1}},
             "pretrain": {"normal": {"epochs": 1}}, "classify": {"finetune": {"epochs": 1}}}
     (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
-    target = "results/finetune/minivgg/normal/train/seed0/model.pt"
+    target = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
     exe = str(Path(sys.executable).with_name("snakemake"))
     proc = subprocess.run(
         ["timeout", "-k", "15", "600", exe, target, "--profile", "profiles/localslurm",
@@ -44,7 +44,7 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
         job, state, comment = line.split("|", 2)
         if int(job) > before and comment.startswith("rule_"):
             jobs[re.match(r"rule_([a-z_]+?)(_wildcards|$)", comment).group(1)] = (int(job), state)
-    assert set(jobs) == {"demo_data", "prune", "pretrain", "finetune"}
+    assert set(jobs) == {"demo_data", "prune", "pretrain", "classify"}
     assert all(state == "COMPLETED" for _, state in jobs.values()), jobs
     for rule, (job, _) in jobs.items():
         asks_gpu = "TresPerJob=gres:gpu:1" in sh("scontrol", "show", "job", str(job))

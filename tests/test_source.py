@@ -5,7 +5,7 @@ import pytest
 
 from cxrcontrast.data import source
 from cxrcontrast.errors import DownloadError, InputError
-from cxrcontrast.io import save_npz
+from cxrcontrast.files import save_npz
 from cxrcontrast.stages.data import prune
 
 from conftest import write_medmnist

@@ -1,51 +1,67 @@
-"""The summary step on hand-made results: several seeds, comparisons, differing config keys."""
+"""The summary step on hand-made results: several seeds, comparisons, differing config keys, the task's chance."""
 import csv
+import json
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from cxrcontrast.bootstrap import HEADLINE
-from cxrcontrast.io import save_json, save_npz
-from cxrcontrast.metrics import classification_metrics
-from cxrcontrast.stages.evaluate import paper_protocol
-from cxrcontrast.stages.summary import run_summary
-from cxrcontrast.summary import differing_keys, mean_interval
+from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
+from cxrcontrast.evaluation.protocol import paper_protocol
+from cxrcontrast.evaluation.tables import differing_keys, mean_interval
+from cxrcontrast.files import save_json, save_npz
+from cxrcontrast.stages.report import run_summary
 
-NAMES = [f"c{i}" for i in range(6)]
+OUTPUTS = (("metrics", "csv"), ("summary", "csv"), ("comparisons", "csv"), ("markdown", "md"), ("figure13", "png"),
+           ("embedding_quality", "png"))
 
 
-def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr):
+def fake_config(pretrain, lr):
+    classify = {"classify": {"epochs": 5, "lr": lr}, "architecture": {"xavier": True}, "head": {"dropout": 0.3}}
+    pre = None if pretrain == "none" else {"block": {"margin": 0.3}, "augment": None}
+    return {"classify": classify, "pretrain": pre}
+
+
+def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_fraction=1.0):
     rng = np.random.default_rng(seed)
-    labels = np.arange(600) % 6
-    logits = rng.normal(size=(600, 6))
+    labels = np.arange(600) % k
+    logits = rng.normal(size=(600, k))
     logits[np.arange(600), labels] += skill
     probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     m = classification_metrics(probs, labels)
-    folder = tmp / f"{encoder}/{pretrain}/{trainset}/seed{seed}"
-    config = {"classify_cfg": {"epochs": 5, "lr": lr}, "encoder_cfg": {"xavier": True},
-              "pretrain_config": None if pretrain == "none" else {"sampler_cfg": {"margin": 0.3}, "augment": {}}}
-    result = {"encoder": encoder, "pretrain": pretrain, "trainset": trainset, "seed": seed, **{k: m[k] for k in HEADLINE},
-              "ci": {k: [m[k] - 0.01, m[k] + 0.01] for k in HEADLINE},
-              "paper_protocol": paper_protocol(probs, labels, 0), "config": config}
+    folder = tmp / f"{encoder}/{pretrain}/{trainset}/labels{labels_fraction}/seed{seed}"
+    result = {"encoder": encoder, "pretrain": pretrain, "trainset": trainset, "labels": labels_fraction, "seed": seed,
+              **{key: m[key] for key in HEADLINE}, "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01]
+                                                          for key in HEADLINE},
+              "paper_protocol": paper_protocol(probs, labels, 0), "config": fake_config(pretrain, lr)}
     save_json(folder / "metrics.json", result)
     save_npz(folder / "predictions.npz", probs=probs, labels=labels, index=np.arange(600))
     return str(folder / "metrics.json"), str(folder / "predictions.npz")
 
 
-def test_summary_tables(tmp_path):
-    runs = [("minivgg", "none", "train", 0.5, 0.1), ("minivgg", "normal", "train", 1.5, 0.01),
-            ("minivgg", "augmented", "train_aug", 1.0, 0.02)]
+def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2)):
     metrics, preds = [], []
     for enc, pre, ts, skill, lr in runs:
-        for seed in (0, 1, 2):
-            a, b = fake_result(tmp_path, enc, pre, ts, seed, skill, lr)
+        for seed in seeds:
+            a, b = fake_result(tmp_path, enc, pre, ts, seed, skill, lr, k=k)
             metrics.append(a)
             preds.append(b)
-    q = {"encoder": "minivgg", "state": "normal", "val": {"projection": {"precision_at_1": 0.5, "map_at_r": 0.2, "silhouette": 0.1}}}
+    q = {"encoder": "minivgg", "pretrain": "normal",
+         "val": {f: {"precision_at_1": 0.5, "map_at_r": 0.2, "silhouette": 0.1} for f in ("h", "z")}}
     save_json(tmp_path / "q.json", q)
-    out = {k: str(tmp_path / f"out/{k}.{ext}") for k, ext in (("metrics", "csv"), ("summary", "csv"), ("comparisons", "csv"),
-                                                               ("markdown", "md"), ("figure13", "png"), ("embedding_quality", "png"))}
-    run_summary(metrics, preds, [str(tmp_path / "q.json")], out, resamples=1000, seed=0)
+    save_json(tmp_path / "classes.json", {"flag": flag, "class_names": [f"c{i}" for i in range(k)]})
+    out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
+    run_summary(metrics, preds, [str(tmp_path / "q.json")], str(tmp_path / "classes.json"), out,
+                params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0})
+    return out
+
+
+RUNS = [("minivgg", "none", "train", 0.5, 0.1), ("minivgg", "normal", "train", 1.5, 0.01),
+        ("minivgg", "augmented", "train_aug", 1.0, 0.02)]
+
+
+def test_summary_tables(tmp_path):
+    out = summarise(tmp_path, RUNS)
     with open(out["metrics"]) as fh:
         seed_rows = list(csv.DictReader(fh))
     assert len(seed_rows) == 9
@@ -62,24 +78,35 @@ def test_summary_tables(tmp_path):
     aug = next(c for c in comps if c["pretrain"] == "augmented")
     assert aug["baseline"] == "minivgg/none/train"  # no train_aug baseline: falls back to the plain set
     md = open(out["markdown"]).read()
-    assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | 0.500 |" in md
+    assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | z | 0.500 |" in md
+    assert "chance 6.7% top-1, 33% top-5" in md
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
     assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"
 
 
-def test_mean_interval():
+def test_summary_speaks_of_its_own_data(tmp_path):
+    """A binary task: chance 50%, no top-5 column, no 'paper reported' column."""
+    out = summarise(tmp_path, RUNS[:2], flag="pneumoniamnist", k=2, seeds=(0,))
+    md = open(out["markdown"]).read()
+    assert "chance 50.0% top-1" in md and "top-5" not in md and "paper reported" not in md and "6.7%" not in md
+    eight = summarise(tmp_path / "eight", RUNS[:2], flag="bloodmnist", k=8, seeds=(0,))
+    md = open(eight["markdown"]).read()
+    assert "chance 12.5% top-1, 62% top-5" in md and "paper reported" not in md
+
+
+def test_mean_interval_is_the_t_interval():
     r = mean_interval([0.2, 0.4, 0.6])
     assert r["mean"] == pytest.approx(0.4) and r["sd"] == pytest.approx(0.2)
-    assert r["ci_low"] == pytest.approx(0.4 - 4.303 * 0.2 / np.sqrt(3))
+    assert r["ci_low"] == pytest.approx(0.4 - stats.t.ppf(0.975, 2) * 0.2 / np.sqrt(3))
+    many = mean_interval(np.linspace(0, 1, 12))  # 11 degrees of freedom: t, not the normal's 1.96
+    assert many["ci_high"] - many["mean"] == pytest.approx(stats.t.ppf(0.975, 11) * many["sd"] / np.sqrt(12))
     assert mean_interval([0.3])["ci_low"] is None and mean_interval([None])["mean"] is None
 
 
 def test_differing_keys():
-    configs = {("a",): {"classify_cfg": {"lr": 0.1, "epochs": 5}, "encoder_cfg": {"x": 1}},
-               ("b",): {"classify_cfg": {"lr": 0.01, "epochs": 5}, "encoder_cfg": {"x": 1},
-                        "pretrain_config": {"sampler_cfg": {"margin": 0.3}, "augment": {}}},
-               ("c",): {"classify_cfg": {"lr": 0.01, "epochs": 5}, "encoder_cfg": {"x": 1},
-                        "pretrain_config": {"sampler_cfg": {"margin": 0.5}, "augment": {}}}}
-    diff = differing_keys(configs)
+    a, b, c = fake_config("none", 0.1), fake_config("normal", 0.01), fake_config("normal", 0.01)
+    c["pretrain"]["block"]["margin"] = 0.5
+    diff = differing_keys({("a",): a, ("b",): b, ("c",): c})
     assert diff[("a",)] == {"classify.lr": 0.1}
     assert diff[("c",)] == {"classify.lr": 0.01, "pretrain.margin": 0.5}
+    assert json.dumps(diff[("b",)])

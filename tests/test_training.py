@@ -4,15 +4,11 @@ import pytest
 import torch
 
 from cxrcontrast.errors import InputError
-from cxrcontrast.stages.train import run_classify, run_pretrain
-from cxrcontrast.training import loop
-from cxrcontrast.training.checkpoint import load_checkpoint
+from cxrcontrast.files import load_checkpoint
+from cxrcontrast.training import progress
 
 from conftest import pruned_demo
-
-ENC = {"xavier": True, "head": {"hidden": [64], "dropout": 0.3}}
-TRIPLET = {"epochs": 3, "batch_size": 32, "lr": 0.01, "momentum": 0.9, "weight_decay": 0.0, "margin": 0.3}
-CLASSIFY = {"epochs": 3, "batch_size": 32, "lr": 0.05, "momentum": 0.9, "weight_decay": 0.0}
+from training_helpers import classify, classify_params, pretrain, pretrain_params
 
 
 @pytest.fixture(scope="module")
@@ -20,24 +16,10 @@ def data(tmp_path_factory):
     return pruned_demo(tmp_path_factory.mktemp("data"), 1200, 300, 60, 2)
 
 
-def pretrain(data, out, sampler="normal", cfg=TRIPLET, seed=0):
-    out.mkdir(parents=True, exist_ok=True)
-    run_pretrain(str(data / "train.npz"), str(out / "encoder.pt"), str(out / "history.csv"), "minivgg", ENC, sampler,
-                 cfg, 32, {}, seed, device="cpu")
-    return out / "encoder.pt"
-
-
-def classify(data, out, pretrained=None, cfg=CLASSIFY, seed=0):
-    out.mkdir(parents=True, exist_ok=True)
-    run_classify([str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"), str(out / "model.pt"),
-                 str(out / "history.csv"), "minivgg", ENC, cfg, 32, seed, pretrained=pretrained and str(pretrained),
-                 device="cpu")
-    return load_checkpoint(out / "model.pt", kind="classifier")
-
-
 def test_finetuning_leaves_frozen_encoder_bitwise_unchanged(data, tmp_path):
     enc_path = pretrain(data, tmp_path / "pre")
-    before = load_checkpoint(enc_path)["encoder_state"]
+    before = {k[len("encoder."):]: v for k, v in load_checkpoint(enc_path)["state_dict"].items()
+              if k.startswith("encoder.")}
     model = classify(data, tmp_path / "ft", pretrained=enc_path)
     after = {k[len("encoder."):]: v for k, v in model["state_dict"].items() if k.startswith("encoder.")}
     assert after.keys() == before.keys()
@@ -47,12 +29,13 @@ def test_finetuning_leaves_frozen_encoder_bitwise_unchanged(data, tmp_path):
 
 
 def test_bn_drift_when_not_frozen(data, tmp_path):
-    enc_path = pretrain(data, tmp_path / "pre", cfg={**TRIPLET, "epochs": 1})
-    before = load_checkpoint(enc_path)["encoder_state"]
-    model = classify(data, tmp_path / "ft", pretrained=enc_path, cfg={**CLASSIFY, "freeze_batchnorm": False})
+    enc_path = pretrain(data, tmp_path / "pre", pretrain_params(epochs=1))
+    before = load_checkpoint(enc_path)["state_dict"]
+    model = classify(data, tmp_path / "ft", pretrained=enc_path,
+                     params=classify_params("normal", freeze_batchnorm=False))
     after = model["state_dict"]
-    assert torch.equal(before["features.0.weight"], after["encoder.features.0.weight"])  # weights frozen
-    assert not torch.equal(before["features.1.running_mean"], after["encoder.features.1.running_mean"])  # BN drifted
+    assert torch.equal(before["encoder.features.0.weight"], after["encoder.features.0.weight"])  # weights frozen
+    assert not torch.equal(before["encoder.features.1.running_mean"], after["encoder.features.1.running_mean"])
 
 
 class Killed(Exception):
@@ -64,7 +47,7 @@ class Evil:
 
 
 def kill_after(monkeypatch, n_steps):
-    real = loop.Progress.step
+    real = progress.Progress.step
     count = {"n": 0}
 
     def step(self, *a, **k):
@@ -73,7 +56,7 @@ def kill_after(monkeypatch, n_steps):
             raise Killed
         return real(self, *a, **k)
 
-    monkeypatch.setattr(loop.Progress, "step", step)
+    monkeypatch.setattr(progress.Progress, "step", step)
 
 
 def strip_timing(path):
@@ -83,15 +66,16 @@ def strip_timing(path):
 
 @pytest.mark.parametrize("kill_at", [5, 40])
 def test_pretrain_resume_equals_uninterrupted(data, tmp_path, monkeypatch, kill_at):
-    full = load_checkpoint(pretrain(data, tmp_path / "full", sampler="hard", cfg={**TRIPLET, "images_per_class": 4}))
+    params = pretrain_params("hard")
+    full = load_checkpoint(pretrain(data, tmp_path / "full", params))
     kill_after(monkeypatch, kill_at)
     with pytest.raises(Killed):
-        pretrain(data, tmp_path / "cut", sampler="hard", cfg={**TRIPLET, "images_per_class": 4})
+        pretrain(data, tmp_path / "cut", params)
     assert (tmp_path / "cut/resume.pt").exists() == (kill_at > 34) and not (tmp_path / "cut/encoder.pt").exists()
     monkeypatch.undo()
-    resumed = load_checkpoint(pretrain(data, tmp_path / "cut", sampler="hard", cfg={**TRIPLET, "images_per_class": 4}))
-    for key, value in full["encoder_state"].items():
-        assert torch.equal(value, resumed["encoder_state"][key]), key
+    resumed = load_checkpoint(pretrain(data, tmp_path / "cut", params))
+    for key, value in full["state_dict"].items():
+        assert torch.equal(value, resumed["state_dict"][key]), key
     assert strip_timing(tmp_path / "full/history.csv") == strip_timing(tmp_path / "cut/history.csv")
     assert not (tmp_path / "cut/resume.pt").exists()
 
@@ -108,42 +92,49 @@ def test_classify_resume_equals_uninterrupted(data, tmp_path, monkeypatch):
     assert full["epoch"] == resumed["epoch"]
 
 
-def test_resume_file_of_another_config_is_not_continued(data, tmp_path, monkeypatch):
-    kill_after(monkeypatch, 20)
+def test_resume_file_of_another_config_is_not_continued(data, tmp_path, monkeypatch, caplog):
+    kill_after(monkeypatch, 45)  # inside epoch 2: a resume file of epoch 1 is left
     with pytest.raises(Killed):
         classify(data, tmp_path / "run")
+    assert (tmp_path / "run/resume.pt").exists()
     monkeypatch.undo()
-    other = classify(data, tmp_path / "run", cfg={**CLASSIFY, "lr": 0.01})
-    reference = classify(data, tmp_path / "clean", cfg={**CLASSIFY, "lr": 0.01})
+    other = classify(data, tmp_path / "run", params=classify_params(lr=0.01))
+    assert "differs in its config slice or seed" in caplog.text
+    reference = classify(data, tmp_path / "clean", params=classify_params(lr=0.01))
     for key, value in reference["state_dict"].items():
         assert torch.equal(value, other["state_dict"][key]), key
 
 
 def test_non_finite_loss_stops_without_a_model(data, tmp_path):
+    params = classify_params()
+    params["classify"]["lr"] = 1e30  # beyond the schema's range: only a stage called directly sees it
     with pytest.raises(FloatingPointError, match=r"epoch 1, batch \d+"):
-        classify(data, tmp_path / "nan", cfg={**CLASSIFY, "lr": 1e30})
+        classify(data, tmp_path / "nan", params=params)
     assert not (tmp_path / "nan/model.pt").exists()
 
 
 def test_baseline_learns(data, tmp_path):
-    model = classify(data, tmp_path / "base", cfg={**CLASSIFY, "epochs": 6, "lr": 0.01})
-    chance = 1 / 15
-    assert model["val"]["val_balanced_accuracy"] > 2.5 * chance
+    model = classify(data, tmp_path / "base", params=classify_params(epochs=6, lr=0.01))
+    assert model["val"]["val_balanced_accuracy"] > 2.5 / 15
+
+
+def test_select_on_last_keeps_the_last_epoch(data, tmp_path):
+    model = classify(data, tmp_path / "last", params=classify_params(epochs=3, select_on="last"))
+    assert model["epoch"] == 3
 
 
 def test_checkpoint_checks(data, tmp_path):
-    enc_path = pretrain(data, tmp_path / "pre", cfg={**TRIPLET, "epochs": 1})
+    enc_path = pretrain(data, tmp_path / "pre", pretrain_params(epochs=1))
     ckpt = load_checkpoint(enc_path)
-    assert ckpt["kind"] == "pretrained_encoder" and ckpt["encoder"] == "minivgg" and ckpt["config"]["seed"] == 0
+    assert ckpt["kind"] == "pretrained_encoder" and ckpt["encoder"] == "minivgg" and ckpt["seed"] == 0
     with pytest.raises(InputError, match="expected 'classifier'"):
         load_checkpoint(enc_path, kind="classifier")
     ckpt["encoder"] = "efficientnet_b0"
     torch.save(ckpt, tmp_path / "other.pt")
     with pytest.raises(InputError, match="encoder 'efficientnet_b0'; expected 'minivgg'"):
         classify(data, tmp_path / "ft", pretrained=tmp_path / "other.pt")
-
     torch.save({"kind": "pretrained_encoder", "payload": Evil()}, tmp_path / "evil.pt")
-    with pytest.raises(InputError, match="never pickled objects"):
+    with pytest.raises(InputError, match="holds pickled Python objects, which are refused"):
         load_checkpoint(tmp_path / "evil.pt")
 
 
@@ -152,45 +143,49 @@ def test_classifier_of_other_class_count_refused(data, tmp_path):
 
     from cxrcontrast.stages.evaluate import run_evaluate
 
-    classify(data, tmp_path / "m", cfg={**CLASSIFY, "epochs": 1})
+    classify(data, tmp_path / "m", params=classify_params(epochs=1))
     six = tmp_path / "six.json"
     six.write_text(json.dumps({"class_names": [f"c{i}" for i in range(6)]}))
     with pytest.raises(InputError, match="a classifier of 15 classes; .*six.json lists 6"):
         run_evaluate(str(tmp_path / "m/model.pt"), str(data / "test.npz"), str(six), str(tmp_path / "m/history.csv"),
-                     {}, {}, resamples=1000, seed=0, protocol_seed=0, device="cpu")
+                     outputs={}, experiment={}, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
+                     device="cpu")
 
 
 def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
     """`performance` reaches the job, and a CPU job's result does not depend on it (tests/test_accel.py: why)."""
-    on = {"bf16_autocast": True, "channels_last": True, "compile": True}
-    plain = classify(data, tmp_path / "plain", cfg={**CLASSIFY, "epochs": 1})
+    from cxrcontrast.stages.classify import run_classify
+
+    params = classify_params(epochs=1)
+    plain = classify(data, tmp_path / "plain", params=params)
     out = tmp_path / "fast"
-    out.mkdir()
     run_classify([str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"), str(out / "model.pt"),
-                 str(out / "history.csv"), "minivgg", ENC, {**CLASSIFY, "epochs": 1}, 32, 0, device="cpu",
-                 performance=on)
+                 str(out / "history.csv"), params=params, seed=0, device="cpu",
+                 performance={"bf16_autocast": True, "channels_last": True, "compile": True})
     fast = load_checkpoint(out / "model.pt")
     for key, value in plain["state_dict"].items():
         assert torch.equal(value, fast["state_dict"][key]), key
 
 
-def test_finetuning_a_pretrained_efficientnet_downloads_nothing(data, tmp_path):
+def test_finetuning_a_pretrained_efficientnet_downloads_nothing(data, tmp_path, monkeypatch):
     """With `weights: imagenet` (the paper's config) the fine-tuning job's encoder weights come from the
-    pretraining checkpoint; building it must not reach for the ImageNet download (offline here)."""
-    from cxrcontrast.models import ProjectionHead, build_encoder
-    from cxrcontrast.training.checkpoint import save_checkpoint
+    pretraining checkpoint; building it must not reach for the ImageNet weights (any fetch raises here)."""
+    from cxrcontrast.files import save_checkpoint
+    from cxrcontrast.models import Embedder, build_encoder
+    from cxrcontrast.models import weights
 
+    def no_fetch(*a, **k):
+        raise AssertionError("the ImageNet weights were fetched")
+
+    monkeypatch.setattr(weights, "cached_imagenet_file", no_fetch)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_fetch)
     torch.manual_seed(0)
-    enc = build_encoder("efficientnet_b0", 32, weights="none")
-    cfg = {"weights": "imagenet", "frozen_tensors": 80, "xavier": True, "head": {"hidden": [32], "dropout": 0.3}}
-    save_checkpoint(tmp_path / "encoder.pt", kind="pretrained_encoder", encoder="efficientnet_b0", encoder_cfg=cfg,
-                    image_size=32, encoder_state=enc.state_dict(),
-                    projection_state=ProjectionHead(enc.out_features).state_dict(), epoch=1, config={}, history=[])
-    out = tmp_path / "ft"
-    out.mkdir()
-    run_classify([str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"), str(out / "model.pt"),
-                 str(out / "history.csv"), "efficientnet_b0", cfg, {**CLASSIFY, "epochs": 1}, 32, 0,
-                 pretrained=str(tmp_path / "encoder.pt"), device="cpu")
-    tuned = load_checkpoint(out / "model.pt", kind="classifier")["state_dict"]
-    for key, value in enc.state_dict().items():
+    params = classify_params("normal", encoder="efficientnet_b0", epochs=1,
+                             encoders={"efficientnet_b0": {"weights": "imagenet", "head": {"hidden": [32], "dropout": 0.3}}})
+    model = Embedder(build_encoder("efficientnet_b0", 32, weights="none"))
+    save_checkpoint(tmp_path / "encoder.pt", kind="pretrained_encoder", encoder="efficientnet_b0",
+                    architecture=params["architecture"], image_size=32, z_head="projection", head=None, n_classes=15,
+                    state_dict=model.state_dict(), epoch=1, objective="normal", params={}, seed=0)
+    tuned = classify(data, tmp_path / "ft", pretrained=tmp_path / "encoder.pt", params=params)["state_dict"]
+    for key, value in model.encoder.state_dict().items():
         assert torch.equal(tuned[f"encoder.{key}"], value), key

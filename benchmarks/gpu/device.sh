@@ -28,4 +28,4 @@ export PYTHONPATH=/tmp/site:$PWD/src${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED
 python3 benchmarks/bench_grid.py --probe-epochs "$EPOCHS" --seeds $SEEDS --slots "$SLOTS" --cores "$(nproc)" \
   --limit "$LIMIT" --scale "$SCALE" --work /tmp/cxr-grid --out "$OUT" 2>&1 | tee "$OUT/grid.log"
 tar czf "$OUT/results.tgz" -C /tmp/cxr-grid results/benchmarks results/logs \
-  $(cd /tmp/cxr-grid && ls -d results/pretrain/*/*/*/history.csv results/finetune/*/*/*/*/history.csv 2>/dev/null)
+  $(cd /tmp/cxr-grid && ls -d results/pretrain/*/*/*/history.csv results/classify/*/*/*/*/*/history.csv 2>/dev/null)

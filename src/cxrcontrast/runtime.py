@@ -1,19 +1,26 @@
-"""Process set-up shared by every workflow step: logging to the rule's log, thread counts."""
+"""Process set-up shared by every workflow step: logging to the rule's log, threads, device, code identity.
+
+torch is imported inside the functions that need it: the workflow imports this module at
+parse time, where loading torch would slow every Snakemake command by seconds.
+"""
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import logging
 import os
 import sys
 from pathlib import Path
 
-import torch
+from .errors import InputError
 
 
 def set_threads(n: int) -> None:
     """Pin intra-op threads to what the scheduler gave the job (``threads:``)."""
-    n = max(1, int(n))
-    torch.set_num_threads(n)
+    import torch
+
+    torch.set_num_threads(max(1, int(n)))
 
 
 @contextlib.contextmanager
@@ -39,10 +46,32 @@ def job(log_file: str | os.PathLike | None = None, threads: int = 1):
         raise
 
 
-def pick_device(name: str = "auto") -> torch.device:
+def check_device(name: str) -> None:
+    """``device: cuda`` where no CUDA GPU is visible is refused (at parse time, and in a job's first second)."""
+    if name == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise InputError("device: 'cuda' was asked for but no CUDA GPU is visible on this machine; "
+                             "use device: auto (the GPU where there is one) or cpu")
+
+
+def pick_device(name: str = "auto"):
     """``auto``: CUDA when available, else CPU; ``cuda`` fails clearly without a GPU."""
+    import torch
+
+    check_device(name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: 'cuda' was asked for but no CUDA GPU is visible; use 'auto' or 'cpu'")
     return torch.device(name)
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 over this package's source files: a code change changes every job's identity."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,4 +1,4 @@
-# Data stage: raw MedMNIST file -> pruned single-label splits -> augmented copies.
+# Data stage: raw MedMNIST file -> pruned single-label splits (and the unpruned ones) -> augmented copies.
 
 
 rule demo_data:
@@ -15,7 +15,6 @@ rule demo_data:
     params:
         sizes=DATA["demo"],
         image_size=DATA["size"],
-        seed=DATA["demo"]["seed"],
     script:
         "../scripts/demo_data.py"
 
@@ -56,17 +55,39 @@ rule prune:
         runtime=20,
     params:
         flag=DATA["flag"],
+        size=DATA["size"],
     script:
         "../scripts/prune.py"
+
+
+rule unpruned:
+    input:
+        raw=raw_npz(),
+    output:
+        train="results/data/unpruned/train.npz",
+        val="results/data/unpruned/val.npz",
+        test="results/data/unpruned/test.npz",
+    log:
+        "results/logs/data/unpruned.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 4),
+        runtime=20,
+    params:
+        flag=DATA["flag"],
+    script:
+        "../scripts/unpruned.py"
 
 
 rule augment_copies:
     input:
         "results/data/pruned/train.npz",
     output:
-        "results/data/augmented/train.npz",
+        "results/data/augmented/seed{seed}/train.npz",
     log:
-        "results/logs/data/augment_copies.log",
+        "results/logs/data/augment_copies/seed{seed}.log",
     conda:
         ENV
     threads: 2
@@ -75,8 +96,7 @@ rule augment_copies:
         runtime=30,
     params:
         image_size=DATA["image_size"],
-        augment=augment_params(),
-        seed=AUGMENT["seed"],
+        augment=CONFIG.augment(),
     script:
         "../scripts/augment_copies.py"
 
@@ -101,8 +121,8 @@ rule augmentation_figure:
         runtime=10,
     params:
         image_size=DATA["image_size"],
-        augment=augment_params(),
-        seed=AUGMENT["seed"],
+        augment=CONFIG.augment(),
+        seed=CONFIG.raw["augment"]["figure_seed"],
     script:
         "../scripts/augmentation_figure.py"
 

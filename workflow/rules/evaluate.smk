@@ -3,36 +3,36 @@
 
 rule evaluate:
     input:
-        model="results/finetune/{encoder}/{pretrain}/{trainset}/seed{seed}/model.pt",
-        history="results/finetune/{encoder}/{pretrain}/{trainset}/seed{seed}/history.csv",
+        model=f"results/classify/{EXPERIMENT}/model.pt",
+        history=f"results/classify/{EXPERIMENT}/history.csv",
         pretrain_history=pretrain_history,
         test="results/data/pruned/test.npz",
         classes="results/data/pruned/classes.json",
     output:
-        metrics="results/metrics/{encoder}/{pretrain}/{trainset}/seed{seed}/metrics.json",
-        predictions="results/metrics/{encoder}/{pretrain}/{trainset}/seed{seed}/predictions.npz",
+        metrics=f"results/metrics/{EXPERIMENT}/metrics.json",
+        predictions=f"results/metrics/{EXPERIMENT}/predictions.npz",
         confusion=report(
-            "results/metrics/{encoder}/{pretrain}/{trainset}/seed{seed}/confusion.png",
+            f"results/metrics/{EXPERIMENT}/confusion.png",
             category="classification",
-            subcategory="{encoder}/{pretrain}/{trainset}",
+            subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "confusion matrix", "seed": "{seed}"},
         ),
         auc=report(
-            "results/metrics/{encoder}/{pretrain}/{trainset}/seed{seed}/auc.png",
+            f"results/metrics/{EXPERIMENT}/auc.png",
             category="classification",
-            subcategory="{encoder}/{pretrain}/{trainset}",
+            subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "per-class ROC AUC", "seed": "{seed}"},
         ),
         curves=report(
-            "results/metrics/{encoder}/{pretrain}/{trainset}/seed{seed}/curves.png",
+            f"results/metrics/{EXPERIMENT}/curves.png",
             category="classification",
-            subcategory="{encoder}/{pretrain}/{trainset}",
+            subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "training curves", "seed": "{seed}"},
         ),
     log:
-        "results/logs/evaluate/{encoder}/{pretrain}/{trainset}/seed{seed}.log",
+        f"results/logs/evaluate/{EXPERIMENT}.log",
     benchmark:
-        "results/benchmarks/evaluate/{encoder}/{pretrain}/{trainset}/seed{seed}.tsv"
+        f"results/benchmarks/evaluate/{EXPERIMENT}.tsv"
     conda:
         ENV
     threads: 2
@@ -41,29 +41,27 @@ rule evaluate:
         mem_mb=mem_mb(2000, 8),
         runtime=30,
     params:
-        resamples=config["evaluate"]["bootstrap"],
-        bootstrap_seed=config["evaluate"]["seed"],
-        protocol_seed=config["evaluate"]["paper_protocol_seed"],
-        device=config["device"],
+        job=CONFIG.evaluate_params(),
+        execution=CONFIG.execution,
     script:
         "../scripts/evaluate.py"
 
 
 rule embed:
     input:
-        unpack(embedding_inputs),
+        unpack(embed_inputs),
     output:
         tsne=report(
-            "results/embeddings/{encoder}/{state}/seed{seed}/tsne.png",
+            f"results/embeddings/{STATE}/tsne.png",
             category="pretraining",
             subcategory="{encoder}",
-            labels={"figure": "t-SNE", "state": "{state}", "seed": "{seed}"},
+            labels={"figure": "t-SNE", "pretrain": "{pretrain}", "seed": "{seed}"},
         ),
-        quality="results/embeddings/{encoder}/{state}/seed{seed}/quality.json",
+        quality=f"results/embeddings/{STATE}/quality.json",
     log:
-        "results/logs/embed/{encoder}/{state}/seed{seed}.log",
+        f"results/logs/embed/{STATE}.log",
     benchmark:
-        "results/benchmarks/embed/{encoder}/{state}/seed{seed}.tsv"
+        f"results/benchmarks/embed/{STATE}.tsv"
     conda:
         ENV
     threads: 2
@@ -72,11 +70,7 @@ rule embed:
         mem_mb=mem_mb(2000, 6),
         runtime=60,
     params:
-        encoder_cfg=lambda w: config["encoders"][w.encoder],
-        image_size=DATA["image_size"],
-        points=config["embeddings"]["points"],
-        perplexity=config["embeddings"]["perplexity"],
-        tsne_seed=config["embeddings"]["seed"],
-        device=config["device"],
+        job=lambda w: CONFIG.embed_params(w.encoder),
+        execution=CONFIG.execution,
     script:
         "../scripts/embed.py"

@@ -1,16 +1,20 @@
-# Pretraining stage: encoder + projection head per (encoder x sampler x seed).
+# Pretraining stage: encoder + z head per (encoder x objective x seed).
 
 
 rule pretrain:
     input:
-        train="results/data/pruned/train.npz",
+        unpack(pretrain_inputs),
     output:
-        encoder="results/pretrain/{encoder}/{sampler}/seed{seed}/encoder.pt",
-        history="results/pretrain/{encoder}/{sampler}/seed{seed}/history.csv",
+        encoder=f"results/pretrain/{STATE}/encoder.pt",
+        history=f"results/pretrain/{STATE}/history.csv",
     log:
-        "results/logs/pretrain/{encoder}/{sampler}/seed{seed}.log",
+        f"results/logs/pretrain/{STATE}.log",
     benchmark:
-        "results/benchmarks/pretrain/{encoder}/{sampler}/seed{seed}.tsv"
+        f"results/benchmarks/pretrain/{STATE}.tsv"
+    wildcard_constraints:
+        pretrain="|".join(
+            p for p in CONFIG.wildcard_patterns()["pretrain"].split("|") if p != "none"
+        ),
     conda:
         ENV
     threads: 4
@@ -19,11 +23,7 @@ rule pretrain:
         mem_mb=mem_mb(2000, 8),
         runtime=240,
     params:
-        encoder_cfg=lambda w: config["encoders"][w.encoder],
-        sampler_cfg=pretrain_params,
-        augment=sampler_augment,
-        image_size=DATA["image_size"],
-        device=config["device"],
-        performance=config["performance"],
+        job=lambda w: CONFIG.pretrain_params(w.encoder, w.pretrain),
+        execution=CONFIG.execution,
     script:
         "../scripts/pretrain.py"

@@ -3,9 +3,10 @@
 
 rule summary:
     input:
-        metrics=metrics_targets("metrics.json"),
-        predictions=metrics_targets("predictions.npz"),
-        qualities=embedding_targets("quality.json"),
+        metrics=experiment_targets(f"results/metrics/{EXPERIMENT}/metrics.json"),
+        predictions=experiment_targets(f"results/metrics/{EXPERIMENT}/predictions.npz"),
+        qualities=state_targets(f"results/embeddings/{STATE}/quality.json"),
+        classes="results/data/pruned/classes.json",
     output:
         metrics=report(
             SUMMARY["metrics"], category="summary", labels={"table": "per seed"}
@@ -36,8 +37,7 @@ rule summary:
         mem_mb=mem_mb(1000, 3),
         runtime=30,
     params:
-        resamples=config["evaluate"]["bootstrap"],
-        seed=config["evaluate"]["seed"],
+        job=CONFIG.evaluate_params(),
     script:
         "../scripts/summary.py"
 

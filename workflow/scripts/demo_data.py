@@ -4,4 +4,4 @@ from cxrcontrast.stages.data import make_demo
 
 with job(snakemake.log[0], snakemake.threads):  # noqa: F821 (injected by Snakemake)
     p = snakemake.params  # noqa: F821
-    make_demo(snakemake.output[0], p.sizes, p.image_size, p.seed)  # noqa: F821
+    make_demo(snakemake.output[0], sizes=p.sizes, image_size=p.image_size, seed=p.sizes["seed"])  # noqa: F821

@@ -1,20 +1,8 @@
-"""Adapter: rule pretrain -> cxrcontrast.stages.train.run_pretrain."""
+"""Adapter: rule pretrain -> cxrcontrast.stages.pretrain.run_pretrain."""
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.train import run_pretrain
+from cxrcontrast.stages.pretrain import run_pretrain
 
 with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    w, p, out = snakemake.wildcards, snakemake.params, snakemake.output  # noqa: F821
-    run_pretrain(
-        snakemake.input.train,  # noqa: F821
-        out.encoder,
-        out.history,
-        encoder=w.encoder,
-        encoder_cfg=p.encoder_cfg,
-        sampler=w.sampler,
-        sampler_cfg=p.sampler_cfg,
-        image_size=p.image_size,
-        augment=p.augment,
-        seed=int(w.seed),
-        device=p.device,
-        performance=p.performance,
-    )
+    w, p, i, out = snakemake.wildcards, snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+    run_pretrain(i.train, i.val, i.classes, out.encoder, out.history, params=p.job, seed=int(w.seed),
+                 device=p.execution.device, performance=p.execution.performance_dict)

@@ -1,6 +1,6 @@
-"""Adapter: rule runtime_table -> cxrcontrast.stages.summary.run_runtime_table."""
+"""Adapter: rule runtime_table -> cxrcontrast.stages.report.run_runtime_table."""
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.summary import run_runtime_table
+from cxrcontrast.stages.report import run_runtime_table
 
 with job(snakemake.log[0], snakemake.threads):  # noqa: F821
     run_runtime_table(list(snakemake.input), snakemake.output[0])  # noqa: F821

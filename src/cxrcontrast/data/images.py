@@ -7,14 +7,14 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..io import load_npz
+from ..files import load_npz
 from .tensors import model_input, resize_uint8, to_unit
 
 
 @dataclass
 class InMemoryImages:
     images: torch.Tensor  # uint8 (N,C,S,S)
-    labels: torch.Tensor  # int64 (N,)
+    labels: torch.Tensor  # int64 (N,) class labels, or (N,L) multi-hot labels
     index: torch.Tensor  # int64 (N,): row in the source split
 
     def __len__(self) -> int:
@@ -23,6 +23,12 @@ class InMemoryImages:
     def to(self, device) -> "InMemoryImages":
         """Move to a device once (GPU: data resident, no per-batch host copies)."""
         return InMemoryImages(self.images.to(device), self.labels.to(device), self.index.to(device))
+
+    def rows(self, rows) -> "InMemoryImages":
+        """The images at ``rows`` only (a label budget, a subsample)."""
+        rows = torch.as_tensor(rows, dtype=torch.long)
+        return InMemoryImages(self.images[rows.to(self.images.device)], self.labels[rows.to(self.labels.device)],
+                              self.index[rows.to(self.index.device)])
 
     def unit(self, idx: torch.Tensor, device=None) -> torch.Tensor:
         """Float [0,1] (B,C,S,S) of rows ``idx``: the input of augmentation."""
@@ -34,7 +40,7 @@ class InMemoryImages:
 
 
 def load_images(paths: list[str], image_size: int) -> InMemoryImages:
-    """Load pruned/augmented split files, bring each to ``image_size``, concatenate."""
+    """Load split files (pruned, augmented or official), bring each to ``image_size``, concatenate."""
     parts = []
     for path in paths:
         arrays = load_npz(path, ("images", "labels", "index"))

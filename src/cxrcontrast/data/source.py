@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DownloadError, InputError
-from ..io import load_npz
+from ..files import load_npz
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,20 @@ def flag_info(flag: str) -> FlagInfo:
     return FlagInfo(flag, info["task"], names, int(info["n_channels"]))
 
 
+SIZES = (28, 64, 128, 224)
+
+
+def size_suffix(size: int) -> str:
+    """MedMNIST's file-name suffix of an image size: "" for 28, "_64" for 64, ..."""
+    return "" if size == 28 else f"_{size}"
+
+
 def official_file(flag: str, size: int) -> tuple[str, str, str]:
     """(file name, official URL, MD5) of a MedMNIST file, from medmnist's INFO."""
     from medmnist import INFO
 
     flag_info(flag)
-    suffix = "" if size == 28 else f"_{size}"
+    suffix = size_suffix(size)
     info = INFO[flag]
     if f"url{suffix}" not in info:
         raise InputError(f"data.size: {size} is not a MedMNIST size for {flag!r}; expected 28, 64, 128 or 224")
@@ -77,6 +85,17 @@ def check_md5(path: str | Path, expected: str) -> None:
             f"{path}: MD5 {actual} does not match the official {expected}; "
             "the file is corrupt or not the official release: delete it and download it again"
         )
+
+
+def official_size(path: str | Path, flag: str) -> int | None:
+    """The MedMNIST size of which ``path`` is the official file (by its MD5), else None."""
+    from medmnist import INFO
+
+    digest = md5sum(path)
+    for size in SIZES:
+        if INFO[flag].get(f"MD5{size_suffix(size)}") == digest:
+            return size
+    return None
 
 
 def download(flag: str, size: int, root: str | Path) -> Path:

@@ -1,16 +1,11 @@
 """The paper's Figure 2: one original per class on top, augmented views below."""
 from __future__ import annotations
 
-import matplotlib
+import torch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from ..data.augment import AugmentParams, augment_batch  # noqa: E402
-from ..data.tensors import resize_uint8  # noqa: E402
-from ..io import save_figure  # noqa: E402
+from ..data.augment import AugmentParams, augment_batch
+from ..data.tensors import resize_uint8
+from .style import np, plt, save_figure
 
 
 def plot_examples(images, labels, names, out, image_size: int, params: AugmentParams, seed: int, views: int = 3):
@@ -40,4 +35,3 @@ def plot_examples(images, labels, names, out, image_size: int, params: AugmentPa
     )
     fig.tight_layout()
     save_figure(fig, out, dpi=120)
-    plt.close(fig)

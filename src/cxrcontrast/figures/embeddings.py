@@ -1,8 +1,7 @@
 """t-SNE maps of embeddings, coloured by class with Normal in red (the paper's Figures 7, 9, 12)."""
 from __future__ import annotations
 
-from ..io import save_figure
-from .style import class_colors, np, plt
+from .style import class_colors, np, plt, save_figure
 
 
 def tsne_panels(panels: list[tuple[str, np.ndarray, np.ndarray]], names, title: str, out: str) -> None:
@@ -25,4 +24,3 @@ def tsne_panels(panels: list[tuple[str, np.ndarray, np.ndarray]], names, title: 
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 0.84, 1))
     save_figure(fig, out, dpi=110)
-    plt.close(fig)

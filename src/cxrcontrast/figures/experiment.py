@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import csv
 
-from ..io import save_figure
-from .style import np, percent_axis, plt
+from .style import np, percent_axis, plt, save_figure
 
 
 def confusion(matrix, names, title: str, out: str) -> None:
@@ -26,7 +25,6 @@ def confusion(matrix, names, title: str, out: str) -> None:
     fig.colorbar(im, ax=ax, fraction=0.04, label="share of the true class")
     fig.tight_layout()
     save_figure(fig, out, dpi=110)
-    plt.close(fig)
 
 
 def auc_bars(aucs, names, title: str, out: str) -> None:
@@ -44,7 +42,6 @@ def auc_bars(aucs, names, title: str, out: str) -> None:
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     save_figure(fig, out, dpi=110)
-    plt.close(fig)
 
 
 def training_curves(history_csv: str, title: str, out: str, pretrain_history: str | None = None) -> None:
@@ -64,11 +61,14 @@ def training_curves(history_csv: str, title: str, out: str, pretrain_history: st
     if pretrain_history:
         with open(pretrain_history) as fh:
             pre = list(csv.DictReader(fh))
-        axes[2].plot([int(r["epoch"]) for r in pre], [float(r["loss"]) for r in pre], color="purple")
+        epochs = [int(r["epoch"]) for r in pre]
+        axes[2].plot(epochs, [float(r["loss"]) for r in pre], color="purple", label="train")
+        val = [float(r["val_loss"]) for r in pre]
+        if any(v == v for v in val):  # NaN where the val split could not make batches
+            axes[2].plot(epochs, val, color="orange", label="validation (fixed draws)")
         axes[2].set(xlabel="epoch", ylabel="contrastive loss", title="pretraining loss")
-    for ax in axes[:2]:
+    for ax in axes:
         ax.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, out, dpi=110)
-    plt.close(fig)

@@ -7,6 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402,F401  (re-exported for the figure modules)
 import numpy as np  # noqa: E402
 
+from ..files import atomic_path  # noqa: E402
+
 
 def class_colors(n: int) -> list:
     """Class 0 (Normal) red, the findings from a qualitative palette without red."""
@@ -14,10 +16,12 @@ def class_colors(n: int) -> list:
     return [(0.85, 0.1, 0.1)] + [palette[i % len(palette)] for i in range(n - 1)]
 
 
-def experiment_label(encoder: str, pretrain: str, trainset: str) -> str:
-    short = {"minivgg": "VGG", "efficientnet_b0": "EffNet-B0"}.get(encoder, encoder)
-    name = "baseline" if pretrain == "none" else f"{pretrain} pretrain"
-    return f"{short} {name}" + (" +aug set" if trainset == "train_aug" else "")
+def experiment_label(e: dict) -> str:
+    """A short name of an experiment (a dict with encoder, pretrain, trainset, labels)."""
+    short = {"minivgg": "VGG", "efficientnet_b0": "EffNet-B0"}.get(e["encoder"], e["encoder"])
+    name = "baseline" if e["pretrain"] == "none" else f"{e['pretrain']} pretrain"
+    budget = "" if float(e.get("labels", 1)) == 1 else f", {float(e['labels']):.0%} labels"
+    return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
 
 
 def percent_axis(ax, axis="y"):
@@ -25,4 +29,12 @@ def percent_axis(ax, axis="y"):
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-__all__ = ["plt", "np", "class_colors", "experiment_label", "percent_axis"]
+def save_figure(fig, path, **kwargs) -> None:
+    """Save a figure atomically (the format follows the path's suffix) and close it."""
+    path = str(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=path.rsplit(".", 1)[-1] if "." in path else "png", **kwargs)
+    plt.close(fig)
+
+
+__all__ = ["plt", "np", "class_colors", "experiment_label", "percent_axis", "save_figure"]

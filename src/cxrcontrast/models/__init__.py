@@ -1,5 +1,7 @@
-"""Encoders (built by name from a registry) and the heads put on them."""
-from .encoders import ENCODERS, Encoder, build_encoder, encoder_from_config
-from .heads import Classifier, ClassifierHead, ProjectionHead, xavier_init
+"""Encoders (built by name from a registry), the heads put on them, and models restored from checkpoints."""
+from .encoders import ENCODERS, Encoder, build_architecture, build_encoder
+from .heads import Classifier, ClassifierHead, Embedder, ProjectionHead
+from .init import xavier_init
 
-__all__ = ["ENCODERS", "Encoder", "build_encoder", "encoder_from_config", "Classifier", "ClassifierHead", "ProjectionHead", "xavier_init"]
+__all__ = ["ENCODERS", "Encoder", "build_architecture", "build_encoder", "Classifier", "ClassifierHead", "Embedder",
+           "ProjectionHead", "xavier_init"]

@@ -1,19 +1,21 @@
-"""Encoders h(.) by name: ``build_encoder("minivgg", image_size=32, ...)``.
+"""Encoders h(.) by name: ``build_encoder("minivgg", image_size=32, xavier=True)``.
 
 Each encoder maps normalized (B,3,S,S) images to (B,F) features and knows F
 (``out_features``) for its input size, so 64/128/224 MedMNIST+ inputs work.
+The keyword arguments of each builder are exactly the keys of its
+``encoders.<name>`` block that shape the encoder (its "architecture" slice).
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Callable
 
 import torch
 from torch import nn
 
-from ..errors import DownloadError, InputError
-from .heads import xavier_init
+from ..errors import InputError
+from .init import xavier_init
+from .weights import cached_imagenet_file, load_state_dict
 
 log = logging.getLogger(__name__)
 
@@ -49,45 +51,41 @@ class MiniVGG(Encoder):
 
 
 class EfficientNetB0(Encoder):
-    """EfficientNet-B0 (efficientnet-pytorch) without its ImageNet classifier: 1280 pooled features."""
+    """EfficientNet-B0 (efficientnet-pytorch).
+
+    ``features: pooled`` gives the 1280 pooled features (the ImageNet classifier removed);
+    ``features: imagenet_logits`` keeps the ImageNet classifier and gives its 1000 logits,
+    which is what the authors' heads read (``h = self.backbone(x)``).
+    """
 
     name = "efficientnet_b0"
-    out_features = 1280
 
-    def __init__(self, image_size: int = 32, weights: str = "none", frozen_tensors: int = 0, xavier: bool = True):
+    def __init__(self, image_size: int = 32, weights: str = "none", frozen_tensors: int = 0, xavier: bool = True,
+                 features: str = "pooled"):
         super().__init__()
         from efficientnet_pytorch import EfficientNet
 
+        if features not in ("pooled", "imagenet_logits"):
+            raise InputError(f"encoders.efficientnet_b0.features: {features!r}; expected 'pooled' or 'imagenet_logits'")
+        self.net = EfficientNet.from_name("efficientnet-b0")  # architecture only: weights below, never unpickled
         if weights == "imagenet":
-            try:
-                self.net = EfficientNet.from_pretrained("efficientnet-b0")
-            except Exception as exc:  # offline: urllib errors, no silent fallback
-                raise DownloadError(
-                    "could not download the ImageNet weights of efficientnet-b0 "
-                    f"({type(exc).__name__}: {exc}). Download them where you have a network "
-                    "(EfficientNet.from_pretrained('efficientnet-b0') caches them under ~/.cache/torch), "
-                    "save the state dict with torch.save(model.state_dict(), 'efficientnet-b0.pt'), and set "
-                    "`encoders.efficientnet_b0.weights: /path/to/efficientnet-b0.pt`; or use `weights: none`."
-                ) from exc
-        else:
-            self.net = EfficientNet.from_name("efficientnet-b0")
-            if weights != "none":
-                self._load_local(weights)
-            elif xavier:  # only layers without pretrained weights get Xavier
-                xavier_init(self.net)
-        self.net._fc = nn.Identity()  # the ImageNet classifier is replaced by our heads
+            self._load(cached_imagenet_file("efficientnet-b0"))
+        elif weights != "none":
+            self._load(weights)
+        elif xavier:  # only layers without pretrained weights get Xavier
+            xavier_init(self.net)
+        self.pooled = features == "pooled"
+        if self.pooled:
+            self.net._fc = nn.Identity()  # the ImageNet classifier is replaced by our heads
+        self.out_features = 1280 if self.pooled else 1000
         self.freeze_bottom(frozen_tensors)
 
-    def _load_local(self, path: str) -> None:
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"encoders.efficientnet_b0.weights: {path} not found (expected a state-dict file)")
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        state = {k: v for k, v in state.items() if not k.startswith("_fc.")}
+    def _load(self, path) -> None:
+        state = load_state_dict(path, "efficientnet-b0")
         missing, unexpected = self.net.load_state_dict(state, strict=False)
-        missing = [k for k in missing if not k.startswith("_fc.")]
         if missing or unexpected:
-            raise InputError(f"{path}: not an efficientnet-b0 state dict (missing {missing[:3]}, unexpected {unexpected[:3]})")
+            raise InputError(f"{path}: not an efficientnet-b0 state dict (missing {missing[:3]}, unexpected "
+                             f"{unexpected[:3]}); give the right file")
         log.info("loaded efficientnet-b0 weights from %s", path)
 
     def freeze_bottom(self, n: int) -> None:
@@ -99,7 +97,9 @@ class EfficientNetB0(Encoder):
             p.requires_grad_(False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
+        if self.pooled:
+            return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
+        return self.net(x)
 
 
 def _minivgg(image_size: int, xavier: bool = True) -> Encoder:
@@ -109,27 +109,18 @@ def _minivgg(image_size: int, xavier: bool = True) -> Encoder:
     return enc
 
 
-def _efficientnet_b0(image_size: int, weights: str = "none", frozen_tensors: int = 0, xavier: bool = True) -> Encoder:
-    return EfficientNetB0(image_size, weights, frozen_tensors, xavier)
+ENCODERS: dict[str, Callable[..., Encoder]] = {"minivgg": _minivgg, "efficientnet_b0": EfficientNetB0}
 
 
-ENCODERS: dict[str, Callable[..., Encoder]] = {"minivgg": _minivgg, "efficientnet_b0": _efficientnet_b0}
-
-
-def build_encoder(name: str, image_size: int = 32, **cfg) -> Encoder:
+def build_encoder(name: str, image_size: int = 32, **architecture) -> Encoder:
     if name not in ENCODERS:
         raise InputError(f"encoder: unknown name {name!r}; expected one of {sorted(ENCODERS)}")
-    return ENCODERS[name](image_size, **cfg)
+    return ENCODERS[name](image_size, **architecture)
 
 
-def encoder_from_config(name: str, encoder_cfg: dict, image_size: int, architecture_only: bool = False) -> Encoder:
-    """Build from a config block (``encoders.<name>``), skipping its head and training keys.
-
-    ``architecture_only``: no weight download or init (the weights come from a checkpoint).
-    """
-    cfg = {k: v for k, v in encoder_cfg.items() if k not in ("head", "train_overrides")}
-    if architecture_only:
-        cfg["xavier"] = False
-        if "weights" in cfg:
-            cfg["weights"] = "none"
-    return build_encoder(name, image_size, **cfg)
+def build_architecture(name: str, image_size: int, architecture: dict) -> Encoder:
+    """The encoder's layers only, for weights that a checkpoint then supplies: no download, no init."""
+    shape = {**architecture, "xavier": False}
+    if "weights" in shape:
+        shape["weights"] = "none"
+    return build_encoder(name, image_size, **shape)

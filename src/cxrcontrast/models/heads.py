@@ -1,18 +1,13 @@
-"""Heads: the classification head k(.) and the contrastive projection z(.)."""
+"""Heads: the classification head k(.), the contrastive projection z(.), and the models they make."""
 from __future__ import annotations
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..errors import InputError
 
-def xavier_init(module: nn.Module) -> None:
-    """Xavier-uniform weights and zero biases for every conv and linear layer (the paper's text)."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            nn.init.xavier_uniform_(m.weight)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
+Z_HEADS = ("projection", "classifier")
 
 
 class ClassifierHead(nn.Module):
@@ -37,10 +32,10 @@ class ClassifierHead(nn.Module):
         self.softmax_output = softmax_output
 
     @classmethod
-    def from_config(cls, in_features: int, n_classes: int, head_cfg: dict, softmax_output: bool = False):
-        """From an ``encoders.<name>.head`` block."""
-        return cls(in_features, n_classes, hidden=tuple(head_cfg.get("hidden", (256,))),
-                   dropout=head_cfg.get("dropout", 0.3), softmax_output=softmax_output)
+    def from_block(cls, in_features: int, n_classes: int, head: dict, softmax_output: bool):
+        """From an ``encoders.<name>.head`` block (``hidden``, ``dropout``)."""
+        return cls(in_features, n_classes, hidden=tuple(head["hidden"]), dropout=head["dropout"],
+                   softmax_output=softmax_output)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         out = self.net(features)
@@ -67,3 +62,29 @@ class Classifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.encoder(x))
+
+
+class Embedder(nn.Module):
+    """What pretraining trains: the encoder h(.) and the head whose output is z.
+
+    ``z_head: projection`` is the contrastive projection head (the paper's text).
+    ``z_head: classifier`` reproduces the authors' mode typo: their ``MnistModel`` was built
+    with ``mode="constrastive"`` while ``forward`` tested ``"contrastive"``, so z came out of
+    the classification head (Softmax, Dropout active in training), L2-normalized before the loss.
+    ``forward`` returns (h, z).
+    """
+
+    def __init__(self, encoder: nn.Module, z_head: str = "projection", classifier: ClassifierHead | None = None):
+        super().__init__()
+        if z_head not in Z_HEADS:
+            raise InputError(f"z_head: {z_head!r}; expected one of {Z_HEADS}")
+        if (z_head == "classifier") != (classifier is not None):
+            raise ValueError("z_head 'classifier' needs a classifier head, and only it")
+        self.encoder, self.z_head = encoder, z_head
+        self.head = ProjectionHead(encoder.out_features) if z_head == "projection" else classifier
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder(x)
+        if self.z_head == "projection":
+            return h, self.head(h)
+        return h, F.normalize(self.head.net(h).softmax(dim=1), dim=1)

@@ -1,4 +1,4 @@
-"""Steps of the data stage: demo data, acquisition, pruning, augmented copies, figure."""
+"""Stages of the data rules: demo data, acquisition, pruning, unpruned splits, augmented copies, figure."""
 from __future__ import annotations
 
 import logging
@@ -8,18 +8,20 @@ import numpy as np
 
 from ..data import demo, source
 from ..data.augment import AugmentParams, augment_uint8
+from ..data.checks import check_classes, check_images, warn
 from ..data.prune import class_counts, class_names, prune_labels
 from ..data.tensors import resize_uint8, to_nchw
 from ..errors import InputError
-from ..io import load_json, load_npz, provenance, save_json, save_npz
+from ..files import load_json, load_npz, provenance, save_json, save_npz
 
 log = logging.getLogger(__name__)
+# What pruning the official ChestMNIST (any MedMNIST+ size: the same images) to single-label rows gives.
+OFFICIAL_PRUNED = {"chestmnist": {"train": 64007, "val": 9191, "test": 18187}}
 
 
 def make_demo(out: str, sizes: dict, image_size: int, seed: int) -> None:
-    arrays = demo.synthesize(
-        n_train=sizes["train"], n_val=sizes["val"], n_test=sizes["test"], size=image_size, seed=seed
-    )
+    arrays = demo.synthesize(n_train=sizes["train"], n_val=sizes["val"], n_test=sizes["test"], size=image_size,
+                             seed=seed)
     save_npz(out, provenance=provenance(sizes=sizes, image_size=image_size, seed=seed), **arrays)
     log.info("wrote demo dataset %s: %s", out, {k: v.shape for k, v in arrays.items()})
 
@@ -28,23 +30,44 @@ def acquire(flag: str, size: int, root: str) -> Path:
     return source.download(flag, size, root)
 
 
-def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str) -> None:
-    """Validate ``raw`` (all splits, before any work), prune each split, write its npz."""
+def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str, size: int | None = None) -> None:
+    """Validate ``raw`` (all splits, before any work), prune each split, write its npz.
+
+    The official ChestMNIST file (recognised by its MD5) must prune to the paper's counts."""
     info = source.flag_info(flag)
     splits = source.load_splits(raw, flag)
     names = class_names(info)
-    made_by = provenance(raw=str(raw), flag=flag)
-    summary = {"flag": flag, "task": info.task, "source": str(raw), "class_names": names, "counts": {},
-               "provenance": made_by}
-    for split, (images, labels) in splits.items():
-        keep, classes = prune_labels(labels, info.task)
+    warnings = []
+    for split, (images, _) in splits.items():
+        warnings += check_images(raw, split, images, info, size)
+    pruned = {split: prune_labels(labels, info.task) for split, (_, labels) in splits.items()}
+    counts = {split: class_counts(classes, len(names)) for split, (_, classes) in pruned.items()}
+    for split, (keep, _) in pruned.items():
         if keep.size == 0:
             raise InputError(f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one")
-        save_npz(outputs[split], provenance=made_by, images=images[keep], labels=classes, index=keep)
-        counts = class_counts(classes, len(names))
-        summary["counts"][split] = dict(zip(names, counts))
-        log.info("%s: kept %d of %d rows; per class %s", split, keep.size, len(labels), counts)
-    save_json(classes_json, summary)
+    warnings += check_classes(raw, counts, names)
+    official = source.official_size(raw, flag)
+    expected = OFFICIAL_PRUNED.get(flag) if official else None
+    if expected and {s: len(k) for s, (k, _) in pruned.items()} != expected:
+        got = {s: len(k) for s, (k, _) in pruned.items()}
+        raise InputError(f"{raw}: the official {flag} file pruned to {got}; the paper's pruning gives {expected}. "
+                         "The pruning rule or the file is not what it should be")
+    made_by = provenance(raw=str(raw), flag=flag)
+    for split, (keep, classes) in pruned.items():
+        save_npz(outputs[split], provenance=made_by, images=splits[split][0][keep], labels=classes, index=keep)
+        log.info("%s: kept %d of %d rows; per class %s", split, keep.size, len(classes), counts[split])
+    save_json(classes_json, {"flag": flag, "task": info.task, "source": str(raw), "official": official,
+                             "class_names": names, "counts": {s: dict(zip(names, c)) for s, c in counts.items()},
+                             "warnings": warn(warnings), "provenance": made_by})
+
+
+def unpruned(raw: str, flag: str, outputs: dict[str, str]) -> None:
+    """Every row of every split as the source has it, with its labels (multi-hot for ChestMNIST): the
+    official MedMNIST task, and the label-free pretraining's images."""
+    made_by = provenance(raw=str(raw), flag=flag)
+    for split, (images, labels) in source.load_splits(raw, flag).items():
+        save_npz(outputs[split], provenance=made_by, images=images, labels=labels.astype(np.int64),
+                 index=np.arange(len(labels), dtype=np.int64))
 
 
 def load_pruned(path: str) -> dict[str, np.ndarray]:
@@ -55,7 +78,9 @@ def load_pruned(path: str) -> dict[str, np.ndarray]:
 
 
 def augmented_copies(pruned_train: str, out: str, image_size: int, params: dict, seed: int) -> None:
-    """One seeded augmented copy of every pruned training image, at the model's input size."""
+    """One seeded augmented copy of every pruned training image, at the model's input size.
+
+    ``seed`` is the experiment's seed: every seed gets its own copy, so seed-to-seed spread includes it."""
     aug = AugmentParams.from_config(params)
     arrays = load_pruned(pruned_train)
     images = to_nchw(arrays["images"])
@@ -66,7 +91,7 @@ def augmented_copies(pruned_train: str, out: str, image_size: int, params: dict,
     stored = augmented[:, 0] if augmented.shape[1] == 1 else augmented.permute(0, 2, 3, 1)
     made_by = provenance(source=str(pruned_train), image_size=image_size, augment=params, seed=seed)
     save_npz(out, provenance=made_by, images=stored.numpy(), labels=arrays["labels"], index=arrays["index"])
-    log.info("wrote %d augmented copies to %s", len(arrays["labels"]), out)
+    log.info("wrote %d augmented copies to %s (seed %d)", len(arrays["labels"]), out, seed)
 
 
 def augmentation_figure(pruned_train: str, classes_json: str, out: str, image_size: int, params: dict, seed: int):

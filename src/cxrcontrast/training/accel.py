@@ -37,8 +37,9 @@ class Accel:
         if not self.bf16_autocast:
             return run
 
-        def forward(x: torch.Tensor) -> torch.Tensor:
+        def forward(x: torch.Tensor):
             with torch.autocast(device.type, dtype=torch.bfloat16):
-                return run(x).float()
+                out = run(x)
+            return tuple(t.float() for t in out) if isinstance(out, tuple) else out.float()
 
         return forward

@@ -1,84 +1,101 @@
-"""The classification loop: baseline (end to end) or frozen-encoder fine-tuning.
+"""The classification loop: baseline (end to end) or a head fine-tuned on a frozen encoder.
 
-Training batches are class-balanced draws (with replacement) from the training
-set; validation runs on the natural val split every epoch; the weights kept are
-the best on validation. The test split is never seen here.
+Training batches are class-balanced draws (with replacement) from the training set;
+validation runs on the natural val split every epoch; the weights kept are the best on
+validation by ``select_on`` (or the last epoch's, as the authors kept). The test split is
+never seen here.
 """
 from __future__ import annotations
 
 import logging
 
+import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ..data.augment import AugmentParams, augment_batch
 from ..data.balance import balanced_indices
 from ..data.images import InMemoryImages
-from ..metrics import accuracy, balanced_accuracy
+from ..data.tensors import normalize
+from ..evaluation.inference import encode, map_rows
+from ..evaluation.metrics import classification_metrics
 from ..models import Classifier
 from .accel import Accel
-from .loop import Optim, Progress, Resume, check_finite, seed_epoch
+from .optim import Optim, check_finite, seed_epoch
+from .progress import Progress
+from .resume import Resume
 
 log = logging.getLogger(__name__)
-MAXIMIZE = {"balanced_accuracy": True, "accuracy": True, "loss": False}
+SELECT_ON = {"balanced_accuracy": 1, "accuracy": 1, "loss": -1, "last": 0}  # sign: larger is better
 
 
 @torch.no_grad()
-def encode(encoder, data: InMemoryImages, device, chunk: int = 1024) -> torch.Tensor:
-    """Features of every image of ``data`` (encoder in eval mode), in input order."""
-    encoder.eval()
-    idx = torch.arange(len(data))
-    return torch.cat([encoder(data.batch(part, device)) for part in idx.split(chunk)])
-
-
-@torch.no_grad()
-def evaluate(model: Classifier, data: InMemoryImages, device, features=None, chunk: int = 1024) -> dict:
+def validate(model: Classifier, data: InMemoryImages, device, features=None) -> dict:
     model.eval()
-    idx = torch.arange(len(data))
     if features is not None:
-        out = torch.cat([model.head(features[part]) for part in idx.split(chunk)])
+        out = map_rows(lambda part: model.head(features[part]), len(data))
     else:
-        out = torch.cat([model(data.batch(part, device)) for part in idx.split(chunk)])
+        out = map_rows(lambda part: model(data.batch(part, device)), len(data))
     labels = data.labels.to(out.device)
-    predicted = out.argmax(1).cpu().numpy()
-    y = labels.cpu().numpy()
-    return {"loss": F.cross_entropy(out, labels).item(), "accuracy": accuracy(y, predicted),
-            "balanced_accuracy": balanced_accuracy(y, predicted)}
+    m = classification_metrics(out.float().softmax(1).cpu().numpy(), labels.cpu().numpy())
+    return {"loss": F.cross_entropy(out, labels).item(), "accuracy": m["accuracy"],
+            "balanced_accuracy": m["balanced_accuracy"]}
+
+
+class TrainingBatch:
+    """Model input of rows ``idx``; rows marked in ``redrawn`` are augmented anew on every access
+    (the authors' doubled set, a dataset with a random transform), the others are as stored."""
+
+    def __init__(self, data: InMemoryImages, redrawn: torch.Tensor | None, augment: AugmentParams | None):
+        self.data, self.redrawn, self.augment = data, redrawn, augment
+
+    def __call__(self, idx: torch.Tensor, g: torch.Generator, device) -> torch.Tensor:
+        if self.redrawn is None:
+            return self.data.batch(idx, device)
+        x = self.data.unit(idx, device)
+        mask = self.redrawn[idx].to(x.device)
+        if mask.any():
+            x[mask] = augment_batch(x[mask], self.augment, g)
+        return normalize(x)
 
 
 def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImages, optim: Optim, seed: int,
                      resume: Resume, device, freeze_encoder: bool, freeze_batchnorm: bool = True,
-                     select_on: str = "balanced_accuracy", accel: Accel = Accel()):
-    """Returns (history rows, best state dict, best validation row)."""
-    if select_on not in MAXIMIZE:
-        raise ValueError(f"classify.select_on: {select_on!r}; expected one of {sorted(MAXIMIZE)}")
+                     select_on: str = "balanced_accuracy", accel: Accel = Accel(),
+                     redrawn: torch.Tensor | None = None, augment: AugmentParams | None = None):
+    """Returns (history rows, kept state dict, kept epoch's row)."""
+    if select_on not in SELECT_ON:
+        raise ValueError(f"classify.select_on: {select_on!r}; expected one of {sorted(SELECT_ON)}")
     model.to(device)
     forward = accel.prepare(model, device)  # before encoding: the memory layout applies to the cached features' pass too
     if freeze_encoder:
         model.encoder.requires_grad_(False)
-    # Frozen encoder with frozen BatchNorm is a fixed function: encode each split once, train the head on features.
-    cached = freeze_encoder and freeze_batchnorm
+    # Frozen encoder with frozen BatchNorm and fixed inputs is a fixed function: encode each split once,
+    # train the head on the features.
+    cached = freeze_encoder and freeze_batchnorm and redrawn is None
     feats = (encode(model.encoder, train, device), encode(model.encoder, val, device)) if cached else (None, None)
+    batch_input = TrainingBatch(train, redrawn, augment)
     opt = optim.sgd(model.head.parameters() if freeze_encoder else model.parameters())
     history, start, best, best_row = [], 1, None, None
     if state := resume.load():
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history, start, best, best_row = state["history"], state["epoch"] + 1, state["best"], state["best_row"]
-    sign = 1 if MAXIMIZE[select_on] else -1
+    sign = SELECT_ON[select_on]
     progress = Progress(optim.epochs)
     n_batches = -(-len(train) // optim.batch_size)
     labels = train.labels.cpu()
     for epoch in range(start, optim.epochs + 1):
         g = seed_epoch(seed, epoch)
         model.train()
-        if cached:
+        if freeze_encoder and freeze_batchnorm:
             model.encoder.eval()  # BatchNorm running statistics must not drift
         progress.start(epoch, n_batches)
         order = balanced_indices(labels, len(train), g)
         total = correct = 0.0
         for i, idx in enumerate(order.split(optim.batch_size)):
             y = train.labels[idx.to(train.labels.device)].to(device)
-            out = model.head(feats[0][idx.to(feats[0].device)]) if cached else forward(train.batch(idx, device))
+            out = model.head(feats[0][idx.to(feats[0].device)]) if cached else forward(batch_input(idx, g, device))
             loss = F.cross_entropy(out, y)
             value = loss.item()
             check_finite(value, epoch, i)
@@ -88,11 +105,12 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
             total += value * len(idx)
             correct += (out.argmax(1) == y).sum().item()
             progress.step(i, len(idx), value)
-        v = evaluate(model, val, device, feats[1])
+        v = validate(model, val, device, feats[1])
         row = progress.end(train_loss=total / len(order), train_accuracy=correct / len(order), val_loss=v["loss"],
                            val_accuracy=v["accuracy"], val_balanced_accuracy=v["balanced_accuracy"], lr=optim.lr)
         history.append(row)
-        if best_row is None or sign * v[select_on] > sign * best_row[f"val_{select_on}"]:
+        key = f"val_{select_on}"
+        if best_row is None or sign == 0 or sign * row[key] > sign * best_row[key]:
             best, best_row = {k: t.detach().to("cpu", copy=True) for k, t in model.state_dict().items()}, row
         resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history, best=best,
                     best_row=best_row)

@@ -1,21 +1,36 @@
-"""The pretraining loop: encoder h + projection z trained with a contrastive sampler."""
+"""The pretraining loop: an embedder (encoder h + z head) trained on one objective."""
 from __future__ import annotations
 
 import logging
+import math
 
 import torch
-from torch import nn
 
 from ..data.images import InMemoryImages
 from .accel import Accel
-from .loop import Optim, Progress, Resume, check_finite, seed_epoch
+from .step import Objective
+from .optim import Optim, check_finite, seed_epoch
+from .progress import Progress
+from .resume import Resume
 
 log = logging.getLogger(__name__)
+VALIDATION_SEED = 20230501  # one fixed draw of validation batches, the same every epoch and every job
 
 
-def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed: int, resume: Resume,
-             device: torch.device, accel: Accel = Accel()) -> tuple[list[dict], int]:
-    """Train ``model`` (encoder + projection head) in place; returns (history rows, last epoch).
+@torch.no_grad()
+def validation_loss(objective: Objective | None, forward, data: InMemoryImages | None, device) -> float:
+    """Mean loss over the validation batches (fixed draws, eval mode); NaN without them."""
+    if objective is None or data is None:
+        return float("nan")
+    g = torch.Generator().manual_seed(VALIDATION_SEED)
+    losses = [objective.loss(forward, data, batch, g, device)[0].item() for batch in objective.batches(g, 1)]
+    return sum(losses) / len(losses) if losses else float("nan")
+
+
+def pretrain(model: torch.nn.Module, data: InMemoryImages, objective: Objective, optim: Optim, seed: int,
+             resume: Resume, device: torch.device, accel: Accel = Accel(),
+             validation: tuple[Objective, InMemoryImages] | None = None) -> list[dict]:
+    """Train ``model`` (an Embedder) in place; returns the history rows (one per epoch).
 
     Resumes from ``resume`` when it holds a finished epoch of this same job.
     """
@@ -27,14 +42,15 @@ def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed
         opt.load_state_dict(state["optimizer"])
         history, start = state["history"], state["epoch"] + 1
     forward = accel.prepare(model, device)
+    val_objective, val_data = validation or (None, None)
     progress = Progress(optim.epochs)
     for epoch in range(start, optim.epochs + 1):
         g = seed_epoch(seed, epoch)
         model.train()
         progress.start(epoch)
         total, active, batches = 0.0, 0.0, 0
-        for i, batch in enumerate(sampler.batches(g, epoch)):
-            loss, stats = sampler.loss(forward, data, batch, g, device)
+        for i, batch in enumerate(objective.batches(g, epoch)):
+            loss, stats = objective.loss(forward, data, batch, g, device)
             value = loss.item()  # one device sync per batch
             check_finite(value, epoch, i)
             opt.zero_grad(set_to_none=True)
@@ -42,6 +58,10 @@ def pretrain(model: nn.Module, data: InMemoryImages, sampler, optim: Optim, seed
             opt.step()
             total, active, batches = total + value, active + stats["active"], batches + 1
             progress.step(i, stats["images"], value)
-        history.append(progress.end(loss=total / batches, active_triplets=active / batches, lr=optim.lr))
+        model.eval()
+        val = validation_loss(val_objective, forward, val_data, device)
+        history.append(progress.end(loss=total / batches, val_loss=val,
+                                    active_triplets=active / batches if not math.isnan(active) else active,
+                                    lr=optim.lr))
         resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history)
-    return history, optim.epochs
+    return history

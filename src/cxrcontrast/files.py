@@ -1,12 +1,16 @@
-"""Safe loading and atomic writing of arrays, JSON and checkpoints.
+"""Safe loading and atomic writing of arrays, JSON, CSV and checkpoints.
 
 Every output is written to a temporary file in the target directory and moved
 into place with ``os.replace``, so a job killed mid-write never leaves a file
-that a later run would trust. Loading never unpickles.
+that a later run would trust. Loading never unpickles: ``np.load(allow_pickle=False)``
+and ``torch.load(weights_only=True)``.
 """
 from __future__ import annotations
 
 import contextlib
+import csv
+import hashlib
+import io
 import json
 import os
 import tempfile
@@ -46,6 +50,15 @@ def provenance(**params) -> dict:
     return {"package": "cxrcontrast", "version": __version__, "params": params}
 
 
+def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def save_npz(path: str | os.PathLike, provenance: dict | None = None, **arrays: np.ndarray) -> None:
     """Write arrays to ``path`` (an .npz) atomically, uncompressed for fast loading.
 
@@ -64,9 +77,31 @@ def save_json(path: str | os.PathLike, obj) -> None:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
+def save_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def save_csv(path: str | os.PathLike, rows: list[dict]) -> None:
+    """Rows of dicts as CSV; the columns are every key in first-seen order."""
+    buf = io.StringIO()
+    fields = list(dict.fromkeys(k for r in rows for k in r)) or ["empty"]
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    save_text(path, buf.getvalue())
+
+
+def load_csv(path: str | os.PathLike) -> list[dict]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
     """Load every array of an .npz without pickle; name the file in every error."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: not a file (a directory or device); expected a NumPy .npz archive")
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected a NumPy .npz archive)")
     with open(path, "rb") as fh:
@@ -95,8 +130,46 @@ def load_json(path: str | os.PathLike):
         raise InputError(f"{path}: not valid JSON: {exc}") from exc
 
 
-def save_figure(fig, path: str | os.PathLike, **kwargs) -> None:
-    """Save a matplotlib figure atomically (the format follows the path's suffix)."""
-    path = Path(path)
+# ---- checkpoints: plain dicts of tensors and containers --------------------------------
+
+CORRUPT = "not a cxrcontrast checkpoint (corrupt or truncated)"
+
+
+def save_checkpoint(path: str | os.PathLike, **payload) -> None:
+    import torch
+
+    from . import __version__
+
+    payload.setdefault("version", __version__)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **kwargs)
+        torch.save(payload, tmp)
+
+
+def safe_torch_load(path: str | os.PathLike, what: str):
+    """``torch.load(weights_only=True)`` with one clear line for any file it cannot read.
+
+    ``what`` says what the file should be and how to mend it; PyTorch's own hint
+    (to turn weights_only off) is never passed on.
+    """
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # UnpicklingError, RuntimeError (truncated zip), EOFError (empty), ...
+        if "Unsupported global" in str(exc):  # a pickled Python object: refused, never run
+            raise InputError(f"{path}: holds pickled Python objects, which are refused for safety; {what}") from None
+        raise InputError(f"{path}: {what}") from None
+
+
+def load_checkpoint(path: str | os.PathLike, kind: str | None = None) -> dict:
+    """A checkpoint written by :func:`save_checkpoint`; ``kind`` checked when given."""
+    remedy = "delete it and rerun: the job that makes it rebuilds it"
+    ckpt = safe_torch_load(path, f"{CORRUPT}; {remedy}")
+    if not isinstance(ckpt, dict) or "kind" not in ckpt:
+        raise InputError(f"{path}: {CORRUPT}; {remedy}")
+    if kind is not None and ckpt["kind"] != kind:
+        raise InputError(f"{path}: checkpoint kind {ckpt['kind']!r}; expected {kind!r}")
+    return ckpt

@@ -1,31 +1,20 @@
-"""One summary of all experiments: per-seed rows, per-experiment statistics, comparisons."""
+"""One summary of all experiments: per-seed rows, per-experiment statistics over seeds, comparisons."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from scipy import stats
 
-from .bootstrap import HEADLINE, paired_difference
+from .bootstrap import LEVEL, paired_difference
+from .embeddings import QUALITY
+from .metrics import HEADLINE
 
-KEYS = ("encoder", "pretrain", "trainset")
-QUALITY = ("precision_at_1", "map_at_r", "silhouette")
-
-
-def exp_key(row: dict) -> tuple:
-    """An experiment's identity (encoder, pretrain, trainset) from a row or a metrics file."""
-    return tuple(row[k] for k in KEYS)
-
-
-def quality_means(qualities: list[dict]) -> dict[tuple, dict]:
-    """(encoder, state) -> mean over seeds of the validation projection's quality; a NaN
-    (silhouette with a single class present) is skipped, not spread."""
-    groups: dict[tuple, list] = {}
-    for q in qualities:
-        groups.setdefault((q["encoder"], q["state"]), []).append(q["val"]["projection"])
-    return {k: {m: float(np.nanmean([v[m] for v in vals])) for m in QUALITY} for k, vals in groups.items()}
-PAPER_KEYS = ("paper_top1", "paper_top5", "paper_auc_macro", "paper_balanced_accuracy")
+KEYS = ("encoder", "pretrain", "trainset", "labels")
+PAPER_KEYS = ("paper_accuracy", "paper_top5", "paper_auc_macro", "paper_balanced_accuracy")
 METRICS = HEADLINE + PAPER_KEYS
-# top-1 / top-5 (%) reported by Breda & Fucetola on their class-balanced test resample
+# top-1 / top-5 (%) that Breda & Fucetola report on their class-balanced test resample, for the
+# pruned 15-class ChestMNIST task and all training labels
 PAPER_REPORTED = {
     ("minivgg", "none", "train"): (13, 47),
     ("minivgg", "normal", "train"): (18, 53),
@@ -34,8 +23,19 @@ PAPER_REPORTED = {
     ("minivgg", "hard", "train"): (6, 32),
     ("efficientnet_b0", "normal", "train"): (6, 31),
 }
-# t quantiles (0.975) for small numbers of seeds; normal beyond
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+
+
+def exp_key(row: dict) -> tuple:
+    """An experiment's identity (encoder, pretrain, trainset, labels) from a row or a metrics file."""
+    return tuple(float(row[k]) if k == "labels" else row[k] for k in KEYS)
+
+
+def paper_reported(key: tuple, task: dict) -> tuple[int, int] | None:
+    """The paper's numbers for an experiment, only where they describe the same task: the pruned
+    15-class ChestMNIST, every training label."""
+    if task["flag"] != "chestmnist" or task["classes"] != 15 or key[3] != 1.0:
+        return None
+    return PAPER_REPORTED.get(key[:3])
 
 
 def seed_row(m: dict) -> dict:
@@ -49,8 +49,8 @@ def seed_row(m: dict) -> dict:
     return row
 
 
-def mean_interval(values) -> dict:
-    """Mean, SD and 95% t-interval over seeds (interval undefined with one seed)."""
+def mean_interval(values, level: float = LEVEL) -> dict:
+    """Mean, SD and t-interval over seeds (interval undefined with one seed)."""
     v = np.array([x for x in values if x is not None], dtype=float)
     if len(v) == 0:
         return {"mean": None, "sd": None, "ci_low": None, "ci_high": None}
@@ -58,7 +58,7 @@ def mean_interval(values) -> dict:
     if len(v) < 2:
         return {"mean": mean, "sd": None, "ci_low": None, "ci_high": None}
     sd = float(v.std(ddof=1))
-    half = T975.get(len(v) - 1, 1.96) * sd / math.sqrt(len(v))
+    half = float(stats.t.ppf(0.5 + level / 2, df=len(v) - 1)) * sd / math.sqrt(len(v))
     return {"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
@@ -77,11 +77,11 @@ def experiment_rows(rows: list[dict]) -> list[dict]:
 
 
 def baseline_of(key: tuple, available: set) -> tuple | None:
-    """Same encoder, no pretraining, same training set; else the plain training set."""
-    encoder, pretrain, trainset = key
+    """Same encoder and label budget, no pretraining, same training set; else the plain training set."""
+    encoder, pretrain, trainset, labels = key
     if pretrain == "none":
         return None
-    for candidate in ((encoder, "none", trainset), (encoder, "none", "train")):
+    for candidate in ((encoder, "none", trainset, labels), (encoder, "none", "train", labels)):
         if candidate in available:
             return candidate
     return None
@@ -92,9 +92,7 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
     out = []
     for key, by_seed in predictions.items():
         base = baseline_of(key, set(predictions))
-        if base is None:
-            continue
-        seeds = sorted(set(by_seed) & set(predictions[base]))
+        seeds = sorted(set(by_seed) & set(predictions[base])) if base else []
         if not seeds:
             continue
         pairs = []
@@ -104,8 +102,8 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
                 raise ValueError(f"{key} and {base} (seed {s}) were evaluated on different test images")
             pairs.append((a["probs"], b["probs"], a["labels"]))
         for metric, d in paired_difference(pairs, resamples=resamples, seed=seed).items():
-            out.append({**dict(zip(KEYS, key)), "baseline": "/".join(base), "seeds": len(seeds), "metric": metric,
-                        "difference": d["difference"], "ci_low": d["ci"][0], "ci_high": d["ci"][1],
+            out.append({**dict(zip(KEYS, key)), "baseline": "/".join(map(str, base[:3])), "seeds": len(seeds),
+                        "metric": metric, "difference": d["difference"], "ci_low": d["ci"][0], "ci_high": d["ci"][1],
                         "p_value": d["p_value"]})
     return out
 
@@ -121,11 +119,12 @@ def flatten(d: dict, prefix: str = "") -> dict:
 
 
 def experiment_config(config: dict) -> dict:
-    """The settings that shape an experiment, from its classifier checkpoint's config."""
-    out = {"classify": config["classify_cfg"], "encoder": config["encoder_cfg"]}
-    pre = config.get("pretrain_config")
+    """The settings that shape an experiment, from its metrics file's config (classify and pretrain slices)."""
+    classify = config["classify"]
+    out = {"classify": classify["classify"], "encoder": {**classify["architecture"], "head": classify["head"]}}
+    pre = config.get("pretrain")
     if pre:
-        out["pretrain"] = pre["sampler_cfg"]
+        out["pretrain"] = pre["block"]
         if pre.get("augment"):
             out["augment"] = pre["augment"]
     return out
@@ -137,3 +136,12 @@ def differing_keys(configs: dict[tuple, dict]) -> dict[tuple, dict]:
     keys = sorted({k for f in flat.values() for k in f})
     varying = [k for k in keys if len({repr(f[k]) for f in flat.values() if k in f}) > 1]
     return {exp: {k: f[k] for k in varying if k in f} for exp, f in flat.items()}
+
+
+def quality_means(qualities: list[dict], features: str = "z", split: str = "val") -> dict[tuple, dict]:
+    """(encoder, pretrain) -> mean over seeds of the retrieval quality of ``features`` on ``split``;
+    a NaN (silhouette with one class present) is skipped, not spread."""
+    groups: dict[tuple, list] = {}
+    for q in qualities:
+        groups.setdefault((q["encoder"], q["pretrain"]), []).append(q[split][features])
+    return {k: {m: float(np.nanmean([v[m] for v in vals])) for m in QUALITY} for k, vals in groups.items()}

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+QUALITY = ("precision_at_1", "map_at_r", "silhouette")
+
 
 def quality(embeddings: np.ndarray, labels: np.ndarray, max_silhouette: int = 4000, seed: int = 0) -> dict:
     """Leave-one-out retrieval quality (pytorch-metric-learning's AccuracyCalculator with a
@@ -19,8 +21,7 @@ def quality(embeddings: np.ndarray, labels: np.ndarray, max_silhouette: int = 40
         device=torch.device("cpu"),
     )
     x = torch.as_tensor(embeddings, dtype=torch.float32)
-    y = torch.as_tensor(labels)
-    acc = calc.get_accuracy(x, y, ref_includes_query=True)
+    acc = calc.get_accuracy(x, torch.as_tensor(labels), ref_includes_query=True)
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(labels), min(len(labels), max_silhouette), replace=False)
     sil = silhouette_score(embeddings[pick], labels[pick]) if len(np.unique(labels[pick])) > 1 else float("nan")

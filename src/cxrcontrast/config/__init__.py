@@ -1,0 +1,12 @@
+"""The validated config, resolved once into what each rule gets.
+
+``resolve(config, schema)`` (the workflow calls it with the config Snakemake validated and
+filled with the schema's defaults) gives a frozen ``Workflow``: the experiments, the seeds,
+and for each job its slice of the config, canonical (keys sorted, numbers of one type) so
+that only a real change of value makes a job stale. ``load_layers`` does the same from YAML
+files, merged as Snakemake merges ``--configfile`` layers (for tests and benchmarks).
+"""
+from .layers import load_layers, read_yaml, resolve
+from .workflow import Execution, Experiment, Workflow, canonical, fraction_text
+
+__all__ = ["load_layers", "read_yaml", "resolve", "Execution", "Experiment", "Workflow", "canonical", "fraction_text"]

@@ -1,0 +1,88 @@
+"""Checks of keys that must agree with each other, made before any job runs.
+
+Each failure names the full key and what was expected. Without them these mistakes
+failed inside a job, hours into a run, after Snakemake had removed the job's outputs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+
+FROZEN_MAX = {"pooled": 211, "imagenet_logits": 213}  # parameter tensors of EfficientNet-B0 (with its ImageNet fc)
+WORKFLOW_OUTPUTS = ("results",)  # folders this workflow writes
+
+
+def check_data(data: dict) -> None:
+    if data["source"] == "demo" and data["flag"] != "chestmnist":
+        raise InputError(f"data.flag: {data['flag']!r} with data.source: demo; the demo data are ChestMNIST-format "
+                         "(14 findings): use flag chestmnist, or data.source npz/medmnist for another flag")
+    if data["source"] == "npz":
+        if not data.get("npz"):
+            raise InputError("data.npz: data.source is 'npz' but data.npz (path to the file) is not set")
+        path = Path(data["npz"])
+        if path.exists() and not path.is_file():
+            raise InputError(f"data.npz: {path} is not a file (a directory or device); expected a MedMNIST .npz")
+        if not path.exists():
+            raise InputError(f"data.npz: {path} not found; expected a MedMNIST-format .npz file")
+        if path.stat().st_size == 0:
+            raise InputError(f"data.npz: {path} is empty; expected a MedMNIST-format .npz file")
+        if path.resolve().is_relative_to(Path(WORKFLOW_OUTPUTS[0]).resolve()):
+            raise InputError(f"data.npz: {path} lies under results/, among this workflow's own outputs; "
+                             "give the source file (a MedMNIST-format .npz outside results/)")
+
+
+def check_augment(augment: dict) -> None:
+    if augment["crop"] > augment["upscale"]:
+        raise InputError(f"augment.crop: {augment['crop']} is larger than augment.upscale {augment['upscale']}; "
+                         "the crop is taken from the upscaled image")
+    for key in ("rrc_scale", "rrc_ratio"):
+        low, high = augment[key]
+        if low > high:
+            raise InputError(f"augment.{key}: [{low}, {high}] is not ascending; expected [low, high]")
+
+
+def check_encoders(raw: dict, used: set[str]) -> None:
+    size = raw["data"]["image_size"]
+    if "minivgg" in used and size % 8:
+        raise InputError(f"data.image_size: {size} is not a multiple of 8, which minivgg needs (three 2x poolings)")
+    eff = raw["encoders"]["efficientnet_b0"]
+    if eff["frozen_tensors"] > FROZEN_MAX[eff["features"]]:
+        raise InputError(f"encoders.efficientnet_b0.frozen_tensors: {eff['frozen_tensors']} exceeds the "
+                         f"{FROZEN_MAX[eff['features']]} parameter tensors of EfficientNet-B0 with features: "
+                         f"{eff['features']}")
+
+
+def check_experiments(raw: dict) -> set[str]:
+    seen = set()
+    for i, e in enumerate(raw["experiments"]):
+        key = (e["encoder"], e["pretrain"], e["trainset"])
+        if key in seen:
+            raise InputError(f"experiments[{i}]: {'/'.join(key)} is listed twice; each must be unique "
+                             "(list several label fractions under one entry's labels:)")
+        seen.add(key)
+    return {e["encoder"] for e in raw["experiments"]}
+
+
+def check_objectives(raw: dict) -> None:
+    from ..training.objectives import route
+
+    for name, block in raw["pretrain"].items():
+        route(name, block)  # every key belongs to a part of its objective
+    used = {(e["encoder"], e["pretrain"]) for e in raw["experiments"] if e["pretrain"] != "none"}
+    for encoder, name in sorted(used):
+        block = {**raw["pretrain"][name], **raw["encoders"][encoder]["train_overrides"]}
+        if name == "hard" and block["batches"] == "pk":
+            size, k = block["batch_size"], block["images_per_class"]
+            if size % k or size // k < 2:
+                raise InputError(f"pretrain.hard.batch_size: {size} (for {encoder}) must be a multiple of "
+                                 f"pretrain.hard.images_per_class {k} covering at least two classes")
+
+
+def check(raw: dict) -> None:
+    """Every cross-key rule; raises InputError at the first that fails."""
+    check_data(raw["data"])
+    check_augment(raw["augment"])
+    encoders = check_experiments(raw)
+    check_encoders(raw, encoders)
+    check_objectives(raw)

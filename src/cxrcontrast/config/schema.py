@@ -1,0 +1,50 @@
+"""The config against its JSON schema, beyond what JSON Schema checks: integers that are
+really integers, numbers that are finite, and one type per key (so 1 and 1.0 are one value).
+
+JSON Schema calls 2.0 an integer, and every range comparison with NaN is false; both would
+otherwise reach a job and fail there, hours later, with a traceback.
+"""
+from __future__ import annotations
+
+import math
+
+from ..errors import InputError
+
+
+def _resolve(schema: dict, root: dict) -> dict:
+    """A subschema with its ``$ref`` (to ``#/$defs/...``) merged in; local keywords win."""
+    while "$ref" in schema:
+        ref = schema["$ref"]
+        target = root
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def _types(schema: dict) -> set[str]:
+    t = schema.get("type", ())
+    return {t} if isinstance(t, str) else set(t)
+
+
+def normalize(value, schema: dict, root: dict | None = None, path: str = "config"):
+    """A copy of ``value`` with numbers of type ``number`` as floats; a float where the schema
+    wants an integer, or a non-finite number, is an error naming the full key."""
+    root = root if root is not None else schema
+    schema = _resolve(schema, root)
+    types = _types(schema)
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        return {k: normalize(v, props.get(k, {}), root, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        items = schema.get("items", {})
+        return [normalize(v, items, root, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputError(f"{path}: {value} is not a finite number")
+        if "integer" in types and "number" not in types:
+            shown = int(value) if value.is_integer() else value
+            raise InputError(f"{path}: {value!r} is not an integer; expected a whole number such as {shown}")
+    if isinstance(value, int) and not isinstance(value, bool) and "number" in types:
+        return float(value)
+    return value

@@ -1,0 +1,158 @@
+"""The resolved config: experiments, seeds, and each rule's canonical slice."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..training.objectives import OBJECTIVES, used_block
+from ..training.optim import OPTIM_KEYS
+
+
+
+def canonical(value):
+    """Keys sorted at every level, tuples as lists: the one form Snakemake's params trigger compares."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+def fraction_text(fraction: float) -> str:
+    """A label fraction as it stands in paths: 1, 0.1, 0.01, 0.05 (never 1e-05)."""
+    return np.format_float_positional(float(fraction), trim="-")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One classification experiment; with a seed, its results live under ``path``/seed{seed}."""
+
+    encoder: str
+    pretrain: str
+    trainset: str
+    labels: float = 1.0
+
+    @property
+    def path(self) -> str:
+        return f"{self.encoder}/{self.pretrain}/{self.trainset}/labels{fraction_text(self.labels)}"
+
+    @property
+    def key(self) -> tuple:
+        return self.encoder, self.pretrain, self.trainset, self.labels
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How jobs run, not what they compute: never part of a job's identity (see config/README.md).
+
+    Handed to rules as one object, which Snakemake's params trigger does not track."""
+
+    device: str
+    performance: tuple[tuple[str, bool], ...]
+
+    @property
+    def performance_dict(self) -> dict:
+        return dict(self.performance)
+
+
+class Workflow:
+    """The validated, normalized config (``raw``) and what follows from it."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.seeds = tuple(raw["seeds"])
+        self.experiments = tuple(
+            Experiment(e["encoder"], e["pretrain"], e["trainset"], float(f)) for e in raw["experiments"]
+            for f in e["labels"])
+        self._overrides = {(e["encoder"], e["pretrain"], e["trainset"]): e.get("classify", {})
+                           for e in raw["experiments"]}
+
+    # ---- what the grid holds --------------------------------------------------------------
+    @cached_property
+    def encoders(self) -> tuple[str, ...]:
+        return tuple(sorted({e.encoder for e in self.experiments}))
+
+    @cached_property
+    def pretrainings(self) -> tuple[tuple[str, str], ...]:
+        """(encoder, objective) of every pretraining an experiment uses."""
+        return tuple(sorted({(e.encoder, e.pretrain) for e in self.experiments if e.pretrain != "none"}))
+
+    @cached_property
+    def states(self) -> tuple[tuple[str, str], ...]:
+        """(encoder, pretrain) of every encoder state: each encoder untrained ("none"), each pretraining."""
+        return tuple(sorted({(enc, "none") for enc in self.encoders} | set(self.pretrainings)))
+
+    def experiment(self, encoder: str, pretrain: str, trainset: str, labels: str) -> Experiment:
+        for e in self.experiments:
+            if (e.encoder, e.pretrain, e.trainset, fraction_text(e.labels)) == (encoder, pretrain, trainset, labels):
+                return e
+        raise KeyError(f"no experiment {encoder}/{pretrain}/{trainset}/labels{labels} in config `experiments:`")
+
+    def wildcard_patterns(self) -> dict[str, str]:
+        """Wildcard constraints from the config and the objective registry."""
+        return {"encoder": "|".join(self.raw["encoders"]), "pretrain": "|".join(["none", *OBJECTIVES]),
+                "trainset": "train|train_aug",
+                "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
+                "seed": r"\d+"}
+
+    # ---- slices, one per rule -------------------------------------------------------------
+    @property
+    def execution(self) -> Execution:
+        return Execution(self.raw["device"], tuple(sorted(self.raw["performance"].items())))
+
+    def augment(self) -> dict:
+        """The augmentation's shape (its figure's seed apart)."""
+        return canonical({k: v for k, v in self.raw["augment"].items() if k != "figure_seed"})
+
+    def architecture(self, encoder: str) -> dict:
+        """The keys of ``encoders.<name>`` that build the encoder (not its heads or training)."""
+        block = self.raw["encoders"][encoder]
+        return {k: v for k, v in block.items() if k not in ("head", "train_overrides", "z_head")}
+
+    def objective(self, encoder: str, pretrain: str) -> dict:
+        """``pretrain.<objective>`` with the encoder's training overrides, the keys the job reads."""
+        return used_block(pretrain, {**self.raw["pretrain"][pretrain], **self.raw["encoders"][encoder]["train_overrides"]})
+
+    def pretrain_params(self, encoder: str, pretrain: str) -> dict:
+        block = self.raw["encoders"][encoder]
+        z_head = block["z_head"]
+        return canonical({
+            "encoder": encoder, "architecture": self.architecture(encoder), "z_head": z_head,
+            # the authors' typo trains the classification head as z: it is part of the pretrained model
+            "head": block["head"] if z_head == "classifier" else None,
+            "objective": pretrain, "block": self.objective(encoder, pretrain),
+            "augment": self.augment() if OBJECTIVES[pretrain].augments else None,
+            "image_size": self.raw["data"]["image_size"],
+        })
+
+    def classify_block(self, e: Experiment) -> dict:
+        """SGD settings (baseline or finetune block, encoder overrides, experiment overrides) and the
+        stage's shared settings that this experiment uses."""
+        stage = self.raw["classify"]
+        block = {**stage["baseline" if e.pretrain == "none" else "finetune"],
+                 **{k: v for k, v in self.raw["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
+                 **self._overrides.get((e.encoder, e.pretrain, e.trainset), {}),
+                 "select_on": stage["select_on"], "softmax_before_loss": stage["softmax_before_loss"]}
+        if e.pretrain != "none":  # only a frozen encoder has BatchNorm statistics to freeze
+            block["freeze_batchnorm"] = stage["freeze_batchnorm"]
+        if e.trainset == "train_aug":
+            block["train_aug"] = stage["train_aug"]
+        return block
+
+    def classify_params(self, e: Experiment) -> dict:
+        block = self.classify_block(e)
+        redrawn = block.get("train_aug") == "on_access"
+        return canonical({
+            "encoder": e.encoder, "architecture": self.architecture(e.encoder),
+            "head": self.raw["encoders"][e.encoder]["head"], "classify": block, "labels": e.labels,
+            "augment": self.augment() if redrawn else None, "image_size": self.raw["data"]["image_size"],
+        })
+
+    def embed_params(self, encoder: str) -> dict:
+        return canonical({"encoder": encoder, "architecture": self.architecture(encoder),
+                          "image_size": self.raw["data"]["image_size"], "embeddings": self.raw["embeddings"]})
+
+    def evaluate_params(self) -> dict:
+        return canonical(self.raw["evaluate"])
+
+    def data_params(self) -> dict:
+        return canonical(self.raw["data"])

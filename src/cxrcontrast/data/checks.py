@@ -1,0 +1,54 @@
+"""Data that loads but would mislead: refused, or warned about loudly (log, classes.json, summary).
+
+Refused (an InputError naming the file): non-square images, images of another channel count
+than the flag's, images of another size than ``data.size`` says, a training split of one class.
+Warned: constant (e.g. all-zero) images, a class present in val/test but absent from train.
+"""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..errors import InputError
+from .source import FlagInfo
+
+log = logging.getLogger(__name__)
+
+
+def check_images(path, split: str, images: np.ndarray, info: FlagInfo, size: int | None) -> list[str]:
+    """Refuse images of the wrong shape for the flag and size; return warnings."""
+    h, w = images.shape[1:3]
+    if h != w:
+        raise InputError(f"{path}: {split}_images are {h}x{w}, not square; expected square MedMNIST images")
+    channels = 3 if images.ndim == 4 else 1
+    if channels != info.n_channels:
+        kind = {1: "gray (N,H,W)", 3: "RGB (N,H,W,3)"}
+        raise InputError(f"{path}: {split}_images are {kind[channels]} but flag {info.flag!r} has "
+                         f"{kind[info.n_channels]} images; check data.flag or the file")
+    if size is not None and h != size:
+        raise InputError(f"{path}: {split}_images are {h}x{w} but data.size is {size}; set data.size: {h} "
+                         "(or give the file of that size)")
+    flat = images.reshape(len(images), -1)
+    constant = int(np.sum(flat.min(1) == flat.max(1)))
+    return [f"{split}: {constant} of {len(images)} images are constant (e.g. all black); check the file"] if constant else []
+
+
+def check_classes(path, counts: dict[str, list[int]], names: list[str]) -> list[str]:
+    """Refuse a training split of one class; warn about classes missing from train."""
+    train = np.array(counts["train"])
+    if np.count_nonzero(train) < 2:
+        only = names[int(np.argmax(train))]
+        raise InputError(f"{path}: the training split holds one class only ({only}); a classifier needs at least two")
+    warnings = []
+    for split in ("val", "test"):
+        missing = [names[c] for c, k in enumerate(counts[split]) if k and not train[c]]
+        if missing:
+            warnings.append(f"{split}: classes {missing} occur in {split} but not in train; their recall will be 0")
+    return warnings
+
+
+def warn(warnings: list[str]) -> list[str]:
+    for w in warnings:
+        log.warning("DATA WARNING: %s", w)
+    return warnings

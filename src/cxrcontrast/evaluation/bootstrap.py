@@ -1,0 +1,59 @@
+"""Bootstrap over test images: each resample is a row of multiplicities for ``weighted_metrics``."""
+from __future__ import annotations
+
+import numpy as np
+
+from .metrics import HEADLINE, weighted_metrics
+
+LEVEL = 0.95  # of every bootstrap interval
+
+
+def resample_counts(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """(size, n) multiplicities of ``size`` bootstrap resamples of n items."""
+    idx = rng.integers(0, n, (size, n))
+    offsets = (np.arange(size) * n)[:, None]
+    return np.bincount((idx + offsets).ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
+
+
+def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 100):
+    """Bootstrap distributions {metric: (resamples,)} of the headline metrics (None where not applicable)."""
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list] = {k: [] for k in HEADLINE}
+    for start in range(0, resamples, chunk):
+        w = resample_counts(len(labels), min(chunk, resamples - start), rng)
+        m = weighted_metrics(probs, labels, w)
+        for key in HEADLINE:
+            parts[key].append(m[key])
+    return {k: (np.concatenate(v) if v[0] is not None else None) for k, v in parts.items()}
+
+
+def interval(values: np.ndarray | None, level: float = LEVEL) -> list[float] | None:
+    if values is None:
+        return None
+    tail = (1 - level) / 2 * 100
+    return [float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))]
+
+
+def paired_difference(pairs, resamples: int = 1000, seed: int = 0, chunk: int = 100,
+                      metrics=("balanced_accuracy", "auc_macro")) -> dict:
+    """Bootstrap of mean(metric(A) - metric(B)) over seeds, one shared resample of test images.
+
+    ``pairs`` is a list of (probs_a, probs_b, labels) on the same test images in the same
+    order (one pair per seed). Returns, per metric, the point difference (every image
+    once), a 95% interval and a two-sided p-value for "no difference".
+    """
+    rng = np.random.default_rng(seed)
+    n = len(pairs[0][2])
+
+    def mean_difference(w):
+        per_seed = [(weighted_metrics(a, y, w), weighted_metrics(b, y, w)) for a, b, y in pairs]
+        return {k: np.mean([ma[k] - mb[k] for ma, mb in per_seed], axis=0) for k in metrics}
+
+    draws = [mean_difference(resample_counts(n, min(chunk, resamples - s), rng)) for s in range(0, resamples, chunk)]
+    point = mean_difference(np.ones((1, n)))
+    out = {}
+    for key in metrics:
+        d = np.concatenate([c[key] for c in draws])
+        p = 2 * min(np.mean(d <= 0), np.mean(d >= 0))
+        out[key] = {"difference": float(point[key][0]), "ci": interval(d), "p_value": float(min(1.0, p))}
+    return out

@@ -1,0 +1,80 @@
+"""Across experiments: the paper's Figure 13 on both protocols, and embedding quality."""
+from __future__ import annotations
+
+from ..evaluation.tables import exp_key, paper_reported, quality_means
+from .style import experiment_label, np, percent_axis, plt, save_figure
+
+
+def _bars(ax, rows, metrics, labels, seed_rows):
+    n = len(rows)
+    width = 0.8 / len(metrics)
+    for j, (metric, label) in enumerate(zip(metrics, labels)):
+        means = np.array([np.nan if r[f"{metric}_mean"] is None else r[f"{metric}_mean"] for r in rows])
+        lo, hi = [], []
+        for r in rows:
+            if r[f"{metric}_ci_low"] is not None:  # interval over seeds
+                lo.append(r[f"{metric}_ci_low"]), hi.append(r[f"{metric}_ci_high"])
+            else:  # a single seed: its bootstrap interval over test images, where there is one
+                single = seed_rows.get(exp_key(r), {})
+                lo.append(single.get(f"{metric}_ci_low", np.nan)), hi.append(single.get(f"{metric}_ci_high", np.nan))
+        lo = np.array([np.nan if v is None else v for v in lo], dtype=float)
+        hi = np.array([np.nan if v is None else v for v in hi], dtype=float)
+        err = np.vstack([np.clip(means - lo, 0, None), np.clip(hi - means, 0, None)])
+        x = np.arange(n) + (j - (len(metrics) - 1) / 2) * width
+        ax.bar(x, means, width, label=label, yerr=np.nan_to_num(err), capsize=2)
+    ax.set_xticks(range(n), [experiment_label(r) for r in rows], rotation=30, ha="right", fontsize=8)
+    ax.set_ylim(0, 1)
+    percent_axis(ax)
+
+
+def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> None:
+    """Top-1 (accuracy) and top-5 per experiment, natural test split and the paper's protocol.
+    ``task``: flag and number of classes of the run's data (chance lines, the paper's marks)."""
+    rows = sorted(exp_rows, key=lambda r: (r["encoder"] != "minivgg", r["encoder"], r["pretrain"] != "none",
+                                           r["pretrain"], r["trainset"], -float(r["labels"])))
+    top5 = task["classes"] > 5
+    metrics, labels = ("accuracy", "top5") if top5 else ("accuracy",), ("top-1", "top-5") if top5 else ("top-1",)
+    fig, axes = plt.subplots(1, 2, figsize=(max(11, 1.4 * len(rows) * 2), 5), sharey=True)
+    _bars(axes[0], rows, metrics, labels, seed_rows)
+    axes[0].set_title("natural test split")
+    _bars(axes[1], rows, tuple(f"paper_{m}" for m in metrics), labels, seed_rows)
+    for i, r in enumerate(rows):
+        reported = paper_reported(exp_key(r), task)
+        if reported:
+            axes[1].plot([i - 0.2, i + 0.2], [reported[0] / 100, reported[1] / 100], "k_", ms=14, mew=2,
+                         label="paper reported" if "paper reported" not in axes[1].get_legend_handles_labels()[1] else None)
+    chance = [1 / task["classes"]] + ([5 / task["classes"]] if top5 else [])
+    for c in chance:
+        axes[1].axhline(c, color="grey", ls=":", lw=1)
+    shown = " / ".join(f"{c:.1%}" for c in chance)
+    axes[1].set_title(f"paper's protocol: class-balanced resample (chance {shown})")
+    seeds = max(r["n_seeds"] for r in rows)
+    note = "error bars: 95% t-interval over seeds" if seeds > 1 else \
+        "one seed; error bars: 95% bootstrap interval over test images"
+    fig.suptitle(f"Classification on the test set, mean of {seeds} seed(s) ({note})")
+    for ax in axes:
+        ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    save_figure(fig, out, dpi=110)
+
+
+def embedding_quality(qualities: list[dict], out: str) -> None:
+    """Validation-set retrieval quality of h and z, before (pretrain none) and after each pretraining."""
+    metrics = (("precision_at_1", "precision@1"), ("map_at_r", "MAP@R"), ("silhouette", "silhouette"))
+    fig, axes = plt.subplots(1, 2, figsize=(max(12, 2.4 * len({(q["encoder"], q["pretrain"]) for q in qualities})), 4.5),
+                             sharey=True)
+    for ax, features in zip(axes, ("h", "z")):
+        means = quality_means(qualities, features)
+        keys = sorted(means, key=lambda k: (k[0], k[1] != "none", k[1]))
+        width = 0.8 / len(metrics)
+        for j, (m, label) in enumerate(metrics):
+            ax.bar(np.arange(len(keys)) + (j - 1) * width, [means[k][m] for k in keys], width, label=label)
+        ax.set_xticks(range(len(keys)), [f"{e}\n{'untrained' if s == 'none' else s + ' pretrain'}" for e, s in keys],
+                      fontsize=8)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_title(f"{'encoder features h' if features == 'h' else 'z (what the loss saw)'}")
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("score on validation embeddings (mean over seeds)")
+    fig.suptitle("Embedding quality before and after pretraining")
+    fig.tight_layout()
+    save_figure(fig, out, dpi=110)

@@ -1,0 +1,57 @@
+"""Models rebuilt from their self-describing checkpoints (and the untrained "before" encoder).
+
+A checkpoint names its encoder, the architecture slice it was built with and the image
+size; every loader checks those against what the caller expects.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..errors import InputError
+from ..files import load_checkpoint
+from .encoders import build_architecture, build_encoder
+from .heads import Classifier, ClassifierHead, Embedder
+
+
+def load_pretrained(path: str, encoder: str, image_size: int) -> dict:
+    """A pretraining checkpoint, checked against the encoder and image size the caller builds."""
+    ckpt = load_checkpoint(path, kind="pretrained_encoder")
+    if ckpt["encoder"] != encoder:
+        raise InputError(f"{path}: a checkpoint of encoder {ckpt['encoder']!r}; expected {encoder!r}")
+    if ckpt["image_size"] != image_size:
+        raise InputError(f"{path}: made for {ckpt['image_size']}px inputs; expected {image_size}px")
+    return ckpt
+
+
+def embedder_from_checkpoint(ckpt: dict) -> Embedder:
+    """Encoder and z head with the pretrained weights."""
+    enc = build_architecture(ckpt["encoder"], ckpt["image_size"], ckpt["architecture"])
+    classifier = None
+    if ckpt["z_head"] == "classifier":
+        classifier = ClassifierHead.from_block(enc.out_features, ckpt["n_classes"], ckpt["head"], softmax_output=True)
+    model = Embedder(enc, ckpt["z_head"], classifier)
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval()
+
+
+def untrained_embedder(encoder: str, architecture: dict, image_size: int, seed: int) -> Embedder:
+    """The encoder a pretraining job starts from ("before"), with a projection head."""
+    torch.manual_seed(seed)  # the same initialisation a training job starts from
+    return Embedder(build_encoder(encoder, image_size, **architecture)).eval()
+
+
+def load_embedder(path: str | None, encoder: str, architecture: dict, image_size: int, seed: int) -> Embedder:
+    """A pretrained embedder from ``path``, or the untrained one when ``path`` is None."""
+    if path is None:
+        return untrained_embedder(encoder, architecture, image_size, seed)
+    return embedder_from_checkpoint(load_pretrained(path, encoder, image_size))
+
+
+def load_classifier(path: str) -> tuple[Classifier, dict]:
+    ckpt = load_checkpoint(path, kind="classifier")
+    enc = build_architecture(ckpt["encoder"], ckpt["image_size"], ckpt["architecture"])
+    head = ClassifierHead.from_block(enc.out_features, len(ckpt["class_names"]), ckpt["head"],
+                                     ckpt["softmax_output"])
+    model = Classifier(enc, head)
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval(), ckpt

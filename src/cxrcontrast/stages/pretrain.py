@@ -1,0 +1,66 @@
+"""Stage of rule ``pretrain``: an encoder and its z head trained on one objective."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+
+from ..data.images import load_images
+from ..errors import InputError
+from ..files import load_json
+from ..models import ClassifierHead, Embedder, build_encoder
+from ..runtime import pick_device
+from ..training.accel import Accel
+from ..training.objectives import build_objective
+from ..training.optim import Optim
+from ..training.pretrain import pretrain
+from ..training.resume import Resume, job_identity, write_result
+
+log = logging.getLogger(__name__)
+
+
+def build_embedder(params: dict, n_classes: int, seed: int) -> Embedder:
+    """The model a pretraining job starts from (its initial weights are part of the seed)."""
+    torch.manual_seed(seed)
+    enc = build_encoder(params["encoder"], params["image_size"], **params["architecture"])
+    classifier = None
+    if params["z_head"] == "classifier":
+        classifier = ClassifierHead.from_block(enc.out_features, n_classes, params["head"], softmax_output=True)
+    return Embedder(enc, params["z_head"], classifier)
+
+
+def validation_objective(params: dict, labels):
+    """The objective on the validation split, or None (with a log line) where its labels cannot make batches."""
+    try:
+        return build_objective(params["objective"], params["block"], labels, params["augment"])
+    except InputError as exc:
+        log.warning("no validation loss: the val split cannot make %s batches (%s)", params["objective"], exc)
+        return None
+
+
+def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_history: str, params: dict, seed: int,
+                 device: str = "auto", performance: dict | None = None) -> None:
+    """``params``: the rule's slice (``Workflow.pretrain_params``)."""
+    dev = pick_device(device)
+    resume = Resume(Path(out_encoder).parent, job_identity(params, seed, {"train": train, "val": val}))
+    if (done := resume.finished()) is not None:
+        return write_result(done, out_encoder, out_history)
+    size, name = params["image_size"], params["objective"]
+    data = load_images([train], size).to(dev)  # GPU: resident for the whole job
+    val_data = load_images([val], size).to(dev)
+    objective = build_objective(name, params["block"], data.labels.cpu(), params["augment"])
+    val_objective = validation_objective(params, val_data.labels.cpu())
+    n_classes = len(load_json(classes)["class_names"])
+    model = build_embedder(params, n_classes, seed)
+    log.info("pretraining %s with the %s objective on %d images (%s), seed %d", params["encoder"], name, len(data),
+             dev, seed)
+    history = pretrain(model, data, objective, Optim.from_block(params["block"]), seed, resume, dev,
+                       Accel.for_device(performance, dev), validation=(val_objective, val_data))
+    checkpoint = dict(kind="pretrained_encoder", encoder=params["encoder"], architecture=params["architecture"],
+                      image_size=size, z_head=params["z_head"], head=params["head"], n_classes=n_classes,
+                      state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
+                      epoch=len(history), objective=name, params=params, seed=seed)
+    result = {"checkpoint": checkpoint, "history": history}
+    resume.finish(result)
+    write_result(result, out_encoder, out_history)

@@ -1,0 +1,155 @@
+"""Batch samplers: which images each pretraining batch holds, per epoch, from a seeded generator.
+
+Triplet samplers yield ``Triplets`` (anchor, positive, negative index tensors); the
+others yield one index tensor. Every sampler is a function of (labels, epoch, generator),
+so a resumed epoch draws what an unbroken run draws.
+"""
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+import torch
+
+from ..data.balance import balanced_indices
+from ..errors import InputError
+
+
+class Triplets(NamedTuple):
+    anchors: torch.Tensor
+    positives: torch.Tensor
+    negatives: torch.Tensor
+
+
+def class_members(labels: torch.Tensor):
+    """(order, counts, starts, rank): members of class c are ``order[starts[c] : starts[c] + counts[c]]``
+    in index order, and ``rank[i]`` is image i's place among its class's members."""
+    order = torch.argsort(labels, stable=True)
+    counts = torch.bincount(labels)
+    starts = torch.cumsum(counts, 0) - counts
+    rank = torch.empty_like(labels)
+    rank[order] = torch.arange(len(labels)) - starts[labels[order]]
+    return order, counts, starts, rank
+
+
+def class_labels(labels, need_pairs: bool) -> torch.Tensor:
+    """1-D class labels; with ``need_pairs``, every present class has two images and there are two classes."""
+    labels = torch.as_tensor(labels, dtype=torch.long).cpu()
+    if labels.ndim != 1:
+        raise InputError(f"class labels of shape {tuple(labels.shape)}; this sampler needs one class per image")
+    if need_pairs:
+        counts = torch.bincount(labels)
+        thin = [c for c, k in enumerate(counts.tolist()) if k == 1]
+        if thin:
+            raise InputError(f"classes {thin} have a single training image; triplets need at least two per class")
+        if int((counts > 0).sum()) < 2:
+            raise InputError("triplets need at least two classes in the training set")
+    return labels
+
+
+def chunks(indices: torch.Tensor, batch_size: int) -> Iterator[torch.Tensor]:
+    yield from indices.split(batch_size)
+
+
+class RandomTriplets:
+    """``batches: random`` (the paper's text, random picking): class-balanced anchors drawn with
+    replacement, a random positive of the same class (never the anchor itself) and a random
+    negative from another class, redrawn every epoch."""
+
+    def __init__(self, labels, batch_size: int):
+        self.labels, self.batch_size = class_labels(labels, need_pairs=True), batch_size
+        self.order, self.counts, self.starts, self.rank = class_members(self.labels)
+        self.present = torch.nonzero(self.counts).squeeze(1)
+
+    def triplets(self, g: torch.Generator, epoch: int) -> Triplets:
+        n = len(self.labels)
+        anchors = balanced_indices(self.labels, n, g)
+        cls = self.labels[anchors]
+        count, rank = self.counts[cls], self.rank[anchors]
+        r = (torch.rand(n, generator=g) * (count - 1)).long()
+        positives = self.order[self.starts[cls] + r + (r >= rank).long()]  # skip the anchor itself
+        other = (torch.rand(n, generator=g) * (len(self.present) - 1)).long()
+        own = torch.searchsorted(self.present, cls)
+        neg_cls = self.present[other + (other >= own).long()]
+        negatives = self.order[self.starts[neg_cls] + (torch.rand(n, generator=g) * self.counts[neg_cls]).long()]
+        return Triplets(anchors, positives, negatives)
+
+    def batches(self, g: torch.Generator, epoch: int) -> Iterator[Triplets]:
+        t = self.triplets(g, epoch)
+        for s in range(0, len(t.anchors), self.batch_size):
+            yield Triplets(*(x[s : s + self.batch_size] for x in t))
+
+
+class RoundRobinTriplets(RandomTriplets):
+    """``batches: round_robin``, the authors' code (data_loading.py: Triplets, updateTriplet,
+    get_triplet): every training image is an anchor once per epoch, in a shuffled order
+    (DataLoader shuffle=True); each class keeps two cycles made once, before the first
+    epoch: over its own images in index order (the anchor itself included) for positives,
+    and over every image of the other classes in index order for negatives. Each anchor
+    takes the next element of both cycles of its class, and the cycles carry on across
+    epochs: after e epochs class c has advanced e * count(c) places in each."""
+
+    def triplets(self, g: torch.Generator, epoch: int) -> Triplets:
+        n = len(self.labels)
+        anchors = torch.randperm(n, generator=g)
+        cls = self.labels[anchors]
+        # k-th anchor of its class in this epoch's order
+        turn = torch.empty_like(anchors)
+        by_class = torch.argsort(cls, stable=True)
+        turn[by_class] = torch.arange(n) - self.starts[cls[by_class]]
+        count = self.counts[cls]
+        advanced = (epoch - 1) * count + turn  # places each cycle moved before this anchor
+        positives = self.order[self.starts[cls] + advanced % count]
+        place = advanced % (n - count)  # the negative cycle: every image not of the anchor's class
+        negatives = torch.empty_like(anchors)
+        for c in torch.unique(cls).tolist():
+            sel = cls == c
+            negatives[sel] = torch.nonzero(self.labels != c).squeeze(1)[place[sel]]  # index order
+        return Triplets(anchors, positives, negatives)
+
+
+class PKBatches:
+    """``batches: pk``: class-balanced P x K batches (P classes, K images each, as
+    pytorch-metric-learning's MPerClassSampler, but from our seeded generator)."""
+
+    def __init__(self, labels, batch_size: int, images_per_class: int):
+        self.labels = class_labels(labels, need_pairs=True)
+        if batch_size % images_per_class or batch_size // images_per_class < 2:
+            raise InputError(f"pretrain.hard: batch_size {batch_size} must be a multiple of images_per_class "
+                             f"{images_per_class} covering at least two classes")
+        self.order, self.counts, self.starts, _ = class_members(self.labels)
+        self.present = torch.nonzero(self.counts).squeeze(1)
+        self.k, self.p = images_per_class, min(batch_size // images_per_class, len(self.present))
+
+    def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
+        n = len(self.labels)
+        # Each class's members in a fresh random order once per epoch (sorting label + U[0,1) groups by
+        # class, shuffled within); a batch takes each chosen class's next K, cycling: O(P x K) per batch.
+        shuffled = torch.argsort(self.labels.double() + torch.rand(n, generator=g, dtype=torch.float64))
+        cursor = torch.zeros_like(self.counts)
+        for _ in range(max(1, n // (self.p * self.k))):
+            classes = self.present[torch.randperm(len(self.present), generator=g)[: self.p]]
+            # K distinct images where the class has them, repeats only in classes smaller than K
+            ranks = (cursor[classes, None] + torch.arange(self.k)) % self.counts[classes, None]
+            cursor[classes] += self.k
+            yield shuffled[self.starts[classes, None] + ranks].reshape(-1)
+
+
+class NaturalBatches:
+    """``batches: natural``: every image once per epoch in a shuffled order, in batches of
+    ``batch_size``; the class mix is the data's (for ChestMNIST, mostly Normal)."""
+
+    def __init__(self, labels, batch_size: int):
+        self.n, self.batch_size = len(labels), batch_size
+
+    def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
+        yield from chunks(torch.randperm(self.n, generator=g), self.batch_size)
+
+
+class BalancedBatches:
+    """``batches: balanced``: class-balanced draws with replacement, as many as there are images."""
+
+    def __init__(self, labels, batch_size: int):
+        self.labels, self.batch_size = class_labels(labels, need_pairs=False), batch_size
+
+    def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
+        yield from chunks(balanced_indices(self.labels, len(self.labels), g), self.batch_size)

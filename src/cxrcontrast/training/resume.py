@@ -1,0 +1,104 @@
+"""Resuming a killed training job, and keeping finished results across failed reruns.
+
+A job's *identity* is what its result depends on: its config slice and seed, the
+SHA-256 of every input file's content, and the package's version and code. Two
+files beside the job's outputs are keyed by it (Snakemake deletes a job's declared
+outputs before it runs it, never these):
+
+* ``resume.pt``: the state after the last finished epoch. A killed job goes on from
+  there; a file made by another identity is discarded, with a log line saying which
+  part differs (never silently continued).
+* ``.finished/<identity hash>.pt``: the job's finished result. When an identical job
+  is asked for again (say a rerun that failed after Snakemake removed the outputs),
+  the result is restored instead of trained again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InputError
+from ..files import file_digest, load_checkpoint, save_checkpoint
+from .progress import write_history
+from ..runtime import code_digest
+
+log = logging.getLogger(__name__)
+
+
+def job_identity(params: dict, seed: int, inputs: dict[str, str | Path]) -> dict:
+    """What a training job's result depends on (inputs by role: their content, not their path)."""
+    return {"params": params, "seed": seed, "inputs": {role: file_digest(p) for role, p in sorted(inputs.items())},
+            "version": __version__, "code": code_digest()}
+
+
+def identity_hash(identity: dict) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _difference(old: dict, new: dict) -> str:
+    parts = []
+    if old.get("params") != new["params"] or old.get("seed") != new["seed"]:
+        parts.append("its config slice or seed")
+    changed = [r for r in new["inputs"] if old.get("inputs", {}).get(r) != new["inputs"][r]]
+    if changed:
+        parts.append(f"the content of its input files ({', '.join(changed)})")
+    if old.get("version") != new["version"] or old.get("code") != new["code"]:
+        parts.append("the package version or code")
+    return " and ".join(parts) or "its identity"
+
+
+class Resume:
+    """The resume file and the finished-results store of one job (``folder``: its output folder)."""
+
+    def __init__(self, folder: str | Path, identity: dict):
+        self.folder, self.identity = Path(folder), identity
+        self.path = self.folder / "resume.pt"
+        self.store = self.folder / ".finished" / f"{identity_hash(identity)}.pt"
+
+    def load(self) -> dict | None:
+        """The last finished epoch's state of this same job, or None."""
+        if not self.path.exists():
+            return None
+        try:
+            state = load_checkpoint(self.path, kind="resume")
+        except InputError as exc:
+            log.warning("discarding an unreadable resume file: %s", exc)
+            return None
+        if state.get("identity") != self.identity:
+            why = _difference(state.get("identity") or {}, self.identity)
+            log.warning("discarding %s: it was made by a job that differs in %s; starting from epoch 1", self.path, why)
+            return None
+        log.info("resuming from %s after epoch %d", self.path, state["epoch"])
+        return state
+
+    def save(self, **state) -> None:
+        save_checkpoint(self.path, kind="resume", identity=self.identity, **state)
+
+    def finished(self) -> dict | None:
+        """The stored result of an identical job that finished before, or None."""
+        if not self.store.exists():
+            return None
+        try:
+            result = load_checkpoint(self.store, kind="finished")
+        except InputError as exc:
+            log.warning("ignoring an unreadable finished result: %s", exc)
+            return None
+        if result.get("identity") != self.identity:
+            return None
+        log.info("an identical job finished before: restoring its result from %s; no epoch is trained "
+                 "(delete %s to train again)", self.store, self.store.parent)
+        return result["result"]
+
+    def finish(self, result: dict) -> None:
+        """Keep the finished result under this identity; the resume file is no longer needed."""
+        save_checkpoint(self.store, kind="finished", identity=self.identity, result=result)
+        self.path.unlink(missing_ok=True)
+
+
+def write_result(result: dict, checkpoint: str | Path, history: str | Path) -> None:
+    """A training job's outputs from its result: the checkpoint and the per-epoch history."""
+    save_checkpoint(checkpoint, **result["checkpoint"])
+    write_history(history, result["history"])

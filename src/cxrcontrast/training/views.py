@@ -1,0 +1,62 @@
+"""View makers: the model inputs of one batch, one tensor per role (anchors, positives, ...).
+
+Augmentation is the data stage's batched affine warp, applied to [0, 1] images before
+normalization, with parameters drawn from the epoch's generator.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+
+from ..data.augment import AugmentParams, augment_batch
+from ..data.images import InMemoryImages
+from ..data.tensors import normalize
+from .batches import Triplets
+
+
+class Views(NamedTuple):
+    roles: list[torch.Tensor]  # normalized model inputs, one per role, equal batch sizes
+    labels: torch.Tensor | None  # a label per row of the concatenated roles (None for triplets)
+
+
+class PlainViews:
+    """The images as they are: a triplet's three roles, or one batch with its class labels."""
+
+    def __call__(self, data: InMemoryImages, batch, g, device) -> Views:
+        if isinstance(batch, Triplets):
+            return Views([data.batch(idx, device) for idx in batch], None)
+        return Views([data.batch(batch, device)], data.labels[batch.to(data.labels.device)].to(device))
+
+
+class AugmentedPositive:
+    """The paper's augmented triplets: the positive image goes through the augmentation.
+
+    ``positive: other`` (the paper and the authors' code): the view is of the sampled
+    positive, another image of the anchor's class. ``positive: anchor``: the view is of
+    the anchor itself (an instance-level positive, beyond the paper).
+    """
+
+    def __init__(self, augment: AugmentParams, positive: str):
+        if positive not in ("other", "anchor"):
+            raise ValueError(f"positive: {positive!r}; expected 'other' or 'anchor'")
+        self.augment, self.positive = augment, positive
+
+    def __call__(self, data: InMemoryImages, batch: Triplets, g, device) -> Views:
+        source = batch.positives if self.positive == "other" else batch.anchors
+        view = normalize(augment_batch(data.unit(source, device), self.augment, g))
+        return Views([data.batch(batch.anchors, device), view, data.batch(batch.negatives, device)], None)
+
+
+class TwoViews:
+    """Two augmented views of every image (SupCon, SimCLR). Labels: the class (``supervised``)
+    or the image's place in the batch, so that only its own other view is a positive."""
+
+    def __init__(self, augment: AugmentParams, supervised: bool):
+        self.augment, self.supervised = augment, supervised
+
+    def __call__(self, data: InMemoryImages, batch: torch.Tensor, g, device) -> Views:
+        x = data.unit(batch, device)
+        roles = [normalize(augment_batch(x, self.augment, g)) for _ in range(2)]
+        ids = data.labels[batch.to(data.labels.device)] if self.supervised else torch.arange(len(batch))
+        return Views(roles, ids.to(device).repeat(2))

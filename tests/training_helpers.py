@@ -1,0 +1,38 @@
+"""Config slices and stage calls for the training tests: small heads, few epochs, from the workflow's own config."""
+from cxrcontrast.config import Experiment
+from cxrcontrast.files import load_checkpoint
+from cxrcontrast.stages.classify import run_classify
+from cxrcontrast.stages.pretrain import run_pretrain
+
+from conftest import config
+
+SMALL = {"minivgg": {"head": {"hidden": [64], "dropout": 0.3}}}
+
+
+def pretrain_params(objective="normal", encoder="minivgg", **block):
+    cfg = config(encoders=SMALL, pretrain={objective: {"epochs": 3, "lr": 0.01, "momentum": 0.9, **block}})
+    return cfg.pretrain_params(encoder, objective)
+
+
+def classify_params(pretrain="none", encoder="minivgg", trainset="train", labels=1.0, encoders=None, **block):
+    stage = {k: block.pop(k) for k in ("select_on", "freeze_batchnorm", "softmax_before_loss", "train_aug") if k in block}
+    sgd = {"epochs": 3, "lr": 0.05, "momentum": 0.9, **block}
+    experiments = [{"encoder": encoder, "pretrain": pretrain, "trainset": trainset}]  # no experiment overrides
+    cfg = config(encoders=encoders or SMALL, classify={"baseline": sgd, "finetune": sgd, **stage}, experiments=experiments)
+    return cfg.classify_params(Experiment(encoder, pretrain, trainset, labels))
+
+
+def pretrain(data, out, params=None, seed=0):
+    out.mkdir(parents=True, exist_ok=True)
+    run_pretrain(str(data / "train.npz"), str(data / "val.npz"), str(data / "classes.json"), str(out / "encoder.pt"),
+                 str(out / "history.csv"), params=params or pretrain_params(), seed=seed, device="cpu")
+    return out / "encoder.pt"
+
+
+def classify(data, out, pretrained=None, params=None, seed=0, train=None):
+    out.mkdir(parents=True, exist_ok=True)
+    run_classify(train or [str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"),
+                 str(out / "model.pt"), str(out / "history.csv"),
+                 params=params or classify_params("none" if pretrained is None else "normal"), seed=seed,
+                 pretrained=pretrained and str(pretrained), device="cpu")
+    return load_checkpoint(out / "model.pt", kind="classifier")

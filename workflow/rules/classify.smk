@@ -1,0 +1,25 @@
+# Classification stage: the baseline (pretrain "none", end to end) or a head on a frozen pretrained encoder.
+
+
+rule classify:
+    input:
+        unpack(classify_inputs),
+    output:
+        model=f"results/classify/{EXPERIMENT}/model.pt",
+        history=f"results/classify/{EXPERIMENT}/history.csv",
+    log:
+        f"results/logs/classify/{EXPERIMENT}.log",
+    benchmark:
+        f"results/benchmarks/classify/{EXPERIMENT}.tsv"
+    conda:
+        ENV
+    threads: 4
+    resources:
+        gpu=1,
+        mem_mb=mem_mb(2000, 8),
+        runtime=240,
+    params:
+        job=lambda w: CONFIG.classify_params(experiment(w)),
+        execution=CONFIG.execution,
+    script:
+        "../scripts/classify.py"
