@@ -19,7 +19,7 @@ from cxrcontrast.evaluation.inference import embed, predict_probs
 from cxrcontrast.evaluation.metrics import classification_metrics
 from cxrcontrast.evaluation.protocol import paper_protocol
 from cxrcontrast.models import Classifier, ClassifierHead, build_encoder
-from cxrcontrast.models.restore import untrained_embedder
+from cxrcontrast.models.build import untrained_embedder
 from timing import median_time
 
 REPO = Path(__file__).resolve().parents[1]

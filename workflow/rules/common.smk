@@ -4,11 +4,14 @@ from pathlib import Path
 
 from cxrcontrast.config import fraction_text, resolve
 from cxrcontrast.runtime import check_device
+from snakemake.logging import logger
 
 CONFIG = resolve(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
-if workflow.is_main_process and workflow.local_exec:
-    # a GPU asked for where there is none: refused now, not in a job
-    check_device(CONFIG.execution.device)
+if workflow.is_main_process:
+    logger.info(CONFIG.describe())
+    if workflow.local_exec:
+        # a GPU asked for where there is none: refused now, not in a job
+        check_device(CONFIG.execution.device)
 
 
 wildcard_constraints:

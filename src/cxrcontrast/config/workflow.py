@@ -94,6 +94,20 @@ class Workflow:
                 "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
                 "seed": r"\d+"}
 
+    def describe(self) -> str:
+        """The modes a run uses, in a few lines (printed when the workflow starts, dry runs too)."""
+        lines = [f"{len(self.experiments)} experiments x {len(self.seeds)} seeds, data: {self.raw['data']['source']} "
+                 f"{self.raw['data']['flag']}, device {self.raw['device']}"]
+        for encoder, objective in self.pretrainings:
+            block = self.objective(encoder, objective)
+            modes = ", ".join(f"{k} {block[k]}" for k in ("batches", "embedding", "forward", "positive", "images")
+                              if k in block)
+            lines.append(f"pretrain {encoder}/{objective}: {modes}, z_head {self.raw['encoders'][encoder]['z_head']}")
+        c = self.raw["classify"]
+        lines.append(f"classify: select_on {c['select_on']}, freeze_batchnorm {c['freeze_batchnorm']}, "
+                     f"softmax_before_loss {c['softmax_before_loss']}, train_aug {c['train_aug']}")
+        return "\n".join(lines)
+
     # ---- slices, one per rule -------------------------------------------------------------
     @property
     def execution(self) -> Execution:

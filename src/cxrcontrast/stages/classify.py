@@ -12,7 +12,7 @@ from ..data.budgets import budget_rows
 from ..data.images import load_images
 from ..files import load_json
 from ..models import Classifier, ClassifierHead, build_architecture, build_encoder, xavier_init
-from ..models.restore import embedder_from_checkpoint, load_pretrained
+from ..models.build import embedder_from_checkpoint, load_pretrained
 from ..runtime import pick_device
 from ..training.accel import Accel
 from ..training.classify import train_classifier

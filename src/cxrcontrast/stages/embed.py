@@ -11,7 +11,7 @@ from ..evaluation.embeddings import collapsed, quality, subsample, tsne
 from ..evaluation.inference import embed
 from ..figures.embeddings import tsne_panels
 from ..files import load_json, provenance, save_json
-from ..models.restore import load_embedder
+from ..models.build import load_embedder
 from ..runtime import pick_device
 
 log = logging.getLogger(__name__)

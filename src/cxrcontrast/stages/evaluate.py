@@ -15,7 +15,7 @@ from ..evaluation.protocol import paper_protocol
 from ..figures.experiment import auc_bars, confusion, training_curves
 from ..figures.style import experiment_label
 from ..files import load_json, provenance, save_json, save_npz
-from ..models.restore import load_classifier
+from ..models.build import load_classifier
 from ..runtime import pick_device
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import torch
 from ..data.images import load_images
 from ..errors import InputError
 from ..files import load_json
-from ..models import ClassifierHead, Embedder, build_encoder
+from ..models.build import build_embedder
 from ..runtime import pick_device
 from ..training.accel import Accel
 from ..training.objectives import build_objective
@@ -18,16 +18,6 @@ from ..training.pretrain import pretrain
 from ..training.resume import Resume, job_identity, write_result
 
 log = logging.getLogger(__name__)
-
-
-def build_embedder(params: dict, n_classes: int, seed: int) -> Embedder:
-    """The model a pretraining job starts from (its initial weights are part of the seed)."""
-    torch.manual_seed(seed)
-    enc = build_encoder(params["encoder"], params["image_size"], **params["architecture"])
-    classifier = None
-    if params["z_head"] == "classifier":
-        classifier = ClassifierHead.from_block(enc.out_features, n_classes, params["head"], softmax_output=True)
-    return Embedder(enc, params["z_head"], classifier)
 
 
 def validation_objective(params: dict, labels):
@@ -52,7 +42,8 @@ def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_histo
     objective = build_objective(name, params["block"], data.labels.cpu(), params["augment"])
     val_objective = validation_objective(params, val_data.labels.cpu())
     n_classes = len(load_json(classes)["class_names"])
-    model = build_embedder(params, n_classes, seed)
+    torch.manual_seed(seed)  # initial weights are part of the seed
+    model = build_embedder(params["encoder"], size, params["architecture"], params["z_head"], params["head"], n_classes)
     log.info("pretraining %s with the %s objective on %d images (%s), seed %d", params["encoder"], name, len(data),
              dev, seed)
     history = pretrain(model, data, objective, Optim.from_block(params["block"]), seed, resume, dev,

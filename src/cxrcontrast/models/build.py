@@ -1,4 +1,4 @@
-"""Models rebuilt from their self-describing checkpoints (and the untrained "before" encoder).
+"""Models built: fresh, with their initialisation, or from their self-describing checkpoints.
 
 A checkpoint names its encoder, the architecture slice it was built with and the image
 size; every loader checks those against what the caller expects.
@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..files import load_checkpoint
 from .encoders import build_architecture, build_encoder
 from .heads import Classifier, ClassifierHead, Embedder
+from .init import xavier_init
 
 
 def load_pretrained(path: str, encoder: str, image_size: int) -> dict:
@@ -34,10 +35,24 @@ def embedder_from_checkpoint(ckpt: dict) -> Embedder:
     return model.eval()
 
 
+def build_embedder(encoder: str, image_size: int, architecture: dict, z_head: str = "projection",
+                   head: dict | None = None, n_classes: int | None = None) -> Embedder:
+    """A fresh embedder: the encoder, and its z head (Xavier-initialised with the encoder when
+    ``architecture["xavier"]``: "Xavier for all models" in the paper's text)."""
+    enc = build_encoder(encoder, image_size, **architecture)
+    classifier = None
+    if z_head == "classifier":
+        classifier = ClassifierHead.from_block(enc.out_features, n_classes, head, softmax_output=True)
+    model = Embedder(enc, z_head, classifier)
+    if architecture["xavier"]:
+        xavier_init(model.head)
+    return model
+
+
 def untrained_embedder(encoder: str, architecture: dict, image_size: int, seed: int) -> Embedder:
-    """The encoder a pretraining job starts from ("before"), with a projection head."""
+    """The embedder a pretraining job starts from ("before"), with a projection head."""
     torch.manual_seed(seed)  # the same initialisation a training job starts from
-    return Embedder(build_encoder(encoder, image_size, **architecture)).eval()
+    return build_embedder(encoder, image_size, architecture).eval()
 
 
 def load_embedder(path: str | None, encoder: str, architecture: dict, image_size: int, seed: int) -> Embedder:

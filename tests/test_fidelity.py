@@ -1,0 +1,117 @@
+"""The paper's text and the authors' code, each point reimplemented or checked against its source."""
+import math
+
+import pytest
+import torch
+
+from cxrcontrast.config import Experiment
+from cxrcontrast.data.augment import AugmentParams
+from cxrcontrast.errors import InputError
+from cxrcontrast.files import load_checkpoint
+from cxrcontrast.models.build import build_embedder
+from cxrcontrast.training.classify import TrainingBatch
+
+from conftest import config, pruned_demo
+from training_helpers import SMALL, classify, pretrain
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return pruned_demo(tmp_path_factory.mktemp("data"), 900, 200, 60, 6)
+
+
+def typo_params(**classify_block):
+    cfg = config("config.yaml", "demo.yaml", "paper_code.yaml", encoders={"minivgg": {"head": {"hidden": [64]}}},
+                 pretrain={"normal": {"epochs": 2, "lr": 0.05}},
+                 classify={"finetune": {"epochs": 1, **classify_block}})
+    return cfg.pretrain_params("minivgg", "normal"), cfg.classify_params(Experiment("minivgg", "normal", "train"))
+
+
+def test_the_mode_typo_trains_the_classifier_head_which_fine_tuning_starts_from(data, tmp_path):
+    """paper_code: z is the classification head's softmax; the fine-tuned head starts where pretraining left it."""
+    pre_params, cls_params = typo_params(lr=1e-9)
+    assert pre_params["z_head"] == "classifier" and pre_params["head"]["dropout"] == 0.7
+    torch.manual_seed(0)
+    start = build_embedder("minivgg", 32, pre_params["architecture"], "classifier", pre_params["head"], 15)
+    encoder = pretrain(data, tmp_path / "pre", pre_params)
+    trained = load_checkpoint(encoder)["state_dict"]
+    assert not torch.allclose(trained["head.net.0.weight"], start.state_dict()["head.net.0.weight"])  # it learned
+    tuned = classify(data, tmp_path / "ft", pretrained=encoder, params=cls_params)["state_dict"]
+    for key in ("net.0.weight", "net.3.weight", "net.3.bias"):  # Linear(1024,256), Linear(256,15)
+        torch.testing.assert_close(tuned[f"head.{key}"], trained[f"head.{key}"], atol=1e-6, rtol=0)
+
+
+def test_the_papers_text_starts_fine_tuning_from_a_fresh_head(data, tmp_path):
+    cfg = config(encoders=SMALL, pretrain={"normal": {"epochs": 1}}, classify={"finetune": {"epochs": 1, "lr": 1e-9}})
+    encoder = pretrain(data, tmp_path / "pre", cfg.pretrain_params("minivgg", "normal"))
+    assert load_checkpoint(encoder)["z_head"] == "projection"
+    tuned = classify(data, tmp_path / "ft", pretrained=encoder,
+                     params=cfg.classify_params(Experiment("minivgg", "normal", "train")))["state_dict"]
+    assert torch.all(tuned["head.net.0.bias"].abs() < 1e-6)  # Xavier: zero biases, nothing carried over
+
+
+@pytest.mark.parametrize("xavier", [True, False])
+def test_xavier_reaches_the_projection_head_too(xavier):
+    torch.manual_seed(0)
+    model = build_embedder("minivgg", 32, {"xavier": xavier})
+    linears = [m for m in model.head.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 2
+    for m in linears:
+        bound = math.sqrt(6 / (m.in_features + m.out_features))
+        assert bool(torch.all(m.bias == 0)) == xavier
+        if xavier:
+            assert m.weight.abs().max() <= bound and m.weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.1)
+
+
+def test_train_aug_on_access_redraws_the_augmented_half(data):
+    """The authors' ConcatDataset([train, ChestDataset(transforms=transform)]): the second half is augmented
+    anew on every access; the first half is the image as it is."""
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.stages.classify import training_rows
+
+    params = config("config.yaml", "demo.yaml", "paper_code.yaml").classify_params(
+        Experiment("minivgg", "augmented", "train_aug"))
+    assert params["classify"]["train_aug"] == "on_access" and params["augment"]["authors_resized_crop"]
+    train = str(data / "train.npz")
+    full = load_images([train, train], 32)
+    rows, redrawn = training_rows([train, train], params, 0, full.labels.numpy())
+    assert len(rows) == len(full) and redrawn.sum() == len(full) // 2 and not redrawn[: len(full) // 2].any()
+    batch = TrainingBatch(full, redrawn, AugmentParams.from_config(params["augment"]))
+    idx = torch.tensor([0, 1, len(full) // 2, len(full) // 2 + 1])
+    first = batch(idx, torch.Generator().manual_seed(1), None)
+    second = batch(idx, torch.Generator().manual_seed(2), None)
+    assert torch.equal(first[:2], second[:2]) and torch.equal(first[:2], full.batch(idx[:2]))
+    assert not torch.equal(first[2:], second[2:])  # another access, another view
+
+
+def test_the_official_chestmnist_must_prune_to_the_papers_counts(tmp_path, monkeypatch):
+    from cxrcontrast.data import source
+    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.files import save_npz
+    from cxrcontrast.stages.data import prune
+
+    save_npz(tmp_path / "raw.npz", **synthesize(200, 60, 60, seed=0))
+    outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
+    prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))  # not official: any counts
+    monkeypatch.setattr(source, "official_size", lambda path, flag: 28)  # as if its MD5 were the official one
+    with pytest.raises(InputError, match=r"the official chestmnist file pruned to \{'train': \d+.*the paper's "
+                                         r"pruning gives \{'train': 64007, 'val': 9191, 'test': 18187\}"):
+        prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))
+
+
+def test_float32_by_default_and_the_fast_path_in_its_own_layer():
+    assert config("config.yaml").execution.performance_dict == {"bf16_autocast": False, "channels_last": False,
+                                                               "compile": False}
+    assert all(config("config.yaml", "fast.yaml").execution.performance_dict.values())
+
+
+def test_paper_code_selects_the_authors_modes():
+    cfg = config("config.yaml", "paper_code.yaml")
+    hard = cfg.objective("minivgg", "hard")
+    assert (hard["batches"], hard["embedding"]) == ("natural", "h") and "images_per_class" not in hard
+    assert cfg.objective("minivgg", "normal")["batches"] == "round_robin"
+    assert cfg.objective("minivgg", "augmented")["positive"] == "other"  # the paper and the code agree
+    assert cfg.raw["encoders"]["efficientnet_b0"]["features"] == "imagenet_logits"
+    assert cfg.raw["classify"]["select_on"] == "last"
+    paper = config("config.yaml")
+    assert paper.objective("minivgg", "hard")["batches"] == "pk" and paper.raw["encoders"]["minivgg"]["z_head"] == "projection"
