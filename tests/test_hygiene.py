@@ -109,3 +109,13 @@ def test_no_module_named_like_the_standard_library_and_none_too_long():
     for path in SRC.rglob("*.py"):
         assert path.stem not in sys.stdlib_module_names or path.stem == "__init__", path
         assert len(path.read_text().splitlines()) <= 250, f"{path}: over 250 lines"
+
+
+def test_every_test_named_in_the_docs_exists():
+    """docs/bad-inputs.md names the test behind each case: each must exist (`::name` is in the last file named)."""
+    text = (REPO / "docs/bad-inputs.md").read_text()
+    current = None
+    for file, name in re.findall(r"`(tests/\w+\.py)?::(\w+)`", text):
+        current = file or current
+        assert f"def {name}(" in (REPO / current).read_text(), f"{current}::{name}"
+    assert current

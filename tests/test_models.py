@@ -120,6 +120,12 @@ def test_planted_imagenet_file_is_refused_without_running(monkeypatch, tmp_path)
         build_encoder("efficientnet_b0", 32, weights="imagenet")
     with pytest.raises(InputError, match="holds pickled Python objects, which are refused"):
         build_encoder("efficientnet_b0", 32, weights=str(planted))  # given as a local file: weights_only refuses it
+    from cxrcontrast.files import file_digest
+    from cxrcontrast.models import weights
+
+    monkeypatch.setattr(weights, "hash_prefix", lambda url: file_digest(planted)[:8])  # even were its hash right
+    with pytest.raises(InputError, match="holds pickled Python objects, which are refused"):
+        build_encoder("efficientnet_b0", 32, weights="imagenet")
     assert not marker.exists()
 
 

@@ -39,7 +39,7 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
     return str(folder / "metrics.json"), str(folder / "predictions.npz")
 
 
-def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2)):
+def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings=()):
     metrics, preds = [], []
     for enc, pre, ts, skill, lr in runs:
         for seed in seeds:
@@ -49,7 +49,8 @@ def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2)):
     q = {"encoder": "minivgg", "pretrain": "normal",
          "val": {f: {"precision_at_1": 0.5, "map_at_r": 0.2, "silhouette": 0.1} for f in ("h", "z")}}
     save_json(tmp_path / "q.json", q)
-    save_json(tmp_path / "classes.json", {"flag": flag, "class_names": [f"c{i}" for i in range(k)]})
+    save_json(tmp_path / "classes.json", {"flag": flag, "class_names": [f"c{i}" for i in range(k)],
+                                          "warnings": list(warnings)})
     out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
     run_summary(metrics, preds, [str(tmp_path / "q.json")], str(tmp_path / "classes.json"), out,
                 params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0})
@@ -89,9 +90,11 @@ def test_summary_speaks_of_its_own_data(tmp_path):
     out = summarise(tmp_path, RUNS[:2], flag="pneumoniamnist", k=2, seeds=(0,))
     md = open(out["markdown"]).read()
     assert "chance 50.0% top-1" in md and "top-5" not in md and "paper reported" not in md and "6.7%" not in md
-    eight = summarise(tmp_path / "eight", RUNS[:2], flag="bloodmnist", k=8, seeds=(0,))
+    eight = summarise(tmp_path / "eight", RUNS[:2], flag="bloodmnist", k=8, seeds=(0,),
+                      warnings=["test: classes ['c7'] occur in test but not in train; their recall will be 0"])
     md = open(eight["markdown"]).read()
     assert "chance 12.5% top-1, 62% top-5" in md and "paper reported" not in md
+    assert "> **Data warning:** test: classes ['c7'] occur in test but not in train" in md
 
 
 def test_mean_interval_is_the_t_interval():

@@ -150,3 +150,26 @@ def test_the_same_values_in_another_layering_schedule_nothing(finished):
 def test_device_and_performance_rerun_nothing(finished):
     """How a job runs is not what it computes (config/README.md)."""
     assert planned_jobs(finished, extra={"device": "cpu", "performance": {"bf16_autocast": True}}) == {}
+
+
+def test_a_failed_rerun_loses_no_training(finished):
+    """A corrupt encoder makes the jobs that read it fail (Snakemake has removed their outputs by then: the
+    classifier is gone); once it is deleted, as the message says, asking for the classifier again restores
+    the pretraining and the classification from their finished results: no training epoch is repeated."""
+    enc = finished / "results/pretrain/minivgg/normal/seed0/encoder.pt"
+    original = enc.read_bytes()
+    enc.write_bytes(b"garbage" * 100)
+    proc = snakemake(finished, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS, check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun" in text
+    assert "Traceback" not in (finished / "results/logs/classify/minivgg/normal/train/labels1/seed0.log").read_text()
+    model = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
+    assert not (finished / model).exists()
+    enc.unlink()
+    snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)
+    for log in ("pretrain/minivgg/normal/seed0", "classify/minivgg/normal/train/labels1/seed0"):
+        text = (finished / f"results/logs/{log}.log").read_text()
+        assert "restoring its result" in text and "epoch 1/" not in text, log
+    assert enc.read_bytes() == original  # the same bytes: what reads it sees the same input
+    snakemake(finished, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)
+    assert planned_jobs(finished) == {}

@@ -141,8 +141,8 @@ def save_checkpoint(path: str | os.PathLike, **payload) -> None:
     from . import __version__
 
     payload.setdefault("version", __version__)
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # a handle: the archive is not named after the
+        torch.save(payload, fh)  # temporary file, so the same payload gives the same bytes (and digest)
 
 
 def safe_torch_load(path: str | os.PathLike, what: str):

@@ -25,7 +25,8 @@ def set_threads(n: int) -> None:
 
 @contextlib.contextmanager
 def job(log_file: str | os.PathLike | None = None, threads: int = 1):
-    """Run a workflow step: log lines to ``log_file`` (and stderr), threads set, errors logged."""
+    """Run a workflow step: log lines to ``log_file`` (and stderr), threads set, errors logged (bad input
+    as one line, anything else with its traceback)."""
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +42,9 @@ def job(log_file: str | os.PathLike | None = None, threads: int = 1):
                  os.environ.get("CUDA_VISIBLE_DEVICES", ""))
     try:
         yield log
+    except InputError as exc:  # the user's to mend: one line naming the file or key, no traceback
+        log.error("%s", exc)
+        raise SystemExit(1) from None
     except Exception:
         log.exception("step failed")
         raise

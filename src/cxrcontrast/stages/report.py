@@ -34,13 +34,15 @@ def p_text(p: float, resamples: int) -> str:
 
 def markdown(exp_rows, comp_rows, differing, qualities, task: dict, resamples: int) -> str:
     k = task["classes"]
+    warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
     top5 = k > 5
     paper = any(paper_reported(exp_key(r), task) for r in exp_rows)
     chance = f"chance {1 / k:.1%} top-1" + (f", {5 / k:.0%} top-5" if top5 else "")
     lines = ["# Summary of all experiments", "",
              f"Data: `{task['flag']}`, {k} classes. Percentages; mean over seeds with a 95% t-interval over seeds "
              "where there are several. 'Natural' is the test split as it is; 'paper protocol' is a seeded "
-             f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers.", ""]
+             f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers.", "",
+             *(w + "\n" for w in warnings)]
     head = ["experiment", "labels", "seeds", "config that differs", "balanced acc", "top-1", *(["top-5"] * top5),
             "macro AUC", "paper protocol top-1" + (" / top-5" if top5 else "")]
     head += ["paper reported top-1 / top-5"] * paper
@@ -75,7 +77,7 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
                 params: dict) -> None:
     """``params``: the ``evaluate`` block (bootstrap resamples and seed of the comparisons)."""
     info = load_json(classes)
-    task = {"flag": info["flag"], "classes": len(info["class_names"])}
+    task = {"flag": info["flag"], "classes": len(info["class_names"]), "warnings": info["warnings"]}
     results = [load_json(p) for p in metrics]
     rows = [seed_row(m) for m in results]
     exp_rows = experiment_rows(rows)

@@ -1,0 +1,96 @@
+"""Data that loads but would mislead: refused, or warned about loudly (log, classes.json, summary)."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from cxrcontrast.errors import InputError
+from cxrcontrast.files import load_checkpoint, save_npz
+from cxrcontrast.stages.data import prune
+
+from conftest import write_medmnist
+
+
+def raw_file(tmp_path, **change):
+    arrays = write_medmnist(tmp_path / "base.npz", n=(60, 20, 20), seed=1)
+    arrays.update(change)
+    save_npz(tmp_path / "raw.npz", **arrays)
+    return arrays
+
+
+def run_prune(tmp_path, flag="chestmnist", size=None):
+    outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
+    prune(str(tmp_path / "raw.npz"), flag, outs, str(tmp_path / "classes.json"), size=size)
+    return json.loads((tmp_path / "classes.json").read_text())
+
+
+def test_constant_images_are_warned_about(tmp_path, caplog):
+    arrays = write_medmnist(tmp_path / "base.npz", n=(60, 20, 20), seed=1)
+    arrays["train_images"][:3] = 0
+    arrays["train_images"][3] = 77
+    save_npz(tmp_path / "raw.npz", **arrays)
+    info = run_prune(tmp_path)
+    assert info["warnings"] == ["train: 4 of 60 images are constant (e.g. all black); check the file"]
+    assert "DATA WARNING: train: 4 of 60 images are constant" in caplog.text
+
+
+def test_a_class_absent_from_train_is_warned_about(tmp_path):
+    arrays = write_medmnist(tmp_path / "base.npz", n=(60, 20, 20), seed=1)
+    arrays["train_labels"][:, 13] = 0  # hernia nowhere in train
+    arrays["test_labels"][0] = 0
+    arrays["test_labels"][0, 13] = 1
+    save_npz(tmp_path / "raw.npz", **arrays)
+    warnings = run_prune(tmp_path)["warnings"]
+    assert any(w.startswith("test: classes ['Hernia'] occur in test but not in train") for w in warnings)
+
+
+def test_a_training_split_of_one_class_is_refused(tmp_path):
+    raw_file(tmp_path, train_labels=np.zeros((60, 14), np.uint8))
+    with pytest.raises(InputError, match=r"raw.npz: the training split holds one class only \(Normal\)"):
+        run_prune(tmp_path)
+    assert not (tmp_path / "train.npz").exists()
+
+
+@pytest.mark.parametrize("flag, images, needle", [
+    ("chestmnist", np.zeros((60, 28, 28, 3), np.uint8), "train_images are RGB (N,H,W,3) but flag 'chestmnist' has "
+                                                         "gray (N,H,W) images"),
+    ("pathmnist", np.zeros((60, 28, 28), np.uint8), "train_images are gray (N,H,W) but flag 'pathmnist' has "
+                                                    "RGB (N,H,W,3) images"),
+    ("chestmnist", np.zeros((60, 28, 32), np.uint8), "train_images are 28x32, not square"),
+])
+def test_images_of_the_wrong_shape_for_the_flag_are_refused(tmp_path, flag, images, needle):
+    labels = {"pathmnist": np.arange(60).reshape(60, 1) % 9}.get(flag)
+    raw_file(tmp_path, train_images=images, **({"train_labels": labels, "val_labels": np.arange(20)[:, None] % 9,
+                                                "test_labels": np.arange(20)[:, None] % 9,
+                                                "val_images": np.zeros((20, 28, 28, 3), np.uint8),
+                                                "test_images": np.zeros((20, 28, 28, 3), np.uint8)}
+                                               if flag == "pathmnist" else {}))
+    with pytest.raises(InputError, match="raw.npz") as err:
+        run_prune(tmp_path, flag)
+    assert needle in str(err.value)
+
+
+def test_a_file_of_another_size_than_data_size_is_refused(tmp_path):
+    raw_file(tmp_path)
+    with pytest.raises(InputError, match=r"train_images are 28x28 but data.size is 64; set data.size: 28"):
+        run_prune(tmp_path, size=64)
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 50, bytes(range(256)) * 16])
+def test_a_corrupt_checkpoint_gets_one_clear_line(tmp_path, content):
+    path = tmp_path / "encoder.pt"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        load_checkpoint(path, kind="pretrained_encoder")
+    assert str(err.value) == (f"{path}: not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun: "
+                              "the job that makes it rebuilds it")
+
+
+def test_a_checkpoint_of_the_wrong_kind_gets_one_clear_line(tmp_path):
+    torch.save({"weight": torch.zeros(3)}, tmp_path / "state.pt")  # a plain state dict, not our checkpoint
+    with pytest.raises(InputError, match=r"state.pt: not a cxrcontrast checkpoint \(corrupt or truncated\); delete"):
+        load_checkpoint(tmp_path / "state.pt")
+    torch.save(torch.zeros(3), tmp_path / "tensor.pt")
+    with pytest.raises(InputError, match=r"tensor.pt: not a cxrcontrast checkpoint"):
+        load_checkpoint(tmp_path / "tensor.pt")

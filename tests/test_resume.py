@@ -1,0 +1,86 @@
+"""A job's identity: a resume file from other data or code is discarded, a finished result is kept and restored."""
+import logging
+
+import pytest
+import torch
+
+from cxrcontrast.files import load_checkpoint
+from cxrcontrast.training import progress, resume
+
+from conftest import pruned_demo
+from training_helpers import classify, classify_params, pretrain, pretrain_params
+
+
+class Killed(Exception):
+    pass
+
+
+def kill_after(monkeypatch, n_steps):
+    real, count = progress.Progress.step, {"n": 0}
+
+    def step(self, *a, **k):
+        count["n"] += 1
+        if count["n"] > n_steps:
+            raise Killed
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(progress.Progress, "step", step)
+
+
+@pytest.fixture
+def data(tmp_path):
+    (tmp_path / "data").mkdir()
+    return pruned_demo(tmp_path / "data", 700, 150, 40, 2)
+
+
+def test_a_resume_file_from_other_data_is_discarded(data, tmp_path, monkeypatch, caplog):
+    params = pretrain_params("normal", epochs=3)
+    kill_after(monkeypatch, 30)  # in epoch 2: epoch 1's resume file is left
+    with pytest.raises(Killed):
+        pretrain(data, tmp_path / "run", params)
+    assert load_checkpoint(tmp_path / "run/resume.pt")["epoch"] == 1
+    monkeypatch.undo()
+    pruned_demo(data, 700, 150, 40, 7)  # other images under the same paths
+    again = load_checkpoint(pretrain(data, tmp_path / "run", params))
+    assert "differs in the content of its input files (train, val); starting from epoch 1" in caplog.text
+    assert "resuming" not in caplog.text
+    clean = load_checkpoint(pretrain(data, tmp_path / "clean", params))
+    for key, value in clean["state_dict"].items():
+        assert torch.equal(value, again["state_dict"][key]), key
+
+
+def test_a_resume_file_from_other_code_is_discarded(data, tmp_path, monkeypatch, caplog):
+    kill_after(monkeypatch, 30)
+    with pytest.raises(Killed):
+        classify(data, tmp_path / "run")
+    monkeypatch.undo()
+    monkeypatch.setattr(resume, "code_digest", lambda: "another version of the code")
+    classify(data, tmp_path / "run")
+    assert "differs in the package version or code" in caplog.text
+
+
+def test_a_finished_result_is_restored_without_training(data, tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.INFO)
+    first = classify(data, tmp_path / "run", params=classify_params(epochs=2))
+    history = (tmp_path / "run/history.csv").read_text()
+    for name in ("model.pt", "history.csv"):  # what Snakemake removes before it reruns the job
+        (tmp_path / f"run/{name}").unlink()
+    kill_after(monkeypatch, 0)  # any training step would raise
+    again = classify(data, tmp_path / "run", params=classify_params(epochs=2))
+    assert "an identical job finished before: restoring its result" in caplog.text
+    assert (tmp_path / "run/history.csv").read_text() == history
+    for key, value in first["state_dict"].items():
+        assert torch.equal(value, again["state_dict"][key]), key
+    with pytest.raises(Killed):  # another identity (another lr) is trained, not restored
+        classify(data, tmp_path / "run", params=classify_params(epochs=2, lr=0.02))
+    assert len(list((tmp_path / "run/.finished").glob("*.pt"))) == 1
+
+
+def test_the_same_checkpoint_gives_the_same_bytes(tmp_path):
+    """Downstream jobs key their identity on their inputs' bytes: a restored checkpoint must not differ."""
+    from cxrcontrast.files import save_checkpoint
+
+    payload = {"kind": "x", "w": torch.arange(10.0), "nested": {"a": [1, 2]}}
+    save_checkpoint(tmp_path / "a.pt", **payload)
+    save_checkpoint(tmp_path / "b.pt", **payload)
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
