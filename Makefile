@@ -21,9 +21,12 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# On a CPU machine the gpu resource only says how many model jobs run at once: $(CORES) of them,
+# one thread each (many short jobs: their start-up overlaps). On a GPU machine: --resources gpu=1.
 demo: $(STAMP)
 	$(BIN)/python -m cxrcontrast check --configfile config/config.yaml config/demo.yaml
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile config/config.yaml config/demo.yaml
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --resources gpu=$(CORES) --max-threads 1 \
+		--configfile config/config.yaml config/demo.yaml
 
 dryrun: $(STAMP)
 	$(BIN)/snakemake -n --quiet rules --cores 8 --resources gpu=1

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -17,6 +18,7 @@ from cxrcontrast.evaluation.bootstrap import bootstrap
 from cxrcontrast.evaluation.embeddings import subsample, tsne
 from cxrcontrast.evaluation.inference import embed, predict_probs
 from cxrcontrast.evaluation.metrics import classification_metrics
+from cxrcontrast.evaluation.probes import knn_probs, linear_probs
 from cxrcontrast.evaluation.protocol import paper_protocol
 from cxrcontrast.models import Classifier, ClassifierHead, build_encoder
 from cxrcontrast.models.build import untrained_embedder
@@ -24,6 +26,29 @@ from timing import median_time
 
 REPO = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
+
+
+def probes(t: dict) -> None:
+    """What a probe job computes for one encoder state: h of every split, kNN, the linear probe (once: minutes)."""
+    root = fullsize.make_learnable(fullsize.CACHE.with_name("cxr-bench-learnable"))
+    model = untrained_embedder("minivgg", {"xavier": True}, 32, 0)
+    start = time.perf_counter()
+    feats = {}
+    for split in ("train", "val", "test"):
+        data = load_images([str(root / f"{split}.npz")], 32)
+        feats[split] = (embed(model, data, CPU)[0].numpy(), data.labels.numpy())
+    t["probe_encode"] = time.perf_counter() - start
+    start = time.perf_counter()
+    knn_probs(*feats["train"], feats["test"][0], 15, k=20)
+    t["probe_knn"] = time.perf_counter() - start
+    start = time.perf_counter()
+    linear_probs(*feats["train"], *feats["val"], feats["test"][0], 15)
+    t["probe_linear"] = time.perf_counter() - start
+    on_features = t["probe_knn"] + t["probe_linear"]
+    print(f"probes of one encoder state (64007 train, 9191 val, 18187 test): h of every split {t['probe_encode']:.1f} s; "
+          f"kNN (k=20, cosine) {t['probe_knn']:.1f} s; linear probe {t['probe_linear']:.1f} s")
+    print(f"  on the cached features: {on_features:.1f} s (target < 60 s on 2 cores); "
+          f"the whole job's work: {on_features + t['probe_encode']:.1f} s")
 
 
 def run() -> dict:
@@ -55,6 +80,8 @@ def run() -> dict:
     print(f"metrics + 1000 bootstrap resamples + the paper protocol: {t['metrics']:.2f} s")
     print(f"encoder + projection and t-SNE of h and of z, 4000 images: {t['tsne']:.2f} s")
     print(f"evaluation total: {total:.1f} s (target < 60 s on 2 cores)")
+
+    probes(t)
 
     exe = str(Path(sys.executable).with_name("snakemake"))
 

@@ -47,3 +47,17 @@ def make_raw(path: Path, scale: float = 1.0, seed: int = 0) -> Path:
     save_npz(path, **arrays)
     marker.write_text(json.dumps(sizes))
     return path
+
+
+def make_learnable(root: Path) -> Path:
+    """Pruned splits of the real sizes with learnable (demo) images, for timings whose cost depends on
+    what the features hold (a linear probe converges slower on structure than on noise)."""
+    from cxrcontrast.stages.data import prune
+
+    root = Path(root)
+    if (root / "classes.json").exists():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    raw = make_raw(root / "raw.npz")
+    prune(str(raw), "chestmnist", {s: str(root / f"{s}.npz") for s in SIZES}, str(root / "classes.json"))
+    return root

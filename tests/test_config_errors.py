@@ -93,7 +93,7 @@ def test_config_layers_checked_by_the_package_command(tmp_path):
     proc = subprocess.run([*exe, "config/config.yaml", "nothere.yaml"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0 and proc.stderr.strip() == "cxrcontrast: nothere.yaml: config file not found"
     good = subprocess.run([*exe, "config/config.yaml", "config/demo.yaml"], cwd=REPO, capture_output=True, text=True)
-    assert good.returncode == 0 and "8 experiments" in good.stdout
+    assert good.returncode == 0 and "21 experiments" in good.stdout
 
 
 def test_report_before_any_run_says_run_first(tmp_path):

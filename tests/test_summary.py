@@ -13,7 +13,7 @@ from cxrcontrast.files import save_json, save_npz
 from cxrcontrast.stages.report import run_summary
 
 OUTPUTS = (("metrics", "csv"), ("summary", "csv"), ("comparisons", "csv"), ("markdown", "md"), ("figure13", "png"),
-           ("embedding_quality", "png"))
+           ("embedding_quality", "png"), ("embedding_table", "csv"), ("official", "csv"), ("label_efficiency", "png"))
 
 
 def fake_config(pretrain, lr):
@@ -46,13 +46,13 @@ def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings
             a, b = fake_result(tmp_path, enc, pre, ts, seed, skill, lr, k=k)
             metrics.append(a)
             preds.append(b)
-    q = {"encoder": "minivgg", "pretrain": "normal",
+    q = {"encoder": "minivgg", "pretrain": "normal", "seed": 0,
          "val": {f: {"precision_at_1": 0.5, "map_at_r": 0.2, "silhouette": 0.1} for f in ("h", "z")}}
     save_json(tmp_path / "q.json", q)
     save_json(tmp_path / "classes.json", {"flag": flag, "class_names": [f"c{i}" for i in range(k)],
                                           "warnings": list(warnings)})
     out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
-    run_summary(metrics, preds, [str(tmp_path / "q.json")], str(tmp_path / "classes.json"), out,
+    run_summary(metrics, preds, [str(tmp_path / "q.json")], [], [], str(tmp_path / "classes.json"), out,
                 params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0})
     return out
 
@@ -79,7 +79,7 @@ def test_summary_tables(tmp_path):
     aug = next(c for c in comps if c["pretrain"] == "augmented")
     assert aug["baseline"] == "minivgg/none/train"  # no train_aug baseline: falls back to the plain set
     md = open(out["markdown"]).read()
-    assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | z | 0.500 |" in md
+    assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | 1 | 0.500 | 0.200 | 0.500 |" in md
     assert "chance 6.7% top-1, 33% top-5" in md
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
     assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"
@@ -107,9 +107,14 @@ def test_mean_interval_is_the_t_interval():
 
 
 def test_differing_keys():
-    a, b, c = fake_config("none", 0.1), fake_config("normal", 0.01), fake_config("normal", 0.01)
+    """Classification settings compared across all experiments; pretraining settings within an objective."""
+    a, b, c, d = (fake_config("none", 0.1), fake_config("normal", 0.01), fake_config("normal", 0.01),
+                  fake_config("hard", 0.01))
     c["pretrain"]["block"]["margin"] = 0.5
-    diff = differing_keys({("a",): a, ("b",): b, ("c",): c})
-    assert diff[("a",)] == {"classify.lr": 0.1}
-    assert diff[("c",)] == {"classify.lr": 0.01, "pretrain.margin": 0.5}
-    assert json.dumps(diff[("b",)])
+    d["pretrain"]["block"]["margin"] = 0.9  # another objective: its own block, not a difference
+    keys = [("minivgg", p, "train", f) for p, f in (("none", 1.0), ("normal", 1.0), ("normal", 0.1), ("hard", 1.0))]
+    diff = differing_keys(dict(zip(keys, (a, b, c, d))))
+    assert diff[keys[0]] == {"classify.lr": 0.1}
+    assert diff[keys[2]] == {"classify.lr": 0.01, "pretrain.margin": 0.5}
+    assert diff[keys[3]] == {"classify.lr": 0.01}
+    assert json.dumps(diff[keys[1]])

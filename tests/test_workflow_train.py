@@ -16,10 +16,16 @@ pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
 TINY = {
     "data": {"demo": {"train": 600, "val": 150, "test": 150, "seed": 1}},
-    "encoders": {"efficientnet_b0": {"train_overrides": {"epochs": 1, "lr": 0.01}}},
-    "pretrain": {s: {"epochs": 2} for s in ("normal", "hard", "augmented", "supcon")},
+    "pretrain": {s: {"epochs": 2} for s in ("normal", "augmented", "simclr")},
     "classify": {"baseline": {"epochs": 2}, "finetune": {"epochs": 2}},
+    "experiments": [{"encoder": "minivgg", "pretrain": "none", "trainset": "train", "labels": [1.0, 0.1]},
+                    {"encoder": "minivgg", "pretrain": "normal", "trainset": "train", "labels": [1.0, 0.1]},
+                    {"encoder": "minivgg", "pretrain": "augmented", "trainset": "train_aug"},
+                    {"encoder": "minivgg", "pretrain": "simclr", "trainset": "train"},
+                    {"encoder": "efficientnet_b0", "pretrain": "none", "trainset": "train"}],
     "embeddings": {"points": 150},
+    "probes": {"linear_c": [1.0]},
+    "official": {"frozen": {"epochs": 2}, "end_to_end": {"epochs": 1}},
 }
 LAYERS = ["config/config.yaml", "config/demo.yaml", "tiny.yaml"]
 
@@ -58,25 +64,39 @@ def test_training_outputs(finished):
         assert len(history) == cfg.objective(encoder, objective)["epochs"]
         assert {"loss", "val_loss", "active_triplets", "lr", "images_per_s", "seconds"} <= set(history[0])
         assert np.isfinite(float(history[-1]["val_loss"]))
-    # train_aug used this seed's augmented copies: twice the images of the plain train set
+    # train_aug used this seed's augmented copies: twice the images of the plain train set; a budget, a tenth
     n_aug = load_checkpoint(res / "classify/minivgg/augmented/train_aug/labels1/seed0/model.pt")["train_images"]
-    n_plain = load_checkpoint(res / "classify/minivgg/augmented/train/labels1/seed0/model.pt")["train_images"]
+    n_plain = load_checkpoint(res / "classify/minivgg/none/train/labels1/seed0/model.pt")["train_images"]
+    n_tenth = load_checkpoint(res / "classify/minivgg/none/train/labels0.1/seed0/model.pt")["train_images"]
     assert n_aug == 2 * n_plain and (res / "data/augmented/seed0/train.npz").exists()
+    assert 0.1 * n_plain <= n_tenth <= 0.1 * n_plain + 15  # ceil per class
+    simclr = load_checkpoint(res / "pretrain/minivgg/simclr/seed0/encoder.pt")
+    with np.load(res / "data/unpruned/train.npz") as f:
+        assert f["labels"].shape[1] == 14 and len(f["labels"]) == 600  # every row, multi-label ones too
+    assert simclr["params"]["block"]["images"] == "all"
     assert not list(res.rglob("resume.pt"))
 
 
 def test_evaluation_outputs(finished):
     res = finished / "results"
     summary_rows = rows(res / "summary/metrics.csv")
-    assert len(summary_rows) == 8  # one row per experiment and seed (one seed here; several: test_summary)
-    assert len({(r["encoder"], r["pretrain"], r["trainset"]) for r in summary_rows}) == 8
+    assert len(summary_rows) == 7  # one row per experiment and seed (one seed here; several: test_summary)
+    assert {r["labels"] for r in summary_rows} == {"1.0", "0.1"}
     per_exp = rows(res / "summary/summary.csv")
-    assert len(per_exp) == 8 and all(r["n_seeds"] == "1" for r in per_exp)
+    assert len(per_exp) == 7 and all(r["n_seeds"] == "1" for r in per_exp)
     comps = rows(res / "summary/comparisons.csv")
-    assert {c["baseline"] for c in comps} == {"minivgg/none/train", "efficientnet_b0/none/train"}
-    assert len(comps) == 6 * 2  # six pretrained experiments, two metrics each
+    assert {(c["baseline"], c["labels"]) for c in comps} == {("minivgg/none/train", "1.0"), ("minivgg/none/train", "0.1")}
+    assert len(comps) == 4 * 2  # four pretrained experiments, two metrics each
     md = (res / "summary/summary.md").read_text()
-    assert "| VGG normal pretrain | 100% | 1 |" in md and "18 / 53" in md and "chance 6.7% top-1" in md
+    assert "| VGG normal pretrain | 100% | 1 |" in md and "| VGG normal pretrain, 10% labels | 10% | 1 |" in md
+    assert "18 / 53" in md and "chance 6.7% top-1" in md
+    assert "## Embeddings: retrieval (val) and probes" in md and "| minivgg | simclr | 1 |" in md
+    assert "## The official MedMNIST task (chestmnist, multi-label, binary-class" in md
+    assert "| ResNet-18 (28), published (MedMNIST v2" in md
+    embedding = rows(res / "summary/embedding_quality.csv")
+    assert len(embedding) == 5 and all(0 <= float(r["knn_balanced_accuracy"]) <= 1 for r in embedding)
+    official = rows(res / "summary/medmnist_official.csv")
+    assert len([r for r in official if r["source"] == "ours"]) == 6 and len(official) == 8
     m = json.loads((res / "metrics/minivgg/normal/train/labels1/seed0/metrics.json").read_text())
     for key in ("accuracy", "balanced_accuracy", "top5", "auc_macro", "auc_per_class", "confusion", "paper_protocol",
                 "ci", "labels"):
@@ -88,15 +108,15 @@ def test_evaluation_outputs(finished):
         assert p["probs"].shape == (m["n_test"], 15) and np.allclose(p["probs"].sum(1), 1, atol=1e-4)
         made_from = json.loads(str(p["provenance"]))  # the stages write provenance, not only save_npz can
     assert made_from["params"]["model"].endswith("classify/minivgg/normal/train/labels1/seed0/model.pt")
-    for fig in ("figures/figure13.png", "figures/embedding_quality.png",
-                "metrics/minivgg/hard/train/labels1/seed0/confusion.png", "embeddings/minivgg/none/seed0/tsne.png",
-                "embeddings/efficientnet_b0/normal/seed0/tsne.png"):
+    for fig in ("figures/figure13.png", "figures/embedding_quality.png", "figures/label_efficiency.png",
+                "metrics/minivgg/normal/train/labels0.1/seed0/confusion.png", "embeddings/minivgg/none/seed0/tsne.png",
+                "embeddings/efficientnet_b0/none/seed0/tsne.png"):
         assert (res / fig).read_bytes()[:4] == b"\x89PNG", fig
     q = json.loads((res / "embeddings/minivgg/normal/seed0/quality.json").read_text())
     assert 0 <= q["val"]["z"]["precision_at_1"] <= 1 and 0 <= q["val"]["h"]["precision_at_1"] <= 1
     assert q["provenance"]["version"]
     runtime = rows(res / "summary/runtime.csv")
-    assert len(runtime) == 5 + 8 + 8 + 7 + 1 and all(float(r["seconds"]) > 0 for r in runtime)
+    assert len(runtime) == 3 + 7 + 7 + 5 + 5 + 6 + 1 and all(float(r["seconds"]) > 0 for r in runtime)
 
 
 def test_report_builds(finished):
@@ -123,16 +143,25 @@ REPORT = {"summary": 1, "runtime_table": 1, "all": 1}
 def test_only_stale_jobs_rerun(finished):
     assert planned_jobs(finished) == {}  # an untouched config schedules nothing
     margin = planned_jobs(finished, extra={"pretrain": {"augmented": {"margin": 0.7}}})
-    assert margin == {"pretrain": 1, "classify": 2, "evaluate": 2, "embed": 1, **REPORT}
-    assert planned_jobs(finished, extra={"evaluate": {"bootstrap": 2000}}) == {"evaluate": 8, **REPORT}
+    assert margin == {"pretrain": 1, "classify": 1, "evaluate": 1, "embed": 1, "probe": 1, "official": 1, **REPORT}
+    assert planned_jobs(finished, extra={"evaluate": {"bootstrap": 2000}}) == {"evaluate": 7, **REPORT}
+    assert planned_jobs(finished, extra={"probes": {"knn_k": 5}}) == {"probe": 5, **REPORT}
     seeds = planned_jobs(finished, extra={"seeds": [0, 1]})
-    assert seeds == {"pretrain": 5, "augment_copies": 1, "classify": 8, "evaluate": 8, "embed": 7, **REPORT}
+    assert seeds == {"pretrain": 3, "augment_copies": 1, "classify": 7, "evaluate": 7, "embed": 5, "probe": 5,
+                     "official": 6, **REPORT}
+
+
+def test_a_new_label_budget_schedules_only_its_classifications(finished):
+    experiments = [dict(e) for e in TINY["experiments"]]
+    for e in experiments[:2]:  # the baseline and the normal pretraining get a 5% budget
+        e["labels"] = [1.0, 0.1, 0.05]
+    assert planned_jobs(finished, extra={"experiments": experiments}) == {"classify": 2, "evaluate": 2, **REPORT}
 
 
 def test_a_new_head_dropout_reruns_no_pretraining(finished):
     """The head is not part of pretraining (nor of the embeddings): only the classifications rerun."""
     planned = planned_jobs(finished, extra={"encoders": {"minivgg": {"head": {"dropout": 0.5}}}})
-    assert planned == {"classify": 6, "evaluate": 6, **REPORT}
+    assert planned == {"classify": 6, "evaluate": 6, "official": 5, **REPORT}
 
 
 def test_the_same_values_in_another_layering_schedule_nothing(finished):
@@ -140,7 +169,7 @@ def test_the_same_values_in_another_layering_schedule_nothing(finished):
     assert planned_jobs(finished, layers=["config/demo.yaml", "tiny.yaml"]) == {}
     reordered = yaml.safe_load((finished / "config/demo.yaml").read_text())
     reordered = {k: reordered[k] for k in reversed(list(reordered))}
-    reordered["classify"] = {"finetune": {"epochs": 12}, "baseline": {"lr": 0.01, "epochs": 12}}
+    reordered["classify"] = {"finetune": {"epochs": 10}, "baseline": {"lr": 0.01, "epochs": 10}}
     (finished / "reordered.yaml").write_text(yaml.safe_dump(reordered, sort_keys=False))
     assert planned_jobs(finished, layers=["config/config.yaml", "reordered.yaml", "tiny.yaml"]) == {}
     # 0 for 0.0 is the same number, and a default written out is the same value
@@ -159,12 +188,12 @@ def test_a_failed_rerun_loses_no_training(finished):
     enc = finished / "results/pretrain/minivgg/normal/seed0/encoder.pt"
     original = enc.read_bytes()
     enc.write_bytes(b"garbage" * 100)
-    proc = snakemake(finished, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS, check=False)
+    model = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
+    proc = snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS, check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun" in text
     assert "Traceback" not in (finished / "results/logs/classify/minivgg/normal/train/labels1/seed0.log").read_text()
-    model = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
-    assert not (finished / model).exists()
+    assert not (finished / model).exists()  # Snakemake removed the finished classifier
     enc.unlink()
     snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)
     for log in ("pretrain/minivgg/normal/seed0", "classify/minivgg/normal/train/labels1/seed0"):

@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from cxrcontrast.config import fraction_text, resolve
+from cxrcontrast.data.source import size_suffix
 from cxrcontrast.runtime import check_device
 from snakemake.logging import logger
 
@@ -24,6 +25,7 @@ SPLITS = ["train", "val", "test"]
 DATA = CONFIG.data_params()
 EXPERIMENT = "{encoder}/{pretrain}/{trainset}/labels{labels}/seed{seed}"
 STATE = "{encoder}/{pretrain}/seed{seed}"
+OFFICIAL = "{encoder}/{pretrain}/{tuning}/seed{seed}"
 
 
 def mem_mb(base, per_input_mb):
@@ -37,7 +39,7 @@ def raw_npz():
         return DATA["npz"]
     if DATA["source"] == "demo":
         return "results/data/raw/demo.npz"
-    return f"data/raw/{DATA['flag']}{'' if DATA['size'] == 28 else '_' + str(DATA['size'])}.npz"
+    return f"data/raw/{DATA['flag']}{size_suffix(DATA['size'])}.npz"
 
 
 def experiment(w):
@@ -89,6 +91,28 @@ def embed_inputs(w):
     return inputs
 
 
+def probe_inputs(w):
+    return {**embed_inputs(w), "test": "results/data/pruned/test.npz"}
+
+
+def official_inputs(w):
+    inputs = {
+        **{s: f"results/data/unpruned/{s}.npz" for s in SPLITS},
+        "raw": raw_npz(),
+    }
+    if w.pretrain != "none":
+        inputs["pretrained"] = f"results/pretrain/{STATE.format(**w)}/encoder.pt"
+    return inputs
+
+
+def official_targets(pattern):
+    return [
+        pattern.format(encoder=enc, pretrain=pre, tuning=tuning, seed=s)
+        for enc, pre, tuning in CONFIG.official_jobs
+        for s in CONFIG.seeds
+    ]
+
+
 def experiment_targets(pattern):
     return [
         pattern.format(
@@ -125,7 +149,9 @@ def benchmark_files():
     )
     for stage in ("classify", "evaluate"):
         files += experiment_targets(f"results/benchmarks/{stage}/{EXPERIMENT}.tsv")
-    files += state_targets(f"results/benchmarks/embed/{STATE}.tsv")
+    for stage in ("embed", "probe"):
+        files += state_targets(f"results/benchmarks/{stage}/{STATE}.tsv")
+    files += official_targets(f"results/benchmarks/official/{OFFICIAL}.tsv")
     return files + ["results/benchmarks/report/summary.tsv"]
 
 
@@ -136,6 +162,9 @@ SUMMARY = {
     "markdown": "results/summary/summary.md",
     "figure13": "results/figures/figure13.png",
     "embedding_quality": "results/figures/embedding_quality.png",
+    "embedding_table": "results/summary/embedding_quality.csv",
+    "official": "results/summary/medmnist_official.csv",
+    "label_efficiency": "results/figures/label_efficiency.png",
 }
 
 

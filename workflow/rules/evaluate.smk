@@ -74,3 +74,26 @@ rule embed:
         execution=CONFIG.execution,
     script:
         "../scripts/embed.py"
+
+
+rule probe:
+    input:
+        unpack(probe_inputs),
+    output:
+        f"results/probes/{STATE}/probes.json",
+    log:
+        f"results/logs/probe/{STATE}.log",
+    benchmark:
+        f"results/benchmarks/probe/{STATE}.tsv"
+    conda:
+        ENV
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=mem_mb(3000, 12),
+        runtime=60,
+    params:
+        job=lambda w: CONFIG.probe_params(w.encoder),
+        execution=CONFIG.execution,
+    script:
+        "../scripts/probe.py"

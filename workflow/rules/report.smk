@@ -6,6 +6,8 @@ rule summary:
         metrics=experiment_targets(f"results/metrics/{EXPERIMENT}/metrics.json"),
         predictions=experiment_targets(f"results/metrics/{EXPERIMENT}/predictions.npz"),
         qualities=state_targets(f"results/embeddings/{STATE}/quality.json"),
+        probes=state_targets(f"results/probes/{STATE}/probes.json"),
+        official=official_targets(f"results/official/{OFFICIAL}/metrics.json"),
         classes="results/data/pruned/classes.json",
     output:
         metrics=report(
@@ -25,6 +27,21 @@ rule summary:
             SUMMARY["embedding_quality"],
             category="pretraining",
             labels={"figure": "embedding quality"},
+        ),
+        embedding_table=report(
+            SUMMARY["embedding_table"],
+            category="pretraining",
+            labels={"table": "embedding quality and probes"},
+        ),
+        official=report(
+            SUMMARY["official"],
+            category="summary",
+            labels={"table": "official MedMNIST task"},
+        ),
+        label_efficiency=report(
+            SUMMARY["label_efficiency"],
+            category="summary",
+            labels={"figure": "label efficiency"},
         ),
     log:
         "results/logs/report/summary.log",

@@ -92,7 +92,7 @@ class Workflow:
         return {"encoder": "|".join(self.raw["encoders"]), "pretrain": "|".join(["none", *OBJECTIVES]),
                 "trainset": "train|train_aug",
                 "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
-                "seed": r"\d+"}
+                "tuning": "frozen|end_to_end", "seed": r"\d+"}
 
     def describe(self) -> str:
         """The modes a run uses, in a few lines (printed when the workflow starts, dry runs too)."""
@@ -164,6 +164,25 @@ class Workflow:
     def embed_params(self, encoder: str) -> dict:
         return canonical({"encoder": encoder, "architecture": self.architecture(encoder),
                           "image_size": self.raw["data"]["image_size"], "embeddings": self.raw["embeddings"]})
+
+    def probe_params(self, encoder: str) -> dict:
+        return canonical({"encoder": encoder, "architecture": self.architecture(encoder),
+                          "image_size": self.raw["data"]["image_size"], "probes": self.raw["probes"]})
+
+    @cached_property
+    def official_jobs(self) -> tuple[tuple[str, str, str], ...]:
+        """(encoder, pretrain, tuning) of the official task: a frozen head on every encoder state, and the
+        end-to-end baselines."""
+        frozen = [(enc, pre, "frozen") for enc, pre in self.states]
+        ends = [(enc, "none", "end_to_end") for enc in self.raw["official"]["end_to_end_encoders"] if enc in self.encoders]
+        return tuple(frozen + ends)
+
+    def official_params(self, encoder: str, tuning: str) -> dict:
+        official = self.raw["official"]
+        return canonical({"encoder": encoder, "architecture": self.architecture(encoder),
+                          "head": self.raw["encoders"][encoder]["head"], "image_size": self.raw["data"]["image_size"],
+                          "data": {k: self.raw["data"][k] for k in ("flag", "size")},
+                          "official": {tuning: official[tuning], "select_on": official["select_on"]}})
 
     def evaluate_params(self) -> dict:
         return canonical(self.raw["evaluate"])

@@ -30,6 +30,14 @@ def exp_key(row: dict) -> tuple:
     return tuple(float(row[k]) if k == "labels" else row[k] for k in KEYS)
 
 
+def experiment_label(e: dict) -> str:
+    """A short name of an experiment (a dict with encoder, pretrain, trainset, labels)."""
+    short = {"minivgg": "VGG", "efficientnet_b0": "EffNet-B0"}.get(e["encoder"], e["encoder"])
+    name = "baseline" if e["pretrain"] == "none" else f"{e['pretrain']} pretrain"
+    budget = "" if float(e.get("labels", 1)) == 1 else f", {float(e['labels']):.0%} labels"
+    return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
+
+
 def paper_reported(key: tuple, task: dict) -> tuple[int, int] | None:
     """The paper's numbers for an experiment, only where they describe the same task: the pruned
     15-class ChestMNIST, every training label."""
@@ -131,11 +139,19 @@ def experiment_config(config: dict) -> dict:
 
 
 def differing_keys(configs: dict[tuple, dict]) -> dict[tuple, dict]:
-    """Per experiment, the settings whose value is not the same wherever they apply (as `dvc exp show`)."""
+    """Per experiment, the settings whose value is not the same wherever they apply (as `dvc exp show`).
+
+    Classification and encoder settings are compared across every experiment; pretraining settings
+    only among experiments of the same objective (other objectives have other blocks by design)."""
     flat = {k: flatten(experiment_config(v)) for k, v in configs.items()}
-    keys = sorted({k for f in flat.values() for k in f})
-    varying = [k for k in keys if len({repr(f[k]) for f in flat.values() if k in f}) > 1]
-    return {exp: {k: f[k] for k in varying if k in f} for exp, f in flat.items()}
+
+    def peers(exp, key):
+        if key.startswith(("pretrain.", "augment.")):
+            return [f for other, f in flat.items() if other[1] == exp[1] and key in f]
+        return [f for f in flat.values() if key in f]
+
+    return {exp: {k: v for k, v in sorted(f.items()) if len({repr(p[k]) for p in peers(exp, k)}) > 1}
+            for exp, f in flat.items()}
 
 
 def quality_means(qualities: list[dict], features: str = "z", split: str = "val") -> dict[tuple, dict]:
@@ -145,3 +161,33 @@ def quality_means(qualities: list[dict], features: str = "z", split: str = "val"
     for q in qualities:
         groups.setdefault((q["encoder"], q["pretrain"]), []).append(q[split][features])
     return {k: {m: float(np.nanmean([v[m] for v in vals])) for m in QUALITY} for k, vals in groups.items()}
+
+
+def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
+    """One row per (encoder, pretrain, seed): retrieval quality of h and z on val, kNN and linear probes of h on test."""
+    rows = {}
+    for q in qualities:
+        row = rows.setdefault((q["encoder"], q["pretrain"], q["seed"]), {"encoder": q["encoder"],
+                                                                         "pretrain": q["pretrain"], "seed": q["seed"]})
+        for features in ("h", "z"):
+            row.update({f"{features}_{m}": q["val"][features][m] for m in QUALITY})
+    for p in probes:
+        row = rows.setdefault((p["encoder"], p["pretrain"], p["seed"]), {"encoder": p["encoder"],
+                                                                         "pretrain": p["pretrain"], "seed": p["seed"]})
+        for probe in ("knn", "linear"):
+            row.update({f"{probe}_{m}": p[probe][m] for m in ("balanced_accuracy", "auc_macro", "accuracy")})
+        row["knn_k"], row["linear_c"] = p["knn"]["k"], p["linear"]["c"]
+    return [rows[k] for k in sorted(rows)]
+
+
+def official_rows(results: list[dict]) -> list[dict]:
+    """Our runs of the official MedMNIST task, one row per job and seed, then the published figures of the same
+    task (labelled as published, with their source)."""
+    rows = [{"source": "ours", **{k: r[k] for k in ("encoder", "pretrain", "tuning", "seed", "flag", "task")},
+             "auc": r["test"]["auc"], "acc": r["test"]["acc"]} for r in results]
+    rows.sort(key=lambda r: (r["encoder"], r["tuning"] != "frozen", r["pretrain"] != "none", r["pretrain"], r["seed"]))
+    if results:
+        rows += [{"source": "published", "reference": results[0]["published_source"], "encoder": model,
+                  "pretrain": None, "tuning": "end_to_end", "seed": None, "flag": results[0]["flag"],
+                  "task": results[0]["task"], "auc": auc, "acc": acc} for model, auc, acc in results[0]["published"]]
+    return rows

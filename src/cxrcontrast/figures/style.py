@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402,F401  (re-exported for the figure modules)
 import numpy as np  # noqa: E402
 
+from ..evaluation.tables import experiment_label  # noqa: E402,F401  (re-exported for the figure modules)
 from ..files import atomic_path  # noqa: E402
 
 
@@ -14,14 +15,6 @@ def class_colors(n: int) -> list:
     """Class 0 (Normal) red, the findings from a qualitative palette without red."""
     palette = [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (6, 7)]
     return [(0.85, 0.1, 0.1)] + [palette[i % len(palette)] for i in range(n - 1)]
-
-
-def experiment_label(e: dict) -> str:
-    """A short name of an experiment (a dict with encoder, pretrain, trainset, labels)."""
-    short = {"minivgg": "VGG", "efficientnet_b0": "EffNet-B0"}.get(e["encoder"], e["encoder"])
-    name = "baseline" if e["pretrain"] == "none" else f"{e['pretrain']} pretrain"
-    budget = "" if float(e.get("labels", 1)) == 1 else f", {float(e['labels']):.0%} labels"
-    return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
 
 
 def percent_axis(ax, axis="y"):

@@ -9,37 +9,30 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import torch
-from torch.nn import functional as F
 
 from ..data.augment import AugmentParams, augment_batch
-from ..data.balance import balanced_indices
 from ..data.images import InMemoryImages
 from ..data.tensors import normalize
 from ..evaluation.inference import encode, map_rows
-from ..evaluation.metrics import classification_metrics
 from ..models import Classifier
 from .accel import Accel
 from .optim import Optim, check_finite, seed_epoch
 from .progress import Progress
 from .resume import Resume
+from .tasks import SingleLabel
 
 log = logging.getLogger(__name__)
-SELECT_ON = {"balanced_accuracy": 1, "accuracy": 1, "loss": -1, "last": 0}  # sign: larger is better
 
 
 @torch.no_grad()
-def validate(model: Classifier, data: InMemoryImages, device, features=None) -> dict:
+def validate(model: Classifier, data: InMemoryImages, device, task, features=None) -> dict:
     model.eval()
     if features is not None:
         out = map_rows(lambda part: model.head(features[part]), len(data))
     else:
         out = map_rows(lambda part: model(data.batch(part, device)), len(data))
-    labels = data.labels.to(out.device)
-    m = classification_metrics(out.float().softmax(1).cpu().numpy(), labels.cpu().numpy())
-    return {"loss": F.cross_entropy(out, labels).item(), "accuracy": m["accuracy"],
-            "balanced_accuracy": m["balanced_accuracy"]}
+    return task.validate(out, data.labels.to(out.device))
 
 
 class TrainingBatch:
@@ -62,10 +55,11 @@ class TrainingBatch:
 def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImages, optim: Optim, seed: int,
                      resume: Resume, device, freeze_encoder: bool, freeze_batchnorm: bool = True,
                      select_on: str = "balanced_accuracy", accel: Accel = Accel(),
-                     redrawn: torch.Tensor | None = None, augment: AugmentParams | None = None):
-    """Returns (history rows, kept state dict, kept epoch's row)."""
-    if select_on not in SELECT_ON:
-        raise ValueError(f"classify.select_on: {select_on!r}; expected one of {sorted(SELECT_ON)}")
+                     redrawn: torch.Tensor | None = None, augment: AugmentParams | None = None, task=SingleLabel()):
+    """Returns (history rows, kept state dict, kept epoch's row). ``task``: what is optimized and selected on
+    (the paper's single-label task by default, or ``MedMNISTTask``)."""
+    if select_on not in task.select:
+        raise ValueError(f"select_on: {select_on!r}; expected one of {sorted(task.select)}")
     model.to(device)
     forward = accel.prepare(model, device)  # before encoding: the memory layout applies to the cached features' pass too
     if freeze_encoder:
@@ -81,7 +75,7 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history, start, best, best_row = state["history"], state["epoch"] + 1, state["best"], state["best_row"]
-    sign = SELECT_ON[select_on]
+    sign = task.select[select_on]
     progress = Progress(optim.epochs)
     n_batches = -(-len(train) // optim.batch_size)
     labels = train.labels.cpu()
@@ -91,23 +85,25 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
         if freeze_encoder and freeze_batchnorm:
             model.encoder.eval()  # BatchNorm running statistics must not drift
         progress.start(epoch, n_batches)
-        order = balanced_indices(labels, len(train), g)
+        order = task.order(labels, g)
         total = correct = 0.0
         for i, idx in enumerate(order.split(optim.batch_size)):
             y = train.labels[idx.to(train.labels.device)].to(device)
             out = model.head(feats[0][idx.to(feats[0].device)]) if cached else forward(batch_input(idx, g, device))
-            loss = F.cross_entropy(out, y)
+            loss = task.loss(out, y)
             value = loss.item()
             check_finite(value, epoch, i)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += value * len(idx)
-            correct += (out.argmax(1) == y).sum().item()
+            hits = task.correct(out, y)
+            correct = None if hits is None else correct + hits
             progress.step(i, len(idx), value)
-        v = validate(model, val, device, feats[1])
-        row = progress.end(train_loss=total / len(order), train_accuracy=correct / len(order), val_loss=v["loss"],
-                           val_accuracy=v["accuracy"], val_balanced_accuracy=v["balanced_accuracy"], lr=optim.lr)
+        v = validate(model, val, device, task, feats[1])
+        train_acc = {} if correct is None else {"train_accuracy": correct / len(order)}
+        row = progress.end(train_loss=total / len(order), **train_acc, **{f"val_{k}": x for k, x in v.items()},
+                           lr=optim.lr)
         history.append(row)
         key = f"val_{select_on}"
         if best_row is None or sign == 0 or sign * row[key] > sign * best_row[key]:

@@ -1,0 +1,109 @@
+"""The summary of all experiments as Markdown (results/summary/summary.md)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .tables import exp_key, experiment_label, paper_reported
+
+
+def pct(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def with_interval(row: dict, metric: str) -> str:
+    if row[f"{metric}_mean"] is None:
+        return "n/a"
+    text = pct(row[f"{metric}_mean"])
+    if row[f"{metric}_ci_low"] is not None:
+        text += f" [{pct(row[f'{metric}_ci_low'])}, {pct(row[f'{metric}_ci_high'])}]"
+    return text
+
+
+def p_text(p: float, resamples: int) -> str:
+    """A bootstrap p-value of 0 only says p is below the resolution 1/resamples."""
+    return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
+
+
+def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int) -> str:
+    k = task["classes"]
+    warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
+    top5 = k > 5
+    paper = any(paper_reported(exp_key(r), task) for r in exp_rows)
+    chance = f"chance {1 / k:.1%} top-1" + (f", {5 / k:.0%} top-5" if top5 else "")
+    lines = ["# Summary of all experiments", "",
+             f"Data: `{task['flag']}`, {k} classes. Percentages; mean over seeds with a 95% t-interval over seeds "
+             "where there are several. 'Natural' is the test split as it is; 'paper protocol' is a seeded "
+             f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers.", "",
+             *(w + "\n" for w in warnings)]
+    head = ["experiment", "labels", "seeds", "config that differs", "balanced acc", "top-1", *(["top-5"] * top5),
+            "macro AUC", "paper protocol top-1" + (" / top-5" if top5 else "")]
+    head += ["paper reported top-1 / top-5"] * paper
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in exp_rows:
+        key = exp_key(r)
+        diff = ", ".join(f"{name}={v}" for name, v in differing.get(key, {}).items()) or "–"
+        cells = [experiment_label(r), f"{key[3]:.0%}", str(r["n_seeds"]), diff, with_interval(r, "balanced_accuracy"),
+                 with_interval(r, "accuracy"), *([with_interval(r, "top5")] * top5), with_interval(r, "auc_macro"),
+                 pct(r["paper_accuracy_mean"]) + (f" / {pct(r['paper_top5_mean'])}" if top5 else "")]
+        if paper:
+            reported = paper_reported(key, task)
+            cells.append(f"{reported[0]} / {reported[1]}" if reported else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    if comp_rows:
+        lines += ["", "## Against the baseline (paired bootstrap over test images, seeds paired)", "",
+                  "| experiment | baseline | metric | difference (points) | 95% interval | p |", "|---|---|---|---|---|---|"]
+        for c in comp_rows:
+            lines.append(f"| {experiment_label(c)} | {c['baseline']} | {c['metric']} | {100 * c['difference']:+.1f} | "
+                         f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |")
+    lines += embedding_section(embedding) + official_section(official)
+    return "\n".join(lines) + "\n"
+
+
+def _mean(rows: list[dict], key: str) -> str:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return f"{np.nanmean(values):.3f}" if values else "–"
+
+
+EMBEDDING_COLUMNS = (("h_precision_at_1", "P@1 (h)"), ("h_map_at_r", "MAP@R (h)"), ("z_precision_at_1", "P@1 (z)"),
+                     ("knn_balanced_accuracy", "kNN bal. acc"), ("knn_auc_macro", "kNN AUC"),
+                     ("linear_balanced_accuracy", "linear bal. acc"), ("linear_auc_macro", "linear AUC"))
+
+
+def embedding_section(rows: list[dict]) -> list[str]:
+    """Per encoder state, mean over seeds: retrieval on val, kNN and linear probes on test (features h)."""
+    if not rows:
+        return []
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["encoder"], r["pretrain"]), []).append(r)
+    lines = ["", "## Embeddings: retrieval (val) and probes of the frozen features h (test), mean over seeds", "",
+             "| encoder | pretrain | seeds | " + " | ".join(t for _, t in EMBEDDING_COLUMNS) + " |",
+             "|---|---|---|" + "---|" * len(EMBEDDING_COLUMNS)]
+    for (enc, pre), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none", kv[0][1])):
+        shown = "untrained" if pre == "none" else pre
+        lines.append(f"| {enc} | {shown} | {len(members)} | " +
+                     " | ".join(_mean(members, k) for k, _ in EMBEDDING_COLUMNS) + " |")
+    return lines
+
+
+def official_section(rows: list[dict]) -> list[str]:
+    """The official MedMNIST task: ours (mean over seeds) and, where the task is the same, the published figures."""
+    ours = [r for r in rows if r["source"] == "ours"]
+    if not ours:
+        return []
+    groups: dict[tuple, list[dict]] = {}
+    for r in ours:
+        groups.setdefault((r["encoder"], r["pretrain"], r["tuning"]), []).append(r)
+    flag = ours[0]["flag"]
+    lines = ["", f"## The official MedMNIST task ({flag}, {ours[0]['task']}; medmnist's Evaluator on the test split)",
+             "", "| model | seeds | AUC | ACC |", "|---|---|---|---|"]
+    for (enc, pre, tuning), members in groups.items():
+        what = "trained end to end" if tuning == "end_to_end" else \
+            f"head on frozen {'untrained' if pre == 'none' else pre + ' pretrained'} features"
+        lines.append(f"| {enc}, {what} | {len(members)} | {_mean(members, 'auc')} | {_mean(members, 'acc')} |")
+    for r in rows:
+        if r["source"] != "ours":
+            lines.append(f"| {r['encoder']}, published ({r['reference']}) | – | {r['auc']:.3f} | {r['acc']:.3f} |")
+    return lines
+
+

@@ -1,0 +1,82 @@
+"""Probes of frozen features: k-nearest-neighbour classification and a linear probe.
+
+kNN: k=20 neighbours by cosine similarity in the training features, each voting once (the
+self-supervised literature's protocol; the vote shares are the class probabilities).
+Linear: multinomial logistic regression on standardized features (mean and scale of the
+training features), its regularization C chosen on the val split by balanced accuracy.
+Both are scored on the test split with the metrics of ``evaluation.metrics``.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .metrics import classification_metrics
+
+log = logging.getLogger(__name__)
+
+
+def knn_probs(train: np.ndarray, train_labels: np.ndarray, query: np.ndarray, n_classes: int, k: int = 20,
+              chunk: int = 2048) -> np.ndarray:
+    """Class vote shares of the ``k`` nearest training features (cosine) of each query."""
+    ref = F.normalize(torch.as_tensor(train, dtype=torch.float32), dim=1)
+    votes = F.one_hot(torch.as_tensor(train_labels, dtype=torch.long), n_classes).float()
+    out = []
+    for part in torch.as_tensor(query, dtype=torch.float32).split(chunk):
+        sims = F.normalize(part, dim=1) @ ref.T
+        nearest = sims.topk(min(k, len(ref)), dim=1).indices
+        out.append(votes[nearest].mean(1))
+    return torch.cat(out).numpy()
+
+
+def linear_probs(train: np.ndarray, train_labels: np.ndarray, val: np.ndarray, val_labels: np.ndarray,
+                 query: np.ndarray, n_classes: int, cs=(0.01, 0.1, 1.0), max_iter: int = 100,
+                 select_rows: int = 8192, refit_iter: int = 50, seed: int = 0):
+    """(class probabilities of ``query``, chosen C, its val balanced accuracy).
+
+    C is chosen on the val split with fits on a seeded subsample of at most ``select_rows`` training
+    rows (from strong to weak regularization, each fit starting from the last); the chosen C is then
+    fitted on every training row, starting from its subsample solution. Each fit runs at most
+    ``max_iter`` L-BFGS iterations (scikit-learn's default): at full size a fit to convergence takes
+    minutes per C on 2 cores (BENCHMARKS.md)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(train)
+    x, v, q = (scaler.transform(a).astype(np.float32) for a in (train, val, query))
+    rows = np.arange(len(x))
+    if len(x) > select_rows:
+        rows = np.sort(np.random.default_rng(seed).choice(len(x), select_rows, replace=False))
+    clf = LogisticRegression(max_iter=max_iter, warm_start=True)
+    best = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for c in sorted(cs):
+            clf.set_params(C=c).fit(x[rows], train_labels[rows])
+            score = classification_metrics(_full(clf.predict_proba(v), clf.classes_, n_classes), val_labels)
+            log.info("linear probe C=%g: val balanced accuracy %.4f", c, score["balanced_accuracy"])
+            if best is None or score["balanced_accuracy"] > best[1]:
+                best = (c, score["balanced_accuracy"], clf.coef_.copy(), clf.intercept_.copy())
+        c, val_score, coef, intercept = best
+        clf.set_params(C=c, max_iter=refit_iter)
+        clf.coef_, clf.intercept_ = coef, intercept  # warm start from the chosen subsample solution
+        if len(rows) < len(x):
+            clf.fit(x, train_labels)
+    return _full(clf.predict_proba(q), clf.classes_, n_classes), c, val_score
+
+
+def _full(probs: np.ndarray, classes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Probabilities over every class (a class absent from the training features gets 0)."""
+    out = np.zeros((len(probs), n_classes), dtype=np.float64)
+    out[:, classes] = probs
+    return out
+
+
+def probe_scores(probs: np.ndarray, labels: np.ndarray) -> dict:
+    m = classification_metrics(probs, labels)
+    return {"balanced_accuracy": m["balanced_accuracy"], "auc_macro": m["auc_macro"], "accuracy": m["accuracy"]}

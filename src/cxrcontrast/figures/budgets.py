@@ -1,0 +1,44 @@
+"""Label efficiency: test metrics against the fraction of training labels, one line per pretraining."""
+from __future__ import annotations
+
+from ..evaluation.tables import exp_key
+from .style import experiment_label, percent_axis, plt, save_figure
+
+
+def label_efficiency(exp_rows: list[dict], out: str) -> None:
+    """Balanced accuracy and macro AUC (natural test split) against the label fraction (log axis); the
+    bands are the 95% t-interval over seeds (none with one seed)."""
+    lines: dict[tuple, list[dict]] = {}
+    for r in exp_rows:
+        if r["trainset"] == "train":
+            lines.setdefault(exp_key(r)[:2], []).append(r)
+    lines = {k: v for k, v in lines.items() if len(v) > 1}  # a single budget is no curve
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    for ax, metric, title in zip(axes, ("balanced_accuracy", "auc_macro"), ("balanced accuracy", "macro ROC AUC")):
+        for (encoder, pretrain), rows in sorted(lines.items()):
+            rows = sorted(rows, key=lambda r: float(r["labels"]))
+            x = [float(r["labels"]) for r in rows]
+            mean = [r[f"{metric}_mean"] for r in rows]
+            label = experiment_label({"encoder": encoder, "pretrain": pretrain, "trainset": "train"})
+            style = {"color": "black", "ls": "--", "lw": 2} if pretrain == "none" else {}
+            (line,) = ax.plot(x, mean, "o-", label=label, ms=4, **style)
+            if all(r[f"{metric}_ci_low"] is not None for r in rows):
+                ax.fill_between(x, [r[f"{metric}_ci_low"] for r in rows], [r[f"{metric}_ci_high"] for r in rows],
+                                color=line.get_color(), alpha=0.15, lw=0)
+        ax.set_xscale("log")
+        fractions = sorted({float(r["labels"]) for rows in lines.values() for r in rows})
+        ax.set_xticks(fractions, [f"{f:.0%}" if f >= 0.01 else f"{f:.1%}" for f in fractions])
+        ax.minorticks_off()
+        ax.set(xlabel="share of the training labels used (log scale)", title=f"{title}, test split")
+        percent_axis(ax)
+    if lines:
+        axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    else:
+        for ax in axes:
+            ax.text(0.5, 0.5, "no experiment with several label budgets\n(experiments: labels: [1.0, 0.1, ...])",
+                    ha="center", va="center", transform=ax.transAxes)
+    seeds = max(r["n_seeds"] for r in exp_rows)
+    fig.suptitle("Label efficiency: each pretraining against the baseline as labels grow scarce "
+                 + ("(bands: 95% t-interval over seeds)" if seeds > 1 else "(one seed: no bands)"))
+    fig.tight_layout()
+    save_figure(fig, out, dpi=110)

@@ -1,0 +1,156 @@
+"""Beyond the paper: label budgets, kNN and linear probes, the official MedMNIST task, label-free pretraining."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from cxrcontrast.config import Experiment
+from cxrcontrast.data.budgets import budget_rows
+from cxrcontrast.evaluation.official import evaluate_official, medmnist_metrics, scores
+from cxrcontrast.evaluation.probes import knn_probs, linear_probs
+
+from conftest import config, write_medmnist
+
+
+def imbalanced_labels(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.permutation(np.repeat(np.arange(6), [500, 120, 60, 25, 9, 3]))
+
+
+def test_label_budgets_are_stratified_nested_seeded():
+    labels = imbalanced_labels()
+    counts = np.bincount(labels)
+    subsets = {f: budget_rows(labels, f, seed=3) for f in (0.01, 0.05, 0.1, 0.5, 1.0)}
+    for f, rows in subsets.items():
+        assert np.array_equal(np.bincount(labels[rows], minlength=6), np.ceil(f * counts).astype(int))  # stratified
+        assert len(set(rows.tolist())) == len(rows)
+    for small, large in ((0.01, 0.05), (0.05, 0.1), (0.1, 0.5), (0.5, 1.0)):
+        assert set(subsets[small]) <= set(subsets[large])  # nested
+    assert np.array_equal(budget_rows(labels, 0.1, seed=3), subsets[0.1])  # seeded
+    assert not np.array_equal(budget_rows(labels, 0.1, seed=4), subsets[0.1])
+    assert np.array_equal(subsets[1.0], np.arange(len(labels)))
+
+
+def test_label_budgets_are_the_same_for_every_experiment_with_the_seed():
+    """The subset depends on the labels and the seed only: the baseline and every pretraining see the same images."""
+    from cxrcontrast.stages.classify import training_rows
+
+    labels = imbalanced_labels()
+    cfg = config(experiments=[{"encoder": "minivgg", "pretrain": p, "trainset": "train", "labels": [1.0, 0.1]}
+                              for p in ("none", "normal", "simclr")])
+    rows = {p: training_rows(["train.npz"], cfg.classify_params(Experiment("minivgg", p, "train", 0.1)), 5, labels)[0]
+            for p in ("none", "normal", "simclr")}
+    assert np.array_equal(rows["none"], rows["normal"]) and np.array_equal(rows["none"], rows["simclr"])
+    doubled = training_rows(["a.npz", "b.npz"], cfg.classify_params(Experiment("minivgg", "none", "train", 0.1)), 5,
+                            np.concatenate([labels, labels]))[0]
+    assert np.array_equal(doubled, np.concatenate([rows["none"], rows["none"] + len(labels)]))  # both halves alike
+
+
+def clustered(n, k=5, d=12, seed=0):
+    """Samples of k fixed clusters (the same centres for every seed), overlapping a little."""
+    centres = np.random.default_rng(99).normal(size=(k, d)) * 1.2
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, k, n)
+    return (centres[labels] + rng.normal(size=(n, d))).astype(np.float32), labels
+
+
+def test_knn_probe_against_scikit_learn():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x, y = clustered(400)
+    q, _ = clustered(150, seed=1)
+    ours = knn_probs(x, y, q, n_classes=5, k=20, chunk=64)
+    ref = KNeighborsClassifier(n_neighbors=20, metric="cosine", algorithm="brute").fit(x, y).predict_proba(q)
+    np.testing.assert_allclose(ours, ref, atol=1e-6)
+
+
+def test_linear_probe_against_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = clustered(600, d=20)
+    v, vy = clustered(200, d=20, seed=1)
+    q, _ = clustered(200, d=20, seed=2)
+    cs = (0.001, 0.1, 10.0)
+    probs, c, val_score = linear_probs(x, y, v, vy, q, n_classes=5, cs=cs, max_iter=2000)
+    fits = {c: make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000)).fit(x, y) for c in cs}
+    scores_ = {c: balanced_accuracy_score(vy, f.predict(v)) for c, f in fits.items()}
+    best = max(cs, key=lambda c: (scores_[c], -cs.index(c)))
+    assert c == best and val_score == pytest.approx(scores_[best], abs=0.01)
+    assert 0.6 < val_score < 1  # a separable problem, well above chance (0.2)
+    np.testing.assert_allclose(probs, fits[best].predict_proba(q), atol=5e-3)
+
+
+def test_official_scores_are_medmnists(tmp_path):
+    """Our reading of the official task's test split gives what medmnist's Evaluator and its definition give."""
+    from sklearn.metrics import roc_auc_score
+
+    arrays = write_medmnist(tmp_path / "raw.npz", n=(30, 20, 200), seed=4)
+    labels = arrays["test_labels"]
+    labels[:14] = np.eye(14, dtype=np.uint8)  # every label present
+    np.savez(tmp_path / "raw.npz", **arrays)
+    logits = np.random.default_rng(0).normal(size=labels.shape) + 2 * labels
+    y_score = scores(logits, "multi-label, binary-class")
+    ours = evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score)
+    assert ours == pytest.approx(medmnist_metrics(labels, y_score, "multi-label, binary-class"))
+    auc = np.mean([roc_auc_score(labels[:, i], y_score[:, i]) for i in range(14)])
+    acc = np.mean((y_score > 0.5) == labels)
+    assert ours == pytest.approx({"auc": auc, "acc": acc})
+
+
+def test_official_stage_scores_its_own_model(tmp_path):
+    """A tiny run of the official stage: its metrics are medmnist's Evaluator on the kept model's test scores."""
+    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.files import load_checkpoint, save_npz
+    from cxrcontrast.stages.data import unpruned
+    from cxrcontrast.stages.official import build_model, run_official
+
+    save_npz(tmp_path / "raw.npz", **synthesize(300, 100, 150, seed=2))
+    splits = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
+    unpruned(str(tmp_path / "raw.npz"), "chestmnist", splits)
+    cfg = config(encoders={"minivgg": {"head": {"hidden": [32]}}},
+                 official={"end_to_end": {"epochs": 2, "batch_size": 32}})
+    params = cfg.official_params("minivgg", "end_to_end")
+    out = {k: str(tmp_path / f"out/{k}.{e}") for k, e in (("model", "pt"), ("history", "csv"), ("metrics", "json"))}
+    run_official(None, *splits.values(), str(tmp_path / "raw.npz"), out, params, "none", "end_to_end", 0, "cpu")
+    result = json.loads(Path(out["metrics"]).read_text())
+    assert result["task"] == "multi-label, binary-class" and result["n"] == {"train": 300, "val": 100, "test": 150}
+    model = build_model(params, 14, 0, None, "end_to_end")
+    model.load_state_dict(load_checkpoint(out["model"])["state_dict"])
+    test = load_images([splits["test"]], 32)
+    with torch.no_grad():
+        y_score = scores(model.eval()(test.batch(torch.arange(len(test)))).numpy(), result["task"])
+    assert result["test"] == pytest.approx(evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test",
+                                                             y_score), abs=1e-6)
+    assert [p[0] for p in result["published"]] == ["ResNet-18 (28)", "ResNet-50 (28)"]
+
+
+def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
+    """images: all reads the unpruned split (multi-label rows too); the labels play no part in the loss."""
+    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.files import load_checkpoint, save_npz
+    from cxrcontrast.stages.data import prune, unpruned
+    from cxrcontrast.stages.pretrain import run_pretrain
+
+    save_npz(tmp_path / "raw.npz", **synthesize(400, 100, 60, seed=3))
+    unpruned(str(tmp_path / "raw.npz"), "chestmnist", {s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")})
+    prune(str(tmp_path / "raw.npz"), "chestmnist", {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")},
+          str(tmp_path / "classes.json"))
+    params = config(pretrain={"simclr": {"epochs": 1, "batch_size": 64}}).pretrain_params("minivgg", "simclr")
+    runs = {}
+    for name, labels_seed in (("a", 0), ("b", 1)):  # the same images, other labels: the same result
+        with np.load(tmp_path / "all_train.npz") as f:
+            arrays = {k: f[k] for k in ("images", "labels", "index")}
+        arrays["labels"] = np.random.default_rng(labels_seed).integers(0, 2, arrays["labels"].shape)
+        save_npz(tmp_path / f"train_{name}.npz", **arrays)
+        run_pretrain(str(tmp_path / f"train_{name}.npz"), str(tmp_path / "val.npz"), str(tmp_path / "classes.json"),
+                     str(tmp_path / name / "encoder.pt"), str(tmp_path / name / "history.csv"), params, 0, "cpu")
+        runs[name] = load_checkpoint(tmp_path / name / "encoder.pt")["state_dict"]
+    for key, value in runs["a"].items():
+        assert torch.equal(value, runs["b"][key]), key
+    assert "images_per_class" not in params["block"] and params["block"]["images"] == "all"
