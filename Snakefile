@@ -16,6 +16,9 @@ configfile: "config/config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/pretrain.smk"

@@ -68,3 +68,33 @@ def pruned_demo(root: Path, train: int, val: int, test: int, seed: int) -> Path:
 @pytest.fixture
 def genuine_chestmnist() -> Path:
     return GENUINE
+
+
+# The tiny grid of the end-to-end tests: every rule and axis (two encoders, label budgets, the augmented
+# training set, SimCLR, probes, the official task) in about two minutes on 2 cores.
+TINY = {
+    "data": {"demo": {"train": 600, "val": 150, "test": 150, "seed": 1}},
+    "pretrain": {s: {"epochs": 2} for s in ("normal", "augmented", "simclr")},
+    "classify": {"baseline": {"epochs": 2}, "finetune": {"epochs": 2}},
+    "experiments": [{"encoder": "minivgg", "pretrain": "none", "trainset": "train", "labels": [1.0, 0.1]},
+                    {"encoder": "minivgg", "pretrain": "normal", "trainset": "train", "labels": [1.0, 0.1]},
+                    {"encoder": "minivgg", "pretrain": "augmented", "trainset": "train_aug"},
+                    {"encoder": "minivgg", "pretrain": "simclr", "trainset": "train"},
+                    {"encoder": "efficientnet_b0", "pretrain": "none", "trainset": "train"}],
+    "embeddings": {"points": 150},
+    "probes": {"linear_c": [1.0]},
+    "official": {"frozen": {"epochs": 2}, "end_to_end": {"epochs": 1}},
+}
+TINY_LAYERS = ["config/config.yaml", "config/demo.yaml", "tiny.yaml"]
+
+
+@pytest.fixture(scope="session")
+def finished_grid(tmp_path_factory) -> Path:
+    """A finished run of the tiny grid (two one-thread model jobs at a time, as `make demo` runs on a CPU),
+    shared by the end-to-end tests; tests that change it put it back."""
+    import yaml
+
+    work = workflow_copy(tmp_path_factory.mktemp("grid"))
+    (work / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    snakemake(work, "--cores", "2", "--resources", "gpu=2", "--max-threads", "1", "--configfile", *TINY_LAYERS)
+    return work

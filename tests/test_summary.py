@@ -12,8 +12,9 @@ from cxrcontrast.evaluation.tables import differing_keys, mean_interval
 from cxrcontrast.files import save_json, save_npz
 from cxrcontrast.stages.report import run_summary
 
-OUTPUTS = (("metrics", "csv"), ("summary", "csv"), ("comparisons", "csv"), ("markdown", "md"), ("figure13", "png"),
-           ("embedding_quality", "png"), ("embedding_table", "csv"), ("official", "csv"), ("label_efficiency", "png"))
+TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity")
+OUTPUTS = (*((t, "csv") for t in TABLES), *((f"{t}_page", "html") for t in TABLES), ("markdown", "md"),
+           ("figure13", "png"), ("embedding_quality", "png"), ("label_efficiency", "png"))
 
 
 def fake_config(pretrain, lr):
@@ -53,7 +54,7 @@ def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings
                                           "warnings": list(warnings)})
     out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
     run_summary(metrics, preds, [str(tmp_path / "q.json")], [], [], str(tmp_path / "classes.json"), out,
-                params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0})
+                params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0}, fidelity=[{"setting": "x"}])
     return out
 
 
@@ -83,6 +84,8 @@ def test_summary_tables(tmp_path):
     assert "chance 6.7% top-1, 33% top-5" in md
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
     assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"
+    page = open(out["summary_page"]).read()  # the report's view of the table: every experiment a row
+    assert page.count("<tr>") == 1 + 3 and "<th>accuracy_mean</th>" in page and "minivgg" in page
 
 
 def test_summary_speaks_of_its_own_data(tmp_path):

@@ -2,12 +2,26 @@
 import sys
 from pathlib import Path
 
-from cxrcontrast.config import fraction_text, resolve
+from cxrcontrast.config import fidelity_rows, fraction_text, report_facts, resolve
 from cxrcontrast.data.source import size_suffix
 from cxrcontrast.runtime import check_device
 from snakemake.logging import logger
 
-CONFIG = resolve(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+CONFIG = resolve(config, SCHEMA)
+# which modes of the paper's text or the authors' code this run uses; facts for the report's landing page
+FIDELITY = fidelity_rows(
+    CONFIG, SCHEMA, Path(workflow.basedir) / "config/paper_code.yaml"
+)
+LAYERS = [
+    Path(p).resolve()
+    for p in ["config/config.yaml", *(workflow.overwrite_configfiles or [])]
+]
+LAYERS = [
+    str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
+    for p in LAYERS
+]
+config["_report"] = report_facts(CONFIG, list(dict.fromkeys(LAYERS)), FIDELITY)
 if workflow.is_main_process:
     logger.info(CONFIG.describe())
     if workflow.local_exec:
@@ -159,13 +173,15 @@ SUMMARY = {
     "metrics": "results/summary/metrics.csv",
     "summary": "results/summary/summary.csv",
     "comparisons": "results/summary/comparisons.csv",
+    "embedding_table": "results/summary/embedding_quality.csv",
+    "official": "results/summary/medmnist_official.csv",
+    "fidelity": "results/summary/fidelity.csv",
     "markdown": "results/summary/summary.md",
     "figure13": "results/figures/figure13.png",
     "embedding_quality": "results/figures/embedding_quality.png",
-    "embedding_table": "results/summary/embedding_quality.csv",
-    "official": "results/summary/medmnist_official.csv",
     "label_efficiency": "results/figures/label_efficiency.png",
 }
+TABLE_PAGE = "results/summary/tables/{}.html"  # each table as the report shows it
 
 
 if "--report" in sys.argv and not Path(SUMMARY["markdown"]).exists():

@@ -108,6 +108,7 @@ rule augmentation_figure:
     output:
         report(
             "results/figures/augmentation_examples.png",
+            caption="../report/augmentation.rst",
             category="data",
             labels={"figure": "augmentation examples"},
         ),

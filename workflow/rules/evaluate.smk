@@ -13,18 +13,21 @@ rule evaluate:
         predictions=f"results/metrics/{EXPERIMENT}/predictions.npz",
         confusion=report(
             f"results/metrics/{EXPERIMENT}/confusion.png",
+            caption="../report/confusion.rst",
             category="classification",
             subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "confusion matrix", "seed": "{seed}"},
         ),
         auc=report(
             f"results/metrics/{EXPERIMENT}/auc.png",
+            caption="../report/auc.rst",
             category="classification",
             subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "per-class ROC AUC", "seed": "{seed}"},
         ),
         curves=report(
             f"results/metrics/{EXPERIMENT}/curves.png",
+            caption="../report/curves.rst",
             category="classification",
             subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "training curves", "seed": "{seed}"},
@@ -53,6 +56,7 @@ rule embed:
     output:
         tsne=report(
             f"results/embeddings/{STATE}/tsne.png",
+            caption="../report/tsne.rst",
             category="pretraining",
             subcategory="{encoder}",
             labels={"figure": "t-SNE", "pretrain": "{pretrain}", "seed": "{seed}"},

@@ -10,14 +10,21 @@ from ..evaluation.tables import (comparisons, differing_keys, embedding_rows, ex
                                  seed_row)
 from ..figures.budgets import label_efficiency
 from ..figures.comparison import embedding_quality, figure13
+from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
+
+# the summary's tables: output key -> title of its page in the report (the page's output key: <key>_page)
+TABLES = {"metrics": "Test metrics per experiment and seed", "summary": "Test metrics per experiment, over seeds",
+          "comparisons": "Each pretraining against its baseline", "embedding_table": "Embeddings: retrieval and probes",
+          "official": "The official MedMNIST task", "fidelity": "Fidelity: the paper's text or the authors' code"}
 
 log = logging.getLogger(__name__)
 
 
 def run_summary(metrics: list[str], predictions: list[str], qualities: list[str], probes: list[str],
-                official: list[str], classes: str, outputs: dict, params: dict) -> None:
-    """``params``: the ``evaluate`` block (bootstrap resamples and seed of the comparisons)."""
+                official: list[str], classes: str, outputs: dict, params: dict, fidelity: list[dict]) -> None:
+    """``params``: the ``evaluate`` block (bootstrap resamples and seed of the comparisons); ``fidelity``: the
+    rows of ``cxrcontrast.config.fidelity_rows``."""
     info = load_json(classes)
     task = {"flag": info["flag"], "classes": len(info["class_names"]), "warnings": info["warnings"]}
     results = [load_json(p) for p in metrics]
@@ -34,11 +41,11 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
     quals = [load_json(q) for q in qualities]
     embedding = embedding_rows(quals, [load_json(p) for p in probes])
     official_table = official_rows([load_json(p) for p in official])
-    save_csv(outputs["metrics"], rows)
-    save_csv(outputs["summary"], exp_rows)
-    save_csv(outputs["comparisons"], comp)
-    save_csv(outputs["embedding_table"], embedding)
-    save_csv(outputs["official"], official_table)
+    tables = {"metrics": rows, "summary": exp_rows, "comparisons": comp, "embedding_table": embedding,
+              "official": official_table, "fidelity": fidelity}
+    for key, table in tables.items():
+        save_csv(outputs[key], table)
+        save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
     save_text(outputs["markdown"], markdown(exp_rows, comp, differing, embedding, official_table, task,
                                             params["bootstrap"])
               + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
@@ -56,7 +63,7 @@ def benchmark_record(path: str) -> dict | None:
     return records[-1] if records else None
 
 
-def run_runtime_table(benchmarks: list[str], out: str) -> None:
+def run_runtime_table(benchmarks: list[str], out: str, page: str) -> None:
     """One row per job that runs a model, from Snakemake's benchmark files (wall seconds, peak memory)."""
     rows = []
     for path in benchmarks:
@@ -67,3 +74,4 @@ def run_runtime_table(benchmarks: list[str], out: str) -> None:
         rows.append({"job": job, "seconds": float(rec["s"]), "max_rss_mb": rec.get("max_rss"),
                      "cpu_time_s": rec.get("cpu_time")})
     save_csv(out, rows)
+    save_table_page(page, rows, "Runtime and peak memory of the jobs", out)

@@ -1,0 +1,139 @@
+"""The HTML report of a tiny finished run, opened from a copied file in a real (headless) browser.
+
+It must show the landing text, every category with at least one figure or table that loads, a
+caption for every result, no JavaScript error, and fetch nothing from outside the file.
+Needs Debian's chromium and chromium-driver (tests/browser/install.sh; CI runs it and sets
+CXR_BROWSER=1, which turns a missing browser into a failure instead of a skip).
+"""
+import html
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, TINY_LAYERS, snakemake
+
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
+CATEGORIES = {  # category -> (subcategory to open, or None; what its first result shows)
+    "data": (None, "img"),
+    "pretraining": ("minivgg", "img"),
+    "classification": ("minivgg/none/train/labels1", "img"),
+    "summary": (None, "img"),
+    "runtime": (None, "iframe"),
+}
+
+
+def browser():
+    missing = [p for p in ("chromium", "chromedriver") if not shutil.which(p)]
+    if missing:
+        if os.environ.get("CXR_BROWSER") == "1":
+            pytest.fail(f"CXR_BROWSER=1 but {missing} not on the PATH (tests/browser/install.sh installs them)")
+        pytest.skip(f"needs {missing}: run tests/browser/install.sh (Debian, root) or install chromium and its driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_AVOID_STATS"] = "true"  # no telemetry, no driver download: the machine may be offline
+    opts = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
+        opts.add_argument(arg)
+    opts.binary_location = shutil.which("chromium")
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    return webdriver.Chrome(options=opts, service=Service(shutil.which("chromedriver")))
+
+
+def wait_for(find, timeout=10.0):
+    """``find()``'s first truthy answer within ``timeout``; an element replaced while the page re-renders
+    (stale, or covered for a moment) is looked for again."""
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+
+    end = time.time() + timeout
+    while True:
+        try:
+            found = find()
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            found = None
+        if found or time.time() > end:
+            return found
+        time.sleep(0.1)
+
+
+def click(d, xpath: str, what: str) -> None:
+    """Click the first element at ``xpath`` once it is there (re-found if the page re-rendered it)."""
+    assert wait_for(lambda: d.find_elements("xpath", xpath) and (d.find_elements("xpath", xpath)[0].click() or True)), \
+        f"{what} missing"
+
+
+@pytest.fixture(scope="module")
+def report(finished_grid, tmp_path_factory) -> Path:
+    snakemake(finished_grid, "--configfile", *TINY_LAYERS, "--report", "results/report.html")
+    copied = tmp_path_factory.mktemp("copied") / "report.html"  # works from a copied file, away from results/
+    shutil.copy(finished_grid / "results/report.html", copied)
+    return copied
+
+
+def test_the_report_in_a_real_browser(report, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    d = browser()
+    try:
+        d.get(report.as_uri())
+        text = "return document.body.textContent.replace(/\\s+/g, ' ')"  # rendered text, scrolled or not
+        body = wait_for(lambda: "What was run" in d.execute_script(text) and d.execute_script(text))
+        for phrase in ("Supervised contrastive pretraining on chest X-rays", "What was run", "How to read it",
+                       "Config layers: config/config.yaml, config/demo.yaml, tiny.yaml (later",
+                       "synthetic ChestMNIST-format demo data",
+                       "Experiments: 7", "follows the paper's text"):
+            assert phrase in body, phrase
+        d.set_window_size(1400, 2100)  # tall enough for the whole landing page
+        d.save_screenshot(str(tmp_path / "landing.png"))  # the test's artifact
+        d.set_window_size(1400, 1000)
+        results = d.execute_script("return results")
+        categories = d.execute_script("return categories")
+        assert set(CATEGORIES) <= set(categories), sorted(categories)
+        missing = [path for path, r in results.items() if len(r["caption"].strip()) < 40]
+        assert not missing, f"results without a caption: {missing}"
+        for category, (subcategory, kind) in CATEGORIES.items():
+            shown = categories[category][subcategory or "Other"]
+            captions = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", results[path]["caption"])).split())[:30]
+                        for path in shown]
+            check_category(d, category, subcategory, kind, captions)
+        severe = [entry for entry in d.get_log("browser") if entry["level"] == "SEVERE"]
+        assert not severe, severe
+        fetched = {json.loads(e["message"])["message"]["params"]["request"]["url"].split(":", 1)[0]
+                   for e in d.get_log("performance") if '"Network.requestWillBeSent"' in e["message"]}
+        assert fetched <= {"file", "data", "blob", "about"}, fetched  # nothing from outside the file
+    finally:
+        d.quit()
+
+
+def check_category(d, category: str, subcategory: str | None, kind: str, captions: list[str]) -> None:
+    """Open the category (and subcategory) from the start page, view its first result, read its caption
+    (one of ``captions``, the beginnings of the captions of the results listed there)."""
+    from selenium.webdriver.common.by import By
+
+    d.get(d.current_url.split("#")[0])
+    click(d, f"//nav//a[span[normalize-space()='{category}']]", f"category {category}")
+    if subcategory:
+        click(d, f"//nav//a[span[normalize-space()='{subcategory}']]", f"{category}: subcategory {subcategory}")
+    elif wait_for(lambda: d.find_elements(By.XPATH, "//nav//a[span[normalize-space()='Other']]"), timeout=1):
+        click(d, "//nav//a[span[normalize-space()='Other']]", f"{category}: its results")
+    click(d, "//nav//a[@iconname='eye']", f"{category}: a result to view")
+    shown = wait_for(lambda: d.find_elements(By.XPATH, f"//*[not(ancestor::nav)][self::{kind}]"))
+    assert shown, f"{category}: its first result shows no {kind}"
+    if kind == "img":
+        width = wait_for(lambda: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth",
+                                                  shown[0]))
+        assert width and width > 0, f"{category}: the image did not load"
+    else:  # a table page in a frame
+        d.switch_to.frame(shown[0])
+        rows = len(d.find_elements(By.TAG_NAME, "tr"))
+        d.switch_to.default_content()
+        assert rows > 1, f"{category}: the table is empty"
+    click(d, "//nav//a[@iconname='information-circle']", f"{category}: the result's description")
+    text = "return document.body.textContent.replace(/\\s+/g, ' ')"
+    assert wait_for(lambda: any(c in d.execute_script(text) for c in captions)), f"{category}: caption missing"
