@@ -48,9 +48,11 @@ def test_bad_config_is_refused_with_its_key(layer, message, monkeypatch):
 WIRED = [c for c in CASES if c[1].startswith(("'easy' is not", "config.pretrain.normal.lr", "config.classify.finetune",
                                               "data.image_size: 36", "data.npz: config"))]
 WIRED.append(({"device": "cuda"}, "device: 'cuda' was asked for but no CUDA GPU is visible"))
+# the fast tier runs the first and the last (a Snakemake run each); `make test` all of them
+WIRED = [pytest.param(*c, marks=() if i in (0, len(WIRED) - 1) else pytest.mark.slow) for i, c in enumerate(WIRED)]
 
 
-@pytest.mark.parametrize("layer, message", WIRED, ids=[c[1][:40] for c in WIRED])
+@pytest.mark.parametrize("layer, message", WIRED, ids=[c.values[1][:40] for c in WIRED])
 def test_the_workflow_refuses_before_any_job(tmp_path, layer, message):
     work = workflow_copy(tmp_path)
     (work / "bad.yaml").write_text(yaml.safe_dump(layer))
@@ -60,6 +62,7 @@ def test_the_workflow_refuses_before_any_job(tmp_path, layer, message):
     assert not (work / "results").exists()  # refused before any job ran
 
 
+@pytest.mark.slow
 def test_npz_among_the_workflows_own_outputs_is_refused(tmp_path):
     work = workflow_copy(tmp_path)
     (work / "results/data/pruned").mkdir(parents=True)

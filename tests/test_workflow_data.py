@@ -47,6 +47,7 @@ def test_data_rules_run_on_demo(tmp_path):
     assert "Nothing to be done" in snakemake(work, "data", "-n", *layers).stdout
 
 
+@pytest.mark.slow
 def test_npz_source_on_the_genuine_chestmnist_fixture(tmp_path, genuine_chestmnist):
     """data.source npz with a 64px file built from the genuine ChestMNIST rows."""
     with np.load(genuine_chestmnist) as f:
