@@ -40,10 +40,10 @@ def test_label_budgets_are_the_same_for_every_experiment_with_the_seed():
     labels = imbalanced_labels()
     cfg = config(experiments=[{"encoder": "minivgg", "pretrain": p, "trainset": "train", "labels": [1.0, 0.1]}
                               for p in ("none", "normal", "simclr")])
-    rows = {p: training_rows(["train.npz"], cfg.classify_params(Experiment("minivgg", p, "train", 0.1)), 5, labels)[0]
+    rows = {p: training_rows(1, cfg.classify_params(Experiment("minivgg", p, "train", 0.1)), 5, labels)[0]
             for p in ("none", "normal", "simclr")}
     assert np.array_equal(rows["none"], rows["normal"]) and np.array_equal(rows["none"], rows["simclr"])
-    doubled = training_rows(["a.npz", "b.npz"], cfg.classify_params(Experiment("minivgg", "none", "train", 0.1)), 5,
+    doubled = training_rows(2, cfg.classify_params(Experiment("minivgg", "none", "train", 0.1)), 5,
                             np.concatenate([labels, labels]))[0]
     assert np.array_equal(doubled, np.concatenate([rows["none"], rows["none"] + len(labels)]))  # both halves alike
 
@@ -102,7 +102,7 @@ def test_official_scores_are_medmnists(tmp_path):
     assert ours == pytest.approx({"auc": auc, "acc": acc})
 
 
-def test_official_stage_scores_its_own_model(tmp_path):
+def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
     """A tiny run of the official stage: its metrics are medmnist's Evaluator on the kept model's test scores."""
     from cxrcontrast.data.demo import synthesize
     from cxrcontrast.data.images import load_images
@@ -127,7 +127,13 @@ def test_official_stage_scores_its_own_model(tmp_path):
         y_score = scores(model.eval()(test.batch(torch.arange(len(test)))).numpy(), result["task"])
     assert result["test"] == pytest.approx(evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test",
                                                              y_score), abs=1e-6)
-    assert [p[0] for p in result["published"]] == ["ResNet-18 (28)", "ResNet-50 (28)"]
+    assert result["published"] == []  # synthetic data: the published figures are not of this data
+    from cxrcontrast.stages import official
+
+    monkeypatch.setattr(official, "official_size", lambda path, flag: 28)  # as if it were the official file
+    run_official(None, *splits.values(), str(tmp_path / "raw.npz"), out, params, "none", "end_to_end", 0, "cpu")
+    assert [p[0] for p in json.loads(Path(out["metrics"]).read_text())["published"]] == ["ResNet-18 (28)",
+                                                                                        "ResNet-50 (28)"]
 
 
 def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
@@ -154,3 +160,17 @@ def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
     for key, value in runs["a"].items():
         assert torch.equal(value, runs["b"][key]), key
     assert "images_per_class" not in params["block"] and params["block"]["images"] == "all"
+
+
+def test_official_scores_where_a_label_has_no_positive():
+    """medmnist's AUC fails for a split with a label never present (small or demo data): the mean over the
+    defined labels is reported instead, and says so."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    labels = (rng.random((80, 14)) < 0.2).astype(int)
+    labels[:, 13] = 0
+    y_score = rng.random((80, 14))
+    m = medmnist_metrics(labels, y_score, "multi-label, binary-class")
+    assert m["auc"] == pytest.approx(np.mean([roc_auc_score(labels[:, i], y_score[:, i]) for i in range(13)]))
+    assert "undefined" in m["note"] and 0 <= m["acc"] <= 1

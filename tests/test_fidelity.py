@@ -72,10 +72,11 @@ def test_train_aug_on_access_redraws_the_augmented_half(data):
     params = config("config.yaml", "demo.yaml", "paper_code.yaml").classify_params(
         Experiment("minivgg", "augmented", "train_aug"))
     assert params["classify"]["train_aug"] == "on_access" and params["augment"]["authors_resized_crop"]
-    train = str(data / "train.npz")
-    full = load_images([train, train], 32)
-    rows, redrawn = training_rows([train, train], params, 0, full.labels.numpy())
-    assert len(rows) == len(full) and redrawn.sum() == len(full) // 2 and not redrawn[: len(full) // 2].any()
+    pruned = load_images([str(data / "train.npz")], 32)  # read once
+    rows, redrawn = training_rows(1, params, 0, pruned.labels.numpy())
+    full = pruned.rows(rows)
+    assert len(full) == 2 * len(pruned) and redrawn.sum() == len(pruned) and not redrawn[: len(pruned)].any()
+    assert torch.equal(full.images[: len(pruned)], full.images[len(pruned):])  # the same images, twice
     batch = TrainingBatch(full, redrawn, AugmentParams.from_config(params["augment"]))
     idx = torch.tensor([0, 1, len(full) // 2, len(full) // 2 + 1])
     first = batch(idx, torch.Generator().manual_seed(1), None)

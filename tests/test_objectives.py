@@ -70,6 +70,17 @@ def test_batch_hard_on_h_matches_the_authors_package_semantics(case):
         assert loss.item() == pytest.approx(batch_hard_reference(labels, h, margin), rel=1e-5, abs=1e-6)
 
 
+def test_batch_hard_never_takes_the_anchor_as_its_negative():
+    """A single negative that is also the farthest point ties with the anchor's own masked entry."""
+    h = torch.tensor([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0]])
+    labels = torch.tensor([0, 0, 1])
+    a, p, n = BatchHard()(h, labels)
+    assert n.tolist() == [2, 2, 1] and p.tolist() == [1, 0, 2]
+    assert Triplet(0.5)(h, labels, (a, p, n)).item() == pytest.approx(batch_hard_reference(labels, h, 0.5))
+    dup = torch.tensor([[1.0, 1.0], [1.0, 1.0], [0.0, 0.0]])  # duplicate positives: distance 0, still a positive
+    assert BatchHard()(dup, torch.tensor([1, 1, 0]))[1].tolist()[:2] == [1, 0]
+
+
 def test_batch_hard_gradients_are_finite_where_an_anchor_is_its_own_positive():
     labels = torch.tensor([0, 0, 1, 2, 3, 3])  # 1 and 2 have no positive
     h = torch.randn(6, 8, requires_grad=True)

@@ -1,30 +1,16 @@
 """A job's identity: a resume file from other data or code is discarded, a finished result is kept and restored."""
 import logging
+from pathlib import Path
 
 import pytest
 import torch
 
 from cxrcontrast.files import load_checkpoint
-from cxrcontrast.training import progress, resume
+from cxrcontrast.training import resume
 
 from conftest import pruned_demo
-from training_helpers import classify, classify_params, pretrain, pretrain_params
+from training_helpers import Killed, classify, classify_params, kill_after, pretrain, pretrain_params
 
-
-class Killed(Exception):
-    pass
-
-
-def kill_after(monkeypatch, n_steps):
-    real, count = progress.Progress.step, {"n": 0}
-
-    def step(self, *a, **k):
-        count["n"] += 1
-        if count["n"] > n_steps:
-            raise Killed
-        return real(self, *a, **k)
-
-    monkeypatch.setattr(progress.Progress, "step", step)
 
 
 @pytest.fixture
@@ -84,3 +70,23 @@ def test_the_same_checkpoint_gives_the_same_bytes(tmp_path):
     save_checkpoint(tmp_path / "a.pt", **payload)
     save_checkpoint(tmp_path / "b.pt", **payload)
     assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+
+
+def test_the_code_identity_covers_what_training_runs_and_not_the_figures(tmp_path, monkeypatch):
+    """Editing training code changes every job's identity; editing a figure leaves finished training alone."""
+    import shutil
+
+    from cxrcontrast import runtime
+
+    copy = tmp_path / "cxrcontrast"
+    shutil.copytree(Path(runtime.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(runtime, "__file__", str(copy / "runtime.py"))
+    digests = []
+    for edit in (None, "figures/style.py", "stages/report.py", "training/optim.py", "models/heads.py"):
+        if edit:
+            (copy / edit).write_text((copy / edit).read_text() + "\n# an edit\n")
+        runtime.code_digest.cache_clear()
+        digests.append(runtime.code_digest())
+    runtime.code_digest.cache_clear()
+    assert digests[0] == digests[1] == digests[2]  # figures and the report: no change
+    assert len({digests[2], digests[3], digests[4]}) == 3  # training and model code: a change each

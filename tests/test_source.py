@@ -104,7 +104,7 @@ def test_offline_download_names_url_md5_and_workaround(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise RuntimeError("Automatic download failed!")
 
-    monkeypatch.setattr(medmnist, "ChestMNIST", offline)
+    monkeypatch.setattr(medmnist.ChestMNIST, "download", offline)
     with pytest.raises(DownloadError) as err:
         source.download("chestmnist", 28, tmp_path)
     msg = str(err.value)
@@ -139,3 +139,23 @@ def test_prune_validates_every_split_before_writing(tmp_path):
     with pytest.raises(InputError, match="test_labels"):
         prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))
     assert not any((tmp_path / f"{s}.npz").exists() for s in outs)
+
+
+def test_download_uses_medmnists_download_without_loading_the_dataset(tmp_path, monkeypatch):
+    """Building medmnist's dataset would load the whole training split (gigabytes at 224px) just to fetch a file."""
+    import medmnist
+
+    calls = []
+
+    def fake_download(dataset):
+        calls.append((dataset.flag, dataset.size_flag, dataset.root))
+        (tmp_path / f"{dataset.flag}{dataset.size_flag}.npz").write_bytes(b"not the official bytes")
+
+    def no_dataset(*args, **kwargs):
+        raise AssertionError("the dataset was built")
+
+    monkeypatch.setattr(medmnist.ChestMNIST, "download", staticmethod(fake_download))
+    monkeypatch.setattr(medmnist.ChestMNIST, "__init__", no_dataset)
+    with pytest.raises(DownloadError, match="does not match the official"):
+        source.download("chestmnist", 64, tmp_path)
+    assert calls == [("chestmnist", "_64", str(tmp_path))]

@@ -40,7 +40,7 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
     return str(folder / "metrics.json"), str(folder / "predictions.npz")
 
 
-def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings=()):
+def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings=(), official=28):
     metrics, preds = [], []
     for enc, pre, ts, skill, lr in runs:
         for seed in seeds:
@@ -51,7 +51,7 @@ def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings
          "val": {f: {"precision_at_1": 0.5, "map_at_r": 0.2, "silhouette": 0.1} for f in ("h", "z")}}
     save_json(tmp_path / "q.json", q)
     save_json(tmp_path / "classes.json", {"flag": flag, "class_names": [f"c{i}" for i in range(k)],
-                                          "warnings": list(warnings)})
+                                          "warnings": list(warnings), "official": official})
     out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
     run_summary(metrics, preds, [str(tmp_path / "q.json")], [], [], str(tmp_path / "classes.json"), out,
                 params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0}, fidelity=[{"setting": "x"}])
@@ -93,6 +93,9 @@ def test_summary_speaks_of_its_own_data(tmp_path):
     out = summarise(tmp_path, RUNS[:2], flag="pneumoniamnist", k=2, seeds=(0,))
     md = open(out["markdown"]).read()
     assert "chance 50.0% top-1" in md and "top-5" not in md and "paper reported" not in md and "6.7%" not in md
+    demo = summarise(tmp_path / "demo", RUNS[:2], seeds=(0,), official=None)  # ChestMNIST-like, not the file
+    md = open(demo["markdown"]).read()
+    assert "chance 6.7% top-1" in md and "paper reported" not in md and "19 / 56" not in md
     eight = summarise(tmp_path / "eight", RUNS[:2], flag="bloodmnist", k=8, seeds=(0,),
                       warnings=["test: classes ['c7'] occur in test but not in train; their recall will be 0"])
     md = open(eight["markdown"]).read()

@@ -5,10 +5,9 @@ import torch
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_checkpoint
-from cxrcontrast.training import progress
 
 from conftest import pruned_demo
-from training_helpers import classify, classify_params, pretrain, pretrain_params
+from training_helpers import Killed, classify, classify_params, kill_after, pretrain, pretrain_params
 
 
 @pytest.fixture(scope="module")
@@ -38,25 +37,8 @@ def test_bn_drift_when_not_frozen(data, tmp_path):
     assert not torch.equal(before["encoder.features.1.running_mean"], after["encoder.features.1.running_mean"])
 
 
-class Killed(Exception):
-    pass
-
-
 class Evil:
     """Any class: saving it in a checkpoint needs pickle, which loading must refuse."""
-
-
-def kill_after(monkeypatch, n_steps):
-    real = progress.Progress.step
-    count = {"n": 0}
-
-    def step(self, *a, **k):
-        count["n"] += 1
-        if count["n"] > n_steps:
-            raise Killed
-        return real(self, *a, **k)
-
-    monkeypatch.setattr(progress.Progress, "step", step)
 
 
 def strip_timing(path):

@@ -1,5 +1,6 @@
 """Config slices and stage calls for the training tests: small heads, few epochs, from the workflow's own config."""
 from cxrcontrast.config import Experiment
+from cxrcontrast.training import progress
 from cxrcontrast.files import load_checkpoint
 from cxrcontrast.stages.classify import run_classify
 from cxrcontrast.stages.pretrain import run_pretrain
@@ -36,3 +37,20 @@ def classify(data, out, pretrained=None, params=None, seed=0, train=None):
                  params=params or classify_params("none" if pretrained is None else "normal"), seed=seed,
                  pretrained=pretrained and str(pretrained), device="cpu")
     return load_checkpoint(out / "model.pt", kind="classifier")
+
+
+class Killed(Exception):
+    """Stands for a kill in the middle of an epoch."""
+
+
+def kill_after(monkeypatch, n_steps):
+    """Training raises Killed at its (n_steps + 1)-th batch."""
+    real, count = progress.Progress.step, {"n": 0}
+
+    def step(self, *a, **k):
+        count["n"] += 1
+        if count["n"] > n_steps:
+            raise Killed
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(progress.Progress, "step", step)

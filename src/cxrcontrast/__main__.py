@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         workflow = load_layers(args.configfile, args.schema)
-    except (InputError, Exception) as exc:  # jsonschema and Snakemake's validation errors too
+    except Exception as exc:  # InputError, and jsonschema's and Snakemake's validation errors
         message = str(exc).strip().splitlines()[0] if isinstance(exc, InputError) else str(exc).strip()
         print(f"cxrcontrast: {message}", file=sys.stderr)
         return 1

@@ -70,12 +70,19 @@ def pick_device(name: str = "auto"):
     return torch.device(name)
 
 
+# The code a trained result depends on; the figures, the summary, the report and the config module do not
+# change a checkpoint, so editing them leaves finished and half-finished training alone.
+RESULT_CODE = ("data", "models", "training", "evaluation", "files.py", "runtime.py", "errors.py",
+               "stages/pretrain.py", "stages/classify.py", "stages/official.py")
+
+
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
-    """SHA-256 over this package's source files: a code change changes every job's identity."""
+    """SHA-256 over the package's source files that training results depend on (``RESULT_CODE``)."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
+    for part in RESULT_CODE:
+        for path in sorted((root / part).rglob("*.py")) if (root / part).is_dir() else [root / part]:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()

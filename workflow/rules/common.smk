@@ -61,9 +61,13 @@ def experiment(w):
 
 
 def pretrain_inputs(w):
-    images = CONFIG.raw["pretrain"][w.pretrain].get("images", "pruned")
+    block = CONFIG.raw["pretrain"][w.pretrain]
+    every_image = (
+        block.get("images") == "all"
+    )  # simclr's key; the supervised objectives read pruned data
     return {
-        "train": f"results/data/{'unpruned' if images == 'all' else 'pruned'}/train.npz",
+        "train": f"results/data/{'unpruned' if every_image else 'pruned'}/train.npz",
+        **weights_input(w),
         "val": "results/data/pruned/val.npz",
         "classes": "results/data/pruned/classes.json",
     }
@@ -77,15 +81,18 @@ def classify_inputs(w):
     }
     if w.trainset == "train_aug" and CONFIG.raw["classify"]["train_aug"] == "stored":
         inputs["train"].append(f"results/data/augmented/seed{w.seed}/train.npz")
-    elif (
-        w.trainset == "train_aug"
-    ):  # on_access: the second half is the pruned set, augmented anew
-        inputs["train"].append("results/data/pruned/train.npz")
-    if w.pretrain != "none":
-        inputs["pretrained"] = (
-            f"results/pretrain/{w.encoder}/{w.pretrain}/seed{w.seed}/encoder.pt"
-        )
+    # (train_aug on_access: the stage doubles the pruned set and augments the second half anew)
+    if w.pretrain == "none":
+        inputs.update(weights_input(w))
+    else:
+        inputs["pretrained"] = f"results/pretrain/{STATE.format(**w)}/encoder.pt"
     return inputs
+
+
+def weights_input(w):
+    """A local weights file the encoder starts from is an input: its content is part of what jobs compute."""
+    weights = CONFIG.raw["encoders"][w.encoder].get("weights", "none")
+    return {} if weights in ("none", "imagenet") else {"weights": weights}
 
 
 def pretrain_history(w):
@@ -102,6 +109,8 @@ def embed_inputs(w):
     }
     if w.pretrain != "none":
         inputs["pretrained"] = f"results/pretrain/{STATE.format(**w)}/encoder.pt"
+    else:
+        inputs.update(weights_input(w))
     return inputs
 
 
@@ -116,6 +125,8 @@ def official_inputs(w):
     }
     if w.pretrain != "none":
         inputs["pretrained"] = f"results/pretrain/{STATE.format(**w)}/encoder.pt"
+    else:
+        inputs.update(weights_input(w))
     return inputs
 
 
@@ -144,7 +155,7 @@ def experiment_targets(pattern):
 def state_targets(pattern, states=None):
     return [
         pattern.format(encoder=enc, pretrain=pre, seed=s)
-        for enc, pre in (states or CONFIG.states)
+        for enc, pre in (CONFIG.states if states is None else states)
         for s in CONFIG.seeds
     ]
 

@@ -82,7 +82,7 @@ rule summary:
         mem_mb=mem_mb(1000, 3),
         runtime=30,
     params:
-        job=CONFIG.evaluate_params(),
+        job=CONFIG.summary_params(),
         fidelity=FIDELITY,
     script:
         "../scripts/summary.py"

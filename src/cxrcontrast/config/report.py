@@ -16,7 +16,7 @@ MODES = (
     "encoders.efficientnet_b0.head.dropout", "pretrain.normal.batches", "pretrain.normal.forward",
     "pretrain.augmented.batches", "pretrain.augmented.positive", "pretrain.hard.batches", "pretrain.hard.embedding",
     "augment.authors_resized_crop", "classify.select_on", "classify.freeze_batchnorm",
-    "classify.softmax_before_loss", "classify.train_aug", "performance.bf16_autocast",
+    "classify.softmax_before_loss", "classify.train_aug",
 )
 
 

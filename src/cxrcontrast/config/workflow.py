@@ -187,5 +187,9 @@ class Workflow:
     def evaluate_params(self) -> dict:
         return canonical(self.raw["evaluate"])
 
+    def summary_params(self) -> dict:
+        """The comparisons' bootstrap (the paper protocol's seed is the evaluation's alone)."""
+        return canonical({k: self.raw["evaluate"][k] for k in ("bootstrap", "seed")})
+
     def data_params(self) -> dict:
         return canonical(self.raw["data"])

@@ -101,9 +101,12 @@ def official_size(path: str | Path, flag: str) -> int | None:
 def download(flag: str, size: int, root: str | Path) -> Path:
     """Fetch an official file through the medmnist package, then check its MD5.
 
-    Offline, this fails with a message saying how to supply the file by hand;
-    it never falls back to other data.
+    medmnist's own ``download`` is called without building its dataset (which would load the whole
+    training split into memory: gigabytes at 224px). Offline, this fails with a message saying how
+    to supply the file by hand; it never falls back to other data.
     """
+    from types import SimpleNamespace
+
     import medmnist
 
     name, url, md5 = official_file(flag, size)
@@ -113,8 +116,9 @@ def download(flag: str, size: int, root: str | Path) -> Path:
     if not target.exists():
         log.info("downloading %s from %s into %s", name, url, root)
         cls = getattr(medmnist, medmnist.INFO[flag]["python_class"])
+        dataset = SimpleNamespace(info=medmnist.INFO[flag], root=str(root), flag=flag, size_flag=size_suffix(size))
         try:
-            cls(split="train", download=True, root=str(root), size=size)
+            cls.download(dataset)
         except Exception as exc:  # medmnist wraps network errors in a bare RuntimeError
             raise DownloadError(
                 f"could not download {name} (flag {flag!r}, size {size}).\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tables import exp_key, experiment_label, paper_reported
+from .tables import exp_key, experiment_label, paper_reported, percent
 
 
 def pct(value) -> str:
@@ -42,7 +42,7 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
     for r in exp_rows:
         key = exp_key(r)
         diff = ", ".join(f"{name}={v}" for name, v in differing.get(key, {}).items()) or "–"
-        cells = [experiment_label(r), f"{key[3]:.0%}", str(r["n_seeds"]), diff, with_interval(r, "balanced_accuracy"),
+        cells = [experiment_label(r), percent(key[3]), str(r["n_seeds"]), diff, with_interval(r, "balanced_accuracy"),
                  with_interval(r, "accuracy"), *([with_interval(r, "top5")] * top5), with_interval(r, "auc_macro"),
                  pct(r["paper_accuracy_mean"]) + (f" / {pct(r['paper_top5_mean'])}" if top5 else "")]
         if paper:

@@ -30,18 +30,23 @@ def exp_key(row: dict) -> tuple:
     return tuple(float(row[k]) if k == "labels" else row[k] for k in KEYS)
 
 
+def percent(fraction) -> str:
+    """A label budget as a percentage: 100%, 10%, 1%, 0.5%."""
+    return f"{100 * float(fraction):g}%"
+
+
 def experiment_label(e: dict) -> str:
     """A short name of an experiment (a dict with encoder, pretrain, trainset, labels)."""
     short = {"minivgg": "VGG", "efficientnet_b0": "EffNet-B0"}.get(e["encoder"], e["encoder"])
     name = "baseline" if e["pretrain"] == "none" else f"{e['pretrain']} pretrain"
-    budget = "" if float(e.get("labels", 1)) == 1 else f", {float(e['labels']):.0%} labels"
+    budget = "" if float(e.get("labels", 1)) == 1 else f", {percent(e['labels'])} labels"
     return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
 
 
 def paper_reported(key: tuple, task: dict) -> tuple[int, int] | None:
-    """The paper's numbers for an experiment, only where they describe the same task: the pruned
-    15-class ChestMNIST, every training label."""
-    if task["flag"] != "chestmnist" or task["classes"] != 15 or key[3] != 1.0:
+    """The paper's numbers for an experiment, only where they describe the same task: the official
+    ChestMNIST file (not demo or other data), pruned to 15 classes, every training label."""
+    if task["flag"] != "chestmnist" or not task["official"] or task["classes"] != 15 or key[3] != 1.0:
         return None
     return PAPER_REPORTED.get(key[:3])
 

@@ -50,8 +50,9 @@ def build_embedder(encoder: str, image_size: int, architecture: dict, z_head: st
 
 
 def untrained_embedder(encoder: str, architecture: dict, image_size: int, seed: int) -> Embedder:
-    """The embedder a pretraining job starts from ("before"), with a projection head."""
-    torch.manual_seed(seed)  # the same initialisation a training job starts from
+    """The untrained encoder, seeded as a pretraining job seeds its start ("before"), with a projection head
+    (its h is the training job's starting h; its z is a projection's, whatever the z head of a run)."""
+    torch.manual_seed(seed)
     return build_embedder(encoder, image_size, architecture).eval()
 
 

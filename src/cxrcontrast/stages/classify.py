@@ -22,20 +22,19 @@ from ..training.resume import Resume, job_identity, write_result
 log = logging.getLogger(__name__)
 
 
-def build_classifier(params: dict, n_classes: int, seed: int, pretrained: str | None) -> Classifier:
-    """Encoder (pretrained, or fresh for the baseline) and a classification head."""
+def build_classifier(params: dict, n_classes: int, seed: int, pretrained: dict | None) -> Classifier:
+    """Encoder (from the pretraining checkpoint ``pretrained``, or fresh for the baseline) and a head."""
     torch.manual_seed(seed)
     name, size, block = params["encoder"], params["image_size"], params["classify"]
-    softmax = block["softmax_before_loss"]
     if pretrained is None:
         enc = build_encoder(name, size, **params["architecture"])
     else:  # the weights come from the checkpoint: no ImageNet download, no init to overwrite
         enc = build_architecture(name, size, params["architecture"])
-    head = ClassifierHead.from_block(enc.out_features, n_classes, params["head"], softmax)
+    head = ClassifierHead.from_block(enc.out_features, n_classes, params["head"], block["softmax_before_loss"])
     if params["architecture"]["xavier"]:
         xavier_init(head)
     if pretrained is not None:
-        embedder = embedder_from_checkpoint(load_pretrained(pretrained, name, size))
+        embedder = embedder_from_checkpoint(pretrained)
         enc.load_state_dict(embedder.encoder.state_dict())
         if embedder.z_head == "classifier":  # the authors loaded the whole pretrained model, this head included
             head.net.load_state_dict(embedder.head.net.state_dict())
@@ -43,33 +42,35 @@ def build_classifier(params: dict, n_classes: int, seed: int, pretrained: str | 
     return Classifier(enc, head)
 
 
-def training_rows(train: list[str], params: dict, seed: int, labels: np.ndarray) -> tuple[np.ndarray, torch.Tensor | None]:
-    """Rows of the label budget (over every file of the training set: the augmented half keeps the
-    same images as the plain half), and which rows are re-augmented on each access."""
-    n_files = len(train)
+def training_rows(n_files: int, params: dict, seed: int, labels: np.ndarray) -> tuple[np.ndarray, torch.Tensor | None]:
+    """Rows of the training set: the label budget of the pruned images, in every file of ``train`` (the stored
+    augmented copy keeps the same images), or twice for ``train_aug: on_access``; and which rows are
+    re-augmented on each access (that second half)."""
     per_file = len(labels) // n_files
     keep = budget_rows(labels[:per_file], params["labels"], seed)
-    rows = np.concatenate([keep + i * per_file for i in range(n_files)])
-    redrawn = None
-    if params["augment"] is not None:  # train_aug: on_access: the second half is augmented anew each time
-        redrawn = torch.from_numpy(rows >= per_file)
-    return rows, redrawn
+    if params["augment"] is None:
+        return np.concatenate([keep + i * per_file for i in range(n_files)]), None
+    redrawn = torch.cat([torch.zeros(len(keep), dtype=torch.bool), torch.ones(len(keep), dtype=torch.bool)])
+    return np.concatenate([keep, keep]), redrawn
 
 
 def run_classify(train: list[str], val: str, classes: str, out_model: str, out_history: str, params: dict, seed: int,
-                 pretrained: str | None = None, device: str = "auto", performance: dict | None = None) -> None:
+                 pretrained: str | None = None, device: str = "auto", performance: dict | None = None,
+                 weights: str | None = None) -> None:
     """``params``: the rule's slice (``Workflow.classify_params``); ``train``: the pruned training file, then
-    its augmented copy for train_aug."""
+    its stored augmented copy for train_aug; ``weights``: a local weights file the baseline's encoder starts from."""
     dev = pick_device(device)
-    inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)}, **({"pretrained": pretrained} if pretrained else {})}
+    inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)},
+              **({"pretrained": pretrained} if pretrained else {}), **({"weights": weights} if weights else {})}
     resume = Resume(Path(out_model).parent, job_identity(params, seed, inputs))
     if (done := resume.finished()) is not None:
         return write_result(done, out_model, out_history)
     names = load_json(classes)["class_names"]
     full = load_images(train, params["image_size"])
-    rows, redrawn = training_rows(train, params, seed, full.labels.numpy())
+    rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
     train_data, val_data = full.rows(rows).to(dev), load_images([val], params["image_size"]).to(dev)
-    model = build_classifier(params, len(names), seed, pretrained)
+    checkpoint = load_pretrained(pretrained, params["encoder"], params["image_size"]) if pretrained else None
+    model = build_classifier(params, len(names), seed, checkpoint)
     block = params["classify"]
     log.info("%s %s on %d images (%s of the labels), %s, seed %d",
              "fine-tuning a head on" if pretrained else "training end to end", params["encoder"], len(train_data),
@@ -79,13 +80,12 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
         model, train_data, val_data, Optim.from_block(block), seed, resume, dev, freeze_encoder=bool(pretrained),
         freeze_batchnorm=bool(pretrained) and block["freeze_batchnorm"], select_on=block["select_on"],
         accel=Accel.for_device(performance, dev), redrawn=redrawn, augment=augment)
-    checkpoint = dict(kind="classifier", encoder=params["encoder"], architecture=params["architecture"],
-                      head=params["head"], softmax_output=block["softmax_before_loss"], image_size=params["image_size"],
-                      class_names=names, state_dict=best, epoch=best_row["epoch"], val=best_row, params=params,
-                      seed=seed, train_images=len(train_data),
-                      pretrain=load_pretrained(pretrained, params["encoder"], params["image_size"])["params"]
-                      if pretrained else None)
-    result = {"checkpoint": checkpoint, "history": history}
+    result = {"checkpoint": dict(kind="classifier", encoder=params["encoder"], architecture=params["architecture"],
+                                 head=params["head"], softmax_output=block["softmax_before_loss"],
+                                 image_size=params["image_size"], class_names=names, state_dict=best,
+                                 epoch=best_row["epoch"], val=best_row, params=params, seed=seed,
+                                 train_images=len(train_data), pretrain=checkpoint["params"] if checkpoint else None),
+              "history": history}
     resume.finish(result)
     write_result(result, out_model, out_history)
     log.info("kept epoch %d: val balanced accuracy %.4f", best_row["epoch"], best_row["val_balanced_accuracy"])

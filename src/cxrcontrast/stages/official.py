@@ -10,7 +10,7 @@ import torch
 
 from .. import __version__
 from ..data.images import load_images
-from ..data.source import flag_info
+from ..data.source import flag_info, official_size
 from ..evaluation.inference import for_inference, map_rows
 from ..evaluation.official import PUBLISHED, SOURCE, evaluate_official, medmnist_metrics, output_width, scores
 from ..files import provenance, save_json
@@ -38,16 +38,19 @@ def build_model(params: dict, width: int, seed: int, pretrained: str | None, tun
 
 
 def run_official(pretrained: str | None, train: str, val: str, test: str, raw: str, outputs: dict, params: dict,
-                 pretrain: str, tuning: str, seed: int, device: str = "auto", performance: dict | None = None) -> None:
+                 pretrain: str, tuning: str, seed: int, device: str = "auto", performance: dict | None = None,
+                 weights: str | None = None) -> None:
     """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained) or ``end_to_end``.
     ``train``/``val``/``test``: the unpruned splits; ``raw``: the source file the Evaluator reads labels from."""
     dev = pick_device(device)
     data = params["data"]
-    task = flag_info(data["flag"]).task
-    inputs = {"train": train, "val": val, "test": test, **({"pretrained": pretrained} if pretrained else {})}
+    info = flag_info(data["flag"])
+    task = info.task
+    inputs = {"train": train, "val": val, **({"pretrained": pretrained} if pretrained else {}),
+              **({"weights": weights} if weights else {})}  # what training reads (the test split it does not)
     resume = Resume(Path(outputs["model"]).parent, job_identity({**params, "tuning": tuning}, seed, inputs))
     splits = {s: load_images([p], params["image_size"]) for s, p in (("train", train), ("val", val), ("test", test))}
-    width = output_width(task, splits["train"].labels.numpy())
+    width = output_width(task, len(info.label_names))
     model = build_model(params, width, seed, pretrained, tuning)
     if (done := resume.finished()) is None:
         block = params["official"][tuning]
@@ -68,11 +71,13 @@ def run_official(pretrained: str | None, train: str, val: str, test: str, raw: s
     y_score = scores(logits, task)
     official = evaluate_official(raw, data["flag"], data["size"], "test", y_score)
     check = medmnist_metrics(test_data.labels.numpy(), y_score, task)
-    if not np.allclose([official["auc"], official["acc"]], [check["auc"], check["acc"]]):
+    if not np.allclose([official["auc"], official["acc"]], [check["auc"], check["acc"]], equal_nan=True):
         raise RuntimeError(f"{test}: its labels are not the rows of {raw}'s test split, in order")
     log.info("test (medmnist Evaluator): AUC %.4f, ACC %.4f", official["auc"], official["acc"])
     save_json(outputs["metrics"], {
         "encoder": params["encoder"], "pretrain": pretrain, "tuning": tuning, "seed": seed, "flag": data["flag"],
         "size": data["size"], "task": task, "test": official, "kept_epoch": done["checkpoint"]["epoch"],
-        "n": {s: len(d) for s, d in splits.items()}, "published": PUBLISHED.get((data["flag"], data["size"]), []),
+        "n": {s: len(d) for s, d in splits.items()},
+        # published figures only beside runs on the official file (not demo or other data)
+        "published": PUBLISHED.get((data["flag"], data["size"]), []) if official_size(raw, data["flag"]) else [],
         "published_source": SOURCE, "version": __version__, "provenance": provenance(params=params)})

@@ -30,10 +30,12 @@ def validation_objective(params: dict, labels):
 
 
 def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_history: str, params: dict, seed: int,
-                 device: str = "auto", performance: dict | None = None) -> None:
-    """``params``: the rule's slice (``Workflow.pretrain_params``)."""
+                 device: str = "auto", performance: dict | None = None, weights: str | None = None) -> None:
+    """``params``: the rule's slice (``Workflow.pretrain_params``); ``weights``: a local weights file the
+    encoder starts from (its content is part of the job's identity)."""
     dev = pick_device(device)
-    resume = Resume(Path(out_encoder).parent, job_identity(params, seed, {"train": train, "val": val}))
+    inputs = {"train": train, "val": val, **({"weights": weights} if weights else {})}
+    resume = Resume(Path(out_encoder).parent, job_identity(params, seed, inputs))
     if (done := resume.finished()) is not None:
         return write_result(done, out_encoder, out_history)
     size, name = params["image_size"], params["objective"]

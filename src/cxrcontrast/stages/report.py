@@ -23,10 +23,11 @@ log = logging.getLogger(__name__)
 
 def run_summary(metrics: list[str], predictions: list[str], qualities: list[str], probes: list[str],
                 official: list[str], classes: str, outputs: dict, params: dict, fidelity: list[dict]) -> None:
-    """``params``: the ``evaluate`` block (bootstrap resamples and seed of the comparisons); ``fidelity``: the
+    """``params``: bootstrap resamples and seed of the comparisons (``Workflow.summary_params``); ``fidelity``: the
     rows of ``cxrcontrast.config.fidelity_rows``."""
     info = load_json(classes)
-    task = {"flag": info["flag"], "classes": len(info["class_names"]), "warnings": info["warnings"]}
+    task = {"flag": info["flag"], "classes": len(info["class_names"]), "warnings": info["warnings"],
+            "official": info["official"]}
     results = [load_json(p) for p in metrics]
     rows = [seed_row(m) for m in results]
     exp_rows = experiment_rows(rows)

@@ -26,10 +26,7 @@ class BatchHard:
             same = labels[:, None] == labels[None, :]
             eye = torch.eye(len(labels), dtype=torch.bool, device=labels.device)
             positive = same & ~eye
-            hardest_pos = torch.where(positive, d, torch.zeros_like(d)).argmax(1)
             anchors = torch.arange(len(labels), device=labels.device)
-            hardest_pos = torch.where(positive.any(1), hardest_pos, anchors)
-            row_max = d.max(1, keepdim=True).values
-            hardest_neg = (d + row_max * same).argmin(1)
-            hardest_neg = torch.where((~same).any(1), hardest_neg, d.argmax(1))
+            hardest_pos = torch.where(positive.any(1), d.masked_fill(~positive, -torch.inf).argmax(1), anchors)
+            hardest_neg = torch.where((~same).any(1), d.masked_fill(same, torch.inf).argmin(1), d.argmax(1))
         return anchors, hardest_pos, hardest_neg

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import math
 
 import torch
 
@@ -60,8 +59,7 @@ def pretrain(model: torch.nn.Module, data: InMemoryImages, objective: Objective,
             progress.step(i, stats["images"], value)
         model.eval()
         val = validation_loss(val_objective, forward, val_data, device)
-        history.append(progress.end(loss=total / batches, val_loss=val,
-                                    active_triplets=active / batches if not math.isnan(active) else active,
+        history.append(progress.end(loss=total / batches, val_loss=val, active_triplets=active / batches,
                                     lr=optim.lr))
         resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history)
     return history
