@@ -25,15 +25,16 @@ def classify_params(pretrain="none", encoder="minivgg", trainset="train", labels
 
 def pretrain(data, out, params=None, seed=0):
     out.mkdir(parents=True, exist_ok=True)
-    run_pretrain(str(data / "train.npz"), str(data / "val.npz"), str(data / "classes.json"), str(out / "encoder.pt"),
-                 str(out / "history.csv"), params=params or pretrain_params(), seed=seed, device="cpu")
+    run_pretrain(train=str(data / "train.npz"), val=str(data / "val.npz"), classes=str(data / "classes.json"),
+                 out_encoder=str(out / "encoder.pt"), out_history=str(out / "history.csv"),
+                 params=params or pretrain_params(), seed=seed, device="cpu")
     return out / "encoder.pt"
 
 
 def classify(data, out, pretrained=None, params=None, seed=0, train=None):
     out.mkdir(parents=True, exist_ok=True)
-    run_classify(train or [str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"),
-                 str(out / "model.pt"), str(out / "history.csv"),
+    run_classify(train=train or [str(data / "train.npz")], val=str(data / "val.npz"), classes=str(data / "classes.json"),
+                 out_model=str(out / "model.pt"), out_history=str(out / "history.csv"),
                  params=params or classify_params("none" if pretrained is None else "normal"), seed=seed,
                  pretrained=pretrained and str(pretrained), device="cpu")
     return load_checkpoint(out / "model.pt", kind="classifier")

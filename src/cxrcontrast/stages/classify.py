@@ -60,9 +60,10 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     """``params``: the rule's slice (``Workflow.classify_params``); ``train``: the pruned training file, then
     its stored augmented copy for train_aug; ``weights``: a local weights file the baseline's encoder starts from."""
     dev = pick_device(device)
+    accel = Accel.for_device(performance, dev)
     inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)},
               **({"pretrained": pretrained} if pretrained else {}), **({"weights": weights} if weights else {})}
-    resume = Resume(Path(out_model).parent, job_identity(params, seed, inputs))
+    resume = Resume(Path(out_model).parent, job_identity(params, seed, inputs), accel.describe(dev))
     if (done := resume.finished()) is not None:
         return write_result(done, out_model, out_history)
     names = load_json(classes)["class_names"]
@@ -79,7 +80,7 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     history, best, best_row = train_classifier(
         model, train_data, val_data, Optim.from_block(block), seed, resume, dev, freeze_encoder=bool(pretrained),
         freeze_batchnorm=bool(pretrained) and block["freeze_batchnorm"], select_on=block["select_on"],
-        accel=Accel.for_device(performance, dev), redrawn=redrawn, augment=augment)
+        accel=accel, redrawn=redrawn, augment=augment)
     result = {"checkpoint": dict(kind="classifier", encoder=params["encoder"], architecture=params["architecture"],
                                  head=params["head"], softmax_output=block["softmax_before_loss"],
                                  image_size=params["image_size"], class_names=names, state_dict=best,

@@ -43,12 +43,14 @@ def run_official(pretrained: str | None, train: str, val: str, test: str, raw: s
     """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained) or ``end_to_end``.
     ``train``/``val``/``test``: the unpruned splits; ``raw``: the source file the Evaluator reads labels from."""
     dev = pick_device(device)
+    accel = Accel.for_device(performance, dev)
     data = params["data"]
     info = flag_info(data["flag"])
     task = info.task
     inputs = {"train": train, "val": val, **({"pretrained": pretrained} if pretrained else {}),
               **({"weights": weights} if weights else {})}  # what training reads (the test split it does not)
-    resume = Resume(Path(outputs["model"]).parent, job_identity({**params, "tuning": tuning}, seed, inputs))
+    resume = Resume(Path(outputs["model"]).parent, job_identity({**params, "tuning": tuning}, seed, inputs),
+                    accel.describe(dev))
     splits = {s: load_images([p], params["image_size"]) for s, p in (("train", train), ("val", val), ("test", test))}
     width = output_width(task, len(info.label_names))
     model = build_model(params, width, seed, pretrained, tuning)
@@ -59,7 +61,7 @@ def run_official(pretrained: str | None, train: str, val: str, test: str, raw: s
         history, best, best_row = train_classifier(
             model, splits["train"].to(dev), splits["val"].to(dev), Optim.from_block(block), seed, resume, dev,
             freeze_encoder=tuning == "frozen", select_on=params["official"]["select_on"],
-            accel=Accel.for_device(performance, dev), task=MedMNISTTask(task))
+            accel=accel, task=MedMNISTTask(task))
         done = {"checkpoint": dict(kind="official", state_dict=best, epoch=best_row["epoch"], val=best_row,
                                    params=params, tuning=tuning, seed=seed), "history": history}
         resume.finish(done)

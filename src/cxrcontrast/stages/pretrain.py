@@ -34,8 +34,9 @@ def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_histo
     """``params``: the rule's slice (``Workflow.pretrain_params``); ``weights``: a local weights file the
     encoder starts from (its content is part of the job's identity)."""
     dev = pick_device(device)
+    accel = Accel.for_device(performance, dev)
     inputs = {"train": train, "val": val, **({"weights": weights} if weights else {})}
-    resume = Resume(Path(out_encoder).parent, job_identity(params, seed, inputs))
+    resume = Resume(Path(out_encoder).parent, job_identity(params, seed, inputs), accel.describe(dev))
     if (done := resume.finished()) is not None:
         return write_result(done, out_encoder, out_history)
     size, name = params["image_size"], params["objective"]
@@ -49,7 +50,7 @@ def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_histo
     log.info("pretraining %s with the %s objective on %d images (%s), seed %d", params["encoder"], name, len(data),
              dev, seed)
     history = pretrain(model, data, objective, Optim.from_block(params["block"]), seed, resume, dev,
-                       Accel.for_device(performance, dev), validation=(val_objective, val_data))
+                       accel, validation=(val_objective, val_data))
     checkpoint = dict(kind="pretrained_encoder", encoder=params["encoder"], architecture=params["architecture"],
                       image_size=size, z_head=params["z_head"], head=params["head"], n_classes=n_classes,
                       state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},

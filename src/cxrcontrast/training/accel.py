@@ -25,6 +25,11 @@ class Accel:
     def for_device(cls, cfg: dict | None, device: torch.device) -> "Accel":
         return cls(**(cfg or {})) if device.type == "cuda" else cls(channels_last=True)
 
+    def describe(self, device: torch.device) -> dict:
+        """How a job runs, as a finished result's key holds it (``training/resume.py``)."""
+        return {"device": device.type, "bf16_autocast": self.bf16_autocast, "channels_last": self.channels_last,
+                "compile": self.compile}
+
     def prepare(self, model: nn.Module, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
         """The callable to run forward passes with; ``model`` itself keeps the weights.
 

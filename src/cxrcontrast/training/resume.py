@@ -10,7 +10,10 @@ outputs before it runs it, never these):
   part differs (never silently continued).
 * ``.finished/<identity hash>.pt``: the job's finished result. When an identical job
   is asked for again (say a rerun that failed after Snakemake removed the outputs),
-  the result is restored instead of trained again.
+  the result is restored instead of trained again. Its key also holds how the job
+  ran (device type and the fast paths in force there): a result computed in float32
+  on the CPU is not handed back to a job forced to rerun in bf16 on a GPU. A resume
+  file may continue on another device: the epochs it holds are done.
 """
 from __future__ import annotations
 
@@ -53,10 +56,12 @@ def _difference(old: dict, new: dict) -> str:
 class Resume:
     """The resume file and the finished-results store of one job (``folder``: its output folder)."""
 
-    def __init__(self, folder: str | Path, identity: dict):
+    def __init__(self, folder: str | Path, identity: dict, execution: dict | None = None):
+        """``execution``: how the job runs (``Accel.describe``), part of the finished result's key only."""
         self.folder, self.identity = Path(folder), identity
         self.path = self.folder / "resume.pt"
-        self.store = self.folder / ".finished" / f"{identity_hash(identity)}.pt"
+        self.result_key = {**identity, "execution": execution or {}}
+        self.store = self.folder / ".finished" / f"{identity_hash(self.result_key)}.pt"
 
     def load(self) -> dict | None:
         """The last finished epoch's state of this same job, or None."""
@@ -86,7 +91,7 @@ class Resume:
         except InputError as exc:
             log.warning("ignoring an unreadable finished result: %s", exc)
             return None
-        if result.get("identity") != self.identity:
+        if result.get("identity") != self.result_key:
             return None
         log.info("an identical job finished before: restoring its result from %s; no epoch is trained "
                  "(delete %s to train again)", self.store, self.store.parent)
@@ -94,7 +99,7 @@ class Resume:
 
     def finish(self, result: dict) -> None:
         """Keep the finished result under this identity; the resume file is no longer needed."""
-        save_checkpoint(self.store, kind="finished", identity=self.identity, result=result)
+        save_checkpoint(self.store, kind="finished", identity=self.result_key, result=result)
         self.path.unlink(missing_ok=True)
 
 
