@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 CORES  ?= 2
 STAMP   = $(VENV)/.installed
 
-.PHONY: test test-fast demo dryrun lint bench clean rulegraph
+.PHONY: test test-fast demo report dryrun lint bench clean rulegraph
 
 # The venv is (re)built when pyproject.toml changes; torch is capped at 2.14.1 there.
 $(STAMP): pyproject.toml
@@ -27,6 +27,10 @@ demo: $(STAMP)
 	$(BIN)/python -m cxrcontrast check --configfile config/config.yaml config/demo.yaml
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/snakemake --cores $(CORES) --resources gpu=$(CORES) --max-threads 1 \
 		--configfile config/config.yaml config/demo.yaml
+
+# The demo's HTML report (the same layers as the run: the report reads that config's results).
+report: $(STAMP)
+	$(BIN)/snakemake --configfile config/config.yaml config/demo.yaml --report results/report.html
 
 dryrun: $(STAMP)
 	$(BIN)/snakemake -n --quiet rules --cores 8 --resources gpu=1

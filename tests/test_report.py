@@ -25,6 +25,11 @@ CATEGORIES = {  # category -> (subcategory to open, or None; what its first resu
     "summary": (None, "img"),
     "runtime": (None, "iframe"),
 }
+EVERY_RESULT = {  # what the report must list, by file name: a result dropped from the report fails the test
+    "augmentation_examples.png", "tsne.png", "embedding_quality.png", "confusion.png", "auc.png", "curves.png",
+    "figure13.png", "label_efficiency.png", "summary.html", "metrics.html", "comparisons.html",
+    "embedding_table.html", "official.html", "fidelity.html", "runtime.html"}
+PER_EXPERIMENT = {"confusion.png", "auc.png", "curves.png"}
 
 
 def browser():
@@ -95,6 +100,9 @@ def test_the_report_in_a_real_browser(report, tmp_path):
         results = d.execute_script("return results")
         categories = d.execute_script("return categories")
         assert set(CATEGORIES) <= set(categories), sorted(categories)
+        assert EVERY_RESULT <= {Path(p).name for p in results}, EVERY_RESULT - {Path(p).name for p in results}
+        for experiment, shown in categories["classification"].items():
+            assert PER_EXPERIMENT <= {Path(p).name for p in shown}, experiment
         missing = [path for path, r in results.items() if len(r["caption"].strip()) < 40]
         assert not missing, f"results without a caption: {missing}"
         for category, (subcategory, kind) in CATEGORIES.items():
@@ -137,3 +145,11 @@ def check_category(d, category: str, subcategory: str | None, kind: str, caption
     click(d, "//nav//a[@iconname='information-circle']", f"{category}: the result's description")
     text = "return document.body.textContent.replace(/\\s+/g, ' ')"
     assert wait_for(lambda: any(c in d.execute_script(text) for c in captions)), f"{category}: caption missing"
+
+
+def test_a_report_of_other_layers_than_the_run_says_which(finished_grid):
+    """The tiny run's results under the default layers: not a missing file's traceback, but which layers."""
+    proc = snakemake(finished_grid, "--report", "other.html", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "give --report the --configfile layers the run used" in text, text[-2000:]
+    assert not (finished_grid / "other.html").exists()

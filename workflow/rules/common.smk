@@ -195,15 +195,31 @@ SUMMARY = {
 TABLE_PAGE = "results/summary/tables/{}.html"  # each table as the report shows it
 
 
-if "--report" in sys.argv and not Path(SUMMARY["markdown"]).exists():
-    raise WorkflowError(
-        f"--report: no finished run here ({SUMMARY['markdown']} is missing): run the workflow first, "
-        "with the same --configfile layers, then build its report"
-    )
-
-
 def all_targets():
     return data_targets() + list(SUMMARY.values()) + ["results/summary/runtime.csv"]
+
+
+def check_report_inputs():
+    """--report reads the finished results of the config it is given: say so, not a missing file's name."""
+    if not Path(SUMMARY["markdown"]).exists():
+        raise WorkflowError(
+            f"--report: no finished run here ({SUMMARY['markdown']} is missing): run the workflow first, "
+            "with the same --configfile layers, then build its report"
+        )
+    targets = [t for group in all_targets() for t in ([group] if isinstance(group, str) else group)]
+    targets += benchmark_files()  # one per job that runs a model: every experiment, state and seed
+    missing = [t for t in targets if not Path(t).exists()]
+    if missing:
+        raise WorkflowError(
+            f"--report: the results of the config layers given ({', '.join(dict.fromkeys(LAYERS))}) are not "
+            f"all here ({missing[0]} and {len(missing) - 1} more missing): give --report the --configfile "
+            "layers the run used (after make demo: make report, or --configfile config/config.yaml "
+            "config/demo.yaml), or run the workflow with these layers first"
+        )
+
+
+if "--report" in sys.argv:
+    check_report_inputs()
 
 
 localrules:
