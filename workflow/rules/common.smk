@@ -206,8 +206,14 @@ def check_report_inputs():
             f"--report: no finished run here ({SUMMARY['markdown']} is missing): run the workflow first, "
             "with the same --configfile layers, then build its report"
         )
-    targets = [t for group in all_targets() for t in ([group] if isinstance(group, str) else group)]
-    targets += benchmark_files()  # one per job that runs a model: every experiment, state and seed
+    targets = [
+        t
+        for group in all_targets()
+        for t in ([group] if isinstance(group, str) else group)
+    ]
+    targets += (
+        benchmark_files()
+    )  # one per job that runs a model: every experiment, state and seed
     missing = [t for t in targets if not Path(t).exists()]
     if missing:
         raise WorkflowError(
