@@ -39,7 +39,7 @@ def probes(t: dict) -> None:
         feats[split] = (embed(model, data, CPU)[0].numpy(), data.labels.numpy())
     t["probe_encode"] = time.perf_counter() - start
     start = time.perf_counter()
-    knn_probs(*feats["train"], feats["test"][0], 15, k=20)
+    knn_probs(*feats["train"], feats["test"][0], 15, k=20, temperature=0.07)
     t["probe_knn"] = time.perf_counter() - start
     start = time.perf_counter()
     linear_probs(*feats["train"], *feats["val"], feats["test"][0], 15)

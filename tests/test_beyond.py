@@ -61,9 +61,10 @@ def test_knn_probe_against_scikit_learn():
 
     x, y = clustered(400)
     q, _ = clustered(150, seed=1)
-    ours = knn_probs(x, y, q, n_classes=5, k=20, chunk=64)
-    ref = KNeighborsClassifier(n_neighbors=20, metric="cosine", algorithm="brute").fit(x, y).predict_proba(q)
-    np.testing.assert_allclose(ours, ref, atol=1e-6)
+    ours = knn_probs(x, y, q, n_classes=5, k=20, temperature=0.07, chunk=64)
+    weights = lambda distance: np.exp((1 - distance) / 0.07)  # cosine distance = 1 - similarity
+    ref = KNeighborsClassifier(n_neighbors=20, metric="cosine", algorithm="brute", weights=weights)
+    np.testing.assert_allclose(ours, ref.fit(x, y).predict_proba(q), atol=1e-5)
 
 
 def test_linear_probe_against_scikit_learn():

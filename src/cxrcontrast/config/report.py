@@ -67,7 +67,9 @@ def report_facts(run: Workflow, layers: list[str], fidelity: list[dict]) -> dict
         "data": f"{data['flag']} ({source}), {data['size']}px source images, model input {data['image_size']}px",
         "layers": ", ".join(layers),
         "experiments": [f"{e.path}" for e in run.experiments],
-        "n_experiments": len(run.experiments), "seeds": ", ".join(map(str, run.seeds)),
+        "n_experiments": len(run.experiments), "seeds": ", ".join(map(str, run.seeds)), "n_seeds": len(run.seeds),
+        "simclr_images": "every training image of the source split" if run.raw["pretrain"]["simclr"]["images"] == "all"
+        else "the pruned training images",
         "pretrain_epochs": "; ".join(epochs) or "none", "classify_epochs": "; ".join(classify),
         "budgets": ", ".join(sorted({fraction_text(e.labels) for e in run.experiments}, key=float)),
         "layer": layer, "device": run.raw["device"],

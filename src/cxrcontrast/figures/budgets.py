@@ -5,9 +5,11 @@ from ..evaluation.tables import exp_key
 from .style import experiment_label, percent_axis, plt, save_figure
 
 
-def label_efficiency(exp_rows: list[dict], out: str) -> None:
+def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] = frozenset()) -> None:
     """Balanced accuracy and macro AUC (natural test split) against the label fraction (log axis); the
-    bands are the 95% t-interval over seeds (none with one seed)."""
+    bands are the 95% t-interval over seeds (none with one seed). ``label_free``: the pretrainings that
+    use no labels; the others saw every label while pretraining, which their legend entry says (only the
+    classification's labels are scarce for them)."""
     lines: dict[tuple, list[dict]] = {}
     for r in exp_rows:
         if r["trainset"] == "train":
@@ -20,8 +22,10 @@ def label_efficiency(exp_rows: list[dict], out: str) -> None:
             x = [float(r["labels"]) for r in rows]
             mean = [r[f"{metric}_mean"] for r in rows]
             label = experiment_label({"encoder": encoder, "pretrain": pretrain, "trainset": "train"})
-            style = {"color": "black", "ls": "--", "lw": 2} if pretrain == "none" else {}
-            (line,) = ax.plot(x, mean, "o-", label=label, ms=4, **style)
+            if pretrain != "none":
+                label += " (no labels)" if pretrain in label_free else " (every label)"
+            style = {"color": "black", "ls": "--", "lw": 2} if pretrain == "none" else {"ls": "-"}
+            (line,) = ax.plot(x, mean, marker="o", label=label, ms=4, **style)
             if all(r[f"{metric}_ci_low"] is not None for r in rows):
                 ax.fill_between(x, [r[f"{metric}_ci_low"] for r in rows], [r[f"{metric}_ci_high"] for r in rows],
                                 color=line.get_color(), alpha=0.15, lw=0)
@@ -30,7 +34,7 @@ def label_efficiency(exp_rows: list[dict], out: str) -> None:
         ax.set_xticks(fractions, [f"{f:.0%}" if f >= 0.01 else f"{f:.1%}" for f in fractions])
         ax.minorticks_off()
         ax.set(xlabel="share of the training labels used (log scale)", title=f"{title}, test split")
-        percent_axis(ax)
+        percent_axis(ax, decimals=0)
     if lines:
         axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     else:
@@ -38,7 +42,8 @@ def label_efficiency(exp_rows: list[dict], out: str) -> None:
             ax.text(0.5, 0.5, "no experiment with several label budgets\n(experiments: labels: [1.0, 0.1, ...])",
                     ha="center", va="center", transform=ax.transAxes)
     seeds = max(r["n_seeds"] for r in exp_rows)
-    fig.suptitle("Label efficiency: each pretraining against the baseline as labels grow scarce "
-                 + ("(bands: 95% t-interval over seeds)" if seeds > 1 else "(one seed: no bands)"))
+    fig.suptitle("Label efficiency: each pretraining against the baseline as the classification's labels grow "
+                 "scarce " + ("(bands: 95% t-interval over seeds)" if seeds > 1 else "(one seed: no bands)")
+                 + "\nin brackets: the labels the pretraining itself used")
     fig.tight_layout()
     save_figure(fig, out, dpi=110)

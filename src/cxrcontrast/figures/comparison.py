@@ -28,13 +28,16 @@ def _bars(ax, rows, metrics, labels, seed_rows):
 
 
 def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> None:
-    """Top-1 (accuracy) and top-5 per experiment, natural test split and the paper's protocol.
+    """Top-1 (accuracy) and top-5 per experiment, natural test split (top) and the paper's protocol (below).
+    The paper's experiments use every training label: smaller label budgets have their own figure
+    (label_efficiency.png), so a grid of many budgets still gives bars one can read.
     ``task``: flag and number of classes of the run's data (chance lines, the paper's marks)."""
-    rows = sorted(exp_rows, key=lambda r: (r["encoder"] != "minivgg", r["encoder"], r["pretrain"] != "none",
-                                           r["pretrain"], r["trainset"], -float(r["labels"])))
+    full = [r for r in exp_rows if float(r["labels"]) == 1.0] or exp_rows
+    rows = sorted(full, key=lambda r: (r["encoder"] != "minivgg", r["encoder"], r["pretrain"] != "none",
+                                       r["pretrain"], r["trainset"], -float(r["labels"])))
     top5 = task["classes"] > 5
     metrics, labels = ("accuracy", "top5") if top5 else ("accuracy",), ("top-1", "top-5") if top5 else ("top-1",)
-    fig, axes = plt.subplots(1, 2, figsize=(max(11, 1.4 * len(rows) * 2), 5), sharey=True)
+    fig, axes = plt.subplots(2, 1, figsize=(max(8, 1.1 * len(rows) + 2), 8.5), sharex=True)
     _bars(axes[0], rows, metrics, labels, seed_rows)
     axes[0].set_title("natural test split")
     _bars(axes[1], rows, tuple(f"paper_{m}" for m in metrics), labels, seed_rows)
@@ -48,10 +51,12 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
         axes[1].axhline(c, color="grey", ls=":", lw=1)
     shown = " / ".join(f"{c:.1%}" for c in chance)
     axes[1].set_title(f"paper's protocol: class-balanced resample (chance {shown})")
+    for ax in axes:
+        ax.set_ylabel("share of test images")
     seeds = max(r["n_seeds"] for r in rows)
     note = "error bars: 95% t-interval over seeds" if seeds > 1 else \
         "one seed; error bars: 95% bootstrap interval over test images"
-    fig.suptitle(f"Classification on the test set, mean of {seeds} seed(s) ({note})")
+    fig.suptitle(f"Classification on the test set, mean of {seeds} seed(s)\n({note}; every training label)")
     for ax in axes:
         ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()

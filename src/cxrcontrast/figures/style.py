@@ -17,8 +17,8 @@ def class_colors(n: int) -> list:
     return [(0.85, 0.1, 0.1)] + [palette[i % len(palette)] for i in range(n - 1)]
 
 
-def percent_axis(ax, axis="y"):
-    fmt = matplotlib.ticker.PercentFormatter(1.0)
+def percent_axis(ax, axis="y", decimals=None):
+    fmt = matplotlib.ticker.PercentFormatter(1.0, decimals=decimals)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 

@@ -28,8 +28,8 @@ def run_probe(pretrained: str | None, train: str, val: str, test: str, classes: 
         labels[split] = data.labels.numpy()
     t0 = time.perf_counter()
     cfg = params["probes"]
-    knn = probe_scores(knn_probs(feats["train"], labels["train"], feats["test"], n_classes, cfg["knn_k"]),
-                       labels["test"])
+    votes = knn_probs(feats["train"], labels["train"], feats["test"], n_classes, cfg["knn_k"], cfg["knn_temperature"])
+    knn = probe_scores(votes, labels["test"])
     t1 = time.perf_counter()
     probs, c, val_score = linear_probs(feats["train"], labels["train"], feats["val"], labels["val"], feats["test"],
                                        n_classes, cfg["linear_c"])

@@ -9,6 +9,7 @@ from ..evaluation.markdown import markdown
 from ..evaluation.tables import (comparisons, differing_keys, embedding_rows, exp_key, experiment_rows, official_rows,
                                  seed_row)
 from ..figures.budgets import label_efficiency
+from ..training.objectives import OBJECTIVES
 from ..figures.comparison import embedding_quality, figure13
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
@@ -53,7 +54,8 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
               "metrics.json holds the config slices of its experiment.\n")
     figure13(exp_rows, {exp_key(r): r for r in rows}, task, outputs["figure13"])
     embedding_quality(quals, outputs["embedding_quality"])
-    label_efficiency(exp_rows, outputs["label_efficiency"])
+    label_efficiency(exp_rows, outputs["label_efficiency"],
+                     frozenset(name for name, recipe in OBJECTIVES.items() if not recipe.supervised))
     log.info("summarised %d runs of %d experiments", len(rows), len(exp_rows))
 
 
