@@ -12,9 +12,9 @@ from .workflow import Workflow, fraction_text
 # The settings that tell the paper's text from the authors' code (config/paper_code.yaml).
 MODES = (
     "encoders.minivgg.z_head", "encoders.minivgg.xavier", "encoders.minivgg.head.dropout",
-    "encoders.efficientnet_b0.frozen_tensors", "encoders.efficientnet_b0.features",
+    "encoders.efficientnet_b0.xavier", "encoders.efficientnet_b0.frozen_tensors", "encoders.efficientnet_b0.features",
     "encoders.efficientnet_b0.head.dropout", "pretrain.normal.batches", "pretrain.normal.forward",
-    "pretrain.augmented.batches", "pretrain.augmented.positive", "pretrain.hard.batches", "pretrain.hard.embedding",
+    "pretrain.augmented.batches", "pretrain.augmented.forward", "pretrain.augmented.positive", "pretrain.hard.batches", "pretrain.hard.embedding",
     "augment.authors_resized_crop", "classify.select_on", "classify.freeze_batchnorm",
     "classify.softmax_before_loss", "classify.train_aug",
 )

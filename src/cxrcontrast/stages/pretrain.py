@@ -12,7 +12,7 @@ from ..files import load_json
 from ..models.build import build_embedder
 from ..runtime import pick_device
 from ..training.accel import Accel
-from ..training.objectives import build_objective
+from ..training.objectives import build_objective, validation
 from ..training.optim import Optim
 from ..training.pretrain import pretrain
 from ..training.resume import Resume, job_identity, write_result
@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def validation_objective(params: dict, labels):
-    """The objective on the validation split, or None (with a log line) where its labels cannot make batches."""
+    """The objective on the validation split (the augmented triplets without their augmentation, as the
+    authors validated them), or None (with a log line) where its labels cannot make batches."""
+    name, block = validation(params["objective"], params["block"])
     try:
-        return build_objective(params["objective"], params["block"], labels, params["augment"])
+        return build_objective(name, block, labels, params["augment"])
     except InputError as exc:
         log.warning("no validation loss: the val split cannot make %s batches (%s)", params["objective"], exc)
         return None

@@ -44,13 +44,15 @@ class Recipe:
     supervised: bool = True  # uses class labels (SimCLR does not)
     step_keys: tuple[str, ...] = ()  # read by the training step
     workflow_keys: tuple[str, ...] = ()  # read by the workflow
+    validated_as: str | None = None  # the objective its validation loss is computed with (None: itself)
 
 
 OBJECTIVES: dict[str, Recipe] = {
     "normal": Recipe(TRIPLET_BATCHES, Part("views:PlainViews"), Part("miners:GivenTriplets"), TRIPLET,
                      augments=False, step_keys=("embedding", "forward")),
+    # Validated on plain triplets, as the authors' val triplets had no transform (the paper's 0.43).
     "augmented": Recipe(TRIPLET_BATCHES, Part("views:AugmentedPositive", ("positive",)), Part("miners:GivenTriplets"),
-                        TRIPLET, augments=True, step_keys=("embedding", "forward")),
+                        TRIPLET, augments=True, step_keys=("embedding", "forward"), validated_as="normal"),
     "hard": Recipe({"pk": Part("batches:PKBatches", ("batch_size", "images_per_class")),
                     "natural": Part("batches:NaturalBatches", ("batch_size",))},
                    Part("views:PlainViews"), Part("miners:BatchHard"), TRIPLET, augments=False, step_keys=("embedding",)),
@@ -103,6 +105,15 @@ def used_block(name: str, block: dict) -> dict:
     """The block with only the keys the job reads."""
     unused = route(name, block)["unused"]
     return {k: v for k, v in block.items() if k not in unused}
+
+
+def validation(name: str, block: dict) -> tuple[str, dict]:
+    """The objective and block the validation loss of ``name`` is computed with: its own, or the one its
+    recipe names (``validated_as``), with the keys only the training views take left out."""
+    other = OBJECTIVES[name].validated_as
+    if other is None:
+        return name, block
+    return other, {k: v for k, v in block.items() if k not in OBJECTIVES[name].views.keys}
 
 
 def build_objective(name: str, block: dict, labels, augment: dict | None = None):
