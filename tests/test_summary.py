@@ -76,11 +76,11 @@ def test_summary_tables(tmp_path):
     with open(out["comparisons"]) as fh:
         comps = list(csv.DictReader(fh))
     normal = next(c for c in comps if c["pretrain"] == "normal" and c["metric"] == "balanced_accuracy")
-    assert normal["baseline"] == "minivgg/none/train" and float(normal["difference"]) > 0.2 and float(normal["p_value"]) < 0.01
+    assert normal["baseline"] == "minivgg/none/train/labels1" and float(normal["difference"]) > 0.2 and float(normal["p_value"]) < 0.01
     aug = next(c for c in comps if c["pretrain"] == "augmented")
-    assert aug["baseline"] == "minivgg/none/train"  # no train_aug baseline: falls back to the plain set
+    assert aug["baseline"] == "minivgg/none/train/labels1"  # no train_aug baseline: falls back to the plain set
     md = open(out["markdown"]).read()
-    assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | 1 | 0.500 | 0.200 | 0.500 |" in md
+    assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | 1 | 0.500 | 0.200 | 0.100 | 0.500 |" in md
     assert "chance 6.7% top-1, 33% top-5" in md
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
     assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"

@@ -68,7 +68,7 @@ def test_evaluation_outputs(finished):
     per_exp = rows(res / "summary/summary.csv")
     assert len(per_exp) == 7 and all(r["n_seeds"] == "1" for r in per_exp)
     comps = rows(res / "summary/comparisons.csv")
-    assert {(c["baseline"], c["labels"]) for c in comps} == {("minivgg/none/train", "1.0"), ("minivgg/none/train", "0.1")}
+    assert {(c["baseline"], c["labels"]) for c in comps} == {("minivgg/none/train/labels1", "1.0"), ("minivgg/none/train/labels0.1", "0.1")}
     assert len(comps) == 4 * 2  # four pretrained experiments, two metrics each
     md = (res / "summary/summary.md").read_text()
     assert "| VGG normal pretrain | 100% | 1 |" in md and "| VGG normal pretrain, 10% labels | 10% | 1 |" in md

@@ -115,7 +115,8 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
                 raise ValueError(f"{key} and {base} (seed {s}) were evaluated on different test images")
             pairs.append((a["probs"], b["probs"], a["labels"]))
         for metric, d in paired_difference(pairs, resamples=resamples, seed=seed).items():
-            out.append({**dict(zip(KEYS, key)), "baseline": "/".join(map(str, base[:3])), "seeds": len(seeds),
+            out.append({**dict(zip(KEYS, key)), "baseline": "/".join(map(str, base[:3]))
+                        + f"/labels{np.format_float_positional(base[3], trim='-')}", "seeds": len(seeds),
                         "metric": metric, "difference": d["difference"], "ci_low": d["ci"][0], "ci_high": d["ci"][1],
                         "p_value": d["p_value"]})
     return out

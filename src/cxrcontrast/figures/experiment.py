@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 
+from matplotlib.ticker import MaxNLocator
+
 from .style import np, percent_axis, plt, save_figure
 
 
@@ -69,6 +71,7 @@ def training_curves(history_csv: str, title: str, out: str, pretrain_history: st
         axes[2].set(xlabel="epoch", ylabel="contrastive loss", title="pretraining loss")
     for ax in axes:
         ax.legend(fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs: no 1.25
     fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, out, dpi=110)
