@@ -1,13 +1,19 @@
 """Augmentation throughput: our batched affine warp vs the authors' per-image PIL pipeline."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
+from cxrcontrast.config import load_layers
 from cxrcontrast.data.augment import AugmentParams, augment_uint8
 from cxrcontrast.data.tensors import to_nchw
 
 from timing import median_time
+
+REPO = Path(__file__).resolve().parents[1]
+PAPER = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
 
 
 def authors_pipeline():
@@ -32,7 +38,7 @@ def run(n_ours: int = 64007, n_authors: int = 1000) -> dict:
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (n_ours, 28, 28), dtype=np.uint8)
-    params = AugmentParams()
+    params = AugmentParams.from_config(PAPER.augment())
 
     def ours():
         # what the workflow does: 28px uint8 in, one warp per image straight to 32x32 uint8 out

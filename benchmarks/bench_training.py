@@ -40,7 +40,8 @@ def same_layout(net):
 def model(frozen: bool = False):
     torch.manual_seed(0)
     enc = build_encoder("minivgg", 32)
-    net = Classifier(enc, ClassifierHead(enc.out_features, 15))
+    net = Classifier(enc, ClassifierHead.from_block(enc.out_features, 15, CONFIG.raw["encoders"]["minivgg"]["head"],
+                                                    softmax_output=False))
     if frozen:
         net.encoder.requires_grad_(False)
     return same_layout(net)
@@ -57,7 +58,8 @@ def ours(train: InMemoryImages, val: InMemoryImages, tmp: Path, frozen: bool) ->
     start = time.perf_counter()
     optim = Optim(epochs=epochs, batch_size=32, lr=0.01, momentum=0.9, weight_decay=0.0)
     train_classifier(model(frozen), part, val, optim, 0, resume, CPU, freeze_encoder=frozen,
-                     accel=Accel.for_device(None, CPU))
+                     freeze_batchnorm=CONFIG.raw["classify"]["freeze_batchnorm"],
+                     select_on=CONFIG.raw["classify"]["select_on"], accel=Accel.for_device(None, CPU))
     return epochs * N / (time.perf_counter() - start)
 
 

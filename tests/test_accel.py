@@ -101,9 +101,10 @@ def test_classifier_trains_end_to_end_under_bf16_autocast(train_images, tmp_path
     for name, accel in (("fast", Accel(bf16_autocast=True, channels_last=True)), ("full", Accel())):
         torch.manual_seed(0)
         enc = build_encoder("minivgg", 32)
-        model = Classifier(enc, ClassifierHead(enc.out_features, 15))
+        model = Classifier(enc, ClassifierHead(enc.out_features, 15, hidden=(256,), dropout=0.3))
         runs[name] = train_classifier(model, train_images, val, OPTIM, 0, resume_in(tmp_path / name), CPU,
-                                      freeze_encoder=False, accel=accel)
+                                      freeze_encoder=False, freeze_batchnorm=True, select_on="balanced_accuracy",
+                                      accel=accel)
     (fast, fast_best, _), (full, full_best, _) = runs["fast"], runs["full"]
     assert fast[0]["train_loss"] == pytest.approx(full[0]["train_loss"], rel=0.1)
     assert fast_best.keys() == full_best.keys()  # plain module keys: evaluation loads them as they are

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -6,7 +7,9 @@ import torch
 
 from cxrcontrast.data.augment import AugmentParams, affine_matrices, augment_batch, augment_uint8, sample_affine, warp
 
-PAPER = AugmentParams()
+from conftest import config
+
+PAPER = AugmentParams.from_config(config("config.yaml").augment())  # the schema's values: the paper's
 
 
 def gen(seed=0):
@@ -40,7 +43,7 @@ def test_chunking_does_not_change_result():
 
 
 def test_zero_magnitudes_give_identity():
-    none = AugmentParams(upscale=300, crop=300, rotation_deg=0, translate=0)
+    none = dataclasses.replace(PAPER, upscale=300, crop=300, rotation_deg=0, translate=0)
     x = images(channels=3)
     assert torch.equal(augment_uint8(x, none, seed=0), x)
 
@@ -66,7 +69,7 @@ def brute_force_theta(scale, centre, angle, shift):
 
 @pytest.mark.parametrize("authors", [False, True])
 def test_matrices_match_brute_force_composition(authors):
-    p = sample_affine(50, AugmentParams(authors_resized_crop=authors), gen(5))
+    p = sample_affine(50, dataclasses.replace(PAPER, authors_resized_crop=authors), gen(5))
     theta = affine_matrices(p).numpy()
     for i in range(50):
         ref = brute_force_theta(p["scale"][i].numpy(), p["centre"][i].numpy(), float(p["angle"][i]), p["shift"][i].numpy())
@@ -74,7 +77,7 @@ def test_matrices_match_brute_force_composition(authors):
 
 
 def test_authors_resized_crop_stays_inside_the_crop():
-    p = sample_affine(5000, AugmentParams(authors_resized_crop=True), gen(2))
+    p = sample_affine(5000, dataclasses.replace(PAPER, authors_resized_crop=True), gen(2))
     s = 250 / 300
     assert torch.all(p["scale"] <= s + 1e-12) and p["scale"].min() < 0.4 * s
     # the sampled window never leaves the 250 crop's window
@@ -86,7 +89,7 @@ def test_rotation_bound_measured_on_an_image():
     size = 64
     x = torch.zeros(1, 1, size, size)
     x[0, 0, 32, 52] = 1.0  # on the horizontal axis, right of centre
-    rotate_only = AugmentParams(upscale=300, crop=300, rotation_deg=5, translate=0)
+    rotate_only = dataclasses.replace(PAPER, upscale=300, crop=300, rotation_deg=5, translate=0)
     p = sample_affine(400, rotate_only, gen(9))
     out = warp(x.expand(400, 1, size, size).contiguous(), affine_matrices(p))
     coords = (torch.arange(size) + 0.5) / size * 2 - 1
@@ -101,9 +104,9 @@ def test_rotation_bound_measured_on_an_image():
 
 def test_invalid_parameters_rejected():
     with pytest.raises(ValueError, match="augment.crop"):
-        AugmentParams(crop=400)
+        dataclasses.replace(PAPER, crop=400)
     with pytest.raises(ValueError, match="augment.translate"):
-        AugmentParams(translate=1.5)
+        dataclasses.replace(PAPER, translate=1.5)
 
 
 def test_sampling_grid_equals_affine_grid():
@@ -111,7 +114,7 @@ def test_sampling_grid_equals_affine_grid():
 
     from cxrcontrast.data.augment import sampling_grid
 
-    theta = affine_matrices(sample_affine(7, AugmentParams(authors_resized_crop=True), gen(1))).float()
+    theta = affine_matrices(sample_affine(7, dataclasses.replace(PAPER, authors_resized_crop=True), gen(1))).float()
     ref = F.affine_grid(theta, [7, 1, 32, 32], align_corners=False)
     torch.testing.assert_close(sampling_grid(theta, 32), ref, atol=1e-6, rtol=0)
 

@@ -41,6 +41,23 @@ def test_defaults_live_in_the_schema_only():
             assert defaults.get(path, object()) != value, f"config/{name}: {'.'.join(path)} restates the default"
 
 
+def test_code_takes_the_schemas_values_not_its_own():
+    """Settings the schema defines have no second default in the code that reads them."""
+    import dataclasses
+    import inspect
+
+    from cxrcontrast.data.augment import AugmentParams
+    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.models import ClassifierHead
+    from cxrcontrast.training.classify import train_classifier
+
+    assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(AugmentParams))
+    for function, names in ((ClassifierHead.__init__, ("hidden", "dropout")), (synthesize, ("n_train", "n_val", "n_test")),
+                            (train_classifier, ("freeze_batchnorm", "select_on"))):
+        signature = inspect.signature(function).parameters
+        assert all(signature[n].default is inspect.Parameter.empty for n in names), function.__qualname__
+
+
 def test_every_schema_default_reaches_the_resolved_config():
     cfg = config("config.yaml")
     for path, default in schema_defaults(yaml.safe_load(SCHEMA.read_text())).items():

@@ -40,7 +40,7 @@ def test_heads():
     assert sum(isinstance(m, torch.nn.Linear) for m in eff.net) == 3
     z = ProjectionHead(1024)(torch.randn(5, 1024))
     assert z.shape == (5, 128) and torch.allclose(z.norm(dim=1), torch.ones(5))
-    probs = ClassifierHead(8, 3, softmax_output=True).eval()(torch.randn(4, 8))
+    probs = ClassifierHead(8, 3, hidden=(16,), dropout=0.3, softmax_output=True).eval()(torch.randn(4, 8))
     assert torch.allclose(probs.sum(1), torch.ones(4))
 
 
@@ -144,7 +144,7 @@ def test_embedder_z_heads():
     enc = build_encoder("minivgg", 32)
     h, z = Embedder(enc)(torch.randn(4, 3, 32, 32))
     assert h.shape == (4, 1024) and z.shape == (4, 128) and torch.allclose(z.norm(dim=1), torch.ones(4))
-    typo = Embedder(enc, "classifier", ClassifierHead(1024, 15, dropout=0.7, softmax_output=True)).eval()
+    typo = Embedder(enc, "classifier", ClassifierHead(1024, 15, hidden=(256,), dropout=0.7, softmax_output=True)).eval()
     h, z = typo(torch.randn(4, 3, 32, 32))
     probs = typo.head.net(h).softmax(1)
     assert z.shape == (4, 15) and torch.allclose(z, probs / probs.norm(dim=1, keepdim=True))
@@ -154,5 +154,5 @@ def test_registry():
     assert set(ENCODERS) == {"minivgg", "efficientnet_b0"}
     with pytest.raises(InputError, match="unknown name 'resnet'"):
         build_encoder("resnet")
-    model = Classifier(build_encoder("minivgg"), ClassifierHead(1024, 15))
+    model = Classifier(build_encoder("minivgg"), ClassifierHead(1024, 15, hidden=(256,), dropout=0.3))
     assert model(torch.zeros(3, 3, 32, 32)).shape == (3, 15)

@@ -33,13 +33,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class AugmentParams:
-    upscale: int = 300
-    crop: int = 250
-    rotation_deg: float = 5.0
-    translate: float = 0.1
-    authors_resized_crop: bool = False
-    rrc_scale: tuple[float, float] = (0.08, 1.0)
-    rrc_ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    """The ``augment`` block (its values, the paper's among them, live in the schema only)."""
+    upscale: int
+    crop: int
+    rotation_deg: float
+    translate: float
+    authors_resized_crop: bool
+    rrc_scale: tuple[float, float]
+    rrc_ratio: tuple[float, float]
 
     def __post_init__(self):
         if not 0 < self.crop <= self.upscale:

@@ -88,10 +88,10 @@ def _render(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarr
 
 
 def synthesize(
-    n_train: int = 3000,
-    n_val: int = 600,
-    n_test: int = 1200,
-    size: int = 28,
+    n_train: int,
+    n_val: int,
+    n_test: int,
+    size: int = 28,  # MedMNIST's own size
     seed: int = 0,
     normal_fraction: float = 0.55,
     multi_fraction: float = 0.10,

@@ -18,7 +18,7 @@ class ClassifierHead(nn.Module):
     ``softmax_output`` reproduces the authors' Softmax before CrossEntropyLoss.
     """
 
-    def __init__(self, in_features: int, n_classes: int, hidden=(256,), dropout: float = 0.3, softmax_output=False):
+    def __init__(self, in_features: int, n_classes: int, *, hidden, dropout: float, softmax_output=False):
         super().__init__()
         layers: list[nn.Module] = []
         width = in_features

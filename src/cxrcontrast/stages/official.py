@@ -60,7 +60,7 @@ def run_official(pretrained: str | None, train: str, val: str, test: str, raw: s
                  len(splits["train"]), dev, seed)
         history, best, best_row = train_classifier(
             model, splits["train"].to(dev), splits["val"].to(dev), Optim.from_block(block), seed, resume, dev,
-            freeze_encoder=tuning == "frozen", select_on=params["official"]["select_on"],
+            freeze_encoder=tuning == "frozen", freeze_batchnorm=True, select_on=params["official"]["select_on"],
             accel=accel, task=MedMNISTTask(task))
         done = {"checkpoint": dict(kind="official", state_dict=best, epoch=best_row["epoch"], val=best_row,
                                    params=params, tuning=tuning, seed=seed), "history": history}

@@ -53,8 +53,8 @@ class TrainingBatch:
 
 
 def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImages, optim: Optim, seed: int,
-                     resume: Resume, device, freeze_encoder: bool, freeze_batchnorm: bool = True,
-                     select_on: str = "balanced_accuracy", accel: Accel = Accel(),
+                     resume: Resume, device, freeze_encoder: bool, freeze_batchnorm: bool, select_on: str,
+                     accel: Accel = Accel(),
                      redrawn: torch.Tensor | None = None, augment: AugmentParams | None = None, task=SingleLabel()):
     """Returns (history rows, kept state dict, kept epoch's row). ``task``: what is optimized and selected on
     (the paper's single-label task by default, or ``MedMNISTTask``)."""
