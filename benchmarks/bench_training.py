@@ -174,8 +174,8 @@ from cxrcontrast.runtime import set_threads
 from cxrcontrast.stages.classify import run_classify
 set_threads(2)
 root, out, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-run_classify([root + "/train.npz"], root + "/val.npz", root + "/classes.json", out + "/model.pt", out + "/h.csv",
-             params=params, seed=0, device="cpu")
+run_classify(train=[root + "/train.npz"], val=root + "/val.npz", classes=root + "/classes.json",
+             out_model=out + "/model.pt", out_history=out + "/h.csv", params=params, seed=0, device="cpu")
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 

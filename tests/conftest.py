@@ -61,7 +61,7 @@ def pruned_demo(root: Path, train: int, val: int, test: int, seed: int) -> Path:
 
     save_npz(root / "raw.npz", **synthesize(train, val, test, seed=seed))
     outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(root / "raw.npz"), "chestmnist", outs, str(root / "classes.json"))
+    prune(raw=str(root / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(root / "classes.json"))
     return root
 
 

@@ -21,7 +21,7 @@ def raw_file(tmp_path, **change):
 
 def run_prune(tmp_path, flag="chestmnist", size=None):
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(tmp_path / "raw.npz"), flag, outs, str(tmp_path / "classes.json"), size=size)
+    prune(raw=str(tmp_path / "raw.npz"), flag=flag, outputs=outs, classes_json=str(tmp_path / "classes.json"), size=size)
     return json.loads((tmp_path / "classes.json").read_text())
 
 

@@ -113,12 +113,13 @@ def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
 
     save_npz(tmp_path / "raw.npz", **synthesize(300, 100, 150, seed=2))
     splits = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    unpruned(str(tmp_path / "raw.npz"), "chestmnist", splits)
+    unpruned(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=splits)
     cfg = config(encoders={"minivgg": {"head": {"hidden": [32]}}},
                  official={"end_to_end": {"epochs": 2, "batch_size": 32}})
     params = cfg.official_params("minivgg", "end_to_end")
     out = {k: str(tmp_path / f"out/{k}.{e}") for k, e in (("model", "pt"), ("history", "csv"), ("metrics", "json"))}
-    run_official(None, *splits.values(), str(tmp_path / "raw.npz"), out, params, "none", "end_to_end", 0, "cpu")
+    run_official(pretrained=None, **splits, raw=str(tmp_path / "raw.npz"), outputs=out, params=params, pretrain="none",
+                 tuning="end_to_end", seed=0, device="cpu")
     result = json.loads(Path(out["metrics"]).read_text())
     assert result["task"] == "multi-label, binary-class" and result["n"] == {"train": 300, "val": 100, "test": 150}
     model = build_model(params, 14, 0, None, "end_to_end")
@@ -132,7 +133,8 @@ def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
     from cxrcontrast.stages import official
 
     monkeypatch.setattr(official, "official_size", lambda path, flag: 28)  # as if it were the official file
-    run_official(None, *splits.values(), str(tmp_path / "raw.npz"), out, params, "none", "end_to_end", 0, "cpu")
+    run_official(pretrained=None, **splits, raw=str(tmp_path / "raw.npz"), outputs=out, params=params, pretrain="none",
+                 tuning="end_to_end", seed=0, device="cpu")
     assert [p[0] for p in json.loads(Path(out["metrics"]).read_text())["published"]] == ["ResNet-18 (28)",
                                                                                         "ResNet-50 (28)"]
 
@@ -145,9 +147,10 @@ def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
     from cxrcontrast.stages.pretrain import run_pretrain
 
     save_npz(tmp_path / "raw.npz", **synthesize(400, 100, 60, seed=3))
-    unpruned(str(tmp_path / "raw.npz"), "chestmnist", {s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")})
-    prune(str(tmp_path / "raw.npz"), "chestmnist", {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")},
-          str(tmp_path / "classes.json"))
+    unpruned(raw=str(tmp_path / "raw.npz"), flag="chestmnist",
+             outputs={s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")})
+    prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist",
+          outputs={s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}, classes_json=str(tmp_path / "classes.json"))
     params = config(pretrain={"simclr": {"epochs": 1, "batch_size": 64}}).pretrain_params("minivgg", "simclr")
     runs = {}
     for name, labels_seed in (("a", 0), ("b", 1)):  # the same images, other labels: the same result
@@ -155,8 +158,9 @@ def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
             arrays = {k: f[k] for k in ("images", "labels", "index")}
         arrays["labels"] = np.random.default_rng(labels_seed).integers(0, 2, arrays["labels"].shape)
         save_npz(tmp_path / f"train_{name}.npz", **arrays)
-        run_pretrain(str(tmp_path / f"train_{name}.npz"), str(tmp_path / "val.npz"), str(tmp_path / "classes.json"),
-                     str(tmp_path / name / "encoder.pt"), str(tmp_path / name / "history.csv"), params, 0, "cpu")
+        run_pretrain(train=str(tmp_path / f"train_{name}.npz"), val=str(tmp_path / "val.npz"),
+                     classes=str(tmp_path / "classes.json"), out_encoder=str(tmp_path / name / "encoder.pt"),
+                     out_history=str(tmp_path / name / "history.csv"), params=params, seed=0, device="cpu")
         runs[name] = load_checkpoint(tmp_path / name / "encoder.pt")["state_dict"]
     for key, value in runs["a"].items():
         assert torch.equal(value, runs["b"][key]), key

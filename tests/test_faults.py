@@ -25,8 +25,8 @@ from cxrcontrast.runtime import set_threads
 from cxrcontrast.stages.classify import run_classify
 set_threads(1)
 a = json.loads(sys.argv[1])
-run_classify([a["root"] + "/train.npz"], a["root"] + "/val.npz", a["root"] + "/classes.json", a["out"] + "/model.pt",
-             a["out"] + "/history.csv", params=a["params"], seed=0, device="cpu")
+run_classify(train=[a["root"] + "/train.npz"], val=a["root"] + "/val.npz", classes=a["root"] + "/classes.json",
+             out_model=a["out"] + "/model.pt", out_history=a["out"] + "/history.csv", params=a["params"], seed=0, device="cpu")
 """
 
 

@@ -93,11 +93,12 @@ def test_the_official_chestmnist_must_prune_to_the_papers_counts(tmp_path, monke
 
     save_npz(tmp_path / "raw.npz", **synthesize(200, 60, 60, seed=0))
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))  # not official: any counts
+    # not official: any counts
+    prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
     monkeypatch.setattr(source, "official_size", lambda path, flag: 28)  # as if its MD5 were the official one
     with pytest.raises(InputError, match=r"the official chestmnist file pruned to \{'train': \d+.*the paper's "
                                          r"pruning gives \{'train': 64007, 'val': 9191, 'test': 18187\}"):
-        prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))
+        prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
 
 
 def test_float32_by_default_and_the_fast_path_in_its_own_layer():

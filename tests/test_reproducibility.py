@@ -24,8 +24,8 @@ def experiment(data, out, seed):
     classify(data, out, pretrained=encoder, params=classify_params("augmented", lr=0.01), seed=seed)
     outputs = {k: str(out / f"{k}.{ext}") for k, ext in (("metrics", "json"), ("predictions", "npz"), ("confusion", "png"),
                                                           ("auc", "png"), ("curves", "png"))}
-    run_evaluate(str(out / "model.pt"), str(data / "test.npz"), str(data / "classes.json"), str(out / "history.csv"),
-                 outputs, {"encoder": "minivgg", "pretrain": "augmented", "trainset": "train", "labels": 1.0,
+    run_evaluate(model=str(out / "model.pt"), test=str(data / "test.npz"), classes=str(data / "classes.json"),
+                 history=str(out / "history.csv"), outputs=outputs, experiment={"encoder": "minivgg", "pretrain": "augmented", "trainset": "train", "labels": 1.0,
                            "seed": seed}, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
                  pretrain_history=str(out / "pre/history.csv"), device="cpu")
     return json.loads((out / "metrics.json").read_text())

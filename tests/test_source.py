@@ -123,7 +123,7 @@ def test_existing_official_file_checked_against_md5(tmp_path):
 def test_prune_stage_writes_splits(tmp_path):
     arrays = write_medmnist(tmp_path / "raw.npz")
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))
+    prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
     for split in outs:
         with np.load(outs[split]) as f:
             kept = arrays[f"{split}_labels"].sum(1) <= 1
@@ -137,7 +137,7 @@ def test_prune_validates_every_split_before_writing(tmp_path):
     save_npz(tmp_path / "raw.npz", **arrays)
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
     with pytest.raises(InputError, match="test_labels"):
-        prune(str(tmp_path / "raw.npz"), "chestmnist", outs, str(tmp_path / "classes.json"))
+        prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
     assert not any((tmp_path / f"{s}.npz").exists() for s in outs)
 
 

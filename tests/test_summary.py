@@ -53,8 +53,8 @@ def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings
     save_json(tmp_path / "classes.json", {"flag": flag, "class_names": [f"c{i}" for i in range(k)],
                                           "warnings": list(warnings), "official": official})
     out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
-    run_summary(metrics, preds, [str(tmp_path / "q.json")], [], [], str(tmp_path / "classes.json"), out,
-                params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0}, fidelity=[{"setting": "x"}])
+    run_summary(metrics=metrics, predictions=preds, qualities=[str(tmp_path / "q.json")], probes=[], official=[],
+                classes=str(tmp_path / "classes.json"), outputs=out, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0}, fidelity=[{"setting": "x"}])
     return out
 
 

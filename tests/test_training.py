@@ -129,8 +129,8 @@ def test_classifier_of_other_class_count_refused(data, tmp_path):
     six = tmp_path / "six.json"
     six.write_text(json.dumps({"class_names": [f"c{i}" for i in range(6)]}))
     with pytest.raises(InputError, match="a classifier of 15 classes; .*six.json lists 6"):
-        run_evaluate(str(tmp_path / "m/model.pt"), str(data / "test.npz"), str(six), str(tmp_path / "m/history.csv"),
-                     outputs={}, experiment={}, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
+        run_evaluate(model=str(tmp_path / "m/model.pt"), test=str(data / "test.npz"), classes=str(six),
+                     history=str(tmp_path / "m/history.csv"), outputs={}, experiment={}, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
                      device="cpu")
 
 
@@ -141,8 +141,8 @@ def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
     params = classify_params(epochs=1)
     plain = classify(data, tmp_path / "plain", params=params)
     out = tmp_path / "fast"
-    run_classify([str(data / "train.npz")], str(data / "val.npz"), str(data / "classes.json"), str(out / "model.pt"),
-                 str(out / "history.csv"), params=params, seed=0, device="cpu",
+    run_classify(train=[str(data / "train.npz")], val=str(data / "val.npz"), classes=str(data / "classes.json"),
+                 out_model=str(out / "model.pt"), out_history=str(out / "history.csv"), params=params, seed=0, device="cpu",
                  performance={"bf16_autocast": True, "channels_last": True, "compile": True})
     fast = load_checkpoint(out / "model.pt")
     for key, value in plain["state_dict"].items():
