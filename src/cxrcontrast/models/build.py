@@ -5,6 +5,8 @@ size; every loader checks those against what the caller expects.
 """
 from __future__ import annotations
 
+import logging
+
 import torch
 
 from ..errors import InputError
@@ -12,6 +14,8 @@ from ..files import load_checkpoint
 from .encoders import build_architecture, build_encoder
 from .heads import Classifier, ClassifierHead, Embedder
 from .init import xavier_init
+
+log = logging.getLogger(__name__)
 
 
 def load_pretrained(path: str, encoder: str, image_size: int) -> dict:
@@ -61,6 +65,30 @@ def load_embedder(path: str | None, encoder: str, architecture: dict, image_size
     if path is None:
         return untrained_embedder(encoder, architecture, image_size, seed)
     return embedder_from_checkpoint(load_pretrained(path, encoder, image_size))
+
+
+def build_classifier(encoder: str, image_size: int, architecture: dict, head: dict, n_outputs: int, seed: int, *,
+                     softmax_output: bool, pretrained: dict | None = None, carry_head: bool = False) -> Classifier:
+    """A classifier to train. Its encoder is fresh (seeded, initialised as ``architecture`` says) or, from
+    ``pretrained`` (a checked pretraining checkpoint, ``load_pretrained``), the pretrained weights; its head
+    is fresh (Xavier with the encoder's ``xavier``), or with ``carry_head`` and a checkpoint of
+    ``z_head: classifier`` the pretrained classification head: the authors loaded their whole pretrained
+    model, that head included."""
+    torch.manual_seed(seed)
+    if pretrained is None:
+        enc = build_encoder(encoder, image_size, **architecture)
+    else:  # the weights come from the checkpoint: no ImageNet download, no init to overwrite
+        enc = build_architecture(encoder, image_size, architecture)
+    classifier = ClassifierHead.from_block(enc.out_features, n_outputs, head, softmax_output)
+    if architecture["xavier"]:
+        xavier_init(classifier)
+    if pretrained is not None:
+        embedder = embedder_from_checkpoint(pretrained)
+        enc.load_state_dict(embedder.encoder.state_dict())
+        if carry_head and embedder.z_head == "classifier":
+            classifier.net.load_state_dict(embedder.head.net.state_dict())
+            log.info("the head starts from the pretrained classification head (z_head: classifier)")
+    return Classifier(enc, classifier)
 
 
 def load_classifier(path: str) -> tuple[Classifier, dict]:

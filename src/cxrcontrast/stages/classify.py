@@ -11,8 +11,7 @@ from ..data.augment import AugmentParams
 from ..data.budgets import budget_rows
 from ..data.images import load_images
 from ..files import load_json
-from ..models import Classifier, ClassifierHead, build_architecture, build_encoder, xavier_init
-from ..models.build import embedder_from_checkpoint, load_pretrained
+from ..models.build import build_classifier, load_pretrained
 from ..runtime import pick_device
 from ..training.accel import Accel
 from ..training.classify import train_classifier
@@ -20,26 +19,6 @@ from ..training.optim import Optim
 from ..training.resume import Resume, job_identity, write_result
 
 log = logging.getLogger(__name__)
-
-
-def build_classifier(params: dict, n_classes: int, seed: int, pretrained: dict | None) -> Classifier:
-    """Encoder (from the pretraining checkpoint ``pretrained``, or fresh for the baseline) and a head."""
-    torch.manual_seed(seed)
-    name, size, block = params["encoder"], params["image_size"], params["classify"]
-    if pretrained is None:
-        enc = build_encoder(name, size, **params["architecture"])
-    else:  # the weights come from the checkpoint: no ImageNet download, no init to overwrite
-        enc = build_architecture(name, size, params["architecture"])
-    head = ClassifierHead.from_block(enc.out_features, n_classes, params["head"], block["softmax_before_loss"])
-    if params["architecture"]["xavier"]:
-        xavier_init(head)
-    if pretrained is not None:
-        embedder = embedder_from_checkpoint(pretrained)
-        enc.load_state_dict(embedder.encoder.state_dict())
-        if embedder.z_head == "classifier":  # the authors loaded the whole pretrained model, this head included
-            head.net.load_state_dict(embedder.head.net.state_dict())
-            log.info("the head starts from the pretrained classification head (z_head: classifier)")
-    return Classifier(enc, head)
 
 
 def training_rows(n_files: int, params: dict, seed: int, labels: np.ndarray) -> tuple[np.ndarray, torch.Tensor | None]:
@@ -71,7 +50,9 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
     train_data, val_data = full.rows(rows).to(dev), load_images([val], params["image_size"]).to(dev)
     checkpoint = load_pretrained(pretrained, params["encoder"], params["image_size"]) if pretrained else None
-    model = build_classifier(params, len(names), seed, checkpoint)
+    model = build_classifier(params["encoder"], params["image_size"], params["architecture"], params["head"], len(names),
+                             seed, softmax_output=params["classify"]["softmax_before_loss"], pretrained=checkpoint,
+                             carry_head=True)
     block = params["classify"]
     log.info("%s %s on %d images (%s of the labels), %s, seed %d",
              "fine-tuning a head on" if pretrained else "training end to end", params["encoder"], len(train_data),

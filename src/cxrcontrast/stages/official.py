@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .. import __version__
 from ..data.images import load_images
@@ -14,8 +13,8 @@ from ..data.source import flag_info, official_size
 from ..evaluation.inference import for_inference, map_rows
 from ..evaluation.official import PUBLISHED, SOURCE, evaluate_official, medmnist_metrics, output_width, scores
 from ..files import provenance, save_json
-from ..models import Classifier, ClassifierHead, build_encoder, xavier_init
-from ..models.build import load_embedder
+from ..models import Classifier
+from ..models.build import build_classifier, load_pretrained
 from ..runtime import pick_device
 from ..training.accel import Accel
 from ..training.classify import train_classifier
@@ -27,14 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def build_model(params: dict, width: int, seed: int, pretrained: str | None, tuning: str) -> Classifier:
-    torch.manual_seed(seed)
-    name, size, arch = params["encoder"], params["image_size"], params["architecture"]
-    enc = build_encoder(name, size, **arch) if tuning == "end_to_end" else \
-        load_embedder(pretrained, name, arch, size, seed).encoder
-    head = ClassifierHead.from_block(enc.out_features, width, params["head"], softmax_output=False)
-    if arch["xavier"]:
-        xavier_init(head)
-    return Classifier(enc, head)
+    """End to end: a fresh encoder; frozen: the pretrained encoder, or the untrained one (pretrain none)."""
+    name, size = params["encoder"], params["image_size"]
+    checkpoint = load_pretrained(pretrained, name, size) if tuning == "frozen" and pretrained else None
+    return build_classifier(name, size, params["architecture"], params["head"], width, seed, softmax_output=False,
+                            pretrained=checkpoint)
 
 
 def run_official(pretrained: str | None, train: str, val: str, test: str, raw: str, outputs: dict, params: dict,
