@@ -157,3 +157,32 @@ def test_paper_notebook_is_the_recorded_run_over_the_authors_code():
     assert code.raw["encoders"]["minivgg"]["z_head"] != layer["encoders"]["minivgg"]["z_head"]
     assert code.objective("minivgg", "augmented")["lr"] != layer["pretrain"]["augmented"]["lr"]
     assert "z_head projection" in notebook.describe()
+
+
+def test_every_seed_gets_its_own_augmented_copy(data, tmp_path):
+    """train_aug: the doubled set's augmented half is drawn from the experiment's seed (its spread counts)."""
+    from cxrcontrast.files import load_npz
+    from cxrcontrast.stages.data import augmented_copies
+
+    copies = {}
+    for seed in (0, 0, 1):
+        out = tmp_path / f"seed{seed}.npz"
+        augmented_copies(str(data / "train.npz"), str(out), 32, config().augment(), seed)
+        copies.setdefault(seed, []).append(load_npz(out, ("images", "labels"))["images"])
+    assert (copies[0][0] == copies[0][1]).all()  # seeded
+    assert (copies[0][0] != copies[1][0]).mean() > 0.5  # another seed, another copy
+
+
+def test_tsne_maps_h_as_the_paper_and_z_beside_it(data, tmp_path, monkeypatch):
+    """The paper plots t-SNE of the encoder output h; z is kept beside it, each panel labelled."""
+    from cxrcontrast.stages import embed
+
+    drawn = {}
+    monkeypatch.setattr(embed, "tsne_panels", lambda panels, names, title, out: drawn.update(panels=panels, title=title))
+    params = config(embeddings={"points": 60}).embed_params("minivgg")
+    embed.run_embed(pretrained=None, train=str(data / "train.npz"), val=str(data / "val.npz"),
+                    classes=str(data / "classes.json"), out_png=str(tmp_path / "tsne.png"),
+                    out_json=str(tmp_path / "q.json"), params=params, pretrain="none", seed=0, device="cpu")
+    subtitles = [p[0] for p in drawn["panels"]]
+    assert subtitles[0].startswith("encoder features h") and subtitles[1].startswith("z (what the loss saw)")
+    assert all(p[1].shape == (60, 2) for p in drawn["panels"]) and "val split, 60 images" in drawn["title"]
