@@ -17,7 +17,8 @@ from ..data.tensors import normalize
 from ..evaluation.inference import encode, map_rows
 from ..models import Classifier
 from .accel import Accel
-from .optim import Optim, check_finite, seed_epoch
+from .epochs import check_finite, seed_epoch
+from .optim import Optim
 from .progress import Progress
 from .resume import Resume
 from .tasks import SingleLabel

@@ -8,7 +8,8 @@ import torch
 from ..data.images import InMemoryImages
 from .accel import Accel
 from .step import Objective
-from .optim import Optim, check_finite, seed_epoch
+from .epochs import check_finite, seed_epoch
+from .optim import Optim
 from .progress import Progress
 from .resume import Resume
 
