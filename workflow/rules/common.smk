@@ -61,12 +61,8 @@ def experiment(w):
 
 
 def pretrain_inputs(w):
-    block = CONFIG.raw["pretrain"][w.pretrain]
-    every_image = (
-        block.get("images") == "all"
-    )  # simclr's key; the supervised objectives read pruned data
     return {
-        "train": f"results/data/{'unpruned' if every_image else 'pruned'}/train.npz",
+        "train": f"results/data/{CONFIG.pretrain_split(w.pretrain)}/train.npz",
         **weights_input(w),
         "val": "results/data/pruned/val.npz",
         "classes": "results/data/pruned/classes.json",
@@ -79,7 +75,7 @@ def classify_inputs(w):
         "val": "results/data/pruned/val.npz",
         "classes": "results/data/pruned/classes.json",
     }
-    if w.trainset == "train_aug" and CONFIG.raw["classify"]["train_aug"] == "stored":
+    if w.trainset == "train_aug" and CONFIG.stored_augmented_copy:
         inputs["train"].append(f"results/data/augmented/seed{w.seed}/train.npz")
     # (train_aug on_access: the stage doubles the pruned set and augments the second half anew)
     if w.pretrain == "none":
@@ -91,8 +87,8 @@ def classify_inputs(w):
 
 def weights_input(w):
     """A local weights file the encoder starts from is an input: its content is part of what jobs compute."""
-    weights = CONFIG.raw["encoders"][w.encoder].get("weights", "none")
-    return {} if weights in ("none", "imagenet") else {"weights": weights}
+    weights = CONFIG.local_weights(w.encoder)
+    return {} if weights is None else {"weights": weights}
 
 
 def pretrain_history(w):

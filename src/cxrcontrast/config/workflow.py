@@ -94,6 +94,22 @@ class Workflow:
                 "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
                 "tuning": "frozen|end_to_end", "seed": r"\d+"}
 
+    # ---- which files a job reads ------------------------------------------------------------
+    def pretrain_split(self, objective: str) -> str:
+        """The data a pretraining reads: ``unpruned`` (SimCLR with ``images: all``) or ``pruned``."""
+        block = self.raw["pretrain"][objective]
+        return "unpruned" if "images" in OBJECTIVES[objective].workflow_keys and block["images"] == "all" else "pruned"
+
+    @property
+    def stored_augmented_copy(self) -> bool:
+        """train_aug reads a stored augmented copy (``stored``), or augments anew on access."""
+        return self.raw["classify"]["train_aug"] == "stored"
+
+    def local_weights(self, encoder: str) -> str | None:
+        """A local weights file the encoder starts from (an input of its jobs), or None."""
+        weights = self.raw["encoders"][encoder].get("weights", "none")  # only EfficientNet has the key
+        return None if weights in ("none", "imagenet") else weights
+
     def describe(self) -> str:
         """The modes a run uses, in a few lines (printed when the workflow starts, dry runs too)."""
         lines = [f"{len(self.experiments)} experiments x {len(self.seeds)} seeds, data: {self.raw['data']['source']} "
