@@ -86,6 +86,30 @@ def test_linear_probe_against_scikit_learn():
     np.testing.assert_allclose(probs, fits[best].predict_proba(q), atol=5e-3)
 
 
+def test_linear_probe_on_more_rows_than_it_selects_on():
+    """Full size: C is chosen on a seeded subsample of the training rows (scaler fitted on every row),
+    then refitted on every row; with enough iterations that is scikit-learn's fit with that C."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = clustered(900, d=20)
+    v, vy = clustered(200, d=20, seed=1)
+    q, _ = clustered(200, d=20, seed=2)
+    cs = (0.001, 0.1, 10.0)
+    probs, c, val_score = linear_probs(x, y, v, vy, q, n_classes=5, cs=cs, max_iter=2000, select_rows=300,
+                                       refit_iter=2000, seed=3)
+    scaler = StandardScaler().fit(x)
+    rows = np.sort(np.random.default_rng(3).choice(len(x), 300, replace=False))
+    sub = {c: LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(x[rows]), y[rows]) for c in cs}
+    scores_ = {c: balanced_accuracy_score(vy, f.predict(scaler.transform(v))) for c, f in sub.items()}
+    best = max(cs, key=lambda c: (scores_[c], -cs.index(c)))
+    assert c == best and val_score == pytest.approx(scores_[best], abs=0.01)
+    full = LogisticRegression(C=best, max_iter=2000).fit(scaler.transform(x), y)
+    np.testing.assert_allclose(probs, full.predict_proba(scaler.transform(q)), atol=5e-3)
+    assert not np.allclose(probs, sub[best].predict_proba(scaler.transform(q)), atol=5e-3)  # refitted on every row
+
+
 def test_official_scores_are_medmnists(tmp_path):
     """Our reading of the official task's test split gives what medmnist's Evaluator and its definition give."""
     from sklearn.metrics import roc_auc_score
