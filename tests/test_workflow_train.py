@@ -75,7 +75,8 @@ def test_evaluation_outputs(finished):
     assert "chance 6.7% top-1" in md and "paper reported" not in md  # demo data: not the paper's task
     assert "## Embeddings: retrieval (val) and probes" in md and "| minivgg | simclr | 1 |" in md
     assert "## The official MedMNIST task (chestmnist, multi-label, binary-class" in md
-    assert "published" not in md  # nor the published figures' (test_beyond: beside the official file)
+    # no published rows, a line saying where they show (test_beyond: beside the official file)
+    assert ", published (" not in md and "shown only beside the official ChestMNIST file" in md
     embedding = rows(res / "summary/embedding_quality.csv")
     assert len(embedding) == 5 and all(0 <= float(r["knn_balanced_accuracy"]) <= 1 for r in embedding)
     official = rows(res / "summary/medmnist_official.csv")
