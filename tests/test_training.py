@@ -15,6 +15,7 @@ def data(tmp_path_factory):
     return pruned_demo(tmp_path_factory.mktemp("data"), 1200, 300, 60, 2)
 
 
+@pytest.mark.slow  # 2.5 s: make test runs it; the fast tier keeps under a minute
 def test_finetuning_leaves_frozen_encoder_bitwise_unchanged(data, tmp_path):
     enc_path = pretrain(data, tmp_path / "pre")
     before = {k[len("encoder."):]: v for k, v in load_checkpoint(enc_path)["state_dict"].items()
@@ -46,7 +47,7 @@ def strip_timing(path):
         return [{k: v for k, v in row.items() if k not in ("seconds", "images_per_s")} for row in csv.DictReader(fh)]
 
 
-@pytest.mark.parametrize("kill_at", [5, 40])
+@pytest.mark.parametrize("kill_at", [5, pytest.param(40, marks=pytest.mark.slow)])
 def test_pretrain_resume_equals_uninterrupted(data, tmp_path, monkeypatch, kill_at):
     params = pretrain_params("hard")
     full = load_checkpoint(pretrain(data, tmp_path / "full", params))
@@ -62,6 +63,7 @@ def test_pretrain_resume_equals_uninterrupted(data, tmp_path, monkeypatch, kill_
     assert not (tmp_path / "cut/resume.pt").exists()
 
 
+@pytest.mark.slow  # the pretraining's resume test stays in the fast tier
 def test_classify_resume_equals_uninterrupted(data, tmp_path, monkeypatch):
     full = classify(data, tmp_path / "full")
     kill_after(monkeypatch, 45)  # inside epoch 2 (about 34 batches an epoch)
@@ -74,6 +76,7 @@ def test_classify_resume_equals_uninterrupted(data, tmp_path, monkeypatch):
     assert full["epoch"] == resumed["epoch"]
 
 
+@pytest.mark.slow  # test_resume.py's other-data and other-code cases stay in the fast tier
 def test_resume_file_of_another_config_is_not_continued(data, tmp_path, monkeypatch, caplog):
     kill_after(monkeypatch, 45)  # inside epoch 2: a resume file of epoch 1 is left
     with pytest.raises(Killed):
@@ -95,6 +98,7 @@ def test_non_finite_loss_stops_without_a_model(data, tmp_path):
     assert not (tmp_path / "nan/model.pt").exists()
 
 
+@pytest.mark.slow
 def test_baseline_learns(data, tmp_path):
     model = classify(data, tmp_path / "base", params=classify_params(epochs=6, lr=0.01))
     assert model["val"]["val_balanced_accuracy"] > 2.5 / 15

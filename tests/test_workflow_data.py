@@ -10,7 +10,7 @@ from conftest import snakemake, workflow_copy
 pytestmark = pytest.mark.workflow
 
 
-@pytest.mark.parametrize("configfile", ["config/config.yaml", "config/demo.yaml"])
+@pytest.mark.parametrize("configfile", ["config/config.yaml", pytest.param("config/demo.yaml", marks=pytest.mark.slow)])
 def test_dry_run(tmp_path, configfile):
     work = workflow_copy(tmp_path)
     layers = ["config/config.yaml"] + ([configfile] if configfile != "config/config.yaml" else [])
