@@ -90,9 +90,10 @@ class Workflow:
     def wildcard_patterns(self) -> dict[str, str]:
         """Wildcard constraints from the config and the objective registry."""
         return {"encoder": "|".join(self.raw["encoders"]), "pretrain": "|".join(["none", *OBJECTIVES]),
-                "trainset": "train|train_aug",
+                "trainset": "|".join(sorted({e.trainset for e in self.experiments})),
                 "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
-                "tuning": "frozen|end_to_end", "seed": r"\d+"}
+                "tuning": "|".join(sorted({tuning for *_, tuning in self.official_jobs})) or "frozen",
+                "seed": r"\d+"}
 
     # ---- which files a job reads ------------------------------------------------------------
     def pretrain_split(self, objective: str) -> str:
