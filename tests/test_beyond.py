@@ -11,7 +11,7 @@ from cxrcontrast.data.budgets import budget_rows
 from cxrcontrast.evaluation.official import evaluate_official, medmnist_metrics, scores
 from cxrcontrast.evaluation.probes import knn_probs, linear_probs
 
-from conftest import config, write_medmnist
+from conftest import config, pruned_demo, write_medmnist
 
 
 def imbalanced_labels(seed=0):
@@ -165,16 +165,13 @@ def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
 
 def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
     """images: all reads the unpruned split (multi-label rows too); the labels play no part in the loss."""
-    from cxrcontrast.data.demo import synthesize
     from cxrcontrast.files import load_checkpoint, save_npz
-    from cxrcontrast.stages.data import prune, unpruned
+    from cxrcontrast.stages.data import unpruned
     from cxrcontrast.stages.pretrain import run_pretrain
 
-    save_npz(tmp_path / "raw.npz", **synthesize(400, 100, 60, seed=3))
+    pruned_demo(tmp_path, 400, 100, 60, 3)
     unpruned(raw=str(tmp_path / "raw.npz"), flag="chestmnist",
              outputs={s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")})
-    prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist",
-          outputs={s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}, classes_json=str(tmp_path / "classes.json"))
     params = config(pretrain={"simclr": {"epochs": 1, "batch_size": 64}}).pretrain_params("minivgg", "simclr")
     runs = {}
     for name, labels_seed in (("a", 0), ("b", 1)):  # the same images, other labels: the same result

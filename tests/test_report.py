@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, TINY_LAYERS, snakemake
+from conftest import TINY_LAYERS, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 CATEGORIES = {  # category -> (subcategory to open, or None; what its first result shows)
@@ -30,6 +30,7 @@ EVERY_RESULT = {  # what the report must list, by file name: a result dropped fr
     "figure13.png", "label_efficiency.png", "summary.html", "metrics.html", "comparisons.html",
     "embedding_table.html", "official.html", "fidelity.html", "runtime.html"}
 PER_EXPERIMENT = {"confusion.png", "auc.png", "curves.png"}
+PAGE_TEXT = "return document.body.textContent.replace(/\\s+/g, ' ')"  # rendered text, scrolled or not
 
 
 def browser():
@@ -82,13 +83,10 @@ def report(finished_grid, tmp_path_factory) -> Path:
 
 
 def test_the_report_in_a_real_browser(report, tmp_path):
-    from selenium.webdriver.common.by import By
-
     d = browser()
     try:
         d.get(report.as_uri())
-        text = "return document.body.textContent.replace(/\\s+/g, ' ')"  # rendered text, scrolled or not
-        body = wait_for(lambda: "What was run" in d.execute_script(text) and d.execute_script(text))
+        body = wait_for(lambda: "What was run" in d.execute_script(PAGE_TEXT) and d.execute_script(PAGE_TEXT))
         for phrase in ("Supervised contrastive pretraining on chest X-rays", "What was run", "How to read it",
                        "Config layers: config/config.yaml, config/demo.yaml, tiny.yaml (later",
                        "synthetic ChestMNIST-format demo data",
@@ -143,8 +141,7 @@ def check_category(d, category: str, subcategory: str | None, kind: str, caption
         d.switch_to.default_content()
         assert rows > 1, f"{category}: the table is empty"
     click(d, "//nav//a[@iconname='information-circle']", f"{category}: the result's description")
-    text = "return document.body.textContent.replace(/\\s+/g, ' ')"
-    assert wait_for(lambda: any(c in d.execute_script(text) for c in captions)), f"{category}: caption missing"
+    assert wait_for(lambda: any(c in d.execute_script(PAGE_TEXT) for c in captions)), f"{category}: caption missing"
 
 
 def test_a_report_of_other_layers_than_the_run_says_which(finished_grid):

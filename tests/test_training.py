@@ -158,13 +158,12 @@ def test_finetuning_a_pretrained_efficientnet_downloads_nothing(data, tmp_path, 
     pretraining checkpoint; building it must not reach for the ImageNet weights (any fetch raises here)."""
     from cxrcontrast.files import save_checkpoint
     from cxrcontrast.models import Embedder, build_encoder
-    from cxrcontrast.models import encoders, weights
+    from cxrcontrast.models import encoders
 
     def no_fetch(*a, **k):
         raise AssertionError("the ImageNet weights were fetched")
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "hub"))  # no cached file to find either
-    monkeypatch.setattr(weights, "cached_imagenet_file", no_fetch)
     monkeypatch.setattr(encoders, "cached_imagenet_file", no_fetch)  # the name the encoder module calls
     monkeypatch.setattr(torch.hub, "download_url_to_file", no_fetch)
     torch.manual_seed(0)

@@ -78,17 +78,20 @@ def classify_inputs(w):
     if w.trainset == "train_aug" and CONFIG.stored_augmented_copy:
         inputs["train"].append(f"results/data/augmented/seed{w.seed}/train.npz")
     # (train_aug on_access: the stage doubles the pruned set and augments the second half anew)
-    if w.pretrain == "none":
-        inputs.update(weights_input(w))
-    else:
-        inputs["pretrained"] = f"results/pretrain/{STATE.format(**w)}/encoder.pt"
-    return inputs
+    return {**inputs, **start_input(w)}
 
 
 def weights_input(w):
     """A local weights file the encoder starts from is an input: its content is part of what jobs compute."""
     weights = CONFIG.local_weights(w.encoder)
     return {} if weights is None else {"weights": weights}
+
+
+def start_input(w):
+    """What the encoder starts from: its pretraining's checkpoint, or (pretrain none) a local weights file."""
+    if w.pretrain == "none":
+        return weights_input(w)
+    return {"pretrained": f"results/pretrain/{STATE.format(**w)}/encoder.pt"}
 
 
 def pretrain_history(w):
@@ -103,11 +106,7 @@ def embed_inputs(w):
         "val": "results/data/pruned/val.npz",
         "classes": "results/data/pruned/classes.json",
     }
-    if w.pretrain != "none":
-        inputs["pretrained"] = f"results/pretrain/{STATE.format(**w)}/encoder.pt"
-    else:
-        inputs.update(weights_input(w))
-    return inputs
+    return {**inputs, **start_input(w)}
 
 
 def probe_inputs(w):
@@ -119,11 +118,7 @@ def official_inputs(w):
         **{s: f"results/data/unpruned/{s}.npz" for s in SPLITS},
         "raw": raw_npz(),
     }
-    if w.pretrain != "none":
-        inputs["pretrained"] = f"results/pretrain/{STATE.format(**w)}/encoder.pt"
-    else:
-        inputs.update(weights_input(w))
-    return inputs
+    return {**inputs, **start_input(w)}
 
 
 def official_targets(pattern):

@@ -68,7 +68,7 @@ def report_facts(run: Workflow, layers: list[str], fidelity: list[dict]) -> dict
         "layers": ", ".join(layers),
         "experiments": [f"{e.path}" for e in run.experiments],
         "n_experiments": len(run.experiments), "seeds": ", ".join(map(str, run.seeds)), "n_seeds": len(run.seeds),
-        "simclr_images": "every training image of the source split" if run.raw["pretrain"]["simclr"]["images"] == "all"
+        "simclr_images": "every training image of the source split" if run.pretrain_split("simclr") == "unpruned"
         else "the pruned training images",
         "pretrain_epochs": "; ".join(epochs) or "none", "classify_epochs": "; ".join(classify),
         "budgets": ", ".join(sorted({fraction_text(e.labels) for e in run.experiments}, key=float)),

@@ -1,7 +1,7 @@
 """Label efficiency: test metrics against the fraction of training labels, one line per pretraining."""
 from __future__ import annotations
 
-from ..evaluation.tables import exp_key
+from ..evaluation.tables import exp_key, percent
 from .style import experiment_label, percent_axis, plt, save_figure
 
 
@@ -31,7 +31,7 @@ def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] 
                                 color=line.get_color(), alpha=0.15, lw=0)
         ax.set_xscale("log")
         fractions = sorted({float(r["labels"]) for rows in lines.values() for r in rows})
-        ax.set_xticks(fractions, [f"{f:.0%}" if f >= 0.01 else f"{f:.1%}" for f in fractions])
+        ax.set_xticks(fractions, [percent(f) for f in fractions])
         ax.minorticks_off()
         ax.set(xlabel="share of the training labels used (log scale)", title=f"{title}, test split")
         percent_axis(ax, decimals=0)

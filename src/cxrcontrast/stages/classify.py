@@ -41,7 +41,7 @@ def run_classify(train: list[str], val: str, classes: str, out_model: str, out_h
     dev = pick_device(device)
     accel = Accel.for_device(performance, dev)
     inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)},
-              **({"pretrained": pretrained} if pretrained else {}), **({"weights": weights} if weights else {})}
+              "pretrained": pretrained, "weights": weights}
     resume = Resume(Path(out_model).parent, job_identity(params, seed, inputs), accel.describe(dev))
     if (done := resume.finished()) is not None:
         return write_result(done, out_model, out_history)

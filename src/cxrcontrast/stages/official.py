@@ -43,8 +43,8 @@ def run_official(pretrained: str | None, train: str, val: str, test: str, raw: s
     data = params["data"]
     info = flag_info(data["flag"])
     task = info.task
-    inputs = {"train": train, "val": val, **({"pretrained": pretrained} if pretrained else {}),
-              **({"weights": weights} if weights else {})}  # what training reads (the test split it does not)
+    # what training reads (the test split it does not)
+    inputs = {"train": train, "val": val, "pretrained": pretrained, "weights": weights}
     resume = Resume(Path(outputs["model"]).parent, job_identity({**params, "tuning": tuning}, seed, inputs),
                     accel.describe(dev))
     splits = {s: load_images([p], params["image_size"]) for s, p in (("train", train), ("val", val), ("test", test))}

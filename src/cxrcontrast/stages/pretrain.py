@@ -37,7 +37,7 @@ def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_histo
     encoder starts from (its content is part of the job's identity)."""
     dev = pick_device(device)
     accel = Accel.for_device(performance, dev)
-    inputs = {"train": train, "val": val, **({"weights": weights} if weights else {})}
+    inputs = {"train": train, "val": val, "weights": weights}
     resume = Resume(Path(out_encoder).parent, job_identity(params, seed, inputs), accel.describe(dev))
     if (done := resume.finished()) is not None:
         return write_result(done, out_encoder, out_history)

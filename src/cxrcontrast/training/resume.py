@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 
 
 def job_identity(params: dict, seed: int, inputs: dict[str, str | Path]) -> dict:
-    """What a training job's result depends on (inputs by role: their content, not their path)."""
-    return {"params": params, "seed": seed, "inputs": {role: file_digest(p) for role, p in sorted(inputs.items())},
+    """What a training job's result depends on (inputs by role: their content, not their path; a role
+    given None, an optional input the job does not have, is left out)."""
+    return {"params": params, "seed": seed,
+            "inputs": {role: file_digest(p) for role, p in sorted(inputs.items()) if p is not None},
             "version": __version__, "code": code_digest()}
 
 
