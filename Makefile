@@ -35,9 +35,13 @@ report: $(STAMP)
 dryrun: $(STAMP)
 	$(BIN)/snakemake -n --quiet rules --cores 8 --resources gpu=1
 
+# Python (ruff: lint and format, one line length) and the rules (snakefmt); CI runs it before the tests.
+PY_TREES = src tests benchmarks workflow/scripts
 lint: $(STAMP)
-	$(BIN)/snakemake --lint --configfile config/config.yaml config/demo.yaml
+	$(BIN)/ruff check $(PY_TREES)
+	$(BIN)/ruff format --check $(PY_TREES)
 	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint --configfile config/config.yaml config/demo.yaml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -1,16 +1,16 @@
 """Augmentation throughput: our batched affine warp vs the authors' per-image PIL pipeline."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 import torch
+from timing import median_time
 
 from cxrcontrast.config import load_layers
 from cxrcontrast.data.augment import AugmentParams, augment_uint8
 from cxrcontrast.data.tensors import to_nchw
-
-from timing import median_time
 
 REPO = Path(__file__).resolve().parents[1]
 PAPER = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")

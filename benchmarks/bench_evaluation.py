@@ -1,5 +1,6 @@
 """Evaluation of the full test split (18187 images): predictions, metrics with 1000 bootstrap
 resamples, and t-SNE of 4000 embeddings, in seconds; and the dry run of the full grid."""
+
 from __future__ import annotations
 
 import os
@@ -10,9 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 import fullsize
+import torch
+from timing import median_time
+
 from cxrcontrast.data.images import load_images
 from cxrcontrast.evaluation.bootstrap import bootstrap
 from cxrcontrast.evaluation.embeddings import subsample, tsne
@@ -22,7 +24,6 @@ from cxrcontrast.evaluation.probes import knn_probs, linear_probs
 from cxrcontrast.evaluation.protocol import paper_protocol
 from cxrcontrast.models import Classifier, ClassifierHead, build_encoder
 from cxrcontrast.models.build import untrained_embedder
-from timing import median_time
 
 REPO = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
@@ -45,10 +46,14 @@ def probes(t: dict) -> None:
     linear_probs(*feats["train"], *feats["val"], feats["test"][0], 15)
     t["probe_linear"] = time.perf_counter() - start
     on_features = t["probe_knn"] + t["probe_linear"]
-    print(f"probes of one encoder state (64007 train, 9191 val, 18187 test): h of every split {t['probe_encode']:.1f} s; "
-          f"kNN (k=20, cosine) {t['probe_knn']:.1f} s; linear probe {t['probe_linear']:.1f} s")
-    print(f"  on the cached features: {on_features:.1f} s (target < 60 s on 2 cores); "
-          f"the whole job's work: {on_features + t['probe_encode']:.1f} s")
+    print(
+        f"probes of one encoder state (64007 train, 9191 val, 18187 test): h of every split {t['probe_encode']:.1f} s; "
+        f"kNN (k=20, cosine) {t['probe_knn']:.1f} s; linear probe {t['probe_linear']:.1f} s"
+    )
+    print(
+        f"  on the cached features: {on_features:.1f} s (target < 60 s on 2 cores); "
+        f"the whole job's work: {on_features + t['probe_encode']:.1f} s"
+    )
 
 
 def run() -> dict:
@@ -86,8 +91,13 @@ def run() -> dict:
     exe = str(Path(sys.executable).with_name("snakemake"))
 
     def dry(env=None):
-        subprocess.run([exe, "-n", "--quiet", "rules", "--cores", "8", "--resources", "gpu=1"], cwd=REPO, check=True,
-                       capture_output=True, env=env)
+        subprocess.run(
+            [exe, "-n", "--quiet", "rules", "--cores", "8", "--resources", "gpu=1"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            env=env,
+        )
 
     t["dry_run"] = median_time(dry)
     print(f"snakemake dry run of the full default grid: {t['dry_run']:.2f} s (target < 5 s)")
@@ -101,6 +111,8 @@ def run() -> dict:
             stub.chmod(0o755)
             env = {**os.environ, "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}"}
             t["dry_run_no_scontrol"] = median_time(lambda: dry(env))
-        print(f"  the same with `scontrol` answering at once (SLURM plugin's import-time query out of the way): "
-              f"{t['dry_run_no_scontrol']:.2f} s")
+        print(
+            f"  the same with `scontrol` answering at once (SLURM plugin's import-time query out of the way): "
+            f"{t['dry_run_no_scontrol']:.2f} s"
+        )
     return t

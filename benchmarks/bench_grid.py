@@ -16,6 +16,7 @@ max(sum of job times / N, longest pretrain -> classify -> evaluate chain), and
 the probe's own wall time against its jobs' sum / N shows how far packing falls
 short of it. A failed job is reported, and the others are still measured.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,9 @@ import sys
 import time
 from pathlib import Path
 
+import fullsize
 import yaml
 
-import fullsize
 from cxrcontrast.config import Workflow, load_layers
 from cxrcontrast.stages.report import benchmark_record
 
@@ -50,14 +51,20 @@ def paper_epochs(cfg: Workflow, rule: str, parts: list[str]) -> int:
 
 def probe_layer(cfg: Workflow, raw: Path, epochs: int, seeds: list[int], compile_: bool) -> dict:
     """Config layer over the paper's: full-size synthetic data, every training job ``epochs`` epochs."""
-    experiments = [{**e, "classify": {**e["classify"], "epochs": epochs}} if "classify" in e else e
-                   for e in cfg.raw["experiments"]]
+    experiments = [
+        {**e, "classify": {**e["classify"], "epochs": epochs}} if "classify" in e else e for e in cfg.raw["experiments"]
+    ]
     encoders = {name: {"train_overrides": {"epochs": epochs}} for name in cfg.raw["encoders"]}
     encoders["efficientnet_b0"]["weights"] = "none"  # no download; same compute
-    return {"data": {"source": "npz", "npz": str(raw)}, "seeds": seeds, "encoders": encoders,
-            "performance": {"compile": compile_},
-            "pretrain": {s: {"epochs": epochs} for s in cfg.raw["pretrain"]},
-            "classify": {b: {"epochs": epochs} for b in ("baseline", "finetune")}, "experiments": experiments}
+    return {
+        "data": {"source": "npz", "npz": str(raw)},
+        "seeds": seeds,
+        "encoders": encoders,
+        "performance": {"compile": compile_},
+        "pretrain": {s: {"epochs": epochs} for s in cfg.raw["pretrain"]},
+        "classify": {b: {"epochs": epochs} for b in ("baseline", "finetune")},
+        "experiments": experiments,
+    }
 
 
 def number(text: str) -> float:
@@ -75,7 +82,12 @@ def job_rows(res: Path, cfg: Workflow, probe: int) -> list[dict]:
         bench = benchmark_record(str(tsv))
         if bench is None:
             continue
-        row = {"rule": rule, "job": "/".join(parts), "wall_s": float(bench["s"]), "max_rss_mb": number(bench["max_rss"])}
+        row = {
+            "rule": rule,
+            "job": "/".join(parts),
+            "wall_s": float(bench["s"]),
+            "max_rss_mb": number(bench["max_rss"]),
+        }
         if rule in TRAINING:
             with (res / rule / tsv.relative_to(res / "benchmarks" / rule).with_suffix("") / "history.csv").open() as fh:
                 seconds = [float(r["seconds"]) for r in csv.DictReader(fh)]
@@ -102,8 +114,9 @@ def expected_training_jobs(cfg: Workflow, n_seeds: int) -> int:
     return (len(cfg.pretrainings) + len(cfg.experiments)) * n_seeds
 
 
-def report(rows: list[dict], slots: int, probe: int, grid_wall: float, out: Path, seed_factor: float,
-           expected: int) -> None:
+def report(
+    rows: list[dict], slots: int, probe: int, grid_wall: float, out: Path, seed_factor: float, expected: int
+) -> None:
     keys = ["rule", "job", "wall_s", "epoch_s", "paper_epochs", "estimate_s", "max_rss_mb"]
     with (out / "grid_jobs.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, keys, extrasaction="ignore")
@@ -116,19 +129,25 @@ def report(rows: list[dict], slots: int, probe: int, grid_wall: float, out: Path
     print("\nper rule (jobs; measured wall s, sum; estimated s at the paper's epochs, sum):")
     for rule in dict.fromkeys(r["rule"] for r in rows):
         mine = [r for r in rows if r["rule"] == rule]
-        print(f"  {rule:14} {len(mine):3d} jobs  {sum(r['wall_s'] for r in mine):9.1f}  "
-              f"{sum(r['estimate_s'] for r in mine):10.1f}")
+        print(
+            f"  {rule:14} {len(mine):3d} jobs  {sum(r['wall_s'] for r in mine):9.1f}  "
+            f"{sum(r['estimate_s'] for r in mine):10.1f}"
+        )
     # per-seed jobs of the seeds not probed cost what the probed seeds' did
     total = sum(r["estimate_s"] * (seed_factor if "/seed" in r["job"] else 1) for r in rows)
     chain = longest_chain(rows)
-    print(f"\nprobe grid ({probe} epochs per training job), measured wall: {grid_wall:.1f} s; "
-          f"sum of its jobs' wall times / {slots}: {sum(r['wall_s'] for r in rows) / slots:.1f} s "
-          f"(their ratio shows how well {slots} job(s) at a time packed)")
+    print(
+        f"\nprobe grid ({probe} epochs per training job), measured wall: {grid_wall:.1f} s; "
+        f"sum of its jobs' wall times / {slots}: {sum(r['wall_s'] for r in rows) / slots:.1f} s "
+        f"(their ratio shows how well {slots} job(s) at a time packed)"
+    )
     done = sum(r["rule"] in TRAINING for r in rows)
     if done < expected:
         print(f"INCOMPLETE: {done} of {expected} training jobs finished; the estimate below covers only those")
-    print(f"paper grid (all seeds), estimated: sum of job times {total / 60:.1f} min; with {slots} job(s) at a time "
-          f"at least {max(total / slots, chain) / 60:.1f} min (perfect packing; longest chain {chain / 60:.1f} min)")
+    print(
+        f"paper grid (all seeds), estimated: sum of job times {total / 60:.1f} min; with {slots} job(s) at a time "
+        f"at least {max(total / slots, chain) / 60:.1f} min (perfect packing; longest chain {chain / 60:.1f} min)"
+    )
 
 
 def main(argv=None) -> None:
@@ -142,8 +161,11 @@ def main(argv=None) -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/cxr-grid"))
     parser.add_argument("--out", type=Path, default=None, help="where grid_jobs.csv goes (default: --work)")
     parser.add_argument("--limit", type=float, default=None, help="stop Snakemake after this many seconds")
-    parser.add_argument("--keep", action="store_true",
-                        help="continue an interrupted probe in --work (finished jobs are kept, not rerun)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="continue an interrupted probe in --work (finished jobs are kept, not rerun)",
+    )
     args = parser.parse_args(argv)
     cfg = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
     work = args.work
@@ -164,9 +186,25 @@ def main(argv=None) -> None:
     (work / "probe.yaml").write_text(yaml.safe_dump(layer))
     cores = str(args.cores or min(os.cpu_count() or 1, 4 * args.slots))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", cores, "--resources", f"gpu={args.slots}",
-                             "--configfile", "config/config.yaml", "probe.yaml", "--quiet", "rules", "--keep-going"],
-                            cwd=work, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            cores,
+            "--resources",
+            f"gpu={args.slots}",
+            "--configfile",
+            "config/config.yaml",
+            "probe.yaml",
+            "--quiet",
+            "rules",
+            "--keep-going",
+        ],
+        cwd=work,
+        start_new_session=True,
+    )
     stopped = False
     try:
         rc = proc.wait(timeout=args.limit)
@@ -179,8 +217,15 @@ def main(argv=None) -> None:
         print(f"FAILED: snakemake exited {rc}; failed jobs' logs are under {work}/results/logs")
     out = args.out or work
     out.mkdir(parents=True, exist_ok=True)
-    report(job_rows(work / "results", cfg, args.probe_epochs), args.slots, args.probe_epochs, grid_wall, out,
-           len(cfg.seeds) / len(seeds), expected_training_jobs(cfg, len(seeds)))
+    report(
+        job_rows(work / "results", cfg, args.probe_epochs),
+        args.slots,
+        args.probe_epochs,
+        grid_wall,
+        out,
+        len(cfg.seeds) / len(seeds),
+        expected_training_jobs(cfg, len(seeds)),
+    )
 
 
 def run() -> None:

@@ -1,5 +1,6 @@
 """Training throughput on full-size data: our data path vs the compute ceiling vs the authors' style;
 triplets with one concatenated forward vs three; the hard sampler's mining overhead; peak memory."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,11 +9,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import fullsize
 import numpy as np
 import torch
+from timing import interleaved_medians
 from torch.nn import functional as F
 
-import fullsize
 from cxrcontrast.config import Experiment, load_layers
 from cxrcontrast.data.images import InMemoryImages, load_images
 from cxrcontrast.files import load_npz
@@ -23,7 +25,6 @@ from cxrcontrast.training.miners import BatchHard
 from cxrcontrast.training.objectives import build_objective
 from cxrcontrast.training.optim import Optim
 from cxrcontrast.training.resume import Resume
-from timing import interleaved_medians
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
@@ -40,8 +41,12 @@ def same_layout(net):
 def model(frozen: bool = False):
     torch.manual_seed(0)
     enc = build_encoder("minivgg", 32)
-    net = Classifier(enc, ClassifierHead.from_block(enc.out_features, 15, CONFIG.raw["encoders"]["minivgg"]["head"],
-                                                    softmax_output=False))
+    net = Classifier(
+        enc,
+        ClassifierHead.from_block(
+            enc.out_features, 15, CONFIG.raw["encoders"]["minivgg"]["head"], softmax_output=False
+        ),
+    )
     if frozen:
         net.encoder.requires_grad_(False)
     return same_layout(net)
@@ -57,9 +62,19 @@ def ours(train: InMemoryImages, val: InMemoryImages, tmp: Path, frozen: bool) ->
     epochs = 5 if frozen else 1
     start = time.perf_counter()
     optim = Optim(epochs=epochs, batch_size=32, lr=0.01, momentum=0.9, weight_decay=0.0)
-    train_classifier(model(frozen), part, val, optim, 0, resume, CPU, freeze_encoder=frozen,
-                     freeze_batchnorm=CONFIG.raw["classify"]["freeze_batchnorm"],
-                     select_on=CONFIG.raw["classify"]["select_on"], accel=Accel.for_device(None, CPU))
+    train_classifier(
+        model(frozen),
+        part,
+        val,
+        optim,
+        0,
+        resume,
+        CPU,
+        freeze_encoder=frozen,
+        freeze_batchnorm=CONFIG.raw["classify"]["freeze_batchnorm"],
+        select_on=CONFIG.raw["classify"]["select_on"],
+        accel=Accel.for_device(None, CPU),
+    )
     return epochs * N / (time.perf_counter() - start)
 
 
@@ -92,11 +107,10 @@ def authors_style(images: np.ndarray, labels: np.ndarray, frozen: bool) -> float
     """The authors' data path: a Dataset of PIL images through their per-item transform chain
     (Resize 300, RandomCrop 250, Resize 32, rotation, translation, ToTensor, Normalize),
     WeightedRandomSampler, DataLoader(batch 32)."""
+    from bench_augment import authors_pipeline
     from PIL import Image
     from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
     from torchvision import transforms as T
-
-    from bench_augment import authors_pipeline
 
     tf = T.Compose([authors_pipeline(), T.Lambda(lambda t: t.expand(3, -1, -1))])
 
@@ -194,30 +208,44 @@ def run() -> dict:
     figures = {}
     for frozen, kind in ((False, "baseline, end to end"), (True, "fine-tuning, frozen encoder, 5 epochs")):
         ceiling(train, frozen)  # warm-up, untimed: the first pass builds oneDNN's kernels for these shapes
-        pipelines = {"ours": lambda: ours(train, small_val, tmp, frozen), "ceiling": lambda: ceiling(train, frozen),
-                     "authors": lambda: authors_style(raw_images, raw_labels, frozen)}
+        pipelines = {
+            "ours": lambda frozen=frozen: ours(train, small_val, tmp, frozen),
+            "ceiling": lambda frozen=frozen: ceiling(train, frozen),
+            "authors": lambda frozen=frozen: authors_style(raw_images, raw_labels, frozen),
+        }
         f = interleaved_medians(pipelines)
         print(f"classification epoch ({kind}), our data path: {f['ours']:9,.0f} images/s")
         print(f"  same model over tensors in memory (ceiling):  {f['ceiling']:9,.0f} images/s")
         print(f"  authors' style DataLoader (PIL per item):     {f['authors']:9,.0f} images/s")
-        print(f"  ours / ceiling: {f['ours'] / f['ceiling']:.2f} (target >= 0.9); "
-              f"ours / authors': {f['ours'] / f['authors']:.1f}x (target >= 2.5x)")
+        print(
+            f"  ours / ceiling: {f['ours'] / f['ceiling']:.2f} (target >= 0.9); "
+            f"ours / authors': {f['ours'] / f['authors']:.1f}x (target >= 2.5x)"
+        )
         figures["frozen" if frozen else "baseline"] = f
     triplets(train, "joint")  # warm-up, untimed (kernels for the concatenated batch's shape)
     t = interleaved_medians({"concat": lambda: triplets(train, "joint"), "three": lambda: triplets(train, "per_role")})
     concat, three = t["concat"], t["three"]
-    print(f"triplet pretraining, one concatenated forward: {concat:8,.0f} images/s; three forwards: {three:8,.0f} "
-          f"images/s ({concat / three:.2f}x)")
+    print(
+        f"triplet pretraining, one concatenated forward: {concat:8,.0f} images/s; three forwards: {three:8,.0f} "
+        f"images/s ({concat / three:.2f}x)"
+    )
     mine, step = mining_overhead(train)
-    print(f"hard sampler: batch-hard mining {mine:.2f} ms per batch of 32, {100 * mine / step:.1f}% of a {step:.1f} ms step")
+    print(
+        f"hard sampler: batch-hard mining {mine:.2f} ms per batch of 32, "
+        f"{100 * mine / step:.1f}% of a {step:.1f} ms step"
+    )
     out = tmp / "peak"
     out.mkdir()
     import json
 
     params = CONFIG.classify_params(Experiment("minivgg", "none", "train"))
     params["classify"]["epochs"] = 1
-    proc = subprocess.run([sys.executable, "-c", PEAK, str(root), str(out), json.dumps(params)], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK, str(root), str(out), json.dumps(params)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     peak_mb = int(proc.stdout.split()[-1]) / 1024
     print(f"peak memory of a full-size training job (1 epoch, 64007 images): {peak_mb:,.0f} MiB (target < 2048)")
     figures.update(concat=concat, three=three, mining_ms=mine, step_ms=step, peak_mb=peak_mb)

@@ -1,4 +1,5 @@
 """Synthetic pruned splits with the real ChestMNIST sizes (28x28), for benchmarks."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,14 @@ def make_raw(path: Path, scale: float = 1.0, seed: int = 0) -> Path:
     marker = path.with_suffix(".sizes.json")
     if path.exists() and marker.exists() and json.loads(marker.read_text()) == sizes:
         return path
-    arrays = synthesize(sizes["train"], sizes["val"], sizes["test"], seed=seed,
-                        normal_fraction=float(SHARES[0] / SHARES.sum()), multi_fraction=0.0)
+    arrays = synthesize(
+        sizes["train"],
+        sizes["val"],
+        sizes["test"],
+        seed=seed,
+        normal_fraction=float(SHARES[0] / SHARES.sum()),
+        multi_fraction=0.0,
+    )
     save_npz(path, **arrays)
     marker.write_text(json.dumps(sizes))
     return path

@@ -6,6 +6,7 @@
 
 Each figure is the median of several runs; BENCHMARKS.md records them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,12 @@ def main(argv=None) -> None:
     import bench_grid
     import bench_training
 
-    suites = {"augment": bench_augment.run, "training": bench_training.run, "evaluation": bench_evaluation.run,
-              "grid": bench_grid.run}
+    suites = {
+        "augment": bench_augment.run,
+        "training": bench_training.run,
+        "evaluation": bench_evaluation.run,
+        "grid": bench_grid.run,
+    }
     default = ["augment", "training", "evaluation"]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", choices=[[], *suites], help=f"benchmarks to run (default: {default})")

@@ -1,4 +1,5 @@
 """How every benchmark times: medians of repeated runs, alternatives taken in turns."""
+
 from __future__ import annotations
 
 import statistics

@@ -4,6 +4,7 @@ The workflow never turns bf16 or compile on for CPU jobs (``Accel.for_device``),
 these tests build ``Accel`` directly: dtype, wrapping and checkpoint-key mistakes
 show up here rather than in a scarce GPU session.
 """
+
 import math
 import shutil
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import config, pruned_demo
 
 from cxrcontrast.data.images import InMemoryImages, load_images
 from cxrcontrast.models import Classifier, ClassifierHead, Embedder, build_encoder
@@ -20,8 +22,6 @@ from cxrcontrast.training.objectives import build_objective
 from cxrcontrast.training.optim import Optim
 from cxrcontrast.training.pretrain import pretrain
 from cxrcontrast.training.resume import Resume
-
-from conftest import config, pruned_demo
 
 CPU = torch.device("cpu")
 CFG = config()
@@ -102,9 +102,19 @@ def test_classifier_trains_end_to_end_under_bf16_autocast(train_images, tmp_path
         torch.manual_seed(0)
         enc = build_encoder("minivgg", 32)
         model = Classifier(enc, ClassifierHead(enc.out_features, 15, hidden=(256,), dropout=0.3))
-        runs[name] = train_classifier(model, train_images, val, OPTIM, 0, resume_in(tmp_path / name), CPU,
-                                      freeze_encoder=False, freeze_batchnorm=True, select_on="balanced_accuracy",
-                                      accel=accel)
+        runs[name] = train_classifier(
+            model,
+            train_images,
+            val,
+            OPTIM,
+            0,
+            resume_in(tmp_path / name),
+            CPU,
+            freeze_encoder=False,
+            freeze_batchnorm=True,
+            select_on="balanced_accuracy",
+            accel=accel,
+        )
     (fast, fast_best, _), (full, full_best, _) = runs["fast"], runs["full"]
     assert fast[0]["train_loss"] == pytest.approx(full[0]["train_loss"], rel=0.1)
     assert fast_best.keys() == full_best.keys()  # plain module keys: evaluation loads them as they are
@@ -112,8 +122,9 @@ def test_classifier_trains_end_to_end_under_bf16_autocast(train_images, tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not any(shutil.which(c) for c in ("g++", "c++", "clang++")),
-                    reason="torch.compile on the CPU needs a C++ compiler")
+@pytest.mark.skipif(
+    not any(shutil.which(c) for c in ("g++", "c++", "clang++")), reason="torch.compile on the CPU needs a C++ compiler"
+)
 def test_compiled_bf16_pretraining_keeps_plain_checkpoint_keys(train_images, tmp_path):
     """The whole GPU configuration (compile + bf16 + channels_last) through the loop, on the CPU's inductor."""
     accel = Accel(bf16_autocast=True, channels_last=True, compile=True)

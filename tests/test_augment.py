@@ -4,10 +4,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from conftest import config
 
 from cxrcontrast.data.augment import AugmentParams, affine_matrices, augment_batch, augment_uint8, sample_affine, warp
-
-from conftest import config
 
 PAPER = AugmentParams.from_config(config("config.yaml").augment())  # the schema's values: the paper's
 
@@ -72,7 +71,9 @@ def test_matrices_match_brute_force_composition(authors):
     p = sample_affine(50, dataclasses.replace(PAPER, authors_resized_crop=authors), gen(5))
     theta = affine_matrices(p).numpy()
     for i in range(50):
-        ref = brute_force_theta(p["scale"][i].numpy(), p["centre"][i].numpy(), float(p["angle"][i]), p["shift"][i].numpy())
+        ref = brute_force_theta(
+            p["scale"][i].numpy(), p["centre"][i].numpy(), float(p["angle"][i]), p["shift"][i].numpy()
+        )
         np.testing.assert_allclose(theta[i], ref, atol=1e-10)
 
 

@@ -1,15 +1,15 @@
 """Data that loads but would mislead: refused, or warned about loudly (log, classes.json, summary)."""
+
 import json
 
 import numpy as np
 import pytest
 import torch
+from conftest import write_medmnist
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_checkpoint, save_npz
 from cxrcontrast.stages.data import prune
-
-from conftest import write_medmnist
 
 
 def raw_file(tmp_path, **change):
@@ -21,7 +21,9 @@ def raw_file(tmp_path, **change):
 
 def run_prune(tmp_path, flag="chestmnist", size=None):
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(raw=str(tmp_path / "raw.npz"), flag=flag, outputs=outs, classes_json=str(tmp_path / "classes.json"), size=size)
+    prune(
+        raw=str(tmp_path / "raw.npz"), flag=flag, outputs=outs, classes_json=str(tmp_path / "classes.json"), size=size
+    )
     return json.loads((tmp_path / "classes.json").read_text())
 
 
@@ -52,20 +54,39 @@ def test_a_training_split_of_one_class_is_refused(tmp_path):
     assert not (tmp_path / "train.npz").exists()
 
 
-@pytest.mark.parametrize("flag, images, needle", [
-    ("chestmnist", np.zeros((60, 28, 28, 3), np.uint8), "train_images are RGB (N,H,W,3) but flag 'chestmnist' has "
-                                                         "gray (N,H,W) images"),
-    ("pathmnist", np.zeros((60, 28, 28), np.uint8), "train_images are gray (N,H,W) but flag 'pathmnist' has "
-                                                    "RGB (N,H,W,3) images"),
-    ("chestmnist", np.zeros((60, 28, 32), np.uint8), "train_images are 28x32, not square"),
-])
+@pytest.mark.parametrize(
+    "flag, images, needle",
+    [
+        (
+            "chestmnist",
+            np.zeros((60, 28, 28, 3), np.uint8),
+            "train_images are RGB (N,H,W,3) but flag 'chestmnist' has gray (N,H,W) images",
+        ),
+        (
+            "pathmnist",
+            np.zeros((60, 28, 28), np.uint8),
+            "train_images are gray (N,H,W) but flag 'pathmnist' has RGB (N,H,W,3) images",
+        ),
+        ("chestmnist", np.zeros((60, 28, 32), np.uint8), "train_images are 28x32, not square"),
+    ],
+)
 def test_images_of_the_wrong_shape_for_the_flag_are_refused(tmp_path, flag, images, needle):
     labels = {"pathmnist": np.arange(60).reshape(60, 1) % 9}.get(flag)
-    raw_file(tmp_path, train_images=images, **({"train_labels": labels, "val_labels": np.arange(20)[:, None] % 9,
-                                                "test_labels": np.arange(20)[:, None] % 9,
-                                                "val_images": np.zeros((20, 28, 28, 3), np.uint8),
-                                                "test_images": np.zeros((20, 28, 28, 3), np.uint8)}
-                                               if flag == "pathmnist" else {}))
+    raw_file(
+        tmp_path,
+        train_images=images,
+        **(
+            {
+                "train_labels": labels,
+                "val_labels": np.arange(20)[:, None] % 9,
+                "test_labels": np.arange(20)[:, None] % 9,
+                "val_images": np.zeros((20, 28, 28, 3), np.uint8),
+                "test_images": np.zeros((20, 28, 28, 3), np.uint8),
+            }
+            if flag == "pathmnist"
+            else {}
+        ),
+    )
     with pytest.raises(InputError, match="raw.npz") as err:
         run_prune(tmp_path, flag)
     assert needle in str(err.value)
@@ -83,8 +104,10 @@ def test_a_corrupt_checkpoint_gets_one_clear_line(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(InputError) as err:
         load_checkpoint(path, kind="pretrained_encoder")
-    assert str(err.value) == (f"{path}: not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun: "
-                              "the job that makes it rebuilds it")
+    assert str(err.value) == (
+        f"{path}: not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun: "
+        "the job that makes it rebuilds it"
+    )
 
 
 def test_a_checkpoint_of_the_wrong_kind_gets_one_clear_line(tmp_path):

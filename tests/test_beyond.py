@@ -1,17 +1,17 @@
 """Beyond the paper: label budgets, kNN and linear probes, the official MedMNIST task, label-free pretraining."""
+
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from conftest import config, pruned_demo, write_medmnist
 
 from cxrcontrast.config import Experiment
 from cxrcontrast.data.budgets import budget_rows
 from cxrcontrast.evaluation.official import evaluate_official, medmnist_metrics, scores
 from cxrcontrast.evaluation.probes import knn_probs, linear_probs
-
-from conftest import config, pruned_demo, write_medmnist
 
 
 def imbalanced_labels(seed=0):
@@ -38,13 +38,20 @@ def test_label_budgets_are_the_same_for_every_experiment_with_the_seed():
     from cxrcontrast.stages.classify import training_rows
 
     labels = imbalanced_labels()
-    cfg = config(experiments=[{"encoder": "minivgg", "pretrain": p, "trainset": "train", "labels": [1.0, 0.1]}
-                              for p in ("none", "normal", "simclr")])
-    rows = {p: training_rows(1, cfg.classify_params(Experiment("minivgg", p, "train", 0.1)), 5, labels)[0]
-            for p in ("none", "normal", "simclr")}
+    cfg = config(
+        experiments=[
+            {"encoder": "minivgg", "pretrain": p, "trainset": "train", "labels": [1.0, 0.1]}
+            for p in ("none", "normal", "simclr")
+        ]
+    )
+    rows = {
+        p: training_rows(1, cfg.classify_params(Experiment("minivgg", p, "train", 0.1)), 5, labels)[0]
+        for p in ("none", "normal", "simclr")
+    }
     assert np.array_equal(rows["none"], rows["normal"]) and np.array_equal(rows["none"], rows["simclr"])
-    doubled = training_rows(2, cfg.classify_params(Experiment("minivgg", "none", "train", 0.1)), 5,
-                            np.concatenate([labels, labels]))[0]
+    doubled = training_rows(
+        2, cfg.classify_params(Experiment("minivgg", "none", "train", 0.1)), 5, np.concatenate([labels, labels])
+    )[0]
     assert np.array_equal(doubled, np.concatenate([rows["none"], rows["none"] + len(labels)]))  # both halves alike
 
 
@@ -97,8 +104,9 @@ def test_linear_probe_on_more_rows_than_it_selects_on():
     v, vy = clustered(200, d=20, seed=1)
     q, _ = clustered(200, d=20, seed=2)
     cs = (0.001, 0.1, 10.0)
-    probs, c, val_score = linear_probs(x, y, v, vy, q, n_classes=5, cs=cs, max_iter=2000, select_rows=300,
-                                       refit_iter=2000, seed=3)
+    probs, c, val_score = linear_probs(
+        x, y, v, vy, q, n_classes=5, cs=cs, max_iter=2000, select_rows=300, refit_iter=2000, seed=3
+    )
     scaler = StandardScaler().fit(x)
     rows = np.sort(np.random.default_rng(3).choice(len(x), 300, replace=False))
     sub = {c: LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(x[rows]), y[rows]) for c in cs}
@@ -138,12 +146,22 @@ def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
     save_npz(tmp_path / "raw.npz", **synthesize(300, 100, 150, seed=2))
     splits = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
     unpruned(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=splits)
-    cfg = config(encoders={"minivgg": {"head": {"hidden": [32]}}},
-                 official={"end_to_end": {"epochs": 2, "batch_size": 32}})
+    cfg = config(
+        encoders={"minivgg": {"head": {"hidden": [32]}}}, official={"end_to_end": {"epochs": 2, "batch_size": 32}}
+    )
     params = cfg.official_params("minivgg", "end_to_end")
     out = {k: str(tmp_path / f"out/{k}.{e}") for k, e in (("model", "pt"), ("history", "csv"), ("metrics", "json"))}
-    run_official(pretrained=None, **splits, raw=str(tmp_path / "raw.npz"), outputs=out, params=params, pretrain="none",
-                 tuning="end_to_end", seed=0, device="cpu")
+    run_official(
+        pretrained=None,
+        **splits,
+        raw=str(tmp_path / "raw.npz"),
+        outputs=out,
+        params=params,
+        pretrain="none",
+        tuning="end_to_end",
+        seed=0,
+        device="cpu",
+    )
     result = json.loads(Path(out["metrics"]).read_text())
     assert result["task"] == "multi-label, binary-class" and result["n"] == {"train": 300, "val": 100, "test": 150}
     model = build_model(params, 14, 0, None, "end_to_end")
@@ -151,16 +169,28 @@ def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
     test = load_images([splits["test"]], 32)
     with torch.no_grad():
         y_score = scores(model.eval()(test.batch(torch.arange(len(test)))).numpy(), result["task"])
-    assert result["test"] == pytest.approx(evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test",
-                                                             y_score), abs=1e-6)
+    assert result["test"] == pytest.approx(
+        evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score), abs=1e-6
+    )
     assert result["published"] == []  # synthetic data: the published figures are not of this data
     from cxrcontrast.stages import official
 
     monkeypatch.setattr(official, "official_size", lambda path, flag: 28)  # as if it were the official file
-    run_official(pretrained=None, **splits, raw=str(tmp_path / "raw.npz"), outputs=out, params=params, pretrain="none",
-                 tuning="end_to_end", seed=0, device="cpu")
-    assert [p[0] for p in json.loads(Path(out["metrics"]).read_text())["published"]] == ["ResNet-18 (28)",
-                                                                                        "ResNet-50 (28)"]
+    run_official(
+        pretrained=None,
+        **splits,
+        raw=str(tmp_path / "raw.npz"),
+        outputs=out,
+        params=params,
+        pretrain="none",
+        tuning="end_to_end",
+        seed=0,
+        device="cpu",
+    )
+    assert [p[0] for p in json.loads(Path(out["metrics"]).read_text())["published"]] == [
+        "ResNet-18 (28)",
+        "ResNet-50 (28)",
+    ]
 
 
 def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
@@ -170,8 +200,11 @@ def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
     from cxrcontrast.stages.pretrain import run_pretrain
 
     pruned_demo(tmp_path, 400, 100, 60, 3)
-    unpruned(raw=str(tmp_path / "raw.npz"), flag="chestmnist",
-             outputs={s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")})
+    unpruned(
+        raw=str(tmp_path / "raw.npz"),
+        flag="chestmnist",
+        outputs={s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")},
+    )
     params = config(pretrain={"simclr": {"epochs": 1, "batch_size": 64}}).pretrain_params("minivgg", "simclr")
     runs = {}
     for name, labels_seed in (("a", 0), ("b", 1)):  # the same images, other labels: the same result
@@ -179,9 +212,16 @@ def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
             arrays = {k: f[k] for k in ("images", "labels", "index")}
         arrays["labels"] = np.random.default_rng(labels_seed).integers(0, 2, arrays["labels"].shape)
         save_npz(tmp_path / f"train_{name}.npz", **arrays)
-        run_pretrain(train=str(tmp_path / f"train_{name}.npz"), val=str(tmp_path / "val.npz"),
-                     classes=str(tmp_path / "classes.json"), out_encoder=str(tmp_path / name / "encoder.pt"),
-                     out_history=str(tmp_path / name / "history.csv"), params=params, seed=0, device="cpu")
+        run_pretrain(
+            train=str(tmp_path / f"train_{name}.npz"),
+            val=str(tmp_path / "val.npz"),
+            classes=str(tmp_path / "classes.json"),
+            out_encoder=str(tmp_path / name / "encoder.pt"),
+            out_history=str(tmp_path / name / "history.csv"),
+            params=params,
+            seed=0,
+            device="cpu",
+        )
         runs[name] = load_checkpoint(tmp_path / name / "encoder.pt")["state_dict"]
     for key, value in runs["a"].items():
         assert torch.equal(value, runs["b"][key]), key

@@ -1,12 +1,12 @@
 """The config resolved once, in the package: defaults from the schema only, canonical slices, one slice per rule."""
+
 import pytest
 import yaml
+from conftest import REPO, SCHEMA, config
 
 from cxrcontrast.config import Experiment, canonical, fraction_text
 from cxrcontrast.config.schema import normalize
 from cxrcontrast.errors import InputError
-
-from conftest import REPO, SCHEMA, config
 
 
 def schema_defaults(schema, root=None, path=()):
@@ -52,8 +52,11 @@ def test_code_takes_the_schemas_values_not_its_own():
     from cxrcontrast.training.classify import train_classifier
 
     assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(AugmentParams))
-    for function, names in ((ClassifierHead.__init__, ("hidden", "dropout")), (synthesize, ("n_train", "n_val", "n_test")),
-                            (train_classifier, ("freeze_batchnorm", "select_on"))):
+    for function, names in (
+        (ClassifierHead.__init__, ("hidden", "dropout")),
+        (synthesize, ("n_train", "n_val", "n_test")),
+        (train_classifier, ("freeze_batchnorm", "select_on")),
+    ):
         signature = inspect.signature(function).parameters
         assert all(signature[n].default is inspect.Parameter.empty for n in names), function.__qualname__
 
@@ -87,8 +90,9 @@ def test_each_rule_gets_what_it_uses():
     other_head = config(encoders={"minivgg": {"head": {"dropout": 0.5}}})
     assert base.pretrain_params("minivgg", "normal") == other_head.pretrain_params("minivgg", "normal")
     assert base.embed_params("minivgg") == other_head.embed_params("minivgg")
-    assert base.classify_params(Experiment("minivgg", "normal", "train")) != \
-        other_head.classify_params(Experiment("minivgg", "normal", "train"))
+    assert base.classify_params(Experiment("minivgg", "normal", "train")) != other_head.classify_params(
+        Experiment("minivgg", "normal", "train")
+    )
     assert base.pretrain_params("minivgg", "normal")["augment"] is None  # it does not augment
     assert base.pretrain_params("minivgg", "augmented")["augment"] == base.augment()
     baseline = base.classify_params(Experiment("minivgg", "none", "train"))["classify"]
@@ -121,6 +125,11 @@ def test_every_key_is_explained_in_config_readme():
     readme = (REPO / "config/README.md").read_text()
     for path in schema_defaults(yaml.safe_load(SCHEMA.read_text())):
         parent = path[-2] if len(path) > 1 else ""
-        named = (f"`{path[-1]}`", f"`<encoder>.{path[-1]}`", f"`<encoder>.{parent}.{path[-1]}`", f"`{parent}.{path[-1]}`",
-                 f"{path[-1]}: ")
+        named = (
+            f"`{path[-1]}`",
+            f"`<encoder>.{path[-1]}`",
+            f"`<encoder>.{parent}.{path[-1]}`",
+            f"`{parent}.{path[-1]}`",
+            f"{path[-1]}: ",
+        )
         assert any(n in readme for n in named), f"config/README.md does not explain {'.'.join(path)}"

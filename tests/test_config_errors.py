@@ -1,7 +1,7 @@
 """Bad configs are refused before anything runs, with the full key named."""
+
 import pytest
 import yaml
-
 from conftest import REPO, config, snakemake, workflow_copy
 
 pytestmark = pytest.mark.workflow
@@ -20,8 +20,10 @@ CASES = [
     ({"data": {"image_size": 32.0}}, "config.data.image_size: 32.0 is not an integer"),
     ({"evaluate": {"bootstrap": 1000.0}}, "config.evaluate.bootstrap: 1000.0 is not an integer"),
     ({"data": {"image_size": 36}}, "data.image_size: 36 is not a multiple of 8, which minivgg needs"),
-    ({"pretrain": {"hard": {"batch_size": 30}}}, "pretrain.hard.batch_size: 30 (for minivgg) must be a multiple of "
-                                                 "pretrain.hard.images_per_class 4"),
+    (
+        {"pretrain": {"hard": {"batch_size": 30}}},
+        "pretrain.hard.batch_size: 30 (for minivgg) must be a multiple of pretrain.hard.images_per_class 4",
+    ),
     ({"augment": {"crop": 320}}, "augment.crop: 320 is larger than augment.upscale 300"),
     ({"augment": {"rrc_scale": [0.9, 0.1]}}, "augment.rrc_scale: [0.9, 0.1] is not ascending"),
     ({"seeds": [12345678901234567890]}, "is greater than the maximum of 2147483647"),
@@ -45,8 +47,19 @@ def test_bad_config_is_refused_with_its_key(layer, message, monkeypatch):
 
 
 # through Snakemake: a schema error, a non-finite number, a float integer, a cross-key rule, a data file, the device
-WIRED = [c for c in CASES if c[1].startswith(("'easy' is not", "config.pretrain.normal.lr", "config.classify.finetune",
-                                              "data.image_size: 36", "data.npz: config"))]
+WIRED = [
+    c
+    for c in CASES
+    if c[1].startswith(
+        (
+            "'easy' is not",
+            "config.pretrain.normal.lr",
+            "config.classify.finetune",
+            "data.image_size: 36",
+            "data.npz: config",
+        )
+    )
+]
 WIRED.append(({"device": "cuda"}, "device: 'cuda' was asked for but no CUDA GPU is visible"))
 # the fast tier runs the first and the last (a Snakemake run each); `make test` all of them
 WIRED = [pytest.param(*c, marks=() if i in (0, len(WIRED) - 1) else pytest.mark.slow) for i, c in enumerate(WIRED)]
@@ -69,7 +82,9 @@ def test_npz_among_the_workflows_own_outputs_is_refused(tmp_path):
     (work / "results/data/pruned/train.npz").write_bytes(b"PK\x03\x04")
     (work / "bad.yaml").write_text(yaml.safe_dump({"data": {"source": "npz", "npz": "results/data/pruned/train.npz"}}))
     proc = snakemake(work, "-n", "--configfile", "config/config.yaml", "bad.yaml", check=False)
-    assert proc.returncode != 0 and "lies under results/, among this workflow's own outputs" in proc.stderr + proc.stdout
+    assert (
+        proc.returncode != 0 and "lies under results/, among this workflow's own outputs" in proc.stderr + proc.stdout
+    )
 
 
 def test_yaml_mistake_in_the_config_names_file_and_line(tmp_path):
@@ -90,8 +105,9 @@ def test_config_layers_checked_by_the_package_command(tmp_path):
 
     (tmp_path / "bad.yaml").write_text("data:\n  source: demo\n   flag: x\n")
     exe = [sys.executable, "-m", "cxrcontrast", "check", "--configfile"]
-    proc = subprocess.run([*exe, str(REPO / "config/config.yaml"), str(tmp_path / "bad.yaml")], cwd=REPO,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [*exe, str(REPO / "config/config.yaml"), str(tmp_path / "bad.yaml")], cwd=REPO, capture_output=True, text=True
+    )
     assert proc.returncode != 0 and f"{tmp_path / 'bad.yaml'}: line 3, column" in proc.stderr
     proc = subprocess.run([*exe, "config/config.yaml", "nothere.yaml"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0 and proc.stderr.strip() == "cxrcontrast: nothere.yaml: config file not found"

@@ -1,4 +1,5 @@
 """Faults survived: processes really killed with SIGKILL, then run again."""
+
 import hashlib
 import json
 import os
@@ -11,11 +12,10 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-
-from cxrcontrast.files import load_checkpoint
-
 from conftest import pruned_demo, workflow_copy
 from training_helpers import classify_params
+
+from cxrcontrast.files import load_checkpoint
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,8 @@ from cxrcontrast.stages.classify import run_classify
 set_threads(1)
 a = json.loads(sys.argv[1])
 run_classify(train=[a["root"] + "/train.npz"], val=a["root"] + "/val.npz", classes=a["root"] + "/classes.json",
-             out_model=a["out"] + "/model.pt", out_history=a["out"] + "/history.csv", params=a["params"], seed=0, device="cpu")
+             out_model=a["out"] + "/model.pt", out_history=a["out"] + "/history.csv", params=a["params"], seed=0,
+             device="cpu")
 """
 
 
@@ -110,13 +111,18 @@ def digest(path: Path) -> tuple:
 
 def test_snakemake_killed_mid_run_then_rerun(tmp_path):
     work = workflow_copy(tmp_path)
-    tiny = {"data": {"demo": {"train": 1500, "val": 200, "test": 100, "seed": 2}},
-            "pretrain": {"normal": {"epochs": 40}}, "classify": {"finetune": {"epochs": 2}}}
+    tiny = {
+        "data": {"demo": {"train": 1500, "val": 200, "test": 100, "seed": 2}},
+        "pretrain": {"normal": {"epochs": 40}},
+        "classify": {"finetune": {"epochs": 2}},
+    }
     (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
     exe = str(Path(sys.executable).with_name("snakemake"))
     target = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
     args = [exe, target, "--cores", "2", "--configfile", "config/config.yaml", "config/demo.yaml", "tiny.yaml"]
-    proc = subprocess.Popen(args, cwd=work, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args, cwd=work, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     resume = work / "results/pretrain/minivgg/normal/seed0/resume.pt"
     deadline = time.time() + 300
     while resume_epoch(resume.parent) < 2 and proc.poll() is None and time.time() < deadline:

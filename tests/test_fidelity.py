@@ -1,8 +1,11 @@
 """The paper's text and the authors' code, each point reimplemented or checked against its source."""
+
 import math
 
 import pytest
 import torch
+from conftest import config, pruned_demo
+from training_helpers import SMALL, classify, pretrain
 
 from cxrcontrast.config import Experiment
 from cxrcontrast.data.augment import AugmentParams
@@ -11,9 +14,6 @@ from cxrcontrast.files import load_checkpoint
 from cxrcontrast.models.build import build_embedder
 from cxrcontrast.training.classify import TrainingBatch
 
-from conftest import config, pruned_demo
-from training_helpers import SMALL, classify, pretrain
-
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
@@ -21,9 +21,14 @@ def data(tmp_path_factory):
 
 
 def typo_params(**classify_block):
-    cfg = config("config.yaml", "demo.yaml", "paper_code.yaml", encoders={"minivgg": {"head": {"hidden": [64]}}},
-                 pretrain={"normal": {"epochs": 2, "lr": 0.05}},
-                 classify={"finetune": {"epochs": 1, **classify_block}})
+    cfg = config(
+        "config.yaml",
+        "demo.yaml",
+        "paper_code.yaml",
+        encoders={"minivgg": {"head": {"hidden": [64]}}},
+        pretrain={"normal": {"epochs": 2, "lr": 0.05}},
+        classify={"finetune": {"epochs": 1, **classify_block}},
+    )
     return cfg.pretrain_params("minivgg", "normal"), cfg.classify_params(Experiment("minivgg", "normal", "train"))
 
 
@@ -45,8 +50,9 @@ def test_the_papers_text_starts_fine_tuning_from_a_fresh_head(data, tmp_path):
     cfg = config(encoders=SMALL, pretrain={"normal": {"epochs": 1}}, classify={"finetune": {"epochs": 1, "lr": 1e-9}})
     encoder = pretrain(data, tmp_path / "pre", cfg.pretrain_params("minivgg", "normal"))
     assert load_checkpoint(encoder)["z_head"] == "projection"
-    tuned = classify(data, tmp_path / "ft", pretrained=encoder,
-                     params=cfg.classify_params(Experiment("minivgg", "normal", "train")))["state_dict"]
+    tuned = classify(
+        data, tmp_path / "ft", pretrained=encoder, params=cfg.classify_params(Experiment("minivgg", "normal", "train"))
+    )["state_dict"]
     assert torch.all(tuned["head.net.0.bias"].abs() < 1e-6)  # Xavier: zero biases, nothing carried over
 
 
@@ -60,7 +66,9 @@ def test_xavier_reaches_the_projection_head_too(xavier):
         bound = math.sqrt(6 / (m.in_features + m.out_features))
         assert bool(torch.all(m.bias == 0)) == xavier
         if xavier:
-            assert m.weight.abs().max() <= bound and m.weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.1)
+            assert m.weight.abs().max() <= bound and m.weight.std().item() == pytest.approx(
+                bound / math.sqrt(3), rel=0.1
+            )
 
 
 def test_train_aug_on_access_redraws_the_augmented_half(data):
@@ -70,13 +78,14 @@ def test_train_aug_on_access_redraws_the_augmented_half(data):
     from cxrcontrast.stages.classify import training_rows
 
     params = config("config.yaml", "demo.yaml", "paper_code.yaml").classify_params(
-        Experiment("minivgg", "augmented", "train_aug"))
+        Experiment("minivgg", "augmented", "train_aug")
+    )
     assert params["classify"]["train_aug"] == "on_access" and params["augment"]["authors_resized_crop"]
     pruned = load_images([str(data / "train.npz")], 32)  # read once
     rows, redrawn = training_rows(1, params, 0, pruned.labels.numpy())
     full = pruned.rows(rows)
     assert len(full) == 2 * len(pruned) and redrawn.sum() == len(pruned) and not redrawn[: len(pruned)].any()
-    assert torch.equal(full.images[: len(pruned)], full.images[len(pruned):])  # the same images, twice
+    assert torch.equal(full.images[: len(pruned)], full.images[len(pruned) :])  # the same images, twice
     batch = TrainingBatch(full, redrawn, AugmentParams.from_config(params["augment"]))
     idx = torch.tensor([0, 1, len(full) // 2, len(full) // 2 + 1])
     first = batch(idx, torch.Generator().manual_seed(1), None)
@@ -96,14 +105,22 @@ def test_the_official_chestmnist_must_prune_to_the_papers_counts(tmp_path, monke
     # not official: any counts
     prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
     monkeypatch.setattr(source, "official_size", lambda path, flag: 28)  # as if its MD5 were the official one
-    with pytest.raises(InputError, match=r"the official chestmnist file pruned to \{'train': \d+.*the paper's "
-                                         r"pruning gives \{'train': 64007, 'val': 9191, 'test': 18187\}"):
-        prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
+    with pytest.raises(
+        InputError,
+        match=r"the official chestmnist file pruned to \{'train': \d+.*the paper's "
+        r"pruning gives \{'train': 64007, 'val': 9191, 'test': 18187\}",
+    ):
+        prune(
+            raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json")
+        )
 
 
 def test_float32_by_default_and_the_fast_path_in_its_own_layer():
-    assert config("config.yaml").execution.performance_dict == {"bf16_autocast": False, "channels_last": False,
-                                                               "compile": False}
+    assert config("config.yaml").execution.performance_dict == {
+        "bf16_autocast": False,
+        "channels_last": False,
+        "compile": False,
+    }
     assert all(config("config.yaml", "fast.yaml").execution.performance_dict.values())
 
 
@@ -116,7 +133,10 @@ def test_paper_code_selects_the_authors_modes():
     assert cfg.raw["encoders"]["efficientnet_b0"]["features"] == "imagenet_logits"
     assert cfg.raw["classify"]["select_on"] == "last"
     paper = config("config.yaml")
-    assert paper.objective("minivgg", "hard")["batches"] == "pk" and paper.raw["encoders"]["minivgg"]["z_head"] == "projection"
+    assert (
+        paper.objective("minivgg", "hard")["batches"] == "pk"
+        and paper.raw["encoders"]["minivgg"]["z_head"] == "projection"
+    )
 
 
 def test_the_augmented_triplets_are_validated_without_their_augmentation(data):
@@ -141,7 +161,6 @@ def test_paper_notebook_is_the_recorded_run_over_the_authors_code():
     """config/paper_notebook.yaml: the notebook's forward (no typo) and its recorded augmented run's settings,
     over paper_code.yaml; each key it sets changes something there (it restates nothing)."""
     import yaml
-
     from conftest import REPO
 
     code = config("config.yaml", "paper_code.yaml")
@@ -178,11 +197,22 @@ def test_tsne_maps_h_as_the_paper_and_z_beside_it(data, tmp_path, monkeypatch):
     from cxrcontrast.stages import embed
 
     drawn = {}
-    monkeypatch.setattr(embed, "tsne_panels", lambda panels, names, title, out: drawn.update(panels=panels, title=title))
+    monkeypatch.setattr(
+        embed, "tsne_panels", lambda panels, names, title, out: drawn.update(panels=panels, title=title)
+    )
     params = config(embeddings={"points": 60}).embed_params("minivgg")
-    embed.run_embed(pretrained=None, train=str(data / "train.npz"), val=str(data / "val.npz"),
-                    classes=str(data / "classes.json"), out_png=str(tmp_path / "tsne.png"),
-                    out_json=str(tmp_path / "q.json"), params=params, pretrain="none", seed=0, device="cpu")
+    embed.run_embed(
+        pretrained=None,
+        train=str(data / "train.npz"),
+        val=str(data / "val.npz"),
+        classes=str(data / "classes.json"),
+        out_png=str(tmp_path / "tsne.png"),
+        out_json=str(tmp_path / "q.json"),
+        params=params,
+        pretrain="none",
+        seed=0,
+        device="cpu",
+    )
     subtitles = [p[0] for p in drawn["panels"]]
     assert subtitles[0].startswith("encoder features h") and subtitles[1].startswith("z (what the loss saw)")
     assert all(p[1].shape == (60, 2) for p in drawn["panels"]) and "val split, 60 images" in drawn["title"]

@@ -1,11 +1,11 @@
 """Workflow hygiene and safety checks that CI runs with the tests."""
+
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, snakemake, workflow_copy
 
 BIN = Path(sys.executable).parent
@@ -27,7 +27,11 @@ def test_rules_are_snakefmt_formatted():
 def test_no_pickle_loading_anywhere():
     """np.load only with allow_pickle=False, torch.load only with weights_only=True, no pickle module, and no
     library call that unpickles on our behalf (efficientnet-pytorch's from_pretrained, torch hub's load_url)."""
-    sources = [*(REPO / "src").rglob("*.py"), *(REPO / "workflow/scripts").glob("*.py"), *(REPO / "benchmarks").glob("*.py")]
+    sources = [
+        *(REPO / "src").rglob("*.py"),
+        *(REPO / "workflow/scripts").glob("*.py"),
+        *(REPO / "benchmarks").glob("*.py"),
+    ]
     assert sources
     for path in sources:
         text = path.read_text()
@@ -94,15 +98,21 @@ def imports(path: Path) -> set[str]:
 
 def test_layers_are_kept():
     """The house (shared/notes/house.md): who may import whom."""
-    never = {"evaluation": ("training", "stages", "config"), "models": ("training", "stages", "evaluation", "config"),
-             "data": ("models", "training", "stages", "evaluation", "config"), "training": ("stages", "config"),
-             "figures": ("training", "stages", "config")}
+    never = {
+        "evaluation": ("training", "stages", "config"),
+        "models": ("training", "stages", "evaluation", "config"),
+        "data": ("models", "training", "stages", "evaluation", "config"),
+        "training": ("stages", "config"),
+        "figures": ("training", "stages", "config"),
+    }
     for layer, forbidden in never.items():
         for path in (SRC / layer).rglob("*.py"):
             for module in imports(path):
                 assert not module.startswith(forbidden), f"{path.relative_to(SRC)} imports {module}"
     for path in SRC.rglob("*.py"):  # never a run's objects (library functions like snakemake.utils are fine)
-        assert not re.search(r"\bsnakemake\.(input|output|params|wildcards|config|log|threads)\b", path.read_text()), path
+        assert not re.search(r"\bsnakemake\.(input|output|params|wildcards|config|log|threads)\b", path.read_text()), (
+            path
+        )
 
 
 def test_no_module_named_like_the_standard_library_and_none_too_long():

@@ -77,8 +77,9 @@ def test_efficientnet_imagenet_logits_as_the_authors_heads_read_them(tmp_path):
     torch.manual_seed(4)
     source = EfficientNet.from_name("efficientnet-b0").eval()
     torch.save(source.state_dict(), tmp_path / "b0.pt")
-    enc = build_encoder("efficientnet_b0", 32, weights=str(tmp_path / "b0.pt"), features="imagenet_logits",
-                        frozen_tensors=150).eval()
+    enc = build_encoder(
+        "efficientnet_b0", 32, weights=str(tmp_path / "b0.pt"), features="imagenet_logits", frozen_tensors=150
+    ).eval()
     x = torch.randn(2, 3, 32, 32)
     assert enc.out_features == 1000
     torch.testing.assert_close(enc(x), source(x))

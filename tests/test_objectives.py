@@ -1,4 +1,5 @@
 """Objectives from parts: samplers, views, miners and losses, each against a reference."""
+
 import inspect
 import itertools
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from conftest import SCHEMA, config
 from torch.nn import functional as F
 
 from cxrcontrast.data.images import InMemoryImages
@@ -14,8 +16,6 @@ from cxrcontrast.training.batches import RandomTriplets, RoundRobinTriplets
 from cxrcontrast.training.losses import NTXent, Triplet
 from cxrcontrast.training.miners import BatchHard
 from cxrcontrast.training.objectives import OBJECTIVES, part, route
-
-from conftest import SCHEMA, config
 
 LABELS = torch.tensor([0] * 40 + [1] * 7 + [2] * 2 + [3] * 15 + [4] * 3)
 
@@ -27,8 +27,9 @@ def objective(name, **block):
 def build(name, labels=LABELS, **block):
     from cxrcontrast.training.objectives import build_objective
 
-    return build_objective(name, {**objective(name, **block), "batch_size": block.get("batch_size", 16)}, labels,
-                           config().augment())
+    return build_objective(
+        name, {**objective(name, **block), "batch_size": block.get("batch_size", 16)}, labels, config().augment()
+    )
 
 
 def test_triplet_loss_matches_brute_force():
@@ -36,8 +37,9 @@ def test_triplet_loss_matches_brute_force():
     for z in (F.normalize(torch.randn(30, 8, generator=g), dim=1), 3 * torch.randn(30, 8, generator=g)):
         triplets = (torch.arange(10), torch.arange(10, 20), torch.arange(20, 30))
         for margin in (0.1, 0.3, 1.0):
-            ref = np.mean([max(float((z[a] - z[p]).norm() - (z[a] - z[n]).norm()) + margin, 0.0)
-                           for a, p, n in zip(*triplets)])
+            ref = np.mean(
+                [max(float((z[a] - z[p]).norm() - (z[a] - z[n]).norm()) + margin, 0.0) for a, p, n in zip(*triplets)]
+            )
             assert Triplet(margin)(z, None, triplets).item() == pytest.approx(ref, abs=1e-5)
 
 
@@ -60,9 +62,11 @@ def batch_hard_reference(labels: torch.Tensor, h: torch.Tensor, margin: float) -
 @pytest.mark.parametrize("case", ["natural", "one_class", "pk"])
 def test_batch_hard_on_h_matches_the_authors_package_semantics(case):
     g = torch.Generator().manual_seed(3)
-    labels = {"natural": torch.tensor([0] * 20 + [1, 1, 2, 5, 5, 7] + [9] * 6),  # singles: 2, 7
-              "one_class": torch.zeros(12, dtype=torch.long),
-              "pk": torch.arange(6).repeat_interleave(4)}[case]
+    labels = {
+        "natural": torch.tensor([0] * 20 + [1, 1, 2, 5, 5, 7] + [9] * 6),  # singles: 2, 7
+        "one_class": torch.zeros(12, dtype=torch.long),
+        "pk": torch.arange(6).repeat_interleave(4),
+    }[case]
     h = 0.4 * torch.randn(len(labels), 16, generator=g)  # unnormalized, close enough that margins bite
     h[labels == 0] += 0.1
     for margin in (0.3, 1.0):
@@ -131,8 +135,13 @@ def authors_round_robin(labels, orders):
     the DataLoader (shuffle=True) asks for every anchor in a shuffled order and get_triplet takes
     next() of both cycles of the anchor's class."""
     labels = labels.tolist()
-    cycles = {c: (itertools.cycle([i for i, y in enumerate(labels) if y == c]),
-                  itertools.cycle([i for i, y in enumerate(labels) if y != c])) for c in set(labels)}
+    cycles = {
+        c: (
+            itertools.cycle([i for i, y in enumerate(labels) if y == c]),
+            itertools.cycle([i for i, y in enumerate(labels) if y != c]),
+        )
+        for c in set(labels)
+    }
     epochs = []
     for order in orders:
         triplets = [(a, next(cycles[labels[a]][0]), next(cycles[labels[a]][1])) for a in order.tolist()]
@@ -181,8 +190,9 @@ def test_a_class_with_one_image_is_refused():
 def constant_images(labels):
     """Image i is a constant of intensity 2i+10: any view of it says whose it is."""
     values = (torch.arange(len(labels)) * 2 + 10).to(torch.uint8)
-    return InMemoryImages(values.view(-1, 1, 1, 1).expand(-1, 1, 16, 16).contiguous(), labels,
-                          torch.arange(len(labels)))
+    return InMemoryImages(
+        values.view(-1, 1, 1, 1).expand(-1, 1, 16, 16).contiguous(), labels, torch.arange(len(labels))
+    )
 
 
 def whose(x: torch.Tensor) -> torch.Tensor:
@@ -213,8 +223,9 @@ def test_forward_passes_per_batch(forward, calls):
         z = F.normalize(x.flatten(1)[:, :8], dim=1)
         return z, z
 
-    data = InMemoryImages(torch.randint(0, 255, (len(LABELS), 1, 8, 8), dtype=torch.uint8), LABELS,
-                          torch.arange(len(LABELS)))
+    data = InMemoryImages(
+        torch.randint(0, 255, (len(LABELS), 1, 8, 8), dtype=torch.uint8), LABELS, torch.arange(len(LABELS))
+    )
     for name in ("normal", "augmented"):
         seen.clear()
         obj = build(name, forward=forward)

@@ -5,6 +5,7 @@ caption for every result, no JavaScript error, and fetch nothing from outside th
 Needs Debian's chromium and chromium-driver (tests/browser/install.sh; CI runs it and sets
 CXR_BROWSER=1, which turns a missing browser into a failure instead of a skip).
 """
+
 import html
 import json
 import os
@@ -14,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_LAYERS, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
@@ -26,9 +26,22 @@ CATEGORIES = {  # category -> (subcategory to open, or None; what its first resu
     "runtime": (None, "iframe"),
 }
 EVERY_RESULT = {  # what the report must list, by file name: a result dropped from the report fails the test
-    "augmentation_examples.png", "tsne.png", "embedding_quality.png", "confusion.png", "auc.png", "curves.png",
-    "figure13.png", "label_efficiency.png", "summary.html", "metrics.html", "comparisons.html",
-    "embedding_table.html", "official.html", "fidelity.html", "runtime.html"}
+    "augmentation_examples.png",
+    "tsne.png",
+    "embedding_quality.png",
+    "confusion.png",
+    "auc.png",
+    "curves.png",
+    "figure13.png",
+    "label_efficiency.png",
+    "summary.html",
+    "metrics.html",
+    "comparisons.html",
+    "embedding_table.html",
+    "official.html",
+    "fidelity.html",
+    "runtime.html",
+}
 PER_EXPERIMENT = {"confusion.png", "auc.png", "curves.png"}
 PAGE_TEXT = "return document.body.textContent.replace(/\\s+/g, ' ')"  # rendered text, scrolled or not
 
@@ -70,8 +83,9 @@ def wait_for(find, timeout=10.0):
 
 def click(d, xpath: str, what: str) -> None:
     """Click the first element at ``xpath`` once it is there (re-found if the page re-rendered it)."""
-    assert wait_for(lambda: d.find_elements("xpath", xpath) and (d.find_elements("xpath", xpath)[0].click() or True)), \
+    assert wait_for(lambda: d.find_elements("xpath", xpath) and (d.find_elements("xpath", xpath)[0].click() or True)), (
         f"{what} missing"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +101,15 @@ def test_the_report_in_a_real_browser(report, tmp_path):
     try:
         d.get(report.as_uri())
         body = wait_for(lambda: "What was run" in d.execute_script(PAGE_TEXT) and d.execute_script(PAGE_TEXT))
-        for phrase in ("Supervised contrastive pretraining on chest X-rays", "What was run", "How to read it",
-                       "Config layers: config/config.yaml, config/demo.yaml, tiny.yaml (later",
-                       "synthetic ChestMNIST-format demo data",
-                       "Experiments: 7", "follows the paper's text"):
+        for phrase in (
+            "Supervised contrastive pretraining on chest X-rays",
+            "What was run",
+            "How to read it",
+            "Config layers: config/config.yaml, config/demo.yaml, tiny.yaml (later",
+            "synthetic ChestMNIST-format demo data",
+            "Experiments: 7",
+            "follows the paper's text",
+        ):
             assert phrase in body, phrase
         d.set_window_size(1400, 2100)  # tall enough for the whole landing page
         d.save_screenshot(str(tmp_path / "landing.png"))  # the test's artifact
@@ -105,13 +124,17 @@ def test_the_report_in_a_real_browser(report, tmp_path):
         assert not missing, f"results without a caption: {missing}"
         for category, (subcategory, kind) in CATEGORIES.items():
             shown = categories[category][subcategory or "Other"]
-            captions = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", results[path]["caption"])).split())[:30]
-                        for path in shown]
+            captions = [
+                " ".join(html.unescape(re.sub(r"<[^>]+>", "", results[path]["caption"])).split())[:30] for path in shown
+            ]
             check_category(d, category, subcategory, kind, captions)
         severe = [entry for entry in d.get_log("browser") if entry["level"] == "SEVERE"]
         assert not severe, severe
-        fetched = {json.loads(e["message"])["message"]["params"]["request"]["url"].split(":", 1)[0]
-                   for e in d.get_log("performance") if '"Network.requestWillBeSent"' in e["message"]}
+        fetched = {
+            json.loads(e["message"])["message"]["params"]["request"]["url"].split(":", 1)[0]
+            for e in d.get_log("performance")
+            if '"Network.requestWillBeSent"' in e["message"]
+        }
         assert fetched <= {"file", "data", "blob", "about"}, fetched  # nothing from outside the file
     finally:
         d.quit()
@@ -132,8 +155,9 @@ def check_category(d, category: str, subcategory: str | None, kind: str, caption
     shown = wait_for(lambda: d.find_elements(By.XPATH, f"//*[not(ancestor::nav)][self::{kind}]"))
     assert shown, f"{category}: its first result shows no {kind}"
     if kind == "img":
-        width = wait_for(lambda: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth",
-                                                  shown[0]))
+        width = wait_for(
+            lambda: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", shown[0])
+        )
         assert width and width > 0, f"{category}: the image did not load"
     else:  # a table page in a frame
         d.switch_to.frame(shown[0])

@@ -1,14 +1,14 @@
 """Same experiment and seed on CPU: identical results; another seed: different ones."""
+
 import json
 
 import numpy as np
 import pytest
+from conftest import pruned_demo
+from training_helpers import classify, classify_params, pretrain, pretrain_params
 
 from cxrcontrast.runtime import set_threads
 from cxrcontrast.stages.evaluate import run_evaluate
-
-from conftest import pruned_demo
-from training_helpers import classify, classify_params, pretrain, pretrain_params
 
 pytestmark = pytest.mark.slow
 
@@ -22,12 +22,27 @@ def experiment(data, out, seed):
     set_threads(2)
     encoder = pretrain(data, out / "pre", pretrain_params("augmented", epochs=2, lr=0.05), seed=seed)
     classify(data, out, pretrained=encoder, params=classify_params("augmented", lr=0.01), seed=seed)
-    outputs = {k: str(out / f"{k}.{ext}") for k, ext in (("metrics", "json"), ("predictions", "npz"), ("confusion", "png"),
-                                                          ("auc", "png"), ("curves", "png"))}
-    run_evaluate(model=str(out / "model.pt"), test=str(data / "test.npz"), classes=str(data / "classes.json"),
-                 history=str(out / "history.csv"), outputs=outputs, experiment={"encoder": "minivgg", "pretrain": "augmented", "trainset": "train", "labels": 1.0,
-                           "seed": seed}, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
-                 pretrain_history=str(out / "pre/history.csv"), device="cpu")
+    outputs = {
+        k: str(out / f"{k}.{ext}")
+        for k, ext in (
+            ("metrics", "json"),
+            ("predictions", "npz"),
+            ("confusion", "png"),
+            ("auc", "png"),
+            ("curves", "png"),
+        )
+    }
+    run_evaluate(
+        model=str(out / "model.pt"),
+        test=str(data / "test.npz"),
+        classes=str(data / "classes.json"),
+        history=str(out / "history.csv"),
+        outputs=outputs,
+        experiment={"encoder": "minivgg", "pretrain": "augmented", "trainset": "train", "labels": 1.0, "seed": seed},
+        params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
+        pretrain_history=str(out / "pre/history.csv"),
+        device="cpu",
+    )
     return json.loads((out / "metrics.json").read_text())
 
 

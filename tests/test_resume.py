@@ -1,16 +1,15 @@
 """A job's identity: a resume file from other data or code is discarded, a finished result is kept and restored."""
+
 import logging
 from pathlib import Path
 
 import pytest
 import torch
-
-from cxrcontrast.files import load_checkpoint
-from cxrcontrast.training import resume
-
 from conftest import pruned_demo
 from training_helpers import Killed, classify, classify_params, kill_after, pretrain, pretrain_params
 
+from cxrcontrast.files import load_checkpoint
+from cxrcontrast.training import resume
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 Skipped unless CXR_SLURM=1; with it set, a cluster that is not up is a failure.
 """
+
 import os
 import re
 import subprocess
@@ -10,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, workflow_copy
 
-pytestmark = pytest.mark.skipif(os.environ.get("CXR_SLURM") != "1",
-                                reason="needs the test cluster: tests/cluster/start.sh, then CXR_SLURM=1")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CXR_SLURM") != "1", reason="needs the test cluster: tests/cluster/start.sh, then CXR_SLURM=1"
+)
 GPU_RULES = {"pretrain", "classify"}
 
 
@@ -29,15 +30,33 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
     import shutil
 
     shutil.copytree(REPO / "profiles", work / "profiles")
-    tiny = {"data": {"demo": {"train": 600, "val": 150, "test": 150, "seed": 1}},
-            "pretrain": {"normal": {"epochs": 1}}, "classify": {"finetune": {"epochs": 1}}}
+    tiny = {
+        "data": {"demo": {"train": 600, "val": 150, "test": 150, "seed": 1}},
+        "pretrain": {"normal": {"epochs": 1}},
+        "classify": {"finetune": {"epochs": 1}},
+    }
     (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
     target = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
     exe = str(Path(sys.executable).with_name("snakemake"))
     proc = subprocess.run(
-        ["timeout", "-k", "15", "600", exe, target, "--profile", "profiles/localslurm",
-         "--configfile", "config/config.yaml", "config/demo.yaml", "tiny.yaml"],
-        cwd=work, capture_output=True, text=True)
+        [
+            "timeout",
+            "-k",
+            "15",
+            "600",
+            exe,
+            target,
+            "--profile",
+            "profiles/localslurm",
+            "--configfile",
+            "config/config.yaml",
+            "config/demo.yaml",
+            "tiny.yaml",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     jobs = {}
     for line in sh("squeue", "-h", "-t", "all", "-o", "%i|%T|%k").splitlines():

@@ -2,13 +2,12 @@ import hashlib
 
 import numpy as np
 import pytest
+from conftest import write_medmnist
 
 from cxrcontrast.data import source
 from cxrcontrast.errors import DownloadError, InputError
 from cxrcontrast.files import save_npz
 from cxrcontrast.stages.data import prune
-
-from conftest import write_medmnist
 
 
 def good_arrays(**over):
@@ -137,7 +136,9 @@ def test_prune_validates_every_split_before_writing(tmp_path):
     save_npz(tmp_path / "raw.npz", **arrays)
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
     with pytest.raises(InputError, match="test_labels"):
-        prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
+        prune(
+            raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json")
+        )
     assert not any((tmp_path / f"{s}.npz").exists() for s in outs)
 
 

@@ -1,4 +1,5 @@
 """The summary step on hand-made results: several seeds, comparisons, differing config keys, the task's chance."""
+
 import csv
 import json
 
@@ -13,8 +14,14 @@ from cxrcontrast.files import save_json, save_npz
 from cxrcontrast.stages.report import run_summary
 
 TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity")
-OUTPUTS = (*((t, "csv") for t in TABLES), *((f"{t}_page", "html") for t in TABLES), ("markdown", "md"),
-           ("figure13", "png"), ("embedding_quality", "png"), ("label_efficiency", "png"))
+OUTPUTS = (
+    *((t, "csv") for t in TABLES),
+    *((f"{t}_page", "html") for t in TABLES),
+    ("markdown", "md"),
+    ("figure13", "png"),
+    ("embedding_quality", "png"),
+    ("label_efficiency", "png"),
+)
 
 
 def fake_config(pretrain, lr):
@@ -31,10 +38,17 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
     probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     m = classification_metrics(probs, labels)
     folder = tmp / f"{encoder}/{pretrain}/{trainset}/labels{labels_fraction}/seed{seed}"
-    result = {"encoder": encoder, "pretrain": pretrain, "trainset": trainset, "labels": labels_fraction, "seed": seed,
-              **{key: m[key] for key in HEADLINE}, "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01]
-                                                          for key in HEADLINE},
-              "paper_protocol": paper_protocol(probs, labels, 0), "config": fake_config(pretrain, lr)}
+    result = {
+        "encoder": encoder,
+        "pretrain": pretrain,
+        "trainset": trainset,
+        "labels": labels_fraction,
+        "seed": seed,
+        **{key: m[key] for key in HEADLINE},
+        "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01] for key in HEADLINE},
+        "paper_protocol": paper_protocol(probs, labels, 0),
+        "config": fake_config(pretrain, lr),
+    }
     save_json(folder / "metrics.json", result)
     save_npz(folder / "predictions.npz", probs=probs, labels=labels, index=np.arange(600))
     return str(folder / "metrics.json"), str(folder / "predictions.npz")
@@ -47,19 +61,37 @@ def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings
             a, b = fake_result(tmp_path, enc, pre, ts, seed, skill, lr, k=k)
             metrics.append(a)
             preds.append(b)
-    q = {"encoder": "minivgg", "pretrain": "normal", "seed": 0,
-         "val": {f: {"precision_at_1": 0.5, "map_at_r": 0.2, "silhouette": 0.1} for f in ("h", "z")}}
+    q = {
+        "encoder": "minivgg",
+        "pretrain": "normal",
+        "seed": 0,
+        "val": {f: {"precision_at_1": 0.5, "map_at_r": 0.2, "silhouette": 0.1} for f in ("h", "z")},
+    }
     save_json(tmp_path / "q.json", q)
-    save_json(tmp_path / "classes.json", {"flag": flag, "class_names": [f"c{i}" for i in range(k)],
-                                          "warnings": list(warnings), "official": official})
+    save_json(
+        tmp_path / "classes.json",
+        {"flag": flag, "class_names": [f"c{i}" for i in range(k)], "warnings": list(warnings), "official": official},
+    )
     out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
-    run_summary(metrics=metrics, predictions=preds, qualities=[str(tmp_path / "q.json")], probes=[], official=[],
-                classes=str(tmp_path / "classes.json"), outputs=out, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0}, fidelity=[{"setting": "x"}])
+    run_summary(
+        metrics=metrics,
+        predictions=preds,
+        qualities=[str(tmp_path / "q.json")],
+        probes=[],
+        official=[],
+        classes=str(tmp_path / "classes.json"),
+        outputs=out,
+        params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
+        fidelity=[{"setting": "x"}],
+    )
     return out
 
 
-RUNS = [("minivgg", "none", "train", 0.5, 0.1), ("minivgg", "normal", "train", 1.5, 0.01),
-        ("minivgg", "augmented", "train_aug", 1.0, 0.02)]
+RUNS = [
+    ("minivgg", "none", "train", 0.5, 0.1),
+    ("minivgg", "normal", "train", 1.5, 0.01),
+    ("minivgg", "augmented", "train_aug", 1.0, 0.02),
+]
 
 
 def test_summary_tables(tmp_path):
@@ -76,11 +108,19 @@ def test_summary_tables(tmp_path):
     with open(out["comparisons"]) as fh:
         comps = list(csv.DictReader(fh))
     normal = next(c for c in comps if c["pretrain"] == "normal" and c["metric"] == "balanced_accuracy")
-    assert normal["baseline"] == "minivgg/none/train/labels1" and float(normal["difference"]) > 0.2 and float(normal["p_value"]) < 0.01
+    assert (
+        normal["baseline"] == "minivgg/none/train/labels1"
+        and float(normal["difference"]) > 0.2
+        and float(normal["p_value"]) < 0.01
+    )
     aug = next(c for c in comps if c["pretrain"] == "augmented")
     assert aug["baseline"] == "minivgg/none/train/labels1"  # no train_aug baseline: falls back to the plain set
     md = open(out["markdown"]).read()
-    assert "classify.lr=0.01" in md and "19 / 56" in md and "| minivgg | normal | 1 | 0.500 | 0.200 | 0.100 | 0.500 |" in md
+    assert (
+        "classify.lr=0.01" in md
+        and "19 / 56" in md
+        and "| minivgg | normal | 1 | 0.500 | 0.200 | 0.100 | 0.500 |" in md
+    )
     assert "chance 6.7% top-1, 33% top-5" in md
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
     assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"
@@ -96,8 +136,14 @@ def test_summary_speaks_of_its_own_data(tmp_path):
     demo = summarise(tmp_path / "demo", RUNS[:2], seeds=(0,), official=None)  # ChestMNIST-like, not the file
     md = open(demo["markdown"]).read()
     assert "chance 6.7% top-1" in md and "paper reported" not in md and "19 / 56" not in md
-    eight = summarise(tmp_path / "eight", RUNS[:2], flag="bloodmnist", k=8, seeds=(0,),
-                      warnings=["test: classes ['c7'] occur in test but not in train; their recall will be 0"])
+    eight = summarise(
+        tmp_path / "eight",
+        RUNS[:2],
+        flag="bloodmnist",
+        k=8,
+        seeds=(0,),
+        warnings=["test: classes ['c7'] occur in test but not in train; their recall will be 0"],
+    )
     md = open(eight["markdown"]).read()
     assert "chance 12.5% top-1, 62% top-5" in md and "paper reported" not in md
     assert "> **Data warning:** test: classes ['c7'] occur in test but not in train" in md
@@ -114,8 +160,12 @@ def test_mean_interval_is_the_t_interval():
 
 def test_differing_keys():
     """Classification settings compared across all experiments; pretraining settings within an objective."""
-    a, b, c, d = (fake_config("none", 0.1), fake_config("normal", 0.01), fake_config("normal", 0.01),
-                  fake_config("hard", 0.01))
+    a, b, c, d = (
+        fake_config("none", 0.1),
+        fake_config("normal", 0.01),
+        fake_config("normal", 0.01),
+        fake_config("hard", 0.01),
+    )
     c["pretrain"]["block"]["margin"] = 0.5
     d["pretrain"]["block"]["margin"] = 0.9  # another objective: its own block, not a difference
     keys = [("minivgg", p, "train", f) for p, f in (("none", 1.0), ("normal", 1.0), ("normal", 0.1), ("hard", 1.0))]

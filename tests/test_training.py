@@ -2,12 +2,11 @@ import csv
 
 import pytest
 import torch
+from conftest import pruned_demo
+from training_helpers import Killed, classify, classify_params, kill_after, pretrain, pretrain_params
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_checkpoint
-
-from conftest import pruned_demo
-from training_helpers import Killed, classify, classify_params, kill_after, pretrain, pretrain_params
 
 
 @pytest.fixture(scope="module")
@@ -18,10 +17,11 @@ def data(tmp_path_factory):
 @pytest.mark.slow  # 2.5 s: make test runs it; the fast tier keeps under a minute
 def test_finetuning_leaves_frozen_encoder_bitwise_unchanged(data, tmp_path):
     enc_path = pretrain(data, tmp_path / "pre")
-    before = {k[len("encoder."):]: v for k, v in load_checkpoint(enc_path)["state_dict"].items()
-              if k.startswith("encoder.")}
+    before = {
+        k[len("encoder.") :]: v for k, v in load_checkpoint(enc_path)["state_dict"].items() if k.startswith("encoder.")
+    }
     model = classify(data, tmp_path / "ft", pretrained=enc_path)
-    after = {k[len("encoder."):]: v for k, v in model["state_dict"].items() if k.startswith("encoder.")}
+    after = {k[len("encoder.") :]: v for k, v in model["state_dict"].items() if k.startswith("encoder.")}
     assert after.keys() == before.keys()
     for key in before:  # weights and BatchNorm running statistics alike
         assert torch.equal(before[key], after[key]), key
@@ -31,8 +31,9 @@ def test_finetuning_leaves_frozen_encoder_bitwise_unchanged(data, tmp_path):
 def test_bn_drift_when_not_frozen(data, tmp_path):
     enc_path = pretrain(data, tmp_path / "pre", pretrain_params(epochs=1))
     before = load_checkpoint(enc_path)["state_dict"]
-    model = classify(data, tmp_path / "ft", pretrained=enc_path,
-                     params=classify_params("normal", freeze_batchnorm=False))
+    model = classify(
+        data, tmp_path / "ft", pretrained=enc_path, params=classify_params("normal", freeze_batchnorm=False)
+    )
     after = model["state_dict"]
     assert torch.equal(before["encoder.features.0.weight"], after["encoder.features.0.weight"])  # weights frozen
     assert not torch.equal(before["encoder.features.1.running_mean"], after["encoder.features.1.running_mean"])
@@ -133,9 +134,16 @@ def test_classifier_of_other_class_count_refused(data, tmp_path):
     six = tmp_path / "six.json"
     six.write_text(json.dumps({"class_names": [f"c{i}" for i in range(6)]}))
     with pytest.raises(InputError, match="a classifier of 15 classes; .*six.json lists 6"):
-        run_evaluate(model=str(tmp_path / "m/model.pt"), test=str(data / "test.npz"), classes=str(six),
-                     history=str(tmp_path / "m/history.csv"), outputs={}, experiment={}, params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
-                     device="cpu")
+        run_evaluate(
+            model=str(tmp_path / "m/model.pt"),
+            test=str(data / "test.npz"),
+            classes=str(six),
+            history=str(tmp_path / "m/history.csv"),
+            outputs={},
+            experiment={},
+            params={"bootstrap": 1000, "seed": 0, "paper_protocol_seed": 0},
+            device="cpu",
+        )
 
 
 def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
@@ -145,9 +153,17 @@ def test_gpu_switches_change_nothing_on_the_cpu(data, tmp_path):
     params = classify_params(epochs=1)
     plain = classify(data, tmp_path / "plain", params=params)
     out = tmp_path / "fast"
-    run_classify(train=[str(data / "train.npz")], val=str(data / "val.npz"), classes=str(data / "classes.json"),
-                 out_model=str(out / "model.pt"), out_history=str(out / "history.csv"), params=params, seed=0, device="cpu",
-                 performance={"bf16_autocast": True, "channels_last": True, "compile": True})
+    run_classify(
+        train=[str(data / "train.npz")],
+        val=str(data / "val.npz"),
+        classes=str(data / "classes.json"),
+        out_model=str(out / "model.pt"),
+        out_history=str(out / "history.csv"),
+        params=params,
+        seed=0,
+        device="cpu",
+        performance={"bf16_autocast": True, "channels_last": True, "compile": True},
+    )
     fast = load_checkpoint(out / "model.pt")
     for key, value in plain["state_dict"].items():
         assert torch.equal(value, fast["state_dict"][key]), key
@@ -157,8 +173,7 @@ def test_finetuning_a_pretrained_efficientnet_downloads_nothing(data, tmp_path, 
     """With `weights: imagenet` (the paper's config) the fine-tuning job's encoder weights come from the
     pretraining checkpoint; building it must not reach for the ImageNet weights (any fetch raises here)."""
     from cxrcontrast.files import save_checkpoint
-    from cxrcontrast.models import Embedder, build_encoder
-    from cxrcontrast.models import encoders
+    from cxrcontrast.models import Embedder, build_encoder, encoders
 
     def no_fetch(*a, **k):
         raise AssertionError("the ImageNet weights were fetched")
@@ -167,12 +182,28 @@ def test_finetuning_a_pretrained_efficientnet_downloads_nothing(data, tmp_path, 
     monkeypatch.setattr(encoders, "cached_imagenet_file", no_fetch)  # the name the encoder module calls
     monkeypatch.setattr(torch.hub, "download_url_to_file", no_fetch)
     torch.manual_seed(0)
-    params = classify_params("normal", encoder="efficientnet_b0", epochs=1,
-                             encoders={"efficientnet_b0": {"weights": "imagenet", "head": {"hidden": [32], "dropout": 0.3}}})
+    params = classify_params(
+        "normal",
+        encoder="efficientnet_b0",
+        epochs=1,
+        encoders={"efficientnet_b0": {"weights": "imagenet", "head": {"hidden": [32], "dropout": 0.3}}},
+    )
     model = Embedder(build_encoder("efficientnet_b0", 32, weights="none"))
-    save_checkpoint(tmp_path / "encoder.pt", kind="pretrained_encoder", encoder="efficientnet_b0",
-                    architecture=params["architecture"], image_size=32, z_head="projection", head=None, n_classes=15,
-                    state_dict=model.state_dict(), epoch=1, objective="normal", params={}, seed=0)
+    save_checkpoint(
+        tmp_path / "encoder.pt",
+        kind="pretrained_encoder",
+        encoder="efficientnet_b0",
+        architecture=params["architecture"],
+        image_size=32,
+        z_head="projection",
+        head=None,
+        n_classes=15,
+        state_dict=model.state_dict(),
+        epoch=1,
+        objective="normal",
+        params={},
+        seed=0,
+    )
     tuned = classify(data, tmp_path / "ft", pretrained=tmp_path / "encoder.pt", params=params)["state_dict"]
     for key, value in model.encoder.state_dict().items():
         assert torch.equal(tuned[f"encoder.{key}"], value), key

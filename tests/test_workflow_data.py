@@ -1,10 +1,10 @@
 """The data stage through Snakemake: dry runs of both configs, real runs offline."""
+
 import json
 
 import numpy as np
 import pytest
 import yaml
-
 from conftest import snakemake, workflow_copy
 
 pytestmark = pytest.mark.workflow
@@ -53,7 +53,9 @@ def test_npz_source_on_the_genuine_chestmnist_fixture(tmp_path, genuine_chestmni
     with np.load(genuine_chestmnist) as f:
         images, labels = f["train_images"], f["train_labels"]
     local = tmp_path / "chest64.npz"
-    np.savez(local, **{f"{s}_{k}": v for s in ("train", "val", "test") for k, v in (("images", images), ("labels", labels))})
+    np.savez(
+        local, **{f"{s}_{k}": v for s in ("train", "val", "test") for k, v in (("images", images), ("labels", labels))}
+    )
     work = workflow_copy(tmp_path)
     cfg = {"data": {"source": "npz", "npz": str(local), "size": 64}}
     (work / "real.yaml").write_text(yaml.safe_dump(cfg))

@@ -1,5 +1,6 @@
 """The whole demo grid through Snakemake, shrunk to seconds: train, evaluate, summarise, report; then which
 jobs a config edit makes stale."""
+
 import csv
 import json
 import re
@@ -7,10 +8,9 @@ import re
 import numpy as np
 import pytest
 import yaml
+from conftest import TINY, TINY_LAYERS, config, snakemake
 
 from cxrcontrast.files import load_checkpoint
-
-from conftest import TINY, TINY_LAYERS, config, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -68,7 +68,10 @@ def test_evaluation_outputs(finished):
     per_exp = rows(res / "summary/summary.csv")
     assert len(per_exp) == 7 and all(r["n_seeds"] == "1" for r in per_exp)
     comps = rows(res / "summary/comparisons.csv")
-    assert {(c["baseline"], c["labels"]) for c in comps} == {("minivgg/none/train/labels1", "1.0"), ("minivgg/none/train/labels0.1", "0.1")}
+    assert {(c["baseline"], c["labels"]) for c in comps} == {
+        ("minivgg/none/train/labels1", "1.0"),
+        ("minivgg/none/train/labels0.1", "0.1"),
+    }
     assert len(comps) == 4 * 2  # four pretrained experiments, two metrics each
     md = (res / "summary/summary.md").read_text()
     assert "| VGG normal pretrain | 100% | 1 |" in md and "| VGG normal pretrain, 10% labels | 10% | 1 |" in md
@@ -82,8 +85,17 @@ def test_evaluation_outputs(finished):
     official = rows(res / "summary/medmnist_official.csv")
     assert len(official) == 6 and all(r["source"] == "ours" for r in official)
     m = json.loads((res / "metrics/minivgg/normal/train/labels1/seed0/metrics.json").read_text())
-    for key in ("accuracy", "balanced_accuracy", "top5", "auc_macro", "auc_per_class", "confusion", "paper_protocol",
-                "ci", "labels"):
+    for key in (
+        "accuracy",
+        "balanced_accuracy",
+        "top5",
+        "auc_macro",
+        "auc_per_class",
+        "confusion",
+        "paper_protocol",
+        "ci",
+        "labels",
+    ):
         assert key in m
     assert "top1" not in m  # accuracy is top-1: one key
     assert m["ci"]["accuracy"][0] <= m["accuracy"] <= m["ci"]["accuracy"][1]
@@ -92,9 +104,14 @@ def test_evaluation_outputs(finished):
         assert p["probs"].shape == (m["n_test"], 15) and np.allclose(p["probs"].sum(1), 1, atol=1e-4)
         made_from = json.loads(str(p["provenance"]))  # the stages write provenance, not only save_npz can
     assert made_from["params"]["model"].endswith("classify/minivgg/normal/train/labels1/seed0/model.pt")
-    for fig in ("figures/figure13.png", "figures/embedding_quality.png", "figures/label_efficiency.png",
-                "metrics/minivgg/normal/train/labels0.1/seed0/confusion.png", "embeddings/minivgg/none/seed0/tsne.png",
-                "embeddings/efficientnet_b0/none/seed0/tsne.png"):
+    for fig in (
+        "figures/figure13.png",
+        "figures/embedding_quality.png",
+        "figures/label_efficiency.png",
+        "metrics/minivgg/normal/train/labels0.1/seed0/confusion.png",
+        "embeddings/minivgg/none/seed0/tsne.png",
+        "embeddings/efficientnet_b0/none/seed0/tsne.png",
+    ):
         assert (res / fig).read_bytes()[:4] == b"\x89PNG", fig
     q = json.loads((res / "embeddings/minivgg/normal/seed0/quality.json").read_text())
     assert 0 <= q["val"]["z"]["precision_at_1"] <= 1 and 0 <= q["val"]["h"]["precision_at_1"] <= 1
@@ -125,8 +142,16 @@ def test_only_stale_jobs_rerun(finished):
     assert planned_jobs(finished, extra={"evaluate": {"bootstrap": 2000}}) == {"evaluate": 7, **REPORT}
     assert planned_jobs(finished, extra={"probes": {"knn_k": 5}}) == {"probe": 5, **REPORT}
     seeds = planned_jobs(finished, extra={"seeds": [0, 1]})
-    assert seeds == {"pretrain": 3, "augment_copies": 1, "classify": 7, "evaluate": 7, "embed": 5, "probe": 5,
-                     "official": 6, **REPORT}
+    assert seeds == {
+        "pretrain": 3,
+        "augment_copies": 1,
+        "classify": 7,
+        "evaluate": 7,
+        "embed": 5,
+        "probe": 5,
+        "official": 6,
+        **REPORT,
+    }
 
 
 def test_a_new_label_budget_schedules_only_its_classifications(finished):

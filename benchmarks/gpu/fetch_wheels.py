@@ -9,6 +9,7 @@ and the heavy packages every such image has (torch, numpy, ...), then
 downloads a manylinux wheel of each for that Python, or builds a pure-Python one from
 its sdist where PyPI has no wheel. Run it where pip reaches a registry.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,10 +19,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOTS = ["snakemake", "pytorch-metric-learning", "efficientnet-pytorch", "medmnist"]  # medmnist: its INFO names the labels
+ROOTS = [
+    "snakemake",
+    "pytorch-metric-learning",
+    "efficientnet-pytorch",
+    "medmnist",
+]  # medmnist: its INFO names the labels
 HEAVY = {"torch", "torchvision", "numpy", "scipy", "scikit-learn", "matplotlib", "pillow"}
-MANYLINUX = [arg for tag in ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64")
-             for arg in ("--platform", tag)]
+MANYLINUX = [
+    arg
+    for tag in ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64")
+    for arg in ("--platform", tag)
+]
 
 
 def norm(name: str) -> str:
@@ -57,14 +66,25 @@ def main(argv=None) -> None:
     pip = [sys.executable, "-m", "pip", "-q"]
     for name, version in sorted(wanted.items()):
         spec = f"{name}=={version}"
-        platform = ["--only-binary=:all:", "--python-version", args.python_version, "--implementation", "cp", *MANYLINUX]
-        got = subprocess.run([*pip, "download", "--no-deps", *platform, "-d", str(args.dest), spec], capture_output=True)
+        platform = [
+            "--only-binary=:all:",
+            "--python-version",
+            args.python_version,
+            "--implementation",
+            "cp",
+            *MANYLINUX,
+        ]
+        got = subprocess.run(
+            [*pip, "download", "--no-deps", *platform, "-d", str(args.dest), spec], capture_output=True
+        )
         if got.returncode:  # no binary wheel for that Python: build a pure one from the sdist
             subprocess.run([*pip, "wheel", "--no-deps", "--no-binary", ":all:", "-w", str(args.dest), spec], check=True)
             built = sorted(args.dest.glob(f"{name.replace('-', '_')}-{version}-*.whl"), key=lambda f: f.stat().st_mtime)
             if not built or not built[-1].name.endswith("-none-any.whl"):
-                raise SystemExit(f"{spec}: no wheel for Python {args.python_version} on the registry, "
-                                 "and its sdist does not build a pure one")
+                raise SystemExit(
+                    f"{spec}: no wheel for Python {args.python_version} on the registry, "
+                    "and its sdist does not build a pure one"
+                )
         print(spec)
     size = sum(f.stat().st_size for f in args.dest.glob("*.whl")) / 2**20
     print(f"{len(wanted)} packages, {size:.1f} MiB of wheels in {args.dest}")

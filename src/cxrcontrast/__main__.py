@@ -4,6 +4,7 @@ check them, each mistake in one line naming the file (and line) or the key.
 Snakemake reads ``--configfile`` layers before any workflow code runs, and its own message for a
 YAML mistake names neither the file nor the line; this command does, before a run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         message = str(exc).strip().splitlines()[0] if isinstance(exc, InputError) else str(exc).strip()
         print(f"cxrcontrast: {message}", file=sys.stderr)
         return 1
-    print(f"config ok: {len(workflow.experiments)} experiments x {len(workflow.seeds)} seeds, "
-          f"{len(workflow.pretrainings)} pretrainings")
+    print(
+        f"config ok: {len(workflow.experiments)} experiments x {len(workflow.seeds)} seeds, "
+        f"{len(workflow.pretrainings)} pretrainings"
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ into place with ``os.replace``, so a job killed mid-write never leaves a file
 that a later run would trust. Loading never unpickles: ``np.load(allow_pickle=False)``
 and ``torch.load(weights_only=True)``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -15,8 +16,8 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 

@@ -3,6 +3,7 @@
 torch is imported inside the functions that need it: the workflow imports this module at
 parse time, where loading torch would slow every Snakemake command by seconds.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,9 +38,13 @@ def job(log_file: str | os.PathLike | None = None, threads: int = 1):
     set_threads(threads)
     log = logging.getLogger("cxrcontrast")
     if "SLURM_JOB_ID" in os.environ:  # where the job ran, and which GPUs SLURM gave it
-        log.info("SLURM job %s on %s, GPUs on node: %s, CUDA_VISIBLE_DEVICES=%s", os.environ["SLURM_JOB_ID"],
-                 os.environ.get("SLURMD_NODENAME", "?"), os.environ.get("SLURM_GPUS_ON_NODE", "0"),
-                 os.environ.get("CUDA_VISIBLE_DEVICES", ""))
+        log.info(
+            "SLURM job %s on %s, GPUs on node: %s, CUDA_VISIBLE_DEVICES=%s",
+            os.environ["SLURM_JOB_ID"],
+            os.environ.get("SLURMD_NODENAME", "?"),
+            os.environ.get("SLURM_GPUS_ON_NODE", "0"),
+            os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+        )
     try:
         yield log
     except InputError as exc:  # the user's to mend: one line naming the file or key, no traceback
@@ -56,8 +61,10 @@ def check_device(name: str) -> None:
         import torch
 
         if not torch.cuda.is_available():
-            raise InputError("device: 'cuda' was asked for but no CUDA GPU is visible on this machine; "
-                             "use device: auto (the GPU where there is one) or cpu")
+            raise InputError(
+                "device: 'cuda' was asked for but no CUDA GPU is visible on this machine; "
+                "use device: auto (the GPU where there is one) or cpu"
+            )
 
 
 def pick_device(name: str = "auto"):
@@ -72,8 +79,18 @@ def pick_device(name: str = "auto"):
 
 # The code a trained result depends on; the figures, the summary, the report and the config module do not
 # change a checkpoint, so editing them leaves finished and half-finished training alone.
-RESULT_CODE = ("data", "models", "training", "evaluation", "files.py", "runtime.py", "errors.py",
-               "stages/pretrain.py", "stages/classify.py", "stages/official.py")
+RESULT_CODE = (
+    "data",
+    "models",
+    "training",
+    "evaluation",
+    "files.py",
+    "runtime.py",
+    "errors.py",
+    "stages/pretrain.py",
+    "stages/classify.py",
+    "stages/official.py",
+)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
 """Adapter: rule demo_data -> cxrcontrast.stages.data.make_demo."""
+
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import make_demo
 

@@ -1,4 +1,5 @@
 """Adapter: rule download -> cxrcontrast.stages.data.acquire (medmnist, then MD5 check)."""
+
 from pathlib import Path
 
 from cxrcontrast.runtime import job

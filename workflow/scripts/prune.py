@@ -1,4 +1,5 @@
 """Adapter: rule prune -> cxrcontrast.stages.data.prune."""
+
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import prune
 

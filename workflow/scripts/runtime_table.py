@@ -1,4 +1,5 @@
 """Adapter: rule runtime_table -> cxrcontrast.stages.report.run_runtime_table."""
+
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.report import run_runtime_table
 

@@ -1,4 +1,5 @@
 """Adapter: rule unpruned -> cxrcontrast.stages.data.unpruned."""
+
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import unpruned
 

@@ -6,8 +6,20 @@ and for each job its slice of the config, canonical (keys sorted, numbers of one
 that only a real change of value makes a job stale. ``load_layers`` does the same from YAML
 files, merged as Snakemake merges ``--configfile`` layers (for tests and benchmarks).
 """
+
 from .layers import load_layers, read_yaml, resolve
 from .report import fidelity_rows, report_facts
 from .workflow import Execution, Experiment, Workflow, canonical, fraction_text
 
-__all__ = ["fidelity_rows", "report_facts", "load_layers", "read_yaml", "resolve", "Execution", "Experiment", "Workflow", "canonical", "fraction_text"]
+__all__ = [
+    "fidelity_rows",
+    "report_facts",
+    "load_layers",
+    "read_yaml",
+    "resolve",
+    "Execution",
+    "Experiment",
+    "Workflow",
+    "canonical",
+    "fraction_text",
+]

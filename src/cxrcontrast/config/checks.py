@@ -3,6 +3,7 @@
 Each failure names the full key and what was expected. Without them these mistakes
 failed inside a job, hours into a run, after Snakemake had removed the job's outputs.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,10 @@ WORKFLOW_OUTPUTS = ("results",)  # folders this workflow writes
 
 def check_data(data: dict) -> None:
     if data["source"] == "demo" and data["flag"] != "chestmnist":
-        raise InputError(f"data.flag: {data['flag']!r} with data.source: demo; the demo data are ChestMNIST-format "
-                         "(14 findings): use flag chestmnist, or data.source npz/medmnist for another flag")
+        raise InputError(
+            f"data.flag: {data['flag']!r} with data.source: demo; the demo data are ChestMNIST-format "
+            "(14 findings): use flag chestmnist, or data.source npz/medmnist for another flag"
+        )
     if data["source"] == "npz":
         if not data.get("npz"):
             raise InputError("data.npz: data.source is 'npz' but data.npz (path to the file) is not set")
@@ -28,14 +31,18 @@ def check_data(data: dict) -> None:
         if path.stat().st_size == 0:
             raise InputError(f"data.npz: {path} is empty; expected a MedMNIST-format .npz file")
         if path.resolve().is_relative_to(Path(WORKFLOW_OUTPUTS[0]).resolve()):
-            raise InputError(f"data.npz: {path} lies under results/, among this workflow's own outputs; "
-                             "give the source file (a MedMNIST-format .npz outside results/)")
+            raise InputError(
+                f"data.npz: {path} lies under results/, among this workflow's own outputs; "
+                "give the source file (a MedMNIST-format .npz outside results/)"
+            )
 
 
 def check_augment(augment: dict) -> None:
     if augment["crop"] > augment["upscale"]:
-        raise InputError(f"augment.crop: {augment['crop']} is larger than augment.upscale {augment['upscale']}; "
-                         "the crop is taken from the upscaled image")
+        raise InputError(
+            f"augment.crop: {augment['crop']} is larger than augment.upscale {augment['upscale']}; "
+            "the crop is taken from the upscaled image"
+        )
     for key in ("rrc_scale", "rrc_ratio"):
         low, high = augment[key]
         if low > high:
@@ -48,9 +55,11 @@ def check_encoders(raw: dict, used: set[str]) -> None:
         raise InputError(f"data.image_size: {size} is not a multiple of 8, which minivgg needs (three 2x poolings)")
     eff = raw["encoders"]["efficientnet_b0"]
     if eff["frozen_tensors"] > FROZEN_MAX[eff["features"]]:
-        raise InputError(f"encoders.efficientnet_b0.frozen_tensors: {eff['frozen_tensors']} exceeds the "
-                         f"{FROZEN_MAX[eff['features']]} parameter tensors of EfficientNet-B0 with features: "
-                         f"{eff['features']}")
+        raise InputError(
+            f"encoders.efficientnet_b0.frozen_tensors: {eff['frozen_tensors']} exceeds the "
+            f"{FROZEN_MAX[eff['features']]} parameter tensors of EfficientNet-B0 with features: "
+            f"{eff['features']}"
+        )
 
 
 def check_experiments(raw: dict) -> set[str]:
@@ -58,8 +67,10 @@ def check_experiments(raw: dict) -> set[str]:
     for i, e in enumerate(raw["experiments"]):
         key = (e["encoder"], e["pretrain"], e["trainset"])
         if key in seen:
-            raise InputError(f"experiments[{i}]: {'/'.join(key)} is listed twice; each must be unique "
-                             "(list several label fractions under one entry's labels:)")
+            raise InputError(
+                f"experiments[{i}]: {'/'.join(key)} is listed twice; each must be unique "
+                "(list several label fractions under one entry's labels:)"
+            )
         seen.add(key)
     return {e["encoder"] for e in raw["experiments"]}
 
@@ -75,8 +86,10 @@ def check_objectives(raw: dict) -> None:
         if name == "hard" and block["batches"] == "pk":
             size, k = block["batch_size"], block["images_per_class"]
             if size % k or size // k < 2:
-                raise InputError(f"pretrain.hard.batch_size: {size} (for {encoder}) must be a multiple of "
-                                 f"pretrain.hard.images_per_class {k} covering at least two classes")
+                raise InputError(
+                    f"pretrain.hard.batch_size: {size} (for {encoder}) must be a multiple of "
+                    f"pretrain.hard.images_per_class {k} covering at least two classes"
+                )
 
 
 def check(raw: dict) -> None:

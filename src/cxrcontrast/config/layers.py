@@ -1,4 +1,5 @@
 """From YAML files or Snakemake's validated config to a ``Workflow``, every mistake named before any job runs."""
+
 from __future__ import annotations
 
 import copy

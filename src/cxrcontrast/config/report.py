@@ -1,5 +1,6 @@
 """What the HTML report says about a run: the facts of its landing page, and the fidelity table
 (each mode this run used, beside the paper's text and the authors' code)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,12 +12,25 @@ from .workflow import Workflow, fraction_text
 
 # The settings that tell the paper's text from the authors' code (config/paper_code.yaml).
 MODES = (
-    "encoders.minivgg.z_head", "encoders.minivgg.xavier", "encoders.minivgg.head.dropout",
-    "encoders.efficientnet_b0.xavier", "encoders.efficientnet_b0.frozen_tensors", "encoders.efficientnet_b0.features",
-    "encoders.efficientnet_b0.head.dropout", "pretrain.normal.batches", "pretrain.normal.forward",
-    "pretrain.augmented.batches", "pretrain.augmented.forward", "pretrain.augmented.positive", "pretrain.hard.batches", "pretrain.hard.embedding",
-    "augment.authors_resized_crop", "classify.select_on", "classify.freeze_batchnorm",
-    "classify.softmax_before_loss", "classify.train_aug",
+    "encoders.minivgg.z_head",
+    "encoders.minivgg.xavier",
+    "encoders.minivgg.head.dropout",
+    "encoders.efficientnet_b0.xavier",
+    "encoders.efficientnet_b0.frozen_tensors",
+    "encoders.efficientnet_b0.features",
+    "encoders.efficientnet_b0.head.dropout",
+    "pretrain.normal.batches",
+    "pretrain.normal.forward",
+    "pretrain.augmented.batches",
+    "pretrain.augmented.forward",
+    "pretrain.augmented.positive",
+    "pretrain.hard.batches",
+    "pretrain.hard.embedding",
+    "augment.authors_resized_crop",
+    "classify.select_on",
+    "classify.freeze_batchnorm",
+    "classify.softmax_before_loss",
+    "classify.train_aug",
 )
 
 
@@ -45,32 +59,60 @@ def fidelity_rows(run: Workflow, schema_path: str | Path, paper_code_path: str |
             code = _get(layer, path)
         except KeyError:
             code = text
-        follows = "both" if value == text == code else "the paper's text" if value == text else \
-            "the authors' code" if value == code else "neither"
-        rows.append({"setting": path, "this run": value, "paper's text": text, "authors' code": code,
-                     "this run follows": follows})
+        follows = (
+            "both"
+            if value == text == code
+            else "the paper's text"
+            if value == text
+            else "the authors' code"
+            if value == code
+            else "neither"
+        )
+        rows.append(
+            {
+                "setting": path,
+                "this run": value,
+                "paper's text": text,
+                "authors' code": code,
+                "this run follows": follows,
+            }
+        )
     return rows
 
 
 def report_facts(run: Workflow, layers: list[str], fidelity: list[dict]) -> dict:
     """Plain strings for the landing page (workflow/report/workflow.rst)."""
     data = run.raw["data"]
-    source = {"medmnist": "the official MedMNIST file", "npz": f"a local file ({data['npz']})",
-              "demo": "synthetic ChestMNIST-format demo data"}[data["source"]]
+    source = {
+        "medmnist": "the official MedMNIST file",
+        "npz": f"a local file ({data['npz']})",
+        "demo": "synthetic ChestMNIST-format demo data",
+    }[data["source"]]
     epochs = [f"{enc}/{obj}: {run.objective(enc, obj)['epochs']}" for enc, obj in run.pretrainings]
-    classify = sorted({f"{e.encoder}/{e.pretrain}/{e.trainset}: {run.classify_block(e)['epochs']}"
-                       for e in run.experiments})
+    classify = sorted(
+        {f"{e.encoder}/{e.pretrain}/{e.trainset}: {run.classify_block(e)['epochs']}" for e in run.experiments}
+    )
     followed = {r["this run follows"] for r in fidelity} - {"both"}
-    layer = "the paper's text" if followed <= {"the paper's text"} else \
-        "the authors' code" if followed <= {"the authors' code"} else "a mix of both (see the fidelity table)"
+    layer = (
+        "the paper's text"
+        if followed <= {"the paper's text"}
+        else "the authors' code"
+        if followed <= {"the authors' code"}
+        else "a mix of both (see the fidelity table)"
+    )
     return {
         "data": f"{data['flag']} ({source}), {data['size']}px source images, model input {data['image_size']}px",
         "layers": ", ".join(layers),
         "experiments": [f"{e.path}" for e in run.experiments],
-        "n_experiments": len(run.experiments), "seeds": ", ".join(map(str, run.seeds)), "n_seeds": len(run.seeds),
-        "simclr_images": "every training image of the source split" if run.pretrain_split("simclr") == "unpruned"
+        "n_experiments": len(run.experiments),
+        "seeds": ", ".join(map(str, run.seeds)),
+        "n_seeds": len(run.seeds),
+        "simclr_images": "every training image of the source split"
+        if run.pretrain_split("simclr") == "unpruned"
         else "the pruned training images",
-        "pretrain_epochs": "; ".join(epochs) or "none", "classify_epochs": "; ".join(classify),
+        "pretrain_epochs": "; ".join(epochs) or "none",
+        "classify_epochs": "; ".join(classify),
         "budgets": ", ".join(sorted({fraction_text(e.labels) for e in run.experiments}, key=float)),
-        "layer": layer, "device": run.raw["device"],
+        "layer": layer,
+        "device": run.raw["device"],
     }

@@ -4,6 +4,7 @@ really integers, numbers that are finite, and one type per key (so 1 and 1.0 are
 JSON Schema calls 2.0 an integer, and every range comparison with NaN is false; both would
 otherwise reach a job and fail there, hours later, with a traceback.
 """
+
 from __future__ import annotations
 
 import math

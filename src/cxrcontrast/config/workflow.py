@@ -1,4 +1,5 @@
 """The resolved config: experiments, seeds, and each rule's canonical slice."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ import numpy as np
 
 from ..training.objectives import OBJECTIVES, used_block
 from ..training.optim import OPTIM_KEYS
-
 
 
 def canonical(value):
@@ -61,10 +61,13 @@ class Workflow:
         self.raw = raw
         self.seeds = tuple(raw["seeds"])
         self.experiments = tuple(
-            Experiment(e["encoder"], e["pretrain"], e["trainset"], float(f)) for e in raw["experiments"]
-            for f in e["labels"])
-        self._overrides = {(e["encoder"], e["pretrain"], e["trainset"]): e.get("classify", {})
-                           for e in raw["experiments"]}
+            Experiment(e["encoder"], e["pretrain"], e["trainset"], float(f))
+            for e in raw["experiments"]
+            for f in e["labels"]
+        )
+        self._overrides = {
+            (e["encoder"], e["pretrain"], e["trainset"]): e.get("classify", {}) for e in raw["experiments"]
+        }
 
     # ---- what the grid holds --------------------------------------------------------------
     @cached_property
@@ -89,11 +92,14 @@ class Workflow:
 
     def wildcard_patterns(self) -> dict[str, str]:
         """Wildcard constraints from the config and the objective registry."""
-        return {"encoder": "|".join(self.raw["encoders"]), "pretrain": "|".join(["none", *OBJECTIVES]),
-                "trainset": "|".join(sorted({e.trainset for e in self.experiments})),
-                "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
-                "tuning": "|".join(sorted({tuning for *_, tuning in self.official_jobs})) or "frozen",
-                "seed": r"\d+"}
+        return {
+            "encoder": "|".join(self.raw["encoders"]),
+            "pretrain": "|".join(["none", *OBJECTIVES]),
+            "trainset": "|".join(sorted({e.trainset for e in self.experiments})),
+            "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
+            "tuning": "|".join(sorted({tuning for *_, tuning in self.official_jobs})) or "frozen",
+            "seed": r"\d+",
+        }
 
     # ---- which files a job reads ------------------------------------------------------------
     def pretrain_split(self, objective: str) -> str:
@@ -113,16 +119,21 @@ class Workflow:
 
     def describe(self) -> str:
         """The modes a run uses, in a few lines (printed when the workflow starts, dry runs too)."""
-        lines = [f"{len(self.experiments)} experiments x {len(self.seeds)} seeds, data: {self.raw['data']['source']} "
-                 f"{self.raw['data']['flag']}, device {self.raw['device']}"]
+        lines = [
+            f"{len(self.experiments)} experiments x {len(self.seeds)} seeds, data: {self.raw['data']['source']} "
+            f"{self.raw['data']['flag']}, device {self.raw['device']}"
+        ]
         for encoder, objective in self.pretrainings:
             block = self.objective(encoder, objective)
-            modes = ", ".join(f"{k} {block[k]}" for k in ("batches", "embedding", "forward", "positive", "images")
-                              if k in block)
+            modes = ", ".join(
+                f"{k} {block[k]}" for k in ("batches", "embedding", "forward", "positive", "images") if k in block
+            )
             lines.append(f"pretrain {encoder}/{objective}: {modes}, z_head {self.raw['encoders'][encoder]['z_head']}")
         c = self.raw["classify"]
-        lines.append(f"classify: select_on {c['select_on']}, freeze_batchnorm {c['freeze_batchnorm']}, "
-                     f"softmax_before_loss {c['softmax_before_loss']}, train_aug {c['train_aug']}")
+        lines.append(
+            f"classify: select_on {c['select_on']}, freeze_batchnorm {c['freeze_batchnorm']}, "
+            f"softmax_before_loss {c['softmax_before_loss']}, train_aug {c['train_aug']}"
+        )
         return "\n".join(lines)
 
     # ---- slices, one per rule -------------------------------------------------------------
@@ -141,28 +152,38 @@ class Workflow:
 
     def objective(self, encoder: str, pretrain: str) -> dict:
         """``pretrain.<objective>`` with the encoder's training overrides, the keys the job reads."""
-        return used_block(pretrain, {**self.raw["pretrain"][pretrain], **self.raw["encoders"][encoder]["train_overrides"]})
+        return used_block(
+            pretrain, {**self.raw["pretrain"][pretrain], **self.raw["encoders"][encoder]["train_overrides"]}
+        )
 
     def pretrain_params(self, encoder: str, pretrain: str) -> dict:
         block = self.raw["encoders"][encoder]
         z_head = block["z_head"]
-        return canonical({
-            "encoder": encoder, "architecture": self.architecture(encoder), "z_head": z_head,
-            # the authors' typo trains the classification head as z: it is part of the pretrained model
-            "head": block["head"] if z_head == "classifier" else None,
-            "objective": pretrain, "block": self.objective(encoder, pretrain),
-            "augment": self.augment() if OBJECTIVES[pretrain].augments else None,
-            "image_size": self.raw["data"]["image_size"],
-        })
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "z_head": z_head,
+                # the authors' typo trains the classification head as z: it is part of the pretrained model
+                "head": block["head"] if z_head == "classifier" else None,
+                "objective": pretrain,
+                "block": self.objective(encoder, pretrain),
+                "augment": self.augment() if OBJECTIVES[pretrain].augments else None,
+                "image_size": self.raw["data"]["image_size"],
+            }
+        )
 
     def classify_block(self, e: Experiment) -> dict:
         """SGD settings (baseline or finetune block, encoder overrides, experiment overrides) and the
         stage's shared settings that this experiment uses."""
         stage = self.raw["classify"]
-        block = {**stage["baseline" if e.pretrain == "none" else "finetune"],
-                 **{k: v for k, v in self.raw["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
-                 **self._overrides.get((e.encoder, e.pretrain, e.trainset), {}),
-                 "select_on": stage["select_on"], "softmax_before_loss": stage["softmax_before_loss"]}
+        block = {
+            **stage["baseline" if e.pretrain == "none" else "finetune"],
+            **{k: v for k, v in self.raw["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
+            **self._overrides.get((e.encoder, e.pretrain, e.trainset), {}),
+            "select_on": stage["select_on"],
+            "softmax_before_loss": stage["softmax_before_loss"],
+        }
         if e.pretrain != "none":  # only a frozen encoder has BatchNorm statistics to freeze
             block["freeze_batchnorm"] = stage["freeze_batchnorm"]
         if e.trainset == "train_aug":
@@ -172,34 +193,60 @@ class Workflow:
     def classify_params(self, e: Experiment) -> dict:
         block = self.classify_block(e)
         redrawn = block.get("train_aug") == "on_access"
-        return canonical({
-            "encoder": e.encoder, "architecture": self.architecture(e.encoder),
-            "head": self.raw["encoders"][e.encoder]["head"], "classify": block, "labels": e.labels,
-            "augment": self.augment() if redrawn else None, "image_size": self.raw["data"]["image_size"],
-        })
+        return canonical(
+            {
+                "encoder": e.encoder,
+                "architecture": self.architecture(e.encoder),
+                "head": self.raw["encoders"][e.encoder]["head"],
+                "classify": block,
+                "labels": e.labels,
+                "augment": self.augment() if redrawn else None,
+                "image_size": self.raw["data"]["image_size"],
+            }
+        )
 
     def embed_params(self, encoder: str) -> dict:
-        return canonical({"encoder": encoder, "architecture": self.architecture(encoder),
-                          "image_size": self.raw["data"]["image_size"], "embeddings": self.raw["embeddings"]})
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "image_size": self.raw["data"]["image_size"],
+                "embeddings": self.raw["embeddings"],
+            }
+        )
 
     def probe_params(self, encoder: str) -> dict:
-        return canonical({"encoder": encoder, "architecture": self.architecture(encoder),
-                          "image_size": self.raw["data"]["image_size"], "probes": self.raw["probes"]})
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "image_size": self.raw["data"]["image_size"],
+                "probes": self.raw["probes"],
+            }
+        )
 
     @cached_property
     def official_jobs(self) -> tuple[tuple[str, str, str], ...]:
         """(encoder, pretrain, tuning) of the official task: a frozen head on every encoder state, and the
         end-to-end baselines."""
         frozen = [(enc, pre, "frozen") for enc, pre in self.states]
-        ends = [(enc, "none", "end_to_end") for enc in self.raw["official"]["end_to_end_encoders"] if enc in self.encoders]
+        ends = [
+            (enc, "none", "end_to_end") for enc in self.raw["official"]["end_to_end_encoders"] if enc in self.encoders
+        ]
         return tuple(frozen + ends)
 
     def official_params(self, encoder: str, tuning: str) -> dict:
         official = self.raw["official"]
-        return canonical({"encoder": encoder, "architecture": self.architecture(encoder),
-                          "head": self.raw["encoders"][encoder]["head"], "image_size": self.raw["data"]["image_size"],
-                          "data": {k: self.raw["data"][k] for k in ("flag", "size")},
-                          "official": {tuning: official[tuning], "select_on": official["select_on"]}})
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "head": self.raw["encoders"][encoder]["head"],
+                "image_size": self.raw["data"]["image_size"],
+                "data": {k: self.raw["data"][k] for k in ("flag", "size")},
+                "official": {tuning: official[tuning], "select_on": official["select_on"]},
+            }
+        )
 
     def evaluate_params(self) -> dict:
         return canonical(self.raw["evaluate"])

@@ -19,6 +19,7 @@ Parameter distribution (normalized coordinates in [-1, 1], square images):
     axis (2*translate in normalized units); continuous, not rounded to pixels.
 Pixels from outside the source are black (0), as PIL fills them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class AugmentParams:
     """The ``augment`` block (its values, the paper's among them, live in the schema only)."""
+
     upscale: int
     crop: int
     rotation_deg: float
@@ -51,7 +53,7 @@ class AugmentParams:
             raise ValueError(f"augment.translate must be in [0, 1), got {self.translate}")
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "AugmentParams":
+    def from_config(cls, cfg: dict) -> AugmentParams:
         cfg = dict(cfg)
         for key in ("rrc_scale", "rrc_ratio"):
             if key in cfg:

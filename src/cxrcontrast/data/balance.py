@@ -4,6 +4,7 @@ Every example gets weight 1/count(its class) and indices are drawn with
 replacement, as ``torch.utils.data.WeightedRandomSampler`` does, but from an
 explicit seeded generator so an epoch's order is part of the experiment's seed.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ ceil(f * count) of every class. So the subsets are stratified (every class keeps
 share, and at least one image), nested (the 1% subset lies inside the 10% one) and the
 same for every experiment with the same seed: they depend on the labels and the seed only.
 """
+
 from __future__ import annotations
 
 import math

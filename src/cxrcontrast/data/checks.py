@@ -4,6 +4,7 @@ Refused (an InputError naming the file): non-square images, images of another ch
 than the flag's, images of another size than ``data.size`` says, a training split of one class.
 Warned: constant (e.g. all-zero) images, a class present in val/test but absent from train.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,14 +25,22 @@ def check_images(path, split: str, images: np.ndarray, info: FlagInfo, size: int
     channels = 3 if images.ndim == 4 else 1
     if channels != info.n_channels:
         kind = {1: "gray (N,H,W)", 3: "RGB (N,H,W,3)"}
-        raise InputError(f"{path}: {split}_images are {kind[channels]} but flag {info.flag!r} has "
-                         f"{kind[info.n_channels]} images; check data.flag or the file")
+        raise InputError(
+            f"{path}: {split}_images are {kind[channels]} but flag {info.flag!r} has "
+            f"{kind[info.n_channels]} images; check data.flag or the file"
+        )
     if size is not None and h != size:
-        raise InputError(f"{path}: {split}_images are {h}x{w} but data.size is {size}; set data.size: {h} "
-                         "(or give the file of that size)")
+        raise InputError(
+            f"{path}: {split}_images are {h}x{w} but data.size is {size}; set data.size: {h} "
+            "(or give the file of that size)"
+        )
     flat = images.reshape(len(images), -1)
     constant = int(np.sum(flat.min(1) == flat.max(1)))
-    return [f"{split}: {constant} of {len(images)} images are constant (e.g. all black); check the file"] if constant else []
+    return (
+        [f"{split}: {constant} of {len(images)} images are constant (e.g. all black); check the file"]
+        if constant
+        else []
+    )
 
 
 def check_classes(path, counts: dict[str, list[int]], names: list[str]) -> list[str]:

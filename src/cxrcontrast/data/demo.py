@@ -7,6 +7,7 @@ position vary per image, so the classes are learnable but overlap. About 55%
 of rows are Normal and some rows carry two findings, which pruning must drop.
 Everything is drawn from one seeded generator: same seed, same bytes.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """A split held in memory as uint8 at the model's input size, served by index."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,15 +21,18 @@ class InMemoryImages:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def to(self, device) -> "InMemoryImages":
+    def to(self, device) -> InMemoryImages:
         """Move to a device once (GPU: data resident, no per-batch host copies)."""
         return InMemoryImages(self.images.to(device), self.labels.to(device), self.index.to(device))
 
-    def rows(self, rows) -> "InMemoryImages":
+    def rows(self, rows) -> InMemoryImages:
         """The images at ``rows`` only (a label budget, a subsample)."""
         rows = torch.as_tensor(rows, dtype=torch.long)
-        return InMemoryImages(self.images[rows.to(self.images.device)], self.labels[rows.to(self.labels.device)],
-                              self.index[rows.to(self.index.device)])
+        return InMemoryImages(
+            self.images[rows.to(self.images.device)],
+            self.labels[rows.to(self.labels.device)],
+            self.index[rows.to(self.index.device)],
+        )
 
     def unit(self, idx: torch.Tensor, device=None) -> torch.Tensor:
         """Float [0,1] (B,C,S,S) of rows ``idx``: the input of augmentation."""
@@ -49,8 +53,11 @@ def load_images(paths: list[str], image_size: int) -> InMemoryImages:
         if len(arrays["labels"]) == 0:
             raise InputError(f"{path}: empty split; expected at least one image")
         parts.append(
-            (resize_uint8(arrays["images"], image_size), torch.from_numpy(arrays["labels"].astype(np.int64)),
-             torch.from_numpy(arrays["index"].astype(np.int64)))
+            (
+                resize_uint8(arrays["images"], image_size),
+                torch.from_numpy(arrays["labels"].astype(np.int64)),
+                torch.from_numpy(arrays["index"].astype(np.int64)),
+            )
         )
     channels = {p[0].shape[1] for p in parts}
     if len(channels) > 1:

@@ -4,6 +4,7 @@ For a multi-label flag (ChestMNIST), rows with more than one positive finding
 are dropped; class 0 is "Normal" (no finding) and class k+1 is finding k.
 Multi-class and binary flags keep every row and their own class indices.
 """
+
 from __future__ import annotations
 
 import numpy as np

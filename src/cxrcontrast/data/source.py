@@ -4,6 +4,7 @@ A MedMNIST ``.npz`` holds ``{train,val,test}_images`` (uint8, (N,H,W) or
 (N,H,W,3)) and ``{split}_labels`` ((N,L)). What L and the label values must be
 follows from the flag's task in ``medmnist.INFO``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -143,8 +144,7 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray,
         labels = labels[:, None]
     if labels.ndim != 2 or labels.shape[1] != info.label_width:
         raise InputError(
-            f"{path}: {lk} has shape {labels.shape}; expected (N, {info.label_width}) for "
-            f"{info.flag!r} ({info.task})"
+            f"{path}: {lk} has shape {labels.shape}; expected (N, {info.label_width}) for {info.flag!r} ({info.task})"
         )
     if labels.shape[0] != images.shape[0]:
         raise InputError(f"{path}: {ik} has {images.shape[0]} rows but {lk} has {labels.shape[0]}; expected equal")

@@ -4,6 +4,7 @@ The dataset is kept as uint8 (N,C,S,S) at the model's input size; a batch is
 indexed out, turned to float, expanded to three channels and normalized with
 the paper's mean 0.5 / std 0.5. No float copy of the dataset is ever made.
 """
+
 from __future__ import annotations
 
 import numpy as np

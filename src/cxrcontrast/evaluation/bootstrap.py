@@ -1,4 +1,5 @@
 """Bootstrap over test images: each resample is a row of multiplicities for ``weighted_metrics``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,8 +35,9 @@ def interval(values: np.ndarray | None, level: float = LEVEL) -> list[float] | N
     return [float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))]
 
 
-def paired_difference(pairs, resamples: int = 1000, seed: int = 0, chunk: int = 100,
-                      metrics=("balanced_accuracy", "auc_macro")) -> dict:
+def paired_difference(
+    pairs, resamples: int = 1000, seed: int = 0, chunk: int = 100, metrics=("balanced_accuracy", "auc_macro")
+) -> dict:
     """Bootstrap of mean(metric(A) - metric(B)) over seeds, one shared resample of test images.
 
     ``pairs`` is a list of (probs_a, probs_b, labels) on the same test images in the same

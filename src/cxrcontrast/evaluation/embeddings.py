@@ -1,4 +1,5 @@
 """Embedding quality as numbers (precision@1, MAP@R, silhouette) and a t-SNE map."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,11 @@ def quality(embeddings: np.ndarray, labels: np.ndarray, max_silhouette: int = 40
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(labels), min(len(labels), max_silhouette), replace=False)
     sil = silhouette_score(embeddings[pick], labels[pick]) if len(np.unique(labels[pick])) > 1 else float("nan")
-    return {"precision_at_1": float(acc["precision_at_1"]), "map_at_r": float(acc["mean_average_precision_at_r"]),
-            "silhouette": float(sil)}
+    return {
+        "precision_at_1": float(acc["precision_at_1"]),
+        "map_at_r": float(acc["mean_average_precision_at_r"]),
+        "silhouette": float(sil),
+    }
 
 
 def collapsed(embeddings: np.ndarray, tol: float = 1e-6) -> bool:

@@ -1,7 +1,8 @@
 """Chunked no-grad inference: the one loop every encoder, classifier and probe pass goes through."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -43,5 +44,7 @@ def predict_probs(model, data: InMemoryImages, device) -> torch.Tensor:
 def embed(model, data: InMemoryImages, device, rows=None) -> tuple[torch.Tensor, torch.Tensor]:
     """(encoder features h, z) of ``rows`` (default: all), on the CPU; ``model`` an Embedder."""
     for_inference(model, device)
-    return map_rows(lambda part: tuple(t.float().cpu() for t in model(data.batch(part, device))),
-                    len(data) if rows is None else rows)
+    return map_rows(
+        lambda part: tuple(t.float().cpu() for t in model(data.batch(part, device))),
+        len(data) if rows is None else rows,
+    )

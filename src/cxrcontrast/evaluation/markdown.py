@@ -1,4 +1,5 @@
 """The summary of all experiments as Markdown (results/summary/summary.md)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,31 +32,59 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
     top5 = k > 5
     paper = any(paper_reported(exp_key(r), task) for r in exp_rows)
     chance = f"chance {1 / k:.1%} top-1" + (f", {5 / k:.0%} top-5" if top5 else "")
-    lines = ["# Summary of all experiments", "",
-             f"Data: `{task['flag']}`, {k} classes. Percentages; mean over seeds with a 95% t-interval over seeds "
-             "where there are several. 'Natural' is the test split as it is; 'paper protocol' is a seeded "
-             f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers.", "",
-             *(w + "\n" for w in warnings)]
-    head = ["experiment", "labels", "seeds", "config that differs", "balanced acc", "top-1", *(["top-5"] * top5),
-            "macro AUC", "paper protocol top-1" + (" / top-5" if top5 else "")]
+    lines = [
+        "# Summary of all experiments",
+        "",
+        f"Data: `{task['flag']}`, {k} classes. Percentages; mean over seeds with a 95% t-interval over seeds "
+        "where there are several. 'Natural' is the test split as it is; 'paper protocol' is a seeded "
+        f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers.",
+        "",
+        *(w + "\n" for w in warnings),
+    ]
+    head = [
+        "experiment",
+        "labels",
+        "seeds",
+        "config that differs",
+        "balanced acc",
+        "top-1",
+        *(["top-5"] * top5),
+        "macro AUC",
+        "paper protocol top-1" + (" / top-5" if top5 else ""),
+    ]
     head += ["paper reported top-1 / top-5"] * paper
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in exp_rows:
         key = exp_key(r)
         diff = ", ".join(f"{name}={v}" for name, v in differing.get(key, {}).items()) or "–"
-        cells = [experiment_label(r), percent(key[3]), str(r["n_seeds"]), diff, with_interval(r, "balanced_accuracy"),
-                 with_interval(r, "accuracy"), *([with_interval(r, "top5")] * top5), with_interval(r, "auc_macro"),
-                 pct(r["paper_accuracy_mean"]) + (f" / {pct(r['paper_top5_mean'])}" if top5 else "")]
+        cells = [
+            experiment_label(r),
+            percent(key[3]),
+            str(r["n_seeds"]),
+            diff,
+            with_interval(r, "balanced_accuracy"),
+            with_interval(r, "accuracy"),
+            *([with_interval(r, "top5")] * top5),
+            with_interval(r, "auc_macro"),
+            pct(r["paper_accuracy_mean"]) + (f" / {pct(r['paper_top5_mean'])}" if top5 else ""),
+        ]
         if paper:
             reported = paper_reported(key, task)
             cells.append(f"{reported[0]} / {reported[1]}" if reported else "–")
         lines.append("| " + " | ".join(cells) + " |")
     if comp_rows:
-        lines += ["", "## Against the baseline (paired bootstrap over test images, seeds paired)", "",
-                  "| experiment | baseline | metric | difference (points) | 95% interval | p |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Against the baseline (paired bootstrap over test images, seeds paired)",
+            "",
+            "| experiment | baseline | metric | difference (points) | 95% interval | p |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in comp_rows:
-            lines.append(f"| {experiment_label(c)} | {c['baseline']} | {c['metric']} | {100 * c['difference']:+.1f} | "
-                         f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |")
+            lines.append(
+                f"| {experiment_label(c)} | {c['baseline']} | {c['metric']} | {100 * c['difference']:+.1f} | "
+                f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |"
+            )
     lines += embedding_section(embedding) + official_section(official)
     return "\n".join(lines) + "\n"
 
@@ -65,10 +94,16 @@ def _mean(rows: list[dict], key: str) -> str:
     return f"{np.nanmean(values):.3f}" if values else "–"
 
 
-EMBEDDING_COLUMNS = (("h_precision_at_1", "P@1 (h)"), ("h_map_at_r", "MAP@R (h)"), ("h_silhouette", "silhouette (h)"),
-                     ("z_precision_at_1", "P@1 (z)"),
-                     ("knn_balanced_accuracy", "kNN bal. acc"), ("knn_auc_macro", "kNN AUC"),
-                     ("linear_balanced_accuracy", "linear bal. acc"), ("linear_auc_macro", "linear AUC"))
+EMBEDDING_COLUMNS = (
+    ("h_precision_at_1", "P@1 (h)"),
+    ("h_map_at_r", "MAP@R (h)"),
+    ("h_silhouette", "silhouette (h)"),
+    ("z_precision_at_1", "P@1 (z)"),
+    ("knn_balanced_accuracy", "kNN bal. acc"),
+    ("knn_auc_macro", "kNN AUC"),
+    ("linear_balanced_accuracy", "linear bal. acc"),
+    ("linear_auc_macro", "linear AUC"),
+)
 
 
 def embedding_section(rows: list[dict]) -> list[str]:
@@ -78,13 +113,20 @@ def embedding_section(rows: list[dict]) -> list[str]:
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["encoder"], r["pretrain"]), []).append(r)
-    lines = ["", "## Embeddings: retrieval (val) and probes of the frozen features h (test), mean over seeds", "",
-             "| encoder | pretrain | seeds | " + " | ".join(t for _, t in EMBEDDING_COLUMNS) + " |",
-             "|---|---|---|" + "---|" * len(EMBEDDING_COLUMNS)]
+    lines = [
+        "",
+        "## Embeddings: retrieval (val) and probes of the frozen features h (test), mean over seeds",
+        "",
+        "| encoder | pretrain | seeds | " + " | ".join(t for _, t in EMBEDDING_COLUMNS) + " |",
+        "|---|---|---|" + "---|" * len(EMBEDDING_COLUMNS),
+    ]
     for (enc, pre), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none", kv[0][1])):
         shown = "untrained" if pre == "none" else pre
-        lines.append(f"| {enc} | {shown} | {len(members)} | " +
-                     " | ".join(_mean(members, k) for k, _ in EMBEDDING_COLUMNS) + " |")
+        lines.append(
+            f"| {enc} | {shown} | {len(members)} | "
+            + " | ".join(_mean(members, k) for k, _ in EMBEDDING_COLUMNS)
+            + " |"
+        )
     return lines
 
 
@@ -97,19 +139,28 @@ def official_section(rows: list[dict]) -> list[str]:
     for r in ours:
         groups.setdefault((r["encoder"], r["pretrain"], r["tuning"]), []).append(r)
     flag = ours[0]["flag"]
-    lines = ["", f"## The official MedMNIST task ({flag}, {ours[0]['task']}; medmnist's Evaluator on the test split)",
-             "", "| model | seeds | AUC | ACC |", "|---|---|---|---|"]
+    lines = [
+        "",
+        f"## The official MedMNIST task ({flag}, {ours[0]['task']}; medmnist's Evaluator on the test split)",
+        "",
+        "| model | seeds | AUC | ACC |",
+        "|---|---|---|---|",
+    ]
     for (enc, pre, tuning), members in groups.items():
-        what = "trained end to end" if tuning == "end_to_end" else \
-            f"head on frozen {'untrained' if pre == 'none' else pre + ' pretrained'} features"
+        what = (
+            "trained end to end"
+            if tuning == "end_to_end"
+            else f"head on frozen {'untrained' if pre == 'none' else pre + ' pretrained'} features"
+        )
         lines.append(f"| {enc}, {what} | {len(members)} | {_mean(members, 'auc')} | {_mean(members, 'acc')} |")
     published = [r for r in rows if r["source"] != "ours"]
     for r in published:
         lines.append(f"| {r['encoder']}, published ({r['reference']}) | – | {r['auc']:.3f} | {r['acc']:.3f} |")
     if not published:
         name, auc, acc = PUBLISHED[("chestmnist", 28)][0]
-        lines += ["", f"The published figures ({SOURCE}; e.g. {name}: AUC {auc}, ACC {acc}) are shown only "
-                      "beside the official ChestMNIST file; this run's data is another."]
+        lines += [
+            "",
+            f"The published figures ({SOURCE}; e.g. {name}: AUC {auc}, ACC {acc}) are shown only "
+            "beside the official ChestMNIST file; this run's data is another.",
+        ]
     return lines
-
-

@@ -9,6 +9,7 @@ Conventions: a class absent from ``labels`` (or alone in them) has an undefined
 one-vs-rest AUC (None, left out of the macro mean); top-5 is not applicable (None)
 with five classes or fewer, where it would be trivially 1. Top-1 is ``accuracy``.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ pruning), AUC and ACC (threshold 0.5) as medmnist's ``Evaluator`` computes them;
 their own task type from ``medmnist.INFO``. The published figures are MedMNIST v2's (Yang et al.,
 Scientific Data 10:41, 2023, Table 3), shown only beside runs of the same task.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,11 @@ def defined_auc(labels: np.ndarray, y_score: np.ndarray, task: str) -> float:
     from sklearn.metrics import roc_auc_score
 
     y = labels.reshape(len(labels), -1)
-    columns = [y[:, i] for i in range(y.shape[1])] if task == MULTI_LABEL else \
-        [(y[:, 0] == c).astype(int) for c in range(y_score.shape[1])]
+    columns = (
+        [y[:, i] for i in range(y.shape[1])]
+        if task == MULTI_LABEL
+        else [(y[:, 0] == c).astype(int) for c in range(y_score.shape[1])]
+    )
     aucs = [roc_auc_score(t, y_score[:, i]) for i, t in enumerate(columns) if 0 < t.sum() < len(t)]
     return float(np.mean(aucs)) if aucs else float("nan")
 

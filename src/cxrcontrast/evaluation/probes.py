@@ -8,6 +8,7 @@ Linear: multinomial logistic regression on standardized features (mean and scale
 training features), its regularization C chosen on the val split by balanced accuracy.
 Both are scored on the test split with the metrics of ``evaluation.metrics``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,15 @@ from .metrics import classification_metrics
 log = logging.getLogger(__name__)
 
 
-def knn_probs(train: np.ndarray, train_labels: np.ndarray, query: np.ndarray, n_classes: int, k: int,
-              temperature: float, chunk: int = 2048) -> np.ndarray:
+def knn_probs(
+    train: np.ndarray,
+    train_labels: np.ndarray,
+    query: np.ndarray,
+    n_classes: int,
+    k: int,
+    temperature: float,
+    chunk: int = 2048,
+) -> np.ndarray:
     """Weighted class votes of the ``k`` nearest training features (cosine) of each query, normalized."""
     ref = F.normalize(torch.as_tensor(train, dtype=torch.float32), dim=1)
     votes = F.one_hot(torch.as_tensor(train_labels, dtype=torch.long), n_classes).float()
@@ -37,9 +45,19 @@ def knn_probs(train: np.ndarray, train_labels: np.ndarray, query: np.ndarray, n_
     return torch.cat(out).numpy()
 
 
-def linear_probs(train: np.ndarray, train_labels: np.ndarray, val: np.ndarray, val_labels: np.ndarray,
-                 query: np.ndarray, n_classes: int, cs=(0.01, 0.1, 1.0), max_iter: int = 100,
-                 select_rows: int = 8192, refit_iter: int = 50, seed: int = 0):
+def linear_probs(
+    train: np.ndarray,
+    train_labels: np.ndarray,
+    val: np.ndarray,
+    val_labels: np.ndarray,
+    query: np.ndarray,
+    n_classes: int,
+    cs=(0.01, 0.1, 1.0),
+    max_iter: int = 100,
+    select_rows: int = 8192,
+    refit_iter: int = 50,
+    seed: int = 0,
+):
     """(class probabilities of ``query``, chosen C, its val balanced accuracy).
 
     C is chosen on the val split with fits on a seeded subsample of at most ``select_rows`` training

@@ -5,6 +5,7 @@ as many draws as test images, with replacement, each class equally likely. So ch
 1/classes for top-1 (6.7% with 15 classes) and 5/classes for top-5 (33%). The same draw,
 seeded, here: one resample of multiplicities, scored by ``weighted_metrics``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ def paper_protocol(probs: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     idx = balanced_indices(labels, len(labels), torch.Generator().manual_seed(seed)).numpy()
     w = np.bincount(idx, minlength=len(labels))[None].astype(np.float64)
     m = weighted_metrics(probs, labels, w)
-    value = {k: (None if m[k] is None or np.isnan(m[k][0]) else float(m[k][0]))
-             for k in ("accuracy", "top5", "auc_macro", "balanced_accuracy")}
+    value = {
+        k: (None if m[k] is None or np.isnan(m[k][0]) else float(m[k][0]))
+        for k in ("accuracy", "top5", "auc_macro", "balanced_accuracy")
+    }
     aucs = [None if np.isnan(a) else float(a) for a in m["auc_per_class"][0]]
-    return {**value, "auc_per_class": aucs, "n": int(len(idx)), "seed": seed,
-            "classes": int(len(np.unique(labels)))}
+    return {**value, "auc_per_class": aucs, "n": int(len(idx)), "seed": seed, "classes": int(len(np.unique(labels)))}

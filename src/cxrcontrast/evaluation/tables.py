@@ -1,4 +1,5 @@
 """One summary of all experiments: per-seed rows, per-experiment statistics over seeds, comparisons."""
+
 from __future__ import annotations
 
 import math
@@ -58,7 +59,7 @@ def seed_row(m: dict) -> dict:
         lo, hi = m["ci"][k] or (None, None)
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
     for k in PAPER_KEYS:
-        row[k] = m["paper_protocol"][k[len("paper_"):]]
+        row[k] = m["paper_protocol"][k[len("paper_") :]]
     return row
 
 
@@ -115,10 +116,19 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
                 raise ValueError(f"{key} and {base} (seed {s}) were evaluated on different test images")
             pairs.append((a["probs"], b["probs"], a["labels"]))
         for metric, d in paired_difference(pairs, resamples=resamples, seed=seed).items():
-            out.append({**dict(zip(KEYS, key)), "baseline": "/".join(map(str, base[:3]))
-                        + f"/labels{np.format_float_positional(base[3], trim='-')}", "seeds": len(seeds),
-                        "metric": metric, "difference": d["difference"], "ci_low": d["ci"][0], "ci_high": d["ci"][1],
-                        "p_value": d["p_value"]})
+            out.append(
+                {
+                    **dict(zip(KEYS, key)),
+                    "baseline": "/".join(map(str, base[:3]))
+                    + f"/labels{np.format_float_positional(base[3], trim='-')}",
+                    "seeds": len(seeds),
+                    "metric": metric,
+                    "difference": d["difference"],
+                    "ci_low": d["ci"][0],
+                    "ci_high": d["ci"][1],
+                    "p_value": d["p_value"],
+                }
+            )
     return out
 
 
@@ -156,8 +166,10 @@ def differing_keys(configs: dict[tuple, dict]) -> dict[tuple, dict]:
             return [f for other, f in flat.items() if other[1] == exp[1] and key in f]
         return [f for f in flat.values() if key in f]
 
-    return {exp: {k: v for k, v in sorted(f.items()) if len({repr(p[k]) for p in peers(exp, k)}) > 1}
-            for exp, f in flat.items()}
+    return {
+        exp: {k: v for k, v in sorted(f.items()) if len({repr(p[k]) for p in peers(exp, k)}) > 1}
+        for exp, f in flat.items()
+    }
 
 
 def quality_means(qualities: list[dict], features: str = "z", split: str = "val") -> dict[tuple, dict]:
@@ -170,16 +182,21 @@ def quality_means(qualities: list[dict], features: str = "z", split: str = "val"
 
 
 def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
-    """One row per (encoder, pretrain, seed): retrieval quality of h and z on val, kNN and linear probes of h on test."""
+    """One row per (encoder, pretrain, seed): retrieval quality of h and z on val, kNN and linear probes of h on
+    test."""
     rows = {}
     for q in qualities:
-        row = rows.setdefault((q["encoder"], q["pretrain"], q["seed"]), {"encoder": q["encoder"],
-                                                                         "pretrain": q["pretrain"], "seed": q["seed"]})
+        row = rows.setdefault(
+            (q["encoder"], q["pretrain"], q["seed"]),
+            {"encoder": q["encoder"], "pretrain": q["pretrain"], "seed": q["seed"]},
+        )
         for features in ("h", "z"):
             row.update({f"{features}_{m}": q["val"][features][m] for m in QUALITY})
     for p in probes:
-        row = rows.setdefault((p["encoder"], p["pretrain"], p["seed"]), {"encoder": p["encoder"],
-                                                                         "pretrain": p["pretrain"], "seed": p["seed"]})
+        row = rows.setdefault(
+            (p["encoder"], p["pretrain"], p["seed"]),
+            {"encoder": p["encoder"], "pretrain": p["pretrain"], "seed": p["seed"]},
+        )
         for probe in ("knn", "linear"):
             row.update({f"{probe}_{m}": p[probe][m] for m in ("balanced_accuracy", "auc_macro", "accuracy")})
         row["knn_k"], row["linear_c"] = p["knn"]["k"], p["linear"]["c"]
@@ -189,11 +206,30 @@ def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
 def official_rows(results: list[dict]) -> list[dict]:
     """Our runs of the official MedMNIST task, one row per job and seed, then the published figures of the same
     task (labelled as published, with their source)."""
-    rows = [{"source": "ours", **{k: r[k] for k in ("encoder", "pretrain", "tuning", "seed", "flag", "task")},
-             "auc": r["test"]["auc"], "acc": r["test"]["acc"]} for r in results]
+    rows = [
+        {
+            "source": "ours",
+            **{k: r[k] for k in ("encoder", "pretrain", "tuning", "seed", "flag", "task")},
+            "auc": r["test"]["auc"],
+            "acc": r["test"]["acc"],
+        }
+        for r in results
+    ]
     rows.sort(key=lambda r: (r["encoder"], r["tuning"] != "frozen", r["pretrain"] != "none", r["pretrain"], r["seed"]))
     if results:
-        rows += [{"source": "published", "reference": results[0]["published_source"], "encoder": model,
-                  "pretrain": None, "tuning": "end_to_end", "seed": None, "flag": results[0]["flag"],
-                  "task": results[0]["task"], "auc": auc, "acc": acc} for model, auc, acc in results[0]["published"]]
+        rows += [
+            {
+                "source": "published",
+                "reference": results[0]["published_source"],
+                "encoder": model,
+                "pretrain": None,
+                "tuning": "end_to_end",
+                "seed": None,
+                "flag": results[0]["flag"],
+                "task": results[0]["task"],
+                "auc": auc,
+                "acc": acc,
+            }
+            for model, auc, acc in results[0]["published"]
+        ]
     return rows

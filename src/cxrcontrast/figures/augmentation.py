@@ -1,4 +1,5 @@
 """The paper's Figure 2: one original per class on top, augmented views below."""
+
 from __future__ import annotations
 
 import torch
@@ -30,7 +31,8 @@ def plot_examples(images, labels, names, out, image_size: int, params: AugmentPa
         axes[r, 0].set_ylabel("original" if r == 0 else f"augmented {r}", fontsize=8)
     fig.suptitle(
         f"Augmentation: crop {params.crop}/{params.upscale}, rotation ±{params.rotation_deg:g}°, "
-        f"translation ±{params.translate:.0%}" + (" + authors' RandomResizedCrop" if params.authors_resized_crop else ""),
+        f"translation ±{params.translate:.0%}"
+        + (" + authors' RandomResizedCrop" if params.authors_resized_crop else ""),
         fontsize=10,
     )
     fig.tight_layout()

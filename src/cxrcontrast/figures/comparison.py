@@ -1,4 +1,5 @@
 """Across experiments: the paper's Figure 13 on both protocols, and embedding quality."""
+
 from __future__ import annotations
 
 from ..evaluation.tables import exp_key, paper_reported, quality_means
@@ -33,8 +34,17 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
     (label_efficiency.png), so a grid of many budgets still gives bars one can read.
     ``task``: flag and number of classes of the run's data (chance lines, the paper's marks)."""
     full = [r for r in exp_rows if float(r["labels"]) == 1.0] or exp_rows
-    rows = sorted(full, key=lambda r: (r["encoder"] != "minivgg", r["encoder"], r["pretrain"] != "none",
-                                       r["pretrain"], r["trainset"], -float(r["labels"])))
+    rows = sorted(
+        full,
+        key=lambda r: (
+            r["encoder"] != "minivgg",
+            r["encoder"],
+            r["pretrain"] != "none",
+            r["pretrain"],
+            r["trainset"],
+            -float(r["labels"]),
+        ),
+    )
     top5 = task["classes"] > 5
     metrics, labels = ("accuracy", "top5") if top5 else ("accuracy",), ("top-1", "top-5") if top5 else ("top-1",)
     fig, axes = plt.subplots(2, 1, figsize=(max(8, 1.1 * len(rows) + 2), 8.5), sharex=True)
@@ -44,8 +54,14 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
     for i, r in enumerate(rows):
         reported = paper_reported(exp_key(r), task)
         if reported:
-            axes[1].plot([i - 0.2, i + 0.2], [reported[0] / 100, reported[1] / 100], "k_", ms=14, mew=2,
-                         label="paper reported" if "paper reported" not in axes[1].get_legend_handles_labels()[1] else None)
+            axes[1].plot(
+                [i - 0.2, i + 0.2],
+                [reported[0] / 100, reported[1] / 100],
+                "k_",
+                ms=14,
+                mew=2,
+                label="paper reported" if "paper reported" not in axes[1].get_legend_handles_labels()[1] else None,
+            )
     chance = [1 / task["classes"]] + ([5 / task["classes"]] if top5 else [])
     for c in chance:
         axes[1].axhline(c, color="grey", ls=":", lw=1)
@@ -54,8 +70,11 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
     for ax in axes:
         ax.set_ylabel("share of test images")
     seeds = max(r["n_seeds"] for r in rows)
-    note = "error bars: 95% t-interval over seeds" if seeds > 1 else \
-        "one seed; error bars: 95% bootstrap interval over test images"
+    note = (
+        "error bars: 95% t-interval over seeds"
+        if seeds > 1
+        else "one seed; error bars: 95% bootstrap interval over test images"
+    )
     fig.suptitle(f"Classification on the test set, mean of {seeds} seed(s)\n({note}; every training label)")
     for ax in axes:
         ax.legend(fontsize=8, loc="upper left")
@@ -66,16 +85,18 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
 def embedding_quality(qualities: list[dict], out: str) -> None:
     """Validation-set retrieval quality of h and z, before (pretrain none) and after each pretraining."""
     metrics = (("precision_at_1", "precision@1"), ("map_at_r", "MAP@R"), ("silhouette", "silhouette"))
-    fig, axes = plt.subplots(1, 2, figsize=(max(12, 2.4 * len({(q["encoder"], q["pretrain"]) for q in qualities})), 4.5),
-                             sharey=True)
+    fig, axes = plt.subplots(
+        1, 2, figsize=(max(12, 2.4 * len({(q["encoder"], q["pretrain"]) for q in qualities})), 4.5), sharey=True
+    )
     for ax, features in zip(axes, ("h", "z")):
         means = quality_means(qualities, features)
         keys = sorted(means, key=lambda k: (k[0], k[1] != "none", k[1]))
         width = 0.8 / len(metrics)
         for j, (m, label) in enumerate(metrics):
             ax.bar(np.arange(len(keys)) + (j - 1) * width, [means[k][m] for k in keys], width, label=label)
-        ax.set_xticks(range(len(keys)), [f"{e}\n{'untrained' if s == 'none' else s + ' pretrain'}" for e, s in keys],
-                      fontsize=8)
+        ax.set_xticks(
+            range(len(keys)), [f"{e}\n{'untrained' if s == 'none' else s + ' pretrain'}" for e, s in keys], fontsize=8
+        )
         ax.axhline(0, color="black", lw=0.8)
         ax.set_title(f"{'encoder features h' if features == 'h' else 'z (what the loss saw)'}")
         ax.legend(fontsize=8)

@@ -1,4 +1,5 @@
 """t-SNE maps of embeddings, coloured by class with Normal in red (the paper's Figures 7, 9, 12)."""
+
 from __future__ import annotations
 
 from .style import class_colors, np, plt, save_figure
@@ -14,8 +15,15 @@ def tsne_panels(panels: list[tuple[str, np.ndarray, np.ndarray]], names, title: 
         for c in [0, *range(1, len(names))]:
             sel = labels == c
             if sel.any():
-                ax.scatter(xy[sel, 0], xy[sel, 1], s=4 if c else 3, alpha=0.35 if c == 0 else 0.8,
-                           color=colors[c], label=f"{names[c]} ({sel.sum()})", rasterized=True)
+                ax.scatter(
+                    xy[sel, 0],
+                    xy[sel, 1],
+                    s=4 if c else 3,
+                    alpha=0.35 if c == 0 else 0.8,
+                    color=colors[c],
+                    label=f"{names[c]} ({sel.sum()})",
+                    rasterized=True,
+                )
         ax.set_title(subtitle, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -1,4 +1,5 @@
 """Per-experiment figures: normalized confusion matrix, per-class AUC, training curves."""
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,15 @@ def confusion(matrix, names, title: str, out: str) -> None:
     for i in range(len(names)):
         for j in range(len(names)):
             if m[i].sum() and norm[i, j] >= 0.005:
-                ax.text(j, i, f"{norm[i, j]:.2f}"[1:] if norm[i, j] < 1 else "1", ha="center", va="center",
-                        fontsize=7, color="white" if norm[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{norm[i, j]:.2f}"[1:] if norm[i, j] < 1 else "1",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(names)), [f"{n} ({int(c)})" for n, c in zip(names, m.sum(1))], fontsize=8)
     ax.set_xlabel("predicted class")

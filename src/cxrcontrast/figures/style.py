@@ -1,4 +1,5 @@
 """Shared look of the figures: class colours with Normal in red, readable labels."""
+
 from __future__ import annotations
 
 import matplotlib

@@ -1,5 +1,6 @@
 """Tables as self-contained HTML pages: how the report shows the summary's CSV files (its viewer renders
 HTML, not CSV). Numbers are rounded for reading; the CSV beside each page keeps them whole."""
+
 from __future__ import annotations
 
 import html
@@ -25,9 +26,11 @@ def html_table(rows: list[dict], title: str, note: str) -> str:
     columns = list(dict.fromkeys(k for r in rows for k in r))
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "\n".join("<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></body></html>\n")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table></body></html>\n"
+    )
 
 
 def save_table_page(path: str, rows: list[dict], title: str, csv_path: str) -> None:

@@ -3,6 +3,7 @@
 A checkpoint names its encoder, the architecture slice it was built with and the image
 size; every loader checks those against what the caller expects.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,14 @@ def embedder_from_checkpoint(ckpt: dict) -> Embedder:
     return model.eval()
 
 
-def build_embedder(encoder: str, image_size: int, architecture: dict, z_head: str = "projection",
-                   head: dict | None = None, n_classes: int | None = None) -> Embedder:
+def build_embedder(
+    encoder: str,
+    image_size: int,
+    architecture: dict,
+    z_head: str = "projection",
+    head: dict | None = None,
+    n_classes: int | None = None,
+) -> Embedder:
     """A fresh embedder: the encoder, and its z head (Xavier-initialised with the encoder when
     ``architecture["xavier"]``: "Xavier for all models" in the paper's text)."""
     enc = build_encoder(encoder, image_size, **architecture)
@@ -67,8 +74,18 @@ def load_embedder(path: str | None, encoder: str, architecture: dict, image_size
     return embedder_from_checkpoint(load_pretrained(path, encoder, image_size))
 
 
-def build_classifier(encoder: str, image_size: int, architecture: dict, head: dict, n_outputs: int, seed: int, *,
-                     softmax_output: bool, pretrained: dict | None = None, carry_head: bool = False) -> Classifier:
+def build_classifier(
+    encoder: str,
+    image_size: int,
+    architecture: dict,
+    head: dict,
+    n_outputs: int,
+    seed: int,
+    *,
+    softmax_output: bool,
+    pretrained: dict | None = None,
+    carry_head: bool = False,
+) -> Classifier:
     """A classifier to train. Its encoder is fresh (seeded, initialised as ``architecture`` says) or, from
     ``pretrained`` (a checked pretraining checkpoint, ``load_pretrained``), the pretrained weights; its head
     is fresh (Xavier with the encoder's ``xavier``), or with ``carry_head`` and a checkpoint of
@@ -94,8 +111,7 @@ def build_classifier(encoder: str, image_size: int, architecture: dict, head: di
 def load_classifier(path: str) -> tuple[Classifier, dict]:
     ckpt = load_checkpoint(path, kind="classifier")
     enc = build_architecture(ckpt["encoder"], ckpt["image_size"], ckpt["architecture"])
-    head = ClassifierHead.from_block(enc.out_features, len(ckpt["class_names"]), ckpt["head"],
-                                     ckpt["softmax_output"])
+    head = ClassifierHead.from_block(enc.out_features, len(ckpt["class_names"]), ckpt["head"], ckpt["softmax_output"])
     model = Classifier(enc, head)
     model.load_state_dict(ckpt["state_dict"])
     return model.eval(), ckpt

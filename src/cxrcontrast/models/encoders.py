@@ -5,10 +5,11 @@ Each encoder maps normalized (B,3,S,S) images to (B,F) features and knows F
 The keyword arguments of each builder are exactly the keys of its
 ``encoders.<name>`` block that shape the encoder (its "architecture" slice).
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -60,8 +61,14 @@ class EfficientNetB0(Encoder):
 
     name = "efficientnet_b0"
 
-    def __init__(self, image_size: int = 32, weights: str = "none", frozen_tensors: int = 0, xavier: bool = True,
-                 features: str = "pooled"):
+    def __init__(
+        self,
+        image_size: int = 32,
+        weights: str = "none",
+        frozen_tensors: int = 0,
+        xavier: bool = True,
+        features: str = "pooled",
+    ):
         super().__init__()
         from efficientnet_pytorch import EfficientNet
 
@@ -84,8 +91,10 @@ class EfficientNetB0(Encoder):
         state = load_state_dict(path, "efficientnet-b0")
         missing, unexpected = self.net.load_state_dict(state, strict=False)
         if missing or unexpected:
-            raise InputError(f"{path}: not an efficientnet-b0 state dict (missing {missing[:3]}, unexpected "
-                             f"{unexpected[:3]}); give the right file")
+            raise InputError(
+                f"{path}: not an efficientnet-b0 state dict (missing {missing[:3]}, unexpected "
+                f"{unexpected[:3]}); give the right file"
+            )
         log.info("loaded efficientnet-b0 weights from %s", path)
 
     def freeze_bottom(self, n: int) -> None:

@@ -1,4 +1,5 @@
 """Heads: the classification head k(.), the contrastive projection z(.), and the models they make."""
+
 from __future__ import annotations
 
 import torch
@@ -34,8 +35,9 @@ class ClassifierHead(nn.Module):
     @classmethod
     def from_block(cls, in_features: int, n_classes: int, head: dict, softmax_output: bool):
         """From an ``encoders.<name>.head`` block (``hidden``, ``dropout``)."""
-        return cls(in_features, n_classes, hidden=tuple(head["hidden"]), dropout=head["dropout"],
-                   softmax_output=softmax_output)
+        return cls(
+            in_features, n_classes, hidden=tuple(head["hidden"]), dropout=head["dropout"], softmax_output=softmax_output
+        )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         out = self.net(features)

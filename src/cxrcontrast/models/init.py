@@ -1,4 +1,5 @@
 """Weight initialisation shared by encoders and heads."""
+
 from __future__ import annotations
 
 from torch import nn

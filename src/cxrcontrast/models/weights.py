@@ -5,6 +5,7 @@ file planted in the torch hub cache under the official name would run code. Here
 checked against the SHA-256 prefix in its official name (as torch hub checks downloads) and then
 read with ``weights_only=True``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,10 @@ log = logging.getLogger(__name__)
 IMAGENET_URLS = {
     "efficientnet-b0": "https://github.com/lukemelas/EfficientNet-PyTorch/releases/download/1.0/efficientnet-b0-355c32eb.pth",
 }
-HOW_TO = ("Download it where you have a network, check its SHA-256, and set "
-          "`encoders.efficientnet_b0.weights: /path/to/efficientnet-b0-355c32eb.pth`; or use `weights: none`.")
+HOW_TO = (
+    "Download it where you have a network, check its SHA-256, and set "
+    "`encoders.efficientnet_b0.weights: /path/to/efficientnet-b0-355c32eb.pth`; or use `weights: none`."
+)
 
 
 def hash_prefix(url: str) -> str:
@@ -40,13 +43,16 @@ def cached_imagenet_file(name: str) -> Path:
         try:  # torch hub checks the hash prefix before moving the file into place
             torch.hub.download_url_to_file(url, str(target), hash_prefix=hash_prefix(url), progress=False)
         except Exception as exc:  # offline: URLError; no silent fallback
-            raise DownloadError(f"could not download the ImageNet weights of {name} from {url} "
-                                f"({type(exc).__name__}: {exc}). {HOW_TO}") from exc
+            raise DownloadError(
+                f"could not download the ImageNet weights of {name} from {url} ({type(exc).__name__}: {exc}). {HOW_TO}"
+            ) from exc
     expected = hash_prefix(url)
     if not file_digest(target).startswith(expected):
-        raise InputError(f"{target}: its SHA-256 does not start with {expected}, the hash in the official file "
-                         f"name: not the official {name} weights (corrupt or planted); refused, nothing loaded. "
-                         f"Delete it to download it again. {HOW_TO}")
+        raise InputError(
+            f"{target}: its SHA-256 does not start with {expected}, the hash in the official file "
+            f"name: not the official {name} weights (corrupt or planted); refused, nothing loaded. "
+            f"Delete it to download it again. {HOW_TO}"
+        )
     return target
 
 

@@ -1,4 +1,5 @@
 """Stages of the data rules: demo data, acquisition, pruning, unpruned splits, augmented copies, figure."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,9 @@ OFFICIAL_PRUNED = {"chestmnist": {"train": 64007, "val": 9191, "test": 18187}}
 
 
 def make_demo(out: str, sizes: dict, image_size: int, seed: int) -> None:
-    arrays = demo.synthesize(n_train=sizes["train"], n_val=sizes["val"], n_test=sizes["test"], size=image_size,
-                             seed=seed)
+    arrays = demo.synthesize(
+        n_train=sizes["train"], n_val=sizes["val"], n_test=sizes["test"], size=image_size, seed=seed
+    )
     save_npz(out, provenance=provenance(sizes=sizes, image_size=image_size, seed=seed), **arrays)
     log.info("wrote demo dataset %s: %s", out, {k: v.shape for k, v in arrays.items()})
 
@@ -44,21 +46,35 @@ def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str, size:
     counts = {split: class_counts(classes, len(names)) for split, (_, classes) in pruned.items()}
     for split, (keep, _) in pruned.items():
         if keep.size == 0:
-            raise InputError(f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one")
+            raise InputError(
+                f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one"
+            )
     warnings += check_classes(raw, counts, names)
     official = source.official_size(raw, flag)
     expected = OFFICIAL_PRUNED.get(flag) if official else None
     if expected and {s: len(k) for s, (k, _) in pruned.items()} != expected:
         got = {s: len(k) for s, (k, _) in pruned.items()}
-        raise InputError(f"{raw}: the official {flag} file pruned to {got}; the paper's pruning gives {expected}. "
-                         "The pruning rule or the file is not what it should be")
+        raise InputError(
+            f"{raw}: the official {flag} file pruned to {got}; the paper's pruning gives {expected}. "
+            "The pruning rule or the file is not what it should be"
+        )
     made_by = provenance(raw=str(raw), flag=flag)
     for split, (keep, classes) in pruned.items():
         save_npz(outputs[split], provenance=made_by, images=splits[split][0][keep], labels=classes, index=keep)
         log.info("%s: kept %d of %d rows; per class %s", split, keep.size, len(classes), counts[split])
-    save_json(classes_json, {"flag": flag, "task": info.task, "source": str(raw), "official": official,
-                             "class_names": names, "counts": {s: dict(zip(names, c)) for s, c in counts.items()},
-                             "warnings": warn(warnings), "provenance": made_by})
+    save_json(
+        classes_json,
+        {
+            "flag": flag,
+            "task": info.task,
+            "source": str(raw),
+            "official": official,
+            "class_names": names,
+            "counts": {s: dict(zip(names, c)) for s, c in counts.items()},
+            "warnings": warn(warnings),
+            "provenance": made_by,
+        },
+    )
 
 
 def unpruned(raw: str, flag: str, outputs: dict[str, str]) -> None:
@@ -66,8 +82,13 @@ def unpruned(raw: str, flag: str, outputs: dict[str, str]) -> None:
     official MedMNIST task, and the label-free pretraining's images."""
     made_by = provenance(raw=str(raw), flag=flag)
     for split, (images, labels) in source.load_splits(raw, flag).items():
-        save_npz(outputs[split], provenance=made_by, images=images, labels=labels.astype(np.int64),
-                 index=np.arange(len(labels), dtype=np.int64))
+        save_npz(
+            outputs[split],
+            provenance=made_by,
+            images=images,
+            labels=labels.astype(np.int64),
+            index=np.arange(len(labels), dtype=np.int64),
+        )
 
 
 def load_pruned(path: str) -> dict[str, np.ndarray]:

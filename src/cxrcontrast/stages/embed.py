@@ -1,4 +1,5 @@
 """Stage of rule ``embed``: an encoder state's embeddings (before or after pretraining), as numbers and t-SNE maps."""
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,18 @@ log = logging.getLogger(__name__)
 FEATURES = {"h": "encoder features h", "z": "z (what the loss saw)"}
 
 
-def run_embed(pretrained: str | None, train: str, val: str, classes: str, out_png: str, out_json: str,
-              params: dict, pretrain: str, seed: int, device: str = "auto") -> None:
+def run_embed(
+    pretrained: str | None,
+    train: str,
+    val: str,
+    classes: str,
+    out_png: str,
+    out_json: str,
+    params: dict,
+    pretrain: str,
+    seed: int,
+    device: str = "auto",
+) -> None:
     """``pretrained`` None: the untrained encoder (pretrain "none"). ``params``: ``Workflow.embed_params``.
 
     Retrieval quality on both splits for h and z; t-SNE maps of h and z on the val split."""
@@ -39,12 +50,28 @@ def run_embed(pretrained: str | None, train: str, val: str, classes: str, out_pn
             for key, x in (("h", h), ("z", z)):
                 q = scores[split][key]
                 note = " - collapsed to one point" if collapsed(x) else ""
-                panels.append((f"{FEATURES[key]}{note}\nP@1 {q['precision_at_1']:.2f}, MAP@R {q['map_at_r']:.2f}",
-                               tsne(x, cfg["seed"], cfg["perplexity"]), labels))
+                panels.append(
+                    (
+                        f"{FEATURES[key]}{note}\nP@1 {q['precision_at_1']:.2f}, MAP@R {q['map_at_r']:.2f}",
+                        tsne(x, cfg["seed"], cfg["perplexity"]),
+                        labels,
+                    )
+                )
             points = len(idx)
     when = "untrained encoder" if pretrained is None else f"after {pretrain} pretraining"
     made_by = provenance(pretrained=pretrained, params=params, seed=seed)
-    save_json(out_json, {"encoder": params["encoder"], "pretrain": pretrain, "seed": seed, "points": cfg["points"],
-                         **scores, "version": __version__, "provenance": made_by})
-    tsne_panels(panels, names, f"t-SNE of {params['encoder']} ({when}), val split, {points} images, seed {seed}",
-                out_png)
+    save_json(
+        out_json,
+        {
+            "encoder": params["encoder"],
+            "pretrain": pretrain,
+            "seed": seed,
+            "points": cfg["points"],
+            **scores,
+            "version": __version__,
+            "provenance": made_by,
+        },
+    )
+    tsne_panels(
+        panels, names, f"t-SNE of {params['encoder']} ({when}), val split, {points} images, seed {seed}", out_png
+    )

@@ -1,4 +1,5 @@
 """Stage of rule ``evaluate``: test metrics of one experiment and seed, with their figures."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,17 @@ from ..runtime import pick_device
 log = logging.getLogger(__name__)
 
 
-def run_evaluate(model: str, test: str, classes: str, history: str, outputs: dict, experiment: dict, params: dict,
-                 pretrain_history: str | None = None, device: str = "auto") -> None:
+def run_evaluate(
+    model: str,
+    test: str,
+    classes: str,
+    history: str,
+    outputs: dict,
+    experiment: dict,
+    params: dict,
+    pretrain_history: str | None = None,
+    device: str = "auto",
+) -> None:
     """``experiment``: encoder, pretrain, trainset, labels, seed; ``params``: the ``evaluate`` block."""
     names = load_json(classes)["class_names"]
     net, ckpt = load_classifier(model)
@@ -51,8 +61,13 @@ def run_evaluate(model: str, test: str, classes: str, history: str, outputs: dic
         "config": {"classify": ckpt["params"], "pretrain": ckpt["pretrain"]},
         "version": __version__,
     }
-    save_npz(outputs["predictions"], provenance=provenance(model=model, test=test), probs=probs.astype(np.float32),
-             labels=labels, index=data.index.numpy())
+    save_npz(
+        outputs["predictions"],
+        provenance=provenance(model=model, test=test),
+        probs=probs.astype(np.float32),
+        labels=labels,
+        index=data.index.numpy(),
+    )
     save_json(outputs["metrics"], result)
     title = f"{experiment_label(experiment)}, seed {experiment['seed']}"
     confusion(m["confusion"], names, title, outputs["confusion"])

@@ -1,4 +1,5 @@
 """Stage of rule ``pretrain``: an encoder and its z head trained on one objective."""
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,18 @@ def validation_objective(params: dict, labels):
         return None
 
 
-def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_history: str, params: dict, seed: int,
-                 device: str = "auto", performance: dict | None = None, weights: str | None = None) -> None:
+def run_pretrain(
+    train: str,
+    val: str,
+    classes: str,
+    out_encoder: str,
+    out_history: str,
+    params: dict,
+    seed: int,
+    device: str = "auto",
+    performance: dict | None = None,
+    weights: str | None = None,
+) -> None:
     """``params``: the rule's slice (``Workflow.pretrain_params``); ``weights``: a local weights file the
     encoder starts from (its content is part of the job's identity)."""
     dev = pick_device(device)
@@ -49,14 +60,34 @@ def run_pretrain(train: str, val: str, classes: str, out_encoder: str, out_histo
     n_classes = len(load_json(classes)["class_names"])
     torch.manual_seed(seed)  # initial weights are part of the seed
     model = build_embedder(params["encoder"], size, params["architecture"], params["z_head"], params["head"], n_classes)
-    log.info("pretraining %s with the %s objective on %d images (%s), seed %d", params["encoder"], name, len(data),
-             dev, seed)
-    history = pretrain(model, data, objective, Optim.from_block(params["block"]), seed, resume, dev,
-                       accel, validation=(val_objective, val_data))
-    checkpoint = dict(kind="pretrained_encoder", encoder=params["encoder"], architecture=params["architecture"],
-                      image_size=size, z_head=params["z_head"], head=params["head"], n_classes=n_classes,
-                      state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
-                      epoch=len(history), objective=name, params=params, seed=seed)
+    log.info(
+        "pretraining %s with the %s objective on %d images (%s), seed %d", params["encoder"], name, len(data), dev, seed
+    )
+    history = pretrain(
+        model,
+        data,
+        objective,
+        Optim.from_block(params["block"]),
+        seed,
+        resume,
+        dev,
+        accel,
+        validation=(val_objective, val_data),
+    )
+    checkpoint = dict(
+        kind="pretrained_encoder",
+        encoder=params["encoder"],
+        architecture=params["architecture"],
+        image_size=size,
+        z_head=params["z_head"],
+        head=params["head"],
+        n_classes=n_classes,
+        state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
+        epoch=len(history),
+        objective=name,
+        params=params,
+        seed=seed,
+    )
     result = {"checkpoint": checkpoint, "history": history}
     resume.finish(result)
     write_result(result, out_encoder, out_history)

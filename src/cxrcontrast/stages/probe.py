@@ -1,4 +1,5 @@
 """Stage of rule ``probe``: kNN and linear probes of an encoder state's frozen features h."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,18 @@ from ..runtime import pick_device
 log = logging.getLogger(__name__)
 
 
-def run_probe(pretrained: str | None, train: str, val: str, test: str, classes: str, out_json: str, params: dict,
-              pretrain: str, seed: int, device: str = "auto") -> None:
+def run_probe(
+    pretrained: str | None,
+    train: str,
+    val: str,
+    test: str,
+    classes: str,
+    out_json: str,
+    params: dict,
+    pretrain: str,
+    seed: int,
+    device: str = "auto",
+) -> None:
     """``params``: ``Workflow.probe_params`` (architecture, image size, the ``probes`` block)."""
     n_classes = len(load_json(classes)["class_names"])
     dev = pick_device(device)
@@ -31,12 +42,24 @@ def run_probe(pretrained: str | None, train: str, val: str, test: str, classes: 
     votes = knn_probs(feats["train"], labels["train"], feats["test"], n_classes, cfg["knn_k"], cfg["knn_temperature"])
     knn = probe_scores(votes, labels["test"])
     t1 = time.perf_counter()
-    probs, c, val_score = linear_probs(feats["train"], labels["train"], feats["val"], labels["val"], feats["test"],
-                                       n_classes, cfg["linear_c"])
+    probs, c, val_score = linear_probs(
+        feats["train"], labels["train"], feats["val"], labels["val"], feats["test"], n_classes, cfg["linear_c"]
+    )
     linear = {**probe_scores(probs, labels["test"]), "c": c, "val_balanced_accuracy": val_score}
     t2 = time.perf_counter()
     log.info("kNN (k=%d): %s in %.1f s; linear (C=%g): %s in %.1f s", cfg["knn_k"], knn, t1 - t0, c, linear, t2 - t1)
-    save_json(out_json, {"encoder": params["encoder"], "pretrain": pretrain, "seed": seed, "features": "h",
-                         "knn": {"k": cfg["knn_k"], **knn}, "linear": linear,
-                         "n": {s: int(len(v)) for s, v in labels.items()}, "seconds": round(t2 - t0, 2),
-                         "version": __version__, "provenance": provenance(pretrained=pretrained, params=params)})
+    save_json(
+        out_json,
+        {
+            "encoder": params["encoder"],
+            "pretrain": pretrain,
+            "seed": seed,
+            "features": "h",
+            "knn": {"k": cfg["knn_k"], **knn},
+            "linear": linear,
+            "n": {s: int(len(v)) for s, v in labels.items()},
+            "seconds": round(t2 - t0, 2),
+            "version": __version__,
+            "provenance": provenance(pretrained=pretrained, params=params),
+        },
+    )

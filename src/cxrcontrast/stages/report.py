@@ -1,4 +1,5 @@
 """Stages of rules ``summary`` and ``runtime_table``: tables and figures over all experiments."""
+
 from __future__ import annotations
 
 import csv
@@ -6,29 +7,54 @@ import logging
 
 from .. import __version__
 from ..evaluation.markdown import markdown
-from ..evaluation.tables import (comparisons, differing_keys, embedding_rows, exp_key, experiment_rows, official_rows,
-                                 seed_row)
+from ..evaluation.tables import (
+    comparisons,
+    differing_keys,
+    embedding_rows,
+    exp_key,
+    experiment_rows,
+    official_rows,
+    seed_row,
+)
 from ..figures.budgets import label_efficiency
-from ..training.objectives import OBJECTIVES
 from ..figures.comparison import embedding_quality, figure13
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
+from ..training.objectives import OBJECTIVES
 
 # the summary's tables: output key -> title of its page in the report (the page's output key: <key>_page)
-TABLES = {"metrics": "Test metrics per experiment and seed", "summary": "Test metrics per experiment, over seeds",
-          "comparisons": "Each pretraining against its baseline", "embedding_table": "Embeddings: retrieval and probes",
-          "official": "The official MedMNIST task", "fidelity": "Fidelity: the paper's text or the authors' code"}
+TABLES = {
+    "metrics": "Test metrics per experiment and seed",
+    "summary": "Test metrics per experiment, over seeds",
+    "comparisons": "Each pretraining against its baseline",
+    "embedding_table": "Embeddings: retrieval and probes",
+    "official": "The official MedMNIST task",
+    "fidelity": "Fidelity: the paper's text or the authors' code",
+}
 
 log = logging.getLogger(__name__)
 
 
-def run_summary(metrics: list[str], predictions: list[str], qualities: list[str], probes: list[str],
-                official: list[str], classes: str, outputs: dict, params: dict, fidelity: list[dict]) -> None:
+def run_summary(
+    metrics: list[str],
+    predictions: list[str],
+    qualities: list[str],
+    probes: list[str],
+    official: list[str],
+    classes: str,
+    outputs: dict,
+    params: dict,
+    fidelity: list[dict],
+) -> None:
     """``params``: bootstrap resamples and seed of the comparisons (``Workflow.summary_params``); ``fidelity``: the
     rows of ``cxrcontrast.config.fidelity_rows``."""
     info = load_json(classes)
-    task = {"flag": info["flag"], "classes": len(info["class_names"]), "warnings": info["warnings"],
-            "official": info["official"]}
+    task = {
+        "flag": info["flag"],
+        "classes": len(info["class_names"]),
+        "warnings": info["warnings"],
+        "official": info["official"],
+    }
     results = [load_json(p) for p in metrics]
     rows = [seed_row(m) for m in results]
     exp_rows = experiment_rows(rows)
@@ -43,19 +69,30 @@ def run_summary(metrics: list[str], predictions: list[str], qualities: list[str]
     quals = [load_json(q) for q in qualities]
     embedding = embedding_rows(quals, [load_json(p) for p in probes])
     official_table = official_rows([load_json(p) for p in official])
-    tables = {"metrics": rows, "summary": exp_rows, "comparisons": comp, "embedding_table": embedding,
-              "official": official_table, "fidelity": fidelity}
+    tables = {
+        "metrics": rows,
+        "summary": exp_rows,
+        "comparisons": comp,
+        "embedding_table": embedding,
+        "official": official_table,
+        "fidelity": fidelity,
+    }
     for key, table in tables.items():
         save_csv(outputs[key], table)
         save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
-    save_text(outputs["markdown"], markdown(exp_rows, comp, differing, embedding, official_table, task,
-                                            params["bootstrap"])
-              + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
-              "metrics.json holds the config slices of its experiment.\n")
+    save_text(
+        outputs["markdown"],
+        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"])
+        + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
+        "metrics.json holds the config slices of its experiment.\n",
+    )
     figure13(exp_rows, {exp_key(r): r for r in rows}, task, outputs["figure13"])
     embedding_quality(quals, outputs["embedding_quality"])
-    label_efficiency(exp_rows, outputs["label_efficiency"],
-                     frozenset(name for name, recipe in OBJECTIVES.items() if not recipe.supervised))
+    label_efficiency(
+        exp_rows,
+        outputs["label_efficiency"],
+        frozenset(name for name, recipe in OBJECTIVES.items() if not recipe.supervised),
+    )
     log.info("summarised %d runs of %d experiments", len(rows), len(exp_rows))
 
 
@@ -74,7 +111,13 @@ def run_runtime_table(benchmarks: list[str], out: str, page: str) -> None:
         if rec is None:
             continue
         job = path.split("benchmarks/", 1)[-1].rsplit(".", 1)[0]
-        rows.append({"job": job, "seconds": float(rec["s"]), "max_rss_mb": rec.get("max_rss"),
-                     "cpu_time_s": rec.get("cpu_time")})
+        rows.append(
+            {
+                "job": job,
+                "seconds": float(rec["s"]),
+                "max_rss_mb": rec.get("max_rss"),
+                "cpu_time_s": rec.get("cpu_time"),
+            }
+        )
     save_csv(out, rows)
     save_table_page(page, rows, "Runtime and peak memory of the jobs", out)

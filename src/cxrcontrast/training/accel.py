@@ -6,10 +6,11 @@ convolutions run faster in NHWC (measured on 2 cores at batch 32: minivgg traini
 1.8x, EfficientNet-B0 1.25x), and CPU results never depend on ``performance``.
 Checkpoints always hold the plain (uncompiled) module's weights.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
@@ -22,13 +23,17 @@ class Accel:
     compile: bool = False
 
     @classmethod
-    def for_device(cls, cfg: dict | None, device: torch.device) -> "Accel":
+    def for_device(cls, cfg: dict | None, device: torch.device) -> Accel:
         return cls(**(cfg or {})) if device.type == "cuda" else cls(channels_last=True)
 
     def describe(self, device: torch.device) -> dict:
         """How a job runs, as a finished result's key holds it (``training/resume.py``)."""
-        return {"device": device.type, "bf16_autocast": self.bf16_autocast, "channels_last": self.channels_last,
-                "compile": self.compile}
+        return {
+            "device": device.type,
+            "bf16_autocast": self.bf16_autocast,
+            "channels_last": self.channels_last,
+            "compile": self.compile,
+        }
 
     def prepare(self, model: nn.Module, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
         """The callable to run forward passes with; ``model`` itself keeps the weights.

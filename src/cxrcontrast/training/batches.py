@@ -4,9 +4,11 @@ Triplet samplers yield ``Triplets`` (anchor, positive, negative index tensors); 
 others yield one index tensor. Every sampler is a function of (labels, epoch, generator),
 so a resumed epoch draws what an unbroken run draws.
 """
+
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import torch
 
@@ -114,8 +116,10 @@ class PKBatches:
     def __init__(self, labels, batch_size: int, images_per_class: int):
         self.labels = class_labels(labels, need_pairs=True)
         if batch_size % images_per_class or batch_size // images_per_class < 2:
-            raise InputError(f"pretrain.hard: batch_size {batch_size} must be a multiple of images_per_class "
-                             f"{images_per_class} covering at least two classes")
+            raise InputError(
+                f"pretrain.hard: batch_size {batch_size} must be a multiple of images_per_class "
+                f"{images_per_class} covering at least two classes"
+            )
         self.order, self.counts, self.starts, _ = class_members(self.labels)
         self.present = torch.nonzero(self.counts).squeeze(1)
         self.k, self.p = images_per_class, min(batch_size // images_per_class, len(self.present))

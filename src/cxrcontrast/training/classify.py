@@ -5,6 +5,7 @@ validation runs on the natural val split every epoch; the weights kept are the b
 validation by ``select_on`` (or the last epoch's, as the authors kept). The test split is
 never seen here.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ from .epochs import check_finite, seed_epoch
 from .optim import Optim
 from .progress import Progress
 from .resume import Resume
-from .tasks import SingleLabel
+from .tasks import MedMNISTTask, SingleLabel
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +54,31 @@ class TrainingBatch:
         return normalize(x)
 
 
-def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImages, optim: Optim, seed: int,
-                     resume: Resume, device, freeze_encoder: bool, freeze_batchnorm: bool, select_on: str,
-                     accel: Accel = Accel(),
-                     redrawn: torch.Tensor | None = None, augment: AugmentParams | None = None, task=SingleLabel()):
+def train_classifier(
+    model: Classifier,
+    train: InMemoryImages,
+    val: InMemoryImages,
+    optim: Optim,
+    seed: int,
+    resume: Resume,
+    device,
+    freeze_encoder: bool,
+    freeze_batchnorm: bool,
+    select_on: str,
+    accel: Accel | None = None,
+    redrawn: torch.Tensor | None = None,
+    augment: AugmentParams | None = None,
+    task: SingleLabel | MedMNISTTask | None = None,
+):
     """Returns (history rows, kept state dict, kept epoch's row). ``task``: what is optimized and selected on
     (the paper's single-label task by default, or ``MedMNISTTask``)."""
+    accel, task = accel or Accel(), task or SingleLabel()
     if select_on not in task.select:
         raise ValueError(f"select_on: {select_on!r}; expected one of {sorted(task.select)}")
     model.to(device)
-    forward = accel.prepare(model, device)  # before encoding: the memory layout applies to the cached features' pass too
+    forward = accel.prepare(
+        model, device
+    )  # before encoding: the memory layout applies to the cached features' pass too
     if freeze_encoder:
         model.encoder.requires_grad_(False)
     # Frozen encoder with frozen BatchNorm and fixed inputs is a fixed function: encode each split once,
@@ -103,12 +119,19 @@ def train_classifier(model: Classifier, train: InMemoryImages, val: InMemoryImag
             progress.step(i, len(idx), value)
         v = validate(model, val, device, task, feats[1])
         train_acc = {} if correct is None else {"train_accuracy": correct / len(order)}
-        row = progress.end(train_loss=total / len(order), **train_acc, **{f"val_{k}": x for k, x in v.items()},
-                           lr=optim.lr)
+        row = progress.end(
+            train_loss=total / len(order), **train_acc, **{f"val_{k}": x for k, x in v.items()}, lr=optim.lr
+        )
         history.append(row)
         key = f"val_{select_on}"
         if best_row is None or sign == 0 or sign * row[key] > sign * best_row[key]:
             best, best_row = {k: t.detach().to("cpu", copy=True) for k, t in model.state_dict().items()}, row
-        resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history, best=best,
-                    best_row=best_row)
+        resume.save(
+            model=model.state_dict(),
+            optimizer=opt.state_dict(),
+            epoch=epoch,
+            history=history,
+            best=best,
+            best_row=best_row,
+        )
     return history, best, best_row

@@ -1,5 +1,6 @@
 """What every training epoch shares: its seeds (a resumed run draws what an unbroken one draws) and the
 guard that stops a run whose loss is no longer finite."""
+
 from __future__ import annotations
 
 import math

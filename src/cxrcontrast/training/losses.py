@@ -1,4 +1,5 @@
 """Losses, from pytorch-metric-learning: triplet margin, SupCon and NT-Xent (SimCLR)."""
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,9 @@ class Triplet:
 
     def __init__(self, margin: float):
         self.margin = margin
-        self.fn = TripletMarginLoss(margin=margin, distance=LpDistance(normalize_embeddings=False),
-                                    reducer=MeanReducer())
+        self.fn = TripletMarginLoss(
+            margin=margin, distance=LpDistance(normalize_embeddings=False), reducer=MeanReducer()
+        )
 
     def __call__(self, embeddings: torch.Tensor, labels, triplets) -> torch.Tensor:
         return self.fn(embeddings, None, indices_tuple=triplets)

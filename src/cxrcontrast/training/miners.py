@@ -1,4 +1,5 @@
 """Miners: which (anchor, positive, negative) rows of a batch's embeddings the triplet loss sees."""
+
 from __future__ import annotations
 
 import torch

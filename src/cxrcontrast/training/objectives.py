@@ -13,6 +13,7 @@ maker), ``epochs``/``batch_size``/``lr``/``momentum``/``weight_decay`` to SGD, `
 and ``forward`` to the training step, ``images`` to the workflow (which training file). A key
 that no part takes is an error, never silently dropped.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from .optim import OPTIM_KEYS
+
 
 @dataclass(frozen=True)
 class Part:
@@ -29,8 +31,10 @@ class Part:
     keys: tuple[str, ...] = ()
 
 
-TRIPLET_BATCHES = {"random": Part("batches:RandomTriplets", ("batch_size",)),
-                   "round_robin": Part("batches:RoundRobinTriplets", ("batch_size",))}
+TRIPLET_BATCHES = {
+    "random": Part("batches:RandomTriplets", ("batch_size",)),
+    "round_robin": Part("batches:RoundRobinTriplets", ("batch_size",)),
+}
 TRIPLET = Part("losses:Triplet", ("margin",))
 
 
@@ -48,19 +52,51 @@ class Recipe:
 
 
 OBJECTIVES: dict[str, Recipe] = {
-    "normal": Recipe(TRIPLET_BATCHES, Part("views:PlainViews"), Part("miners:GivenTriplets"), TRIPLET,
-                     augments=False, step_keys=("embedding", "forward")),
+    "normal": Recipe(
+        TRIPLET_BATCHES,
+        Part("views:PlainViews"),
+        Part("miners:GivenTriplets"),
+        TRIPLET,
+        augments=False,
+        step_keys=("embedding", "forward"),
+    ),
     # Validated on plain triplets, as the authors' val triplets had no transform (the paper's 0.43).
-    "augmented": Recipe(TRIPLET_BATCHES, Part("views:AugmentedPositive", ("positive",)), Part("miners:GivenTriplets"),
-                        TRIPLET, augments=True, step_keys=("embedding", "forward"), validated_as="normal"),
-    "hard": Recipe({"pk": Part("batches:PKBatches", ("batch_size", "images_per_class")),
-                    "natural": Part("batches:NaturalBatches", ("batch_size",))},
-                   Part("views:PlainViews"), Part("miners:BatchHard"), TRIPLET, augments=False, step_keys=("embedding",)),
-    "supcon": Recipe({"balanced": Part("batches:BalancedBatches", ("batch_size",))}, Part("views:TwoViews"), None,
-                     Part("losses:SupCon", ("temperature",)), augments=True),
-    "simclr": Recipe({"natural": Part("batches:NaturalBatches", ("batch_size",))}, Part("views:TwoViews"), None,
-                     Part("losses:NTXent", ("temperature",)), augments=True, supervised=False,
-                     workflow_keys=("images",)),
+    "augmented": Recipe(
+        TRIPLET_BATCHES,
+        Part("views:AugmentedPositive", ("positive",)),
+        Part("miners:GivenTriplets"),
+        TRIPLET,
+        augments=True,
+        step_keys=("embedding", "forward"),
+        validated_as="normal",
+    ),
+    "hard": Recipe(
+        {
+            "pk": Part("batches:PKBatches", ("batch_size", "images_per_class")),
+            "natural": Part("batches:NaturalBatches", ("batch_size",)),
+        },
+        Part("views:PlainViews"),
+        Part("miners:BatchHard"),
+        TRIPLET,
+        augments=False,
+        step_keys=("embedding",),
+    ),
+    "supcon": Recipe(
+        {"balanced": Part("batches:BalancedBatches", ("batch_size",))},
+        Part("views:TwoViews"),
+        None,
+        Part("losses:SupCon", ("temperature",)),
+        augments=True,
+    ),
+    "simclr": Recipe(
+        {"natural": Part("batches:NaturalBatches", ("batch_size",))},
+        Part("views:TwoViews"),
+        None,
+        Part("losses:NTXent", ("temperature",)),
+        augments=True,
+        supervised=False,
+        workflow_keys=("images",),
+    ),
 }
 
 
@@ -94,8 +130,9 @@ def route(name: str, block: dict) -> dict[str, dict]:
         if not owners and key in alternatives:
             owners = ["unused"]
         if not owners:
-            raise InputError(f"pretrain.{name}.{key}: not a setting of the {name} objective; "
-                             "remove it or check its spelling")
+            raise InputError(
+                f"pretrain.{name}.{key}: not a setting of the {name} objective; remove it or check its spelling"
+            )
         for owner in owners:
             routed[owner][key] = value
     return routed

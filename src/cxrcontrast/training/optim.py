@@ -1,4 +1,5 @@
 """SGD settings of one training run."""
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,7 @@ class Optim:
                 raise InputError(f"{name}: expected a finite non-negative number, got {value!r}")
 
     @classmethod
-    def from_block(cls, block: dict) -> "Optim":
+    def from_block(cls, block: dict) -> Optim:
         """The SGD keys of a config block (the block's other keys configure other parts)."""
         missing = [f.name for f in fields(cls) if f.name not in block]
         if missing:

@@ -1,4 +1,5 @@
 """The pretraining loop: an embedder (encoder h + z head) trained on one objective."""
+
 from __future__ import annotations
 
 import logging
@@ -7,11 +8,11 @@ import torch
 
 from ..data.images import InMemoryImages
 from .accel import Accel
-from .step import Objective
 from .epochs import check_finite, seed_epoch
 from .optim import Optim
 from .progress import Progress
 from .resume import Resume
+from .step import Objective
 
 log = logging.getLogger(__name__)
 VALIDATION_SEED = 20230501  # one fixed draw of validation batches, the same every epoch and every job
@@ -27,9 +28,17 @@ def validation_loss(objective: Objective | None, forward, data: InMemoryImages |
     return sum(losses) / len(losses) if losses else float("nan")
 
 
-def pretrain(model: torch.nn.Module, data: InMemoryImages, objective: Objective, optim: Optim, seed: int,
-             resume: Resume, device: torch.device, accel: Accel = Accel(),
-             validation: tuple[Objective, InMemoryImages] | None = None) -> list[dict]:
+def pretrain(
+    model: torch.nn.Module,
+    data: InMemoryImages,
+    objective: Objective,
+    optim: Optim,
+    seed: int,
+    resume: Resume,
+    device: torch.device,
+    accel: Accel | None = None,
+    validation: tuple[Objective, InMemoryImages] | None = None,
+) -> list[dict]:
     """Train ``model`` (an Embedder) in place; returns the history rows (one per epoch).
 
     Resumes from ``resume`` when it holds a finished epoch of this same job.
@@ -41,7 +50,7 @@ def pretrain(model: torch.nn.Module, data: InMemoryImages, objective: Objective,
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history, start = state["history"], state["epoch"] + 1
-    forward = accel.prepare(model, device)
+    forward = (accel or Accel()).prepare(model, device)
     val_objective, val_data = validation or (None, None)
     progress = Progress(optim.epochs)
     for epoch in range(start, optim.epochs + 1):
@@ -60,7 +69,6 @@ def pretrain(model: torch.nn.Module, data: InMemoryImages, objective: Objective,
             progress.step(i, stats["images"], value)
         model.eval()
         val = validation_loss(val_objective, forward, val_data, device)
-        history.append(progress.end(loss=total / batches, val_loss=val, active_triplets=active / batches,
-                                    lr=optim.lr))
+        history.append(progress.end(loss=total / batches, val_loss=val, active_triplets=active / batches, lr=optim.lr))
         resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history)
     return history

@@ -1,4 +1,5 @@
 """Progress lines in a job's log and the per-epoch history written beside its model."""
+
 from __future__ import annotations
 
 import logging
@@ -30,13 +31,24 @@ class Progress:
         if now - self.last >= self.every:
             self.last = now
             of = f"/{self.n_batches}" if self.n_batches else ""
-            log.info("epoch %d/%d batch %d%s loss %.4f %.0f img/s", self.epoch, self.total, batch + 1, of, loss,
-                     self.images / (now - self.t0))
+            log.info(
+                "epoch %d/%d batch %d%s loss %.4f %.0f img/s",
+                self.epoch,
+                self.total,
+                batch + 1,
+                of,
+                loss,
+                self.images / (now - self.t0),
+            )
 
     def end(self, **metrics) -> dict:
         seconds = time.perf_counter() - self.t0
-        row = {"epoch": self.epoch, **metrics, "images_per_s": round(self.images / max(seconds, 1e-9), 1),
-               "seconds": round(seconds, 3)}
+        row = {
+            "epoch": self.epoch,
+            **metrics,
+            "images_per_s": round(self.images / max(seconds, 1e-9), 1),
+            "seconds": round(seconds, 3),
+        }
         shown = " ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items() if k != "epoch")
         log.info("epoch %d/%d %s", self.epoch, self.total, shown)
         return row

@@ -15,6 +15,7 @@ outputs before it runs it, never these):
   on the CPU is not handed back to a job forced to rerun in bf16 on a GPU. A resume
   file may continue on another device: the epochs it holds are done.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,8 @@ from pathlib import Path
 from .. import __version__
 from ..errors import InputError
 from ..files import file_digest, load_checkpoint, save_checkpoint
-from .progress import write_history
 from ..runtime import code_digest
+from .progress import write_history
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,13 @@ log = logging.getLogger(__name__)
 def job_identity(params: dict, seed: int, inputs: dict[str, str | Path]) -> dict:
     """What a training job's result depends on (inputs by role: their content, not their path; a role
     given None, an optional input the job does not have, is left out)."""
-    return {"params": params, "seed": seed,
-            "inputs": {role: file_digest(p) for role, p in sorted(inputs.items()) if p is not None},
-            "version": __version__, "code": code_digest()}
+    return {
+        "params": params,
+        "seed": seed,
+        "inputs": {role: file_digest(p) for role, p in sorted(inputs.items()) if p is not None},
+        "version": __version__,
+        "code": code_digest(),
+    }
 
 
 def identity_hash(identity: dict) -> str:
@@ -95,8 +100,12 @@ class Resume:
             return None
         if result.get("identity") != self.result_key:
             return None
-        log.info("an identical job finished before: restoring its result from %s; no epoch is trained "
-                 "(delete %s to train again)", self.store, self.store.parent)
+        log.info(
+            "an identical job finished before: restoring its result from %s; no epoch is trained "
+            "(delete %s to train again)",
+            self.store,
+            self.store.parent,
+        )
         return result["result"]
 
     def finish(self, result: dict) -> None:

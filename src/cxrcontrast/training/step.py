@@ -1,7 +1,8 @@
 """A built objective: the batches of an epoch, and the loss of one batch (the training step)."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -11,13 +12,14 @@ from .objectives import Recipe, part
 
 
 class Objective:
-    def __init__(self, name: str, recipe: Recipe, routed: dict[str, dict], batches: str, labels,
-                 augment: dict | None):
+    def __init__(self, name: str, recipe: Recipe, routed: dict[str, dict], batches: str, labels, augment: dict | None):
         self.name = name
         self.sampler = part(recipe.batches[batches].ref)(labels, **routed["sampler"])
         views = part(recipe.views.ref)
-        extra = {"augment": AugmentParams.from_config(augment) if recipe.augments else None,
-                 "supervised": recipe.supervised}
+        extra = {
+            "augment": AugmentParams.from_config(augment) if recipe.augments else None,
+            "supervised": recipe.supervised,
+        }
         self.views = views(**routed["views"], **{k: v for k, v in extra.items() if k in _params(views)})
         self.miner = part(recipe.miner.ref)() if recipe.miner else None
         self.loss_fn = part(recipe.loss.ref)(**routed["loss"])

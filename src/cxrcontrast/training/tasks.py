@@ -1,4 +1,5 @@
 """What a classification loop optimizes and selects on: the paper's single-label task, or MedMNIST's own."""
+
 from __future__ import annotations
 
 import torch
@@ -26,8 +27,11 @@ class SingleLabel:
 
     def validate(self, out: torch.Tensor, y: torch.Tensor) -> dict:
         m = classification_metrics(out.float().softmax(1).cpu().numpy(), y.cpu().numpy())
-        return {"loss": F.cross_entropy(out, y).item(), "accuracy": m["accuracy"],
-                "balanced_accuracy": m["balanced_accuracy"]}
+        return {
+            "loss": F.cross_entropy(out, y).item(),
+            "accuracy": m["accuracy"],
+            "balanced_accuracy": m["balanced_accuracy"],
+        }
 
 
 class MedMNISTTask:

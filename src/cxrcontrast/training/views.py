@@ -3,6 +3,7 @@
 Augmentation is the data stage's batched affine warp, applied to [0, 1] images before
 normalization, with parameters drawn from the epoch's generator.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
