@@ -84,6 +84,7 @@ RESULT_CODE = (
     "models",
     "training",
     "evaluation",
+    "vocabulary",
     "files.py",
     "runtime.py",
     "errors.py",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .source import MULTI_LABEL, FlagInfo
+from ..vocabulary.tasks import MULTI_LABEL
+from .source import FlagInfo
 
 
 def class_names(info: FlagInfo) -> list[str]:

@@ -16,11 +16,11 @@ import numpy as np
 
 from ..errors import DownloadError, InputError
 from ..files import load_npz
+from ..vocabulary.tasks import MULTI_LABEL
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
-MULTI_LABEL = "multi-label, binary-class"
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ..data.source import size_suffix
+from ..vocabulary.tasks import MULTI_LABEL
 
-MULTI_LABEL = "multi-label, binary-class"
 PUBLISHED = {("chestmnist", 28): [("ResNet-18 (28)", 0.768, 0.947), ("ResNet-50 (28)", 0.769, 0.947)]}
 SOURCE = "MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), Table 3"
 

@@ -7,7 +7,8 @@ from torch.nn import functional as F
 
 from ..data.balance import balanced_indices
 from ..evaluation.metrics import classification_metrics
-from ..evaluation.official import MULTI_LABEL, medmnist_metrics, scores
+from ..evaluation.official import medmnist_metrics, scores
+from ..vocabulary.tasks import MULTI_LABEL
 
 
 class SingleLabel:
