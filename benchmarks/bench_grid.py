@@ -33,14 +33,14 @@ from pathlib import Path
 import fullsize
 import yaml
 
-from cxrcontrast.config import Workflow, load_layers
+from cxrcontrast.config import RunConfig, load_layers
 from cxrcontrast.stages.report import benchmark_record
 
 REPO = Path(__file__).resolve().parents[1]
 TRAINING = ("pretrain", "classify")
 
 
-def paper_epochs(cfg: Workflow, rule: str, parts: list[str]) -> int:
+def paper_epochs(cfg: RunConfig, rule: str, parts: list[str]) -> int:
     """The epochs a job runs under the paper's config, as the workflow resolves them (one config module)."""
     if rule == "pretrain":
         encoder, objective, _ = parts
@@ -49,19 +49,20 @@ def paper_epochs(cfg: Workflow, rule: str, parts: list[str]) -> int:
     return cfg.classify_block(cfg.experiment(encoder, pretrain, trainset, labels.removeprefix("labels")))["epochs"]
 
 
-def probe_layer(cfg: Workflow, raw: Path, epochs: int, seeds: list[int], compile_: bool) -> dict:
+def probe_layer(cfg: RunConfig, raw: Path, epochs: int, seeds: list[int], compile_: bool) -> dict:
     """Config layer over the paper's: full-size synthetic data, every training job ``epochs`` epochs."""
     experiments = [
-        {**e, "classify": {**e["classify"], "epochs": epochs}} if "classify" in e else e for e in cfg.raw["experiments"]
+        {**e, "classify": {**e["classify"], "epochs": epochs}} if "classify" in e else e
+        for e in cfg.settings["experiments"]
     ]
-    encoders = {name: {"train_overrides": {"epochs": epochs}} for name in cfg.raw["encoders"]}
+    encoders = {name: {"train_overrides": {"epochs": epochs}} for name in cfg.settings["encoders"]}
     encoders["efficientnet_b0"]["weights"] = "none"  # no download; same compute
     return {
         "data": {"source": "npz", "npz": str(raw)},
         "seeds": seeds,
         "encoders": encoders,
         "performance": {"compile": compile_},
-        "pretrain": {s: {"epochs": epochs} for s in cfg.raw["pretrain"]},
+        "pretrain": {s: {"epochs": epochs} for s in cfg.settings["pretrain"]},
         "classify": {b: {"epochs": epochs} for b in ("baseline", "finetune")},
         "experiments": experiments,
     }
@@ -75,7 +76,7 @@ def number(text: str) -> float:
         return float("nan")
 
 
-def job_rows(res: Path, cfg: Workflow, probe: int) -> list[dict]:
+def job_rows(res: Path, cfg: RunConfig, probe: int) -> list[dict]:
     rows = []
     for tsv in sorted((res / "benchmarks").rglob("*.tsv")):
         rule, *parts = tsv.relative_to(res / "benchmarks").with_suffix("").parts
@@ -110,7 +111,7 @@ def longest_chain(rows: list[dict]) -> float:
     return max(chains, default=0.0)
 
 
-def expected_training_jobs(cfg: Workflow, n_seeds: int) -> int:
+def expected_training_jobs(cfg: RunConfig, n_seeds: int) -> int:
     return (len(cfg.pretrainings) + len(cfg.experiments)) * n_seeds
 
 

@@ -15,16 +15,17 @@ import torch
 from timing import interleaved_medians
 from torch.nn import functional as F
 
-from cxrcontrast.config import Experiment, load_layers
+from cxrcontrast.config import load_layers
 from cxrcontrast.data.images import InMemoryImages, load_images
 from cxrcontrast.files import load_npz
 from cxrcontrast.models import Classifier, ClassifierHead, Embedder, build_encoder
 from cxrcontrast.training.accel import Accel
 from cxrcontrast.training.classify import train_classifier
 from cxrcontrast.training.miners import BatchHard
-from cxrcontrast.training.objectives import build_objective
+from cxrcontrast.training.objective import build_objective
 from cxrcontrast.training.optim import Optim
 from cxrcontrast.training.resume import Resume
+from cxrcontrast.vocabulary.experiments import Experiment
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
@@ -44,7 +45,7 @@ def model(frozen: bool = False):
     net = Classifier(
         enc,
         ClassifierHead.from_block(
-            enc.out_features, 15, CONFIG.raw["encoders"]["minivgg"]["head"], softmax_output=False
+            enc.out_features, 15, CONFIG.settings["encoders"]["minivgg"]["head"], softmax_output=False
         ),
     )
     if frozen:
@@ -71,8 +72,8 @@ def ours(train: InMemoryImages, val: InMemoryImages, tmp: Path, frozen: bool) ->
         resume,
         CPU,
         freeze_encoder=frozen,
-        freeze_batchnorm=CONFIG.raw["classify"]["freeze_batchnorm"],
-        select_on=CONFIG.raw["classify"]["select_on"],
+        freeze_batchnorm=CONFIG.settings["classify"]["freeze_batchnorm"],
+        select_on=CONFIG.settings["classify"]["select_on"],
         accel=Accel.for_device(None, CPU),
     )
     return epochs * N / (time.perf_counter() - start)

@@ -18,7 +18,7 @@ from cxrcontrast.data.images import InMemoryImages, load_images
 from cxrcontrast.models import Classifier, ClassifierHead, Embedder, build_encoder
 from cxrcontrast.training.accel import Accel
 from cxrcontrast.training.classify import train_classifier
-from cxrcontrast.training.objectives import build_objective
+from cxrcontrast.training.objective import build_objective
 from cxrcontrast.training.optim import Optim
 from cxrcontrast.training.pretrain import pretrain
 from cxrcontrast.training.resume import Resume

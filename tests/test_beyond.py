@@ -8,10 +8,10 @@ import pytest
 import torch
 from conftest import config, pruned_demo, write_medmnist
 
-from cxrcontrast.config import Experiment
 from cxrcontrast.data.budgets import budget_rows
 from cxrcontrast.evaluation.official import evaluate_official, medmnist_metrics, scores
 from cxrcontrast.evaluation.probes import knn_probs, linear_probs
+from cxrcontrast.vocabulary.experiments import Experiment
 
 
 def imbalanced_labels(seed=0):

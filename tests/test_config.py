@@ -4,9 +4,10 @@ import pytest
 import yaml
 from conftest import REPO, SCHEMA, config
 
-from cxrcontrast.config import Experiment, canonical, fraction_text
+from cxrcontrast.config import canonical
 from cxrcontrast.config.schema import normalize
 from cxrcontrast.errors import InputError
+from cxrcontrast.vocabulary.experiments import Experiment, fraction_text
 
 
 def schema_defaults(schema, root=None, path=()):
@@ -64,7 +65,7 @@ def test_code_takes_the_schemas_values_not_its_own():
 def test_every_schema_default_reaches_the_resolved_config():
     cfg = config("config.yaml")
     for path, default in schema_defaults(yaml.safe_load(SCHEMA.read_text())).items():
-        value = cfg.raw
+        value = cfg.settings
         for key in path:
             value = value[key]
         if path[:2] != ("encoders", "efficientnet_b0") or path[-1] != "epochs":

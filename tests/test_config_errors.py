@@ -22,7 +22,7 @@ CASES = [
     ({"data": {"image_size": 36}}, "data.image_size: 36 is not a multiple of 8, which minivgg needs"),
     (
         {"pretrain": {"hard": {"batch_size": 30}}},
-        "pretrain.hard.batch_size: 30 (for minivgg) must be a multiple of pretrain.hard.images_per_class 4",
+        "pretrain.hard.batch_size: 30 must be a multiple of pretrain.hard.images_per_class 4",
     ),
     ({"augment": {"crop": 320}}, "augment.crop: 320 is larger than augment.upscale 300"),
     ({"augment": {"rrc_scale": [0.9, 0.1]}}, "augment.rrc_scale: [0.9, 0.1] is not ascending"),

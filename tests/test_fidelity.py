@@ -7,12 +7,12 @@ import torch
 from conftest import config, pruned_demo
 from training_helpers import SMALL, classify, pretrain
 
-from cxrcontrast.config import Experiment
 from cxrcontrast.data.augment import AugmentParams
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_checkpoint
 from cxrcontrast.models.build import build_embedder
 from cxrcontrast.training.classify import TrainingBatch
+from cxrcontrast.vocabulary.experiments import Experiment
 
 
 @pytest.fixture(scope="module")
@@ -130,12 +130,12 @@ def test_paper_code_selects_the_authors_modes():
     assert (hard["batches"], hard["embedding"]) == ("natural", "h") and "images_per_class" not in hard
     assert cfg.objective("minivgg", "normal")["batches"] == "round_robin"
     assert cfg.objective("minivgg", "augmented")["positive"] == "other"  # the paper and the code agree
-    assert cfg.raw["encoders"]["efficientnet_b0"]["features"] == "imagenet_logits"
-    assert cfg.raw["classify"]["select_on"] == "last"
+    assert cfg.settings["encoders"]["efficientnet_b0"]["features"] == "imagenet_logits"
+    assert cfg.settings["classify"]["select_on"] == "last"
     paper = config("config.yaml")
     assert (
         paper.objective("minivgg", "hard")["batches"] == "pk"
-        and paper.raw["encoders"]["minivgg"]["z_head"] == "projection"
+        and paper.settings["encoders"]["minivgg"]["z_head"] == "projection"
     )
 
 
@@ -165,15 +165,15 @@ def test_paper_notebook_is_the_recorded_run_over_the_authors_code():
 
     code = config("config.yaml", "paper_code.yaml")
     notebook = config("config.yaml", "paper_code.yaml", "paper_notebook.yaml")
-    assert code.raw["encoders"]["minivgg"]["z_head"] == "classifier"
-    assert notebook.raw["encoders"]["minivgg"]["z_head"] == "projection"
+    assert code.settings["encoders"]["minivgg"]["z_head"] == "classifier"
+    assert notebook.settings["encoders"]["minivgg"]["z_head"] == "projection"
     augmented = notebook.objective("minivgg", "augmented")
     assert (augmented["lr"], augmented["momentum"], augmented["margin"], augmented["epochs"]) == (0.01, 0.9, 0.5, 100)
     assert augmented["batches"] == "round_robin"  # the rest of the authors' code stays
     aug_set = Experiment("minivgg", "augmented", "train_aug")
     assert notebook.classify_block(aug_set)["epochs"] == 100 and notebook.classify_block(aug_set)["lr"] == 0.01
     layer = yaml.safe_load((REPO / "config/paper_notebook.yaml").read_text())
-    assert code.raw["encoders"]["minivgg"]["z_head"] != layer["encoders"]["minivgg"]["z_head"]
+    assert code.settings["encoders"]["minivgg"]["z_head"] != layer["encoders"]["minivgg"]["z_head"]
     assert code.objective("minivgg", "augmented")["lr"] != layer["pretrain"]["augmented"]["lr"]
     assert "z_head projection" in notebook.describe()
 

@@ -1,4 +1,4 @@
-"""Workflow hygiene and safety checks that CI runs with the tests."""
+"""RunConfig hygiene and safety checks that CI runs with the tests."""
 
 import re
 import subprocess

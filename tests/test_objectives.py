@@ -2,6 +2,8 @@
 
 import inspect
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,19 +15,20 @@ from torch.nn import functional as F
 from cxrcontrast.data.images import InMemoryImages
 from cxrcontrast.errors import InputError
 from cxrcontrast.training.batches import RandomTriplets, RoundRobinTriplets
-from cxrcontrast.training.losses import NTXent, Triplet
+from cxrcontrast.training.losses import NTXent, TripletLoss
 from cxrcontrast.training.miners import BatchHard
-from cxrcontrast.training.objectives import OBJECTIVES, part, route
+from cxrcontrast.training.objective import part
+from cxrcontrast.vocabulary.objectives import OBJECTIVES, route
 
 LABELS = torch.tensor([0] * 40 + [1] * 7 + [2] * 2 + [3] * 15 + [4] * 3)
 
 
 def objective(name, **block):
-    return config(pretrain={name: block}).raw["pretrain"][name]
+    return config(pretrain={name: block}).settings["pretrain"][name]
 
 
 def build(name, labels=LABELS, **block):
-    from cxrcontrast.training.objectives import build_objective
+    from cxrcontrast.training.objective import build_objective
 
     return build_objective(
         name, {**objective(name, **block), "batch_size": block.get("batch_size", 16)}, labels, config().augment()
@@ -40,7 +43,7 @@ def test_triplet_loss_matches_brute_force():
             ref = np.mean(
                 [max(float((z[a] - z[p]).norm() - (z[a] - z[n]).norm()) + margin, 0.0) for a, p, n in zip(*triplets)]
             )
-            assert Triplet(margin)(z, None, triplets).item() == pytest.approx(ref, abs=1e-5)
+            assert TripletLoss(margin)(z, None, triplets).item() == pytest.approx(ref, abs=1e-5)
 
 
 def batch_hard_reference(labels: torch.Tensor, h: torch.Tensor, margin: float) -> float:
@@ -70,7 +73,7 @@ def test_batch_hard_on_h_matches_the_authors_package_semantics(case):
     h = 0.4 * torch.randn(len(labels), 16, generator=g)  # unnormalized, close enough that margins bite
     h[labels == 0] += 0.1
     for margin in (0.3, 1.0):
-        loss = Triplet(margin)(h, labels, BatchHard()(h, labels))
+        loss = TripletLoss(margin)(h, labels, BatchHard()(h, labels))
         assert loss.item() == pytest.approx(batch_hard_reference(labels, h, margin), rel=1e-5, abs=1e-6)
 
 
@@ -80,7 +83,7 @@ def test_batch_hard_never_takes_the_anchor_as_its_negative():
     labels = torch.tensor([0, 0, 1])
     a, p, n = BatchHard()(h, labels)
     assert n.tolist() == [2, 2, 1] and p.tolist() == [1, 0, 2]
-    assert Triplet(0.5)(h, labels, (a, p, n)).item() == pytest.approx(batch_hard_reference(labels, h, 0.5))
+    assert TripletLoss(0.5)(h, labels, (a, p, n)).item() == pytest.approx(batch_hard_reference(labels, h, 0.5))
     dup = torch.tensor([[1.0, 1.0], [1.0, 1.0], [0.0, 0.0]])  # duplicate positives: distance 0, still a positive
     assert BatchHard()(dup, torch.tensor([1, 1, 0]))[1].tolist()[:2] == [1, 0]
 
@@ -88,7 +91,7 @@ def test_batch_hard_never_takes_the_anchor_as_its_negative():
 def test_batch_hard_gradients_are_finite_where_an_anchor_is_its_own_positive():
     labels = torch.tensor([0, 0, 1, 2, 3, 3])  # 1 and 2 have no positive
     h = torch.randn(6, 8, requires_grad=True)
-    Triplet(2.0)(h, labels, BatchHard()(h, labels)).backward()
+    TripletLoss(2.0)(h, labels, BatchHard()(h, labels)).backward()
     assert torch.isfinite(h.grad).all() and h.grad.abs().sum() > 0
 
 
@@ -240,6 +243,25 @@ def test_unknown_key_is_an_error_not_swallowed():
         route("normal", {**block, "temperature": 0.1})
     with pytest.raises(InputError, match=r"pretrain.hard.batches: 'random'"):
         route("hard", {**objective("hard"), "batches": "random"})
+
+
+def test_the_registrys_sgd_keys_are_the_optimizers_fields():
+    from dataclasses import fields
+
+    from cxrcontrast.training.optim import Optim
+    from cxrcontrast.vocabulary.objectives import OPTIM_KEYS
+
+    assert OPTIM_KEYS == {f.name for f in fields(Optim)}
+
+
+def test_the_config_never_imports_training_and_the_registry_never_imports_torch():
+    """The layering of the house: config reads the vocabulary only; the vocabulary loads no torch."""
+    code = (
+        "import sys; import cxrcontrast.config, cxrcontrast.vocabulary.objectives, cxrcontrast.vocabulary.tasks; "
+        "bad = sorted(m for m in sys.modules if m.startswith(('cxrcontrast.training', 'torch'))); print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_every_schema_key_is_routed_and_the_registry_matches_the_schema():

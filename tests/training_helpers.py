@@ -2,11 +2,11 @@
 
 from conftest import config
 
-from cxrcontrast.config import Experiment
 from cxrcontrast.files import load_checkpoint
 from cxrcontrast.stages.classify import run_classify
 from cxrcontrast.stages.pretrain import run_pretrain
 from cxrcontrast.training import progress
+from cxrcontrast.vocabulary.experiments import Experiment
 
 SMALL = {"minivgg": {"head": {"hidden": [64], "dropout": 0.3}}}
 

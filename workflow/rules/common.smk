@@ -2,7 +2,8 @@
 import sys
 from pathlib import Path
 
-from cxrcontrast.config import fidelity_rows, fraction_text, report_facts, resolve
+from cxrcontrast.config import fidelity_rows, report_facts, resolve
+from cxrcontrast.vocabulary.experiments import fraction_text
 from cxrcontrast.data.source import size_suffix
 from cxrcontrast.runtime import check_device
 from snakemake.logging import logger

@@ -123,7 +123,7 @@ rule augmentation_figure:
     params:
         image_size=DATA["image_size"],
         augment=CONFIG.augment(),
-        seed=CONFIG.raw["augment"]["figure_seed"],
+        seed=CONFIG.settings["augment"]["figure_seed"],
     script:
         "../scripts/augmentation_figure.py"
 

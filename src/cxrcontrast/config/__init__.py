@@ -1,7 +1,7 @@
 """The validated config, resolved once into what each rule gets.
 
 ``resolve(config, schema)`` (the workflow calls it with the config Snakemake validated and
-filled with the schema's defaults) gives a frozen ``Workflow``: the experiments, the seeds,
+filled with the schema's defaults) gives a frozen ``RunConfig``: the experiments, the seeds,
 and for each job its slice of the config, canonical (keys sorted, numbers of one type) so
 that only a real change of value makes a job stale. ``load_layers`` does the same from YAML
 files, merged as Snakemake merges ``--configfile`` layers (for tests and benchmarks).
@@ -9,7 +9,7 @@ files, merged as Snakemake merges ``--configfile`` layers (for tests and benchma
 
 from .layers import load_layers, read_yaml, resolve
 from .report import fidelity_rows, report_facts
-from .workflow import Execution, Experiment, Workflow, canonical, fraction_text
+from .run_config import Execution, RunConfig, canonical
 
 __all__ = [
     "fidelity_rows",
@@ -18,8 +18,6 @@ __all__ = [
     "read_yaml",
     "resolve",
     "Execution",
-    "Experiment",
-    "Workflow",
+    "RunConfig",
     "canonical",
-    "fraction_text",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..vocabulary.objectives import pk_batch_error, route
 
 FROZEN_MAX = {"pooled": 211, "imagenet_logits": 213}  # parameter tensors of EfficientNet-B0 (with its ImageNet fc)
 WORKFLOW_OUTPUTS = ("results",)  # folders this workflow writes
@@ -76,20 +77,13 @@ def check_experiments(raw: dict) -> set[str]:
 
 
 def check_objectives(raw: dict) -> None:
-    from ..training.objectives import route
-
     for name, block in raw["pretrain"].items():
         route(name, block)  # every key belongs to a part of its objective
     used = {(e["encoder"], e["pretrain"]) for e in raw["experiments"] if e["pretrain"] != "none"}
     for encoder, name in sorted(used):
-        block = {**raw["pretrain"][name], **raw["encoders"][encoder]["train_overrides"]}
-        if name == "hard" and block["batches"] == "pk":
-            size, k = block["batch_size"], block["images_per_class"]
-            if size % k or size // k < 2:
-                raise InputError(
-                    f"pretrain.hard.batch_size: {size} (for {encoder}) must be a multiple of "
-                    f"pretrain.hard.images_per_class {k} covering at least two classes"
-                )
+        sampler = route(name, {**raw["pretrain"][name], **raw["encoders"][encoder]["train_overrides"]})["sampler"]
+        if "images_per_class" in sampler and (why := pk_batch_error(**sampler, key=f"pretrain.{name}.")):
+            raise InputError(f"{why} (for {encoder})")
 
 
 def check(raw: dict) -> None:

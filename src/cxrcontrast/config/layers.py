@@ -1,4 +1,4 @@
-"""From YAML files or Snakemake's validated config to a ``Workflow``, every mistake named before any job runs."""
+"""From YAML files or Snakemake's validated config to a ``RunConfig``, every mistake named before any job runs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import yaml
 
 from ..errors import InputError
 from .checks import check
+from .run_config import RunConfig
 from .schema import normalize
-from .workflow import Workflow
 
 
 def read_yaml(path: str | Path) -> dict:
@@ -31,16 +31,16 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
-def resolve(config: dict, schema_path: str | Path) -> Workflow:
-    """``config`` validated against the schema (defaults filled in) -> ``Workflow``, after the checks
+def resolve(config: dict, schema_path: str | Path) -> RunConfig:
+    """``config`` validated against the schema (defaults filled in) -> ``RunConfig``, after the checks
     JSON Schema cannot make (integers, finite numbers, keys that must agree)."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     raw = normalize(copy.deepcopy(dict(config)), schema)
     check(raw)
-    return Workflow(raw)
+    return RunConfig(raw)
 
 
-def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dict | None = None) -> Workflow:
+def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dict | None = None) -> RunConfig:
     """Config files merged as Snakemake merges ``--configfile`` layers (later wins, nested mappings
     merge), validated with Snakemake's own validator, then resolved."""
     from snakemake.utils import update_config, validate

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import yaml
 
+from ..vocabulary.experiments import fraction_text
+from .run_config import RunConfig
 from .schema import _resolve
-from .workflow import Workflow, fraction_text
 
 # The settings that tell the paper's text from the authors' code (config/paper_code.yaml).
 MODES = (
@@ -47,14 +48,14 @@ def _default(schema: dict, path: str):
     return node["default"]
 
 
-def fidelity_rows(run: Workflow, schema_path: str | Path, paper_code_path: str | Path) -> list[dict]:
+def fidelity_rows(run: RunConfig, schema_path: str | Path, paper_code_path: str | Path) -> list[dict]:
     """One row per mode: this run's value, the paper's text (the schema's default), the authors' code
     (config/paper_code.yaml where it sets the key, else the default)."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     layer = yaml.safe_load(Path(paper_code_path).read_text())
     rows = []
     for path in MODES:
-        value, text = _get(run.raw, path), _default(schema, path)
+        value, text = _get(run.settings, path), _default(schema, path)
         try:
             code = _get(layer, path)
         except KeyError:
@@ -80,9 +81,9 @@ def fidelity_rows(run: Workflow, schema_path: str | Path, paper_code_path: str |
     return rows
 
 
-def report_facts(run: Workflow, layers: list[str], fidelity: list[dict]) -> dict:
+def report_facts(run: RunConfig, layers: list[str], fidelity: list[dict]) -> dict:
     """Plain strings for the landing page (workflow/report/workflow.rst)."""
-    data = run.raw["data"]
+    data = run.settings["data"]
     source = {
         "medmnist": "the official MedMNIST file",
         "npz": f"a local file ({data['npz']})",
@@ -114,5 +115,5 @@ def report_facts(run: Workflow, layers: list[str], fidelity: list[dict]) -> dict
         "classify_epochs": "; ".join(classify),
         "budgets": ", ".join(sorted({fraction_text(e.labels) for e in run.experiments}, key=float)),
         "layer": layer,
-        "device": run.raw["device"],
+        "device": run.settings["device"],
     }

@@ -47,7 +47,7 @@ def run_classify(
     performance: dict | None = None,
     weights: str | None = None,
 ) -> None:
-    """``params``: the rule's slice (``Workflow.classify_params``); ``train``: the pruned training file, then
+    """``params``: the rule's slice (``RunConfig.classify_params``); ``train``: the pruned training file, then
     its stored augmented copy for train_aug; ``weights``: a local weights file the baseline's encoder starts from."""
     dev = pick_device(device)
     accel = Accel.for_device(performance, dev)

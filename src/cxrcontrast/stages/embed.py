@@ -31,7 +31,7 @@ def run_embed(
     seed: int,
     device: str = "auto",
 ) -> None:
-    """``pretrained`` None: the untrained encoder (pretrain "none"). ``params``: ``Workflow.embed_params``.
+    """``pretrained`` None: the untrained encoder (pretrain "none"). ``params``: ``RunConfig.embed_params``.
 
     Retrieval quality on both splits for h and z; t-SNE maps of h and z on the val split."""
     names = load_json(classes)["class_names"]

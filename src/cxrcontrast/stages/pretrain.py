@@ -13,10 +13,11 @@ from ..files import load_json
 from ..models.build import build_embedder
 from ..runtime import pick_device
 from ..training.accel import Accel
-from ..training.objectives import build_objective, validation
+from ..training.objective import build_objective
 from ..training.optim import Optim
 from ..training.pretrain import pretrain
 from ..training.resume import Resume, job_identity, write_result
+from ..vocabulary.objectives import validation
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def run_pretrain(
     performance: dict | None = None,
     weights: str | None = None,
 ) -> None:
-    """``params``: the rule's slice (``Workflow.pretrain_params``); ``weights``: a local weights file the
+    """``params``: the rule's slice (``RunConfig.pretrain_params``); ``weights``: a local weights file the
     encoder starts from (its content is part of the job's identity)."""
     dev = pick_device(device)
     accel = Accel.for_device(performance, dev)

@@ -28,7 +28,7 @@ def run_probe(
     seed: int,
     device: str = "auto",
 ) -> None:
-    """``params``: ``Workflow.probe_params`` (architecture, image size, the ``probes`` block)."""
+    """``params``: ``RunConfig.probe_params`` (architecture, image size, the ``probes`` block)."""
     n_classes = len(load_json(classes)["class_names"])
     dev = pick_device(device)
     model = load_embedder(pretrained, params["encoder"], params["architecture"], params["image_size"], seed)

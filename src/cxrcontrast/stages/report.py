@@ -20,7 +20,7 @@ from ..figures.budgets import label_efficiency
 from ..figures.comparison import embedding_quality, figure13
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
-from ..training.objectives import OBJECTIVES
+from ..vocabulary.objectives import OBJECTIVES
 
 # the summary's tables: output key -> title of its page in the report (the page's output key: <key>_page)
 TABLES = {
@@ -46,7 +46,7 @@ def run_summary(
     params: dict,
     fidelity: list[dict],
 ) -> None:
-    """``params``: bootstrap resamples and seed of the comparisons (``Workflow.summary_params``); ``fidelity``: the
+    """``params``: bootstrap resamples and seed of the comparisons (``RunConfig.summary_params``); ``fidelity``: the
     rows of ``cxrcontrast.config.fidelity_rows``."""
     info = load_json(classes)
     task = {

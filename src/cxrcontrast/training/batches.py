@@ -1,6 +1,6 @@
 """Batch samplers: which images each pretraining batch holds, per epoch, from a seeded generator.
 
-Triplet samplers yield ``Triplets`` (anchor, positive, negative index tensors); the
+Triplet samplers yield ``TripletIndices`` (anchor, positive, negative index tensors); the
 others yield one index tensor. Every sampler is a function of (labels, epoch, generator),
 so a resumed epoch draws what an unbroken run draws.
 """
@@ -14,9 +14,10 @@ import torch
 
 from ..data.balance import balanced_indices
 from ..errors import InputError
+from ..vocabulary.objectives import pk_batch_error
 
 
-class Triplets(NamedTuple):
+class TripletIndices(NamedTuple):
     anchors: torch.Tensor
     positives: torch.Tensor
     negatives: torch.Tensor
@@ -62,7 +63,7 @@ class RandomTriplets:
         self.order, self.counts, self.starts, self.rank = class_members(self.labels)
         self.present = torch.nonzero(self.counts).squeeze(1)
 
-    def triplets(self, g: torch.Generator, epoch: int) -> Triplets:
+    def triplets(self, g: torch.Generator, epoch: int) -> TripletIndices:
         n = len(self.labels)
         anchors = balanced_indices(self.labels, n, g)
         cls = self.labels[anchors]
@@ -73,12 +74,12 @@ class RandomTriplets:
         own = torch.searchsorted(self.present, cls)
         neg_cls = self.present[other + (other >= own).long()]
         negatives = self.order[self.starts[neg_cls] + (torch.rand(n, generator=g) * self.counts[neg_cls]).long()]
-        return Triplets(anchors, positives, negatives)
+        return TripletIndices(anchors, positives, negatives)
 
-    def batches(self, g: torch.Generator, epoch: int) -> Iterator[Triplets]:
+    def batches(self, g: torch.Generator, epoch: int) -> Iterator[TripletIndices]:
         t = self.triplets(g, epoch)
         for s in range(0, len(t.anchors), self.batch_size):
-            yield Triplets(*(x[s : s + self.batch_size] for x in t))
+            yield TripletIndices(*(x[s : s + self.batch_size] for x in t))
 
 
 class RoundRobinTriplets(RandomTriplets):
@@ -90,7 +91,7 @@ class RoundRobinTriplets(RandomTriplets):
     takes the next element of both cycles of its class, and the cycles carry on across
     epochs: after e epochs class c has advanced e * count(c) places in each."""
 
-    def triplets(self, g: torch.Generator, epoch: int) -> Triplets:
+    def triplets(self, g: torch.Generator, epoch: int) -> TripletIndices:
         n = len(self.labels)
         anchors = torch.randperm(n, generator=g)
         cls = self.labels[anchors]
@@ -106,7 +107,7 @@ class RoundRobinTriplets(RandomTriplets):
         for c in torch.unique(cls).tolist():
             sel = cls == c
             negatives[sel] = torch.nonzero(self.labels != c).squeeze(1)[place[sel]]  # index order
-        return Triplets(anchors, positives, negatives)
+        return TripletIndices(anchors, positives, negatives)
 
 
 class PKBatches:
@@ -115,11 +116,8 @@ class PKBatches:
 
     def __init__(self, labels, batch_size: int, images_per_class: int):
         self.labels = class_labels(labels, need_pairs=True)
-        if batch_size % images_per_class or batch_size // images_per_class < 2:
-            raise InputError(
-                f"pretrain.hard: batch_size {batch_size} must be a multiple of images_per_class "
-                f"{images_per_class} covering at least two classes"
-            )
+        if why := pk_batch_error(batch_size, images_per_class):
+            raise InputError(f"P x K batches: {why}")
         self.order, self.counts, self.starts, _ = class_members(self.labels)
         self.present = torch.nonzero(self.counts).squeeze(1)
         self.k, self.p = images_per_class, min(batch_size // images_per_class, len(self.present))

@@ -8,7 +8,7 @@ from pytorch_metric_learning.losses import NTXentLoss, SupConLoss, TripletMargin
 from pytorch_metric_learning.reducers import MeanReducer
 
 
-class Triplet:
+class TripletLoss:
     """L = max(||a-p||_2 - ||a-n||_2 + margin, 0), the mean over every triplet (zero-loss ones
     count, as in torch's TripletMarginLoss). Distances on the embeddings as they are: z is
     already unit-length, h (the authors' hard triplets) is not normalized."""

@@ -41,6 +41,3 @@ class Optim:
 
         params = [p for p in params if p.requires_grad]
         return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
-
-
-OPTIM_KEYS = frozenset(f.name for f in fields(Optim))

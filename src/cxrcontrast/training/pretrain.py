@@ -9,10 +9,10 @@ import torch
 from ..data.images import InMemoryImages
 from .accel import Accel
 from .epochs import check_finite, seed_epoch
+from .objective import Objective
 from .optim import Optim
 from .progress import Progress
 from .resume import Resume
-from .step import Objective
 
 log = logging.getLogger(__name__)
 VALIDATION_SEED = 20230501  # one fixed draw of validation batches, the same every epoch and every job

@@ -13,7 +13,7 @@ import torch
 from ..data.augment import AugmentParams, augment_batch
 from ..data.images import InMemoryImages
 from ..data.tensors import normalize
-from .batches import Triplets
+from .batches import TripletIndices
 
 
 class Views(NamedTuple):
@@ -25,7 +25,7 @@ class PlainViews:
     """The images as they are: a triplet's three roles, or one batch with its class labels."""
 
     def __call__(self, data: InMemoryImages, batch, g, device) -> Views:
-        if isinstance(batch, Triplets):
+        if isinstance(batch, TripletIndices):
             return Views([data.batch(idx, device) for idx in batch], None)
         return Views([data.batch(batch, device)], data.labels[batch.to(data.labels.device)].to(device))
 
@@ -43,7 +43,7 @@ class AugmentedPositive:
             raise ValueError(f"positive: {positive!r}; expected 'other' or 'anchor'")
         self.augment, self.positive = augment, positive
 
-    def __call__(self, data: InMemoryImages, batch: Triplets, g, device) -> Views:
+    def __call__(self, data: InMemoryImages, batch: TripletIndices, g, device) -> Views:
         source = batch.positives if self.positive == "other" else batch.anchors
         view = normalize(augment_batch(data.unit(source, device), self.augment, g))
         return Views([data.batch(batch.anchors, device), view, data.batch(batch.negatives, device)], None)

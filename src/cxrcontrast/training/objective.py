@@ -1,28 +1,35 @@
-"""A built objective: the batches of an epoch, and the loss of one batch (the training step)."""
+"""An objective built from its parts (``vocabulary.objectives`` names them): the batches of an epoch, and
+the loss of one batch (the training step)."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from collections.abc import Callable
 
 import torch
 
 from ..data.augment import AugmentParams
 from ..data.images import InMemoryImages
-from .objectives import Recipe, part
+from ..vocabulary.objectives import OBJECTIVES, ObjectiveSpec, route
 
 
 class Objective:
-    def __init__(self, name: str, recipe: Recipe, routed: dict[str, dict], batches: str, labels, augment: dict | None):
+    """An objective's parts, built: ``batches`` yields an epoch's batches, ``loss`` gives one batch's loss."""
+
+    def __init__(
+        self, name: str, spec: ObjectiveSpec, routed: dict[str, dict], batches: str, labels, augment: dict | None
+    ):
         self.name = name
-        self.sampler = part(recipe.batches[batches].ref)(labels, **routed["sampler"])
-        views = part(recipe.views.ref)
+        self.sampler = part(spec.batches[batches].ref)(labels, **routed["sampler"])
+        views = part(spec.views.ref)
         extra = {
-            "augment": AugmentParams.from_config(augment) if recipe.augments else None,
-            "supervised": recipe.supervised,
+            "augment": AugmentParams.from_config(augment) if spec.augments else None,
+            "supervised": spec.supervised,
         }
         self.views = views(**routed["views"], **{k: v for k, v in extra.items() if k in _params(views)})
-        self.miner = part(recipe.miner.ref)() if recipe.miner else None
-        self.loss_fn = part(recipe.loss.ref)(**routed["loss"])
+        self.miner = part(spec.miner.ref)() if spec.miner else None
+        self.loss_fn = part(spec.loss.ref)(**routed["loss"])
         self.embedding = routed["step"].get("embedding", "z")  # objectives without the key read z
         self.forward_mode = routed["step"].get("forward", "joint")
 
@@ -44,6 +51,15 @@ class Objective:
 
 
 def _params(cls) -> set[str]:
-    import inspect
-
     return set(inspect.signature(cls).parameters)
+
+
+def part(ref: str) -> type:
+    """The class a registry entry names (imported on use: torch loads only in jobs)."""
+    module, name = ref.split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+
+
+def build_objective(name: str, block: dict, labels, augment: dict | None = None) -> Objective:
+    """``build_objective("hard", config["pretrain"]["hard"], labels)``; ``augment``: the augment block."""
+    return Objective(name, OBJECTIVES[name], route(name, block), block["batches"], labels, augment)

@@ -1,4 +1,4 @@
-"""The resolved config: experiments, seeds, and each rule's canonical slice."""
+"""The resolved config of a run: experiments, seeds, and each rule's canonical slice."""
 
 from __future__ import annotations
 
@@ -6,38 +6,13 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
-
-from ..training.objectives import OBJECTIVES, used_block
-from ..training.optim import OPTIM_KEYS
+from ..vocabulary.experiments import Experiment, fraction_text
+from ..vocabulary.objectives import OBJECTIVES, OPTIM_KEYS, used_block
 
 
 def canonical(value):
     """Keys sorted at every level, tuples as lists: the one form Snakemake's params trigger compares."""
     return json.loads(json.dumps(value, sort_keys=True))
-
-
-def fraction_text(fraction: float) -> str:
-    """A label fraction as it stands in paths: 1, 0.1, 0.01, 0.05 (never 1e-05)."""
-    return np.format_float_positional(float(fraction), trim="-")
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """One classification experiment; with a seed, its results live under ``path``/seed{seed}."""
-
-    encoder: str
-    pretrain: str
-    trainset: str
-    labels: float = 1.0
-
-    @property
-    def path(self) -> str:
-        return f"{self.encoder}/{self.pretrain}/{self.trainset}/labels{fraction_text(self.labels)}"
-
-    @property
-    def key(self) -> tuple:
-        return self.encoder, self.pretrain, self.trainset, self.labels
 
 
 @dataclass(frozen=True)
@@ -54,19 +29,20 @@ class Execution:
         return dict(self.performance)
 
 
-class Workflow:
-    """The validated, normalized config (``raw``) and what follows from it."""
+class RunConfig:
+    """The validated, normalized config (``settings``: the nested keys) and what follows from it: the grid,
+    which files each job reads, and each rule's canonical slice."""
 
-    def __init__(self, raw: dict):
-        self.raw = raw
-        self.seeds = tuple(raw["seeds"])
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.seeds = tuple(settings["seeds"])
         self.experiments = tuple(
             Experiment(e["encoder"], e["pretrain"], e["trainset"], float(f))
-            for e in raw["experiments"]
+            for e in settings["experiments"]
             for f in e["labels"]
         )
         self._overrides = {
-            (e["encoder"], e["pretrain"], e["trainset"]): e.get("classify", {}) for e in raw["experiments"]
+            (e["encoder"], e["pretrain"], e["trainset"]): e.get("classify", {}) for e in settings["experiments"]
         }
 
     # ---- what the grid holds --------------------------------------------------------------
@@ -93,7 +69,7 @@ class Workflow:
     def wildcard_patterns(self) -> dict[str, str]:
         """Wildcard constraints from the config and the objective registry."""
         return {
-            "encoder": "|".join(self.raw["encoders"]),
+            "encoder": "|".join(self.settings["encoders"]),
             "pretrain": "|".join(["none", *OBJECTIVES]),
             "trainset": "|".join(sorted({e.trainset for e in self.experiments})),
             "labels": "|".join(sorted({fraction_text(e.labels) for e in self.experiments})),
@@ -104,32 +80,34 @@ class Workflow:
     # ---- which files a job reads ------------------------------------------------------------
     def pretrain_split(self, objective: str) -> str:
         """The data a pretraining reads: ``unpruned`` (SimCLR with ``images: all``) or ``pruned``."""
-        block = self.raw["pretrain"][objective]
+        block = self.settings["pretrain"][objective]
         return "unpruned" if "images" in OBJECTIVES[objective].workflow_keys and block["images"] == "all" else "pruned"
 
     @property
     def stored_augmented_copy(self) -> bool:
         """train_aug reads a stored augmented copy (``stored``), or augments anew on access."""
-        return self.raw["classify"]["train_aug"] == "stored"
+        return self.settings["classify"]["train_aug"] == "stored"
 
     def local_weights(self, encoder: str) -> str | None:
         """A local weights file the encoder starts from (an input of its jobs), or None."""
-        weights = self.raw["encoders"][encoder].get("weights", "none")  # only EfficientNet has the key
+        weights = self.settings["encoders"][encoder].get("weights", "none")  # only EfficientNet has the key
         return None if weights in ("none", "imagenet") else weights
 
     def describe(self) -> str:
         """The modes a run uses, in a few lines (printed when the workflow starts, dry runs too)."""
         lines = [
-            f"{len(self.experiments)} experiments x {len(self.seeds)} seeds, data: {self.raw['data']['source']} "
-            f"{self.raw['data']['flag']}, device {self.raw['device']}"
+            f"{len(self.experiments)} experiments x {len(self.seeds)} seeds, data: {self.settings['data']['source']} "
+            f"{self.settings['data']['flag']}, device {self.settings['device']}"
         ]
         for encoder, objective in self.pretrainings:
             block = self.objective(encoder, objective)
             modes = ", ".join(
                 f"{k} {block[k]}" for k in ("batches", "embedding", "forward", "positive", "images") if k in block
             )
-            lines.append(f"pretrain {encoder}/{objective}: {modes}, z_head {self.raw['encoders'][encoder]['z_head']}")
-        c = self.raw["classify"]
+            lines.append(
+                f"pretrain {encoder}/{objective}: {modes}, z_head {self.settings['encoders'][encoder]['z_head']}"
+            )
+        c = self.settings["classify"]
         lines.append(
             f"classify: select_on {c['select_on']}, freeze_batchnorm {c['freeze_batchnorm']}, "
             f"softmax_before_loss {c['softmax_before_loss']}, train_aug {c['train_aug']}"
@@ -139,25 +117,25 @@ class Workflow:
     # ---- slices, one per rule -------------------------------------------------------------
     @property
     def execution(self) -> Execution:
-        return Execution(self.raw["device"], tuple(sorted(self.raw["performance"].items())))
+        return Execution(self.settings["device"], tuple(sorted(self.settings["performance"].items())))
 
     def augment(self) -> dict:
         """The augmentation's shape (its figure's seed apart)."""
-        return canonical({k: v for k, v in self.raw["augment"].items() if k != "figure_seed"})
+        return canonical({k: v for k, v in self.settings["augment"].items() if k != "figure_seed"})
 
     def architecture(self, encoder: str) -> dict:
         """The keys of ``encoders.<name>`` that build the encoder (not its heads or training)."""
-        block = self.raw["encoders"][encoder]
+        block = self.settings["encoders"][encoder]
         return {k: v for k, v in block.items() if k not in ("head", "train_overrides", "z_head")}
 
     def objective(self, encoder: str, pretrain: str) -> dict:
         """``pretrain.<objective>`` with the encoder's training overrides, the keys the job reads."""
         return used_block(
-            pretrain, {**self.raw["pretrain"][pretrain], **self.raw["encoders"][encoder]["train_overrides"]}
+            pretrain, {**self.settings["pretrain"][pretrain], **self.settings["encoders"][encoder]["train_overrides"]}
         )
 
     def pretrain_params(self, encoder: str, pretrain: str) -> dict:
-        block = self.raw["encoders"][encoder]
+        block = self.settings["encoders"][encoder]
         z_head = block["z_head"]
         return canonical(
             {
@@ -169,17 +147,17 @@ class Workflow:
                 "objective": pretrain,
                 "block": self.objective(encoder, pretrain),
                 "augment": self.augment() if OBJECTIVES[pretrain].augments else None,
-                "image_size": self.raw["data"]["image_size"],
+                "image_size": self.settings["data"]["image_size"],
             }
         )
 
     def classify_block(self, e: Experiment) -> dict:
         """SGD settings (baseline or finetune block, encoder overrides, experiment overrides) and the
         stage's shared settings that this experiment uses."""
-        stage = self.raw["classify"]
+        stage = self.settings["classify"]
         block = {
             **stage["baseline" if e.pretrain == "none" else "finetune"],
-            **{k: v for k, v in self.raw["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
+            **{k: v for k, v in self.settings["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
             **self._overrides.get((e.encoder, e.pretrain, e.trainset), {}),
             "select_on": stage["select_on"],
             "softmax_before_loss": stage["softmax_before_loss"],
@@ -197,11 +175,11 @@ class Workflow:
             {
                 "encoder": e.encoder,
                 "architecture": self.architecture(e.encoder),
-                "head": self.raw["encoders"][e.encoder]["head"],
+                "head": self.settings["encoders"][e.encoder]["head"],
                 "classify": block,
                 "labels": e.labels,
                 "augment": self.augment() if redrawn else None,
-                "image_size": self.raw["data"]["image_size"],
+                "image_size": self.settings["data"]["image_size"],
             }
         )
 
@@ -210,8 +188,8 @@ class Workflow:
             {
                 "encoder": encoder,
                 "architecture": self.architecture(encoder),
-                "image_size": self.raw["data"]["image_size"],
-                "embeddings": self.raw["embeddings"],
+                "image_size": self.settings["data"]["image_size"],
+                "embeddings": self.settings["embeddings"],
             }
         )
 
@@ -220,8 +198,8 @@ class Workflow:
             {
                 "encoder": encoder,
                 "architecture": self.architecture(encoder),
-                "image_size": self.raw["data"]["image_size"],
-                "probes": self.raw["probes"],
+                "image_size": self.settings["data"]["image_size"],
+                "probes": self.settings["probes"],
             }
         )
 
@@ -231,29 +209,31 @@ class Workflow:
         end-to-end baselines."""
         frozen = [(enc, pre, "frozen") for enc, pre in self.states]
         ends = [
-            (enc, "none", "end_to_end") for enc in self.raw["official"]["end_to_end_encoders"] if enc in self.encoders
+            (enc, "none", "end_to_end")
+            for enc in self.settings["official"]["end_to_end_encoders"]
+            if enc in self.encoders
         ]
         return tuple(frozen + ends)
 
     def official_params(self, encoder: str, tuning: str) -> dict:
-        official = self.raw["official"]
+        official = self.settings["official"]
         return canonical(
             {
                 "encoder": encoder,
                 "architecture": self.architecture(encoder),
-                "head": self.raw["encoders"][encoder]["head"],
-                "image_size": self.raw["data"]["image_size"],
-                "data": {k: self.raw["data"][k] for k in ("flag", "size")},
+                "head": self.settings["encoders"][encoder]["head"],
+                "image_size": self.settings["data"]["image_size"],
+                "data": {k: self.settings["data"][k] for k in ("flag", "size")},
                 "official": {tuning: official[tuning], "select_on": official["select_on"]},
             }
         )
 
     def evaluate_params(self) -> dict:
-        return canonical(self.raw["evaluate"])
+        return canonical(self.settings["evaluate"])
 
     def summary_params(self) -> dict:
         """The comparisons' bootstrap (the paper protocol's seed is the evaluation's alone)."""
-        return canonical({k: self.raw["evaluate"][k] for k in ("bootstrap", "seed")})
+        return canonical({k: self.settings["evaluate"][k] for k in ("bootstrap", "seed")})
 
     def data_params(self) -> dict:
-        return canonical(self.raw["data"])
+        return canonical(self.settings["data"])

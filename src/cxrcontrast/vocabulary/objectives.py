@@ -3,8 +3,9 @@
     batch sampler (which images) + view maker (what the model sees) + miner (which triplets)
     + loss (what is minimized)
 
-This module is the one registry. It names the parts ("module:Class" in this package) rather
-than importing them, so the workflow reads it at parse time without loading torch.
+This module is the one registry, read by the config (at parse time, without torch) and by training
+(``training/objective.py`` builds an objective from its parts). It names the parts ("module:Class" in
+``cxrcontrast.training``) rather than importing them.
 
 An objective's config block (``pretrain.<name>``) is routed key by key: ``batches`` picks the
 sampler, the other keys go to the part whose constructor takes them (``margin`` and
@@ -16,16 +17,18 @@ that no part takes is an error, never silently dropped.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .optim import OPTIM_KEYS
+
+# The SGD settings of a training block (training/optim.py's ``Optim`` has exactly these fields).
+OPTIM_KEYS = frozenset({"epochs", "batch_size", "lr", "momentum", "weight_decay"})
 
 
 @dataclass(frozen=True)
 class Part:
-    """A part by name ("module:Class" in cxrcontrast.training) and the config keys its constructor takes."""
+    """A part by name ("module:Class" in cxrcontrast.training, imported by training only) and the config keys
+    its constructor takes."""
 
     ref: str
     keys: tuple[str, ...] = ()
@@ -35,11 +38,14 @@ TRIPLET_BATCHES = {
     "random": Part("batches:RandomTriplets", ("batch_size",)),
     "round_robin": Part("batches:RoundRobinTriplets", ("batch_size",)),
 }
-TRIPLET = Part("losses:Triplet", ("margin",))
+TRIPLET_LOSS = Part("losses:TripletLoss", ("margin",))
 
 
 @dataclass(frozen=True)
-class Recipe:
+class ObjectiveSpec:
+    """What an objective is made of, by name; ``training/objective.py`` builds it. Every part's ``keys`` are
+    exactly its constructor's keyword arguments from the config block (a test checks them)."""
+
     batches: dict[str, Part]  # value of the block's `batches` key -> batch sampler
     views: Part
     miner: Part | None
@@ -51,44 +57,44 @@ class Recipe:
     validated_as: str | None = None  # the objective its validation loss is computed with (None: itself)
 
 
-OBJECTIVES: dict[str, Recipe] = {
-    "normal": Recipe(
+OBJECTIVES: dict[str, ObjectiveSpec] = {
+    "normal": ObjectiveSpec(
         TRIPLET_BATCHES,
         Part("views:PlainViews"),
         Part("miners:GivenTriplets"),
-        TRIPLET,
+        TRIPLET_LOSS,
         augments=False,
         step_keys=("embedding", "forward"),
     ),
     # Validated on plain triplets, as the authors' val triplets had no transform (the paper's 0.43).
-    "augmented": Recipe(
+    "augmented": ObjectiveSpec(
         TRIPLET_BATCHES,
         Part("views:AugmentedPositive", ("positive",)),
         Part("miners:GivenTriplets"),
-        TRIPLET,
+        TRIPLET_LOSS,
         augments=True,
         step_keys=("embedding", "forward"),
         validated_as="normal",
     ),
-    "hard": Recipe(
+    "hard": ObjectiveSpec(
         {
             "pk": Part("batches:PKBatches", ("batch_size", "images_per_class")),
             "natural": Part("batches:NaturalBatches", ("batch_size",)),
         },
         Part("views:PlainViews"),
         Part("miners:BatchHard"),
-        TRIPLET,
+        TRIPLET_LOSS,
         augments=False,
         step_keys=("embedding",),
     ),
-    "supcon": Recipe(
+    "supcon": ObjectiveSpec(
         {"balanced": Part("batches:BalancedBatches", ("batch_size",))},
         Part("views:TwoViews"),
         None,
         Part("losses:SupCon", ("temperature",)),
         augments=True,
     ),
-    "simclr": Recipe(
+    "simclr": ObjectiveSpec(
         {"natural": Part("batches:NaturalBatches", ("batch_size",))},
         Part("views:TwoViews"),
         None,
@@ -100,12 +106,6 @@ OBJECTIVES: dict[str, Recipe] = {
 }
 
 
-def part(ref: str) -> type:
-    """The class a registry entry names (imported on use: torch loads only in jobs)."""
-    module, name = ref.split(":")
-    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
-
-
 def route(name: str, block: dict) -> dict[str, dict]:
     """Split a config block among the parts of objective ``name``.
 
@@ -114,19 +114,19 @@ def route(name: str, block: dict) -> dict[str, dict]:
     it, so it is not part of the job's identity either."""
     if name not in OBJECTIVES:
         raise InputError(f"pretrain: unknown objective {name!r}; expected one of {sorted(OBJECTIVES)}")
-    recipe = OBJECTIVES[name]
+    spec = OBJECTIVES[name]
     choice = block.get("batches")
-    if choice not in recipe.batches:
-        raise InputError(f"pretrain.{name}.batches: {choice!r}; expected one of {sorted(recipe.batches)}")
-    parts = {"sampler": recipe.batches[choice], "views": recipe.views, "loss": recipe.loss}
-    alternatives = {k for p in recipe.batches.values() for k in p.keys}
+    if choice not in spec.batches:
+        raise InputError(f"pretrain.{name}.batches: {choice!r}; expected one of {sorted(spec.batches)}")
+    parts = {"sampler": spec.batches[choice], "views": spec.views, "loss": spec.loss}
+    alternatives = {k for p in spec.batches.values() for k in p.keys}
     routed: dict[str, dict] = {k: {} for k in (*parts, "optim", "step", "workflow", "unused")}
     for key, value in block.items():
         if key == "batches":
             continue
         owners = [p for p, spec in parts.items() if key in spec.keys]
-        owners += ["optim"] * (key in OPTIM_KEYS) + ["step"] * (key in recipe.step_keys)
-        owners += ["workflow"] * (key in recipe.workflow_keys)
+        owners += ["optim"] * (key in OPTIM_KEYS) + ["step"] * (key in spec.step_keys)
+        owners += ["workflow"] * (key in spec.workflow_keys)
         if not owners and key in alternatives:
             owners = ["unused"]
         if not owners:
@@ -146,15 +146,19 @@ def used_block(name: str, block: dict) -> dict:
 
 def validation(name: str, block: dict) -> tuple[str, dict]:
     """The objective and block the validation loss of ``name`` is computed with: its own, or the one its
-    recipe names (``validated_as``), with the keys only the training views take left out."""
+    spec names (``validated_as``), with the keys only the training views take left out."""
     other = OBJECTIVES[name].validated_as
     if other is None:
         return name, block
     return other, {k: v for k, v in block.items() if k not in OBJECTIVES[name].views.keys}
 
 
-def build_objective(name: str, block: dict, labels, augment: dict | None = None):
-    """``build_objective("hard", config["pretrain"]["hard"], labels)``; ``augment``: the augment block."""
-    from .step import Objective
-
-    return Objective(name, OBJECTIVES[name], route(name, block), block["batches"], labels, augment)
+def pk_batch_error(batch_size: int, images_per_class: int, key: str = "") -> str | None:
+    """Why P x K batches of ``batch_size`` with K = ``images_per_class`` cannot be made, or None; ``key``:
+    the config block the two keys are named under (``pretrain.hard.``)."""
+    if batch_size % images_per_class or batch_size // images_per_class < 2:
+        return (
+            f"{key}batch_size: {batch_size} must be a multiple of {key}images_per_class {images_per_class} "
+            "covering at least two classes"
+        )
+    return None
