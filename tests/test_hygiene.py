@@ -1,5 +1,6 @@
 """RunConfig hygiene and safety checks that CI runs with the tests."""
 
+import os
 import re
 import subprocess
 import sys
@@ -129,3 +130,16 @@ def test_every_test_named_in_the_docs_exists():
         current = file or current
         assert f"def {name}(" in (REPO / current).read_text(), f"{current}::{name}"
     assert current
+
+
+def test_importing_a_stage_loads_no_plotting_or_statistics_library():
+    """Every job pays its stage's import: matplotlib, scikit-learn and SciPy load where they are used, not then."""
+    stages = sorted(p.stem for p in (SRC / "stages").glob("*.py") if p.stem != "__init__")
+    code = "; ".join(
+        ["import importlib, sys", *(f"importlib.import_module('cxrcontrast.stages.{s}')" for s in stages)]
+        + ["print(sorted(m for m in ('matplotlib', 'sklearn', 'scipy') if m in sys.modules))"]
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert len(stages) >= 8 and proc.stdout.strip() == "[]", proc.stdout

@@ -93,11 +93,6 @@ def save_csv(path: str | os.PathLike, rows: list[dict]) -> None:
     save_text(path, buf.getvalue())
 
 
-def load_csv(path: str | os.PathLike) -> list[dict]:
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
     """Load every array of an .npz without pickle; name the file in every error."""
     path = Path(path)

@@ -1,9 +1,9 @@
-"""Adapter: rule download -> cxrcontrast.stages.data.acquire (medmnist, then MD5 check)."""
+"""Adapter: rule download -> cxrcontrast.data.source.download (medmnist, then MD5 check)."""
 
 from pathlib import Path
 
+from cxrcontrast.data.source import download
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.data import acquire
 
 with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    acquire(snakemake.params.flag, snakemake.params.size, Path(snakemake.output[0]).parent)  # noqa: F821
+    download(snakemake.params.flag, snakemake.params.size, Path(snakemake.output[0]).parent)  # noqa: F821

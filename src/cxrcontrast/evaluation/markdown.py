@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .official import PUBLISHED, SOURCE
-from .tables import exp_key, experiment_label, paper_reported, percent
+from .experiments import METRIC_LABELS, experiment_key, experiment_label, percent
+from .metrics import HEADLINE
+from .published import PUBLISHED, SOURCE, paper_reported
+
+# balanced accuracy first: the test split is imbalanced
+COLUMNS = ("balanced_accuracy", *(k for k in HEADLINE if k != "balanced_accuracy"))
 
 
 def pct(value) -> str:
@@ -30,7 +34,8 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
     k = task["classes"]
     warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
     top5 = k > 5
-    paper = any(paper_reported(exp_key(r), task) for r in exp_rows)
+    shown = [m for m in COLUMNS if top5 or m != "top5"]
+    paper = any(paper_reported(experiment_key(r), task) for r in exp_rows)
     chance = f"chance {1 / k:.1%} top-1" + (f", {5 / k:.0%} top-5" if top5 else "")
     lines = [
         "# Summary of all experiments",
@@ -41,33 +46,14 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
         "",
         *(w + "\n" for w in warnings),
     ]
-    head = [
-        "experiment",
-        "labels",
-        "seeds",
-        "config that differs",
-        "balanced acc",
-        "top-1",
-        *(["top-5"] * top5),
-        "macro AUC",
-        "paper protocol top-1" + (" / top-5" if top5 else ""),
-    ]
-    head += ["paper reported top-1 / top-5"] * paper
+    head = ["experiment", "labels", "seeds", "config that differs", *(METRIC_LABELS[m] for m in shown)]
+    head += ["paper protocol top-1" + (" / top-5" if top5 else "")] + ["paper reported top-1 / top-5"] * paper
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in exp_rows:
-        key = exp_key(r)
+        key = experiment_key(r)
         diff = ", ".join(f"{name}={v}" for name, v in differing.get(key, {}).items()) or "–"
-        cells = [
-            experiment_label(r),
-            percent(key[3]),
-            str(r["n_seeds"]),
-            diff,
-            with_interval(r, "balanced_accuracy"),
-            with_interval(r, "accuracy"),
-            *([with_interval(r, "top5")] * top5),
-            with_interval(r, "auc_macro"),
-            pct(r["paper_accuracy_mean"]) + (f" / {pct(r['paper_top5_mean'])}" if top5 else ""),
-        ]
+        cells = [experiment_label(r), percent(key[3]), str(r["n_seeds"]), diff, *(with_interval(r, m) for m in shown)]
+        cells.append(pct(r["paper_accuracy_mean"]) + (f" / {pct(r['paper_top5_mean'])}" if top5 else ""))
         if paper:
             reported = paper_reported(key, task)
             cells.append(f"{reported[0]} / {reported[1]}" if reported else "–")

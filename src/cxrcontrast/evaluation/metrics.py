@@ -13,9 +13,10 @@ with five classes or fewer, where it would be trivially 1. Top-1 is ``accuracy``
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import confusion_matrix
 
 HEADLINE = ("accuracy", "balanced_accuracy", "top5", "auc_macro")
+# the paper protocol's records (metrics.json, the summary's paper_* columns) list balanced accuracy last
+PAPER_ORDER = (*(k for k in HEADLINE if k != "balanced_accuracy"), "balanced_accuracy")
 
 
 def in_top_k(probs: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -69,6 +70,8 @@ def _plain(value) -> float | None:
 
 def classification_metrics(probs: np.ndarray, labels: np.ndarray) -> dict:
     """The metrics of one prediction set: every test image once."""
+    from sklearn.metrics import confusion_matrix
+
     m = weighted_metrics(probs, labels, np.ones((1, len(labels))))
     out = {k: _plain(None if m[k] is None else m[k][0]) for k in HEADLINE}
     out["auc_per_class"] = [_plain(a) for a in m["auc_per_class"][0]]

@@ -2,8 +2,7 @@
 
 For ChestMNIST: 14-label multi-label classification on the official splits (every image, no
 pruning), AUC and ACC (threshold 0.5) as medmnist's ``Evaluator`` computes them; other flags use
-their own task type from ``medmnist.INFO``. The published figures are MedMNIST v2's (Yang et al.,
-Scientific Data 10:41, 2023, Table 3), shown only beside runs of the same task.
+their own task type from ``medmnist.INFO``. The published figures of the task are in ``published``.
 """
 
 from __future__ import annotations
@@ -17,9 +16,6 @@ import numpy as np
 
 from ..data.source import size_suffix
 from ..vocabulary.tasks import MULTI_LABEL
-
-PUBLISHED = {("chestmnist", 28): [("ResNet-18 (28)", 0.768, 0.947), ("ResNet-50 (28)", 0.769, 0.947)]}
-SOURCE = "MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), Table 3"
 
 
 def output_width(task: str, n_labels: int) -> int:

@@ -12,16 +12,13 @@ import numpy as np
 import torch
 
 from ..data.balance import balanced_indices
-from .metrics import weighted_metrics
+from .metrics import PAPER_ORDER, weighted_metrics
 
 
 def paper_protocol(probs: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     idx = balanced_indices(labels, len(labels), torch.Generator().manual_seed(seed)).numpy()
     w = np.bincount(idx, minlength=len(labels))[None].astype(np.float64)
     m = weighted_metrics(probs, labels, w)
-    value = {
-        k: (None if m[k] is None or np.isnan(m[k][0]) else float(m[k][0]))
-        for k in ("accuracy", "top5", "auc_macro", "balanced_accuracy")
-    }
+    value = {k: (None if m[k] is None or np.isnan(m[k][0]) else float(m[k][0])) for k in PAPER_ORDER}
     aucs = [None if np.isnan(a) else float(a) for a in m["auc_per_class"][0]]
     return {**value, "auc_per_class": aucs, "n": int(len(idx)), "seed": seed, "classes": int(len(np.unique(labels)))}

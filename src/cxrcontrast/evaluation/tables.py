@@ -5,51 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from .bootstrap import LEVEL, paired_difference
 from .embeddings import QUALITY
-from .metrics import HEADLINE
+from .experiments import KEYS, experiment_key, experiment_path
+from .metrics import HEADLINE, PAPER_ORDER
 
-KEYS = ("encoder", "pretrain", "trainset", "labels")
-PAPER_KEYS = ("paper_accuracy", "paper_top5", "paper_auc_macro", "paper_balanced_accuracy")
-METRICS = HEADLINE + PAPER_KEYS
-# top-1 / top-5 (%) that Breda & Fucetola report on their class-balanced test resample, for the
-# pruned 15-class ChestMNIST task and all training labels
-PAPER_REPORTED = {
-    ("minivgg", "none", "train"): (13, 47),
-    ("minivgg", "normal", "train"): (18, 53),
-    ("minivgg", "augmented", "train"): (19, 55),
-    ("minivgg", "augmented", "train_aug"): (19, 56),
-    ("minivgg", "hard", "train"): (6, 32),
-    ("efficientnet_b0", "normal", "train"): (6, 31),
-}
-
-
-def exp_key(row: dict) -> tuple:
-    """An experiment's identity (encoder, pretrain, trainset, labels) from a row or a metrics file."""
-    return tuple(float(row[k]) if k == "labels" else row[k] for k in KEYS)
-
-
-def percent(fraction) -> str:
-    """A label budget as a percentage: 100%, 10%, 1%, 0.5%."""
-    return f"{100 * float(fraction):g}%"
-
-
-def experiment_label(e: dict) -> str:
-    """A short name of an experiment (a dict with encoder, pretrain, trainset, labels)."""
-    short = {"minivgg": "VGG", "efficientnet_b0": "EffNet-B0"}.get(e["encoder"], e["encoder"])
-    name = "baseline" if e["pretrain"] == "none" else f"{e['pretrain']} pretrain"
-    budget = "" if float(e.get("labels", 1)) == 1 else f", {percent(e['labels'])} labels"
-    return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
-
-
-def paper_reported(key: tuple, task: dict) -> tuple[int, int] | None:
-    """The paper's numbers for an experiment, only where they describe the same task: the official
-    ChestMNIST file (not demo or other data), pruned to 15 classes, every training label."""
-    if task["flag"] != "chestmnist" or not task["official"] or task["classes"] != 15 or key[3] != 1.0:
-        return None
-    return PAPER_REPORTED.get(key[:3])
+METRICS = HEADLINE + tuple(f"paper_{k}" for k in PAPER_ORDER)
 
 
 def seed_row(m: dict) -> dict:
@@ -58,13 +20,15 @@ def seed_row(m: dict) -> dict:
         row[k] = m[k]
         lo, hi = m["ci"][k] or (None, None)
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
-    for k in PAPER_KEYS:
-        row[k] = m["paper_protocol"][k[len("paper_") :]]
+    for k in PAPER_ORDER:
+        row[f"paper_{k}"] = m["paper_protocol"][k]
     return row
 
 
 def mean_interval(values, level: float = LEVEL) -> dict:
     """Mean, SD and t-interval over seeds (interval undefined with one seed)."""
+    from scipy import stats
+
     v = np.array([x for x in values if x is not None], dtype=float)
     if len(v) == 0:
         return {"mean": None, "sd": None, "ci_low": None, "ci_high": None}
@@ -79,7 +43,7 @@ def mean_interval(values, level: float = LEVEL) -> dict:
 def experiment_rows(rows: list[dict]) -> list[dict]:
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault(exp_key(r), []).append(r)
+        groups.setdefault(experiment_key(r), []).append(r)
     out = []
     for key, members in groups.items():
         row = dict(zip(KEYS, key), n_seeds=len(members))
@@ -119,8 +83,7 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
             out.append(
                 {
                     **dict(zip(KEYS, key)),
-                    "baseline": "/".join(map(str, base[:3]))
-                    + f"/labels{np.format_float_positional(base[3], trim='-')}",
+                    "baseline": experiment_path(base),
                     "seeds": len(seeds),
                     "metric": metric,
                     "difference": d["difference"],
@@ -185,18 +148,16 @@ def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
     """One row per (encoder, pretrain, seed): retrieval quality of h and z on val, kNN and linear probes of h on
     test."""
     rows = {}
+
+    def row_of(r: dict) -> dict:
+        key = tuple(r[k] for k in ("encoder", "pretrain", "seed"))
+        return rows.setdefault(key, dict(zip(("encoder", "pretrain", "seed"), key)))
+
     for q in qualities:
-        row = rows.setdefault(
-            (q["encoder"], q["pretrain"], q["seed"]),
-            {"encoder": q["encoder"], "pretrain": q["pretrain"], "seed": q["seed"]},
-        )
         for features in ("h", "z"):
-            row.update({f"{features}_{m}": q["val"][features][m] for m in QUALITY})
+            row_of(q).update({f"{features}_{m}": q["val"][features][m] for m in QUALITY})
     for p in probes:
-        row = rows.setdefault(
-            (p["encoder"], p["pretrain"], p["seed"]),
-            {"encoder": p["encoder"], "pretrain": p["pretrain"], "seed": p["seed"]},
-        )
+        row = row_of(p)
         for probe in ("knn", "linear"):
             row.update({f"{probe}_{m}": p[probe][m] for m in ("balanced_accuracy", "auc_macro", "accuracy")})
         row["knn_k"], row["linear_c"] = p["knn"]["k"], p["linear"]["c"]

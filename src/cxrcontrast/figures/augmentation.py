@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 from ..data.augment import AugmentParams, augment_batch
 from ..data.tensors import resize_uint8
-from .style import np, plt, save_figure
+from .style import save_figure
 
 
 def plot_examples(images, labels, names, out, image_size: int, params: AugmentParams, seed: int, views: int = 3):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ..evaluation.tables import exp_key, percent
-from .style import experiment_label, percent_axis, plt, save_figure
+import matplotlib.pyplot as plt
+
+from ..evaluation.experiments import experiment_key, experiment_label, percent
+from .style import percent_axis, save_figure
 
 
 def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] = frozenset()) -> None:
@@ -14,7 +16,7 @@ def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] 
     lines: dict[tuple, list[dict]] = {}
     for r in exp_rows:
         if r["trainset"] == "train":
-            lines.setdefault(exp_key(r)[:2], []).append(r)
+            lines.setdefault(experiment_key(r)[:2], []).append(r)
     lines = {k: v for k, v in lines.items() if len(v) > 1}  # a single budget is no curve
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     for ax, metric, title in zip(axes, ("balanced_accuracy", "auc_macro"), ("balanced accuracy", "macro ROC AUC")):

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from ..evaluation.tables import exp_key, paper_reported, quality_means
-from .style import experiment_label, np, percent_axis, plt, save_figure
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..evaluation.experiments import METRIC_LABELS, experiment_key, experiment_label
+from ..evaluation.published import paper_reported
+from ..evaluation.tables import quality_means
+from .style import percent_axis, save_figure
 
 
-def _bars(ax, rows, metrics, labels, seed_rows):
+def _bars(ax, rows, metrics, seed_rows):
     n = len(rows)
     width = 0.8 / len(metrics)
-    for j, (metric, label) in enumerate(zip(metrics, labels)):
+    for j, metric in enumerate(metrics):
         means = np.array([np.nan if r[f"{metric}_mean"] is None else r[f"{metric}_mean"] for r in rows])
         lo, hi = [], []
         for r in rows:
             if r[f"{metric}_ci_low"] is not None:  # interval over seeds
                 lo.append(r[f"{metric}_ci_low"]), hi.append(r[f"{metric}_ci_high"])
             else:  # a single seed: its bootstrap interval over test images, where there is one
-                single = seed_rows.get(exp_key(r), {})
+                single = seed_rows.get(experiment_key(r), {})
                 lo.append(single.get(f"{metric}_ci_low", np.nan)), hi.append(single.get(f"{metric}_ci_high", np.nan))
         lo = np.array([np.nan if v is None else v for v in lo], dtype=float)
         hi = np.array([np.nan if v is None else v for v in hi], dtype=float)
         err = np.vstack([np.clip(means - lo, 0, None), np.clip(hi - means, 0, None)])
         x = np.arange(n) + (j - (len(metrics) - 1) / 2) * width
+        label = METRIC_LABELS[metric.removeprefix("paper_")]  # the paper protocol's bars: the same names
         ax.bar(x, means, width, label=label, yerr=np.nan_to_num(err), capsize=2)
     ax.set_xticks(range(n), [experiment_label(r) for r in rows], rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1)
@@ -46,13 +52,13 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
         ),
     )
     top5 = task["classes"] > 5
-    metrics, labels = ("accuracy", "top5") if top5 else ("accuracy",), ("top-1", "top-5") if top5 else ("top-1",)
+    metrics = ("accuracy", "top5") if top5 else ("accuracy",)
     fig, axes = plt.subplots(2, 1, figsize=(max(8, 1.1 * len(rows) + 2), 8.5), sharex=True)
-    _bars(axes[0], rows, metrics, labels, seed_rows)
+    _bars(axes[0], rows, metrics, seed_rows)
     axes[0].set_title("natural test split")
-    _bars(axes[1], rows, tuple(f"paper_{m}" for m in metrics), labels, seed_rows)
+    _bars(axes[1], rows, tuple(f"paper_{m}" for m in metrics), seed_rows)
     for i, r in enumerate(rows):
-        reported = paper_reported(exp_key(r), task)
+        reported = paper_reported(experiment_key(r), task)
         if reported:
             axes[1].plot(
                 [i - 0.2, i + 0.2],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .style import class_colors, np, plt, save_figure
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .style import class_colors, save_figure
 
 
 def tsne_panels(panels: list[tuple[str, np.ndarray, np.ndarray]], names, title: str, out: str) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 
+import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .style import np, percent_axis, plt, save_figure
+from .style import percent_axis, save_figure
 
 
 def confusion(matrix, names, title: str, out: str) -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402,F401  (re-exported for the figure modules)
-import numpy as np  # noqa: E402
+matplotlib.use("Agg")  # files, never a window; pyplot settles its backend at the first figure, after this
+import matplotlib.pyplot as plt  # noqa: E402
 
-from ..evaluation.tables import experiment_label  # noqa: E402,F401  (re-exported for the figure modules)
 from ..files import atomic_path  # noqa: E402
 
 
@@ -29,6 +27,3 @@ def save_figure(fig, path, **kwargs) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=path.rsplit(".", 1)[-1] if "." in path else "png", **kwargs)
     plt.close(fig)
-
-
-__all__ = ["plt", "np", "class_colors", "experiment_label", "percent_axis", "save_figure"]

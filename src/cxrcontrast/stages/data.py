@@ -1,9 +1,8 @@
-"""Stages of the data rules: demo data, acquisition, pruning, unpruned splits, augmented copies, figure."""
+"""Stages of the data rules: demo data, pruning, unpruned splits, augmented copies, figure."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 
@@ -26,10 +25,6 @@ def make_demo(out: str, sizes: dict, image_size: int, seed: int) -> None:
     )
     save_npz(out, provenance=provenance(sizes=sizes, image_size=image_size, seed=seed), **arrays)
     log.info("wrote demo dataset %s: %s", out, {k: v.shape for k, v in arrays.items()})
-
-
-def acquire(flag: str, size: int, root: str) -> Path:
-    return source.download(flag, size, root)
 
 
 def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str, size: int | None = None) -> None:

@@ -10,7 +10,6 @@ from .. import __version__
 from ..data.images import load_images
 from ..evaluation.embeddings import collapsed, quality, subsample, tsne
 from ..evaluation.inference import embed
-from ..figures.embeddings import tsne_panels
 from ..files import load_json, provenance, save_json
 from ..models.build import load_embedder
 from ..runtime import pick_device
@@ -34,6 +33,8 @@ def run_embed(
     """``pretrained`` None: the untrained encoder (pretrain "none"). ``params``: ``RunConfig.embed_params``.
 
     Retrieval quality on both splits for h and z; t-SNE maps of h and z on the val split."""
+    from ..figures.embeddings import tsne_panels
+
     names = load_json(classes)["class_names"]
     cfg = params["embeddings"]
     dev = pick_device(device)

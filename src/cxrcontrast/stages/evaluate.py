@@ -10,11 +10,10 @@ from .. import __version__
 from ..data.images import load_images
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
+from ..evaluation.experiments import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
 from ..evaluation.protocol import paper_protocol
-from ..figures.experiment import auc_bars, confusion, training_curves
-from ..figures.style import experiment_label
 from ..files import load_json, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import pick_device
@@ -34,6 +33,8 @@ def run_evaluate(
     device: str = "auto",
 ) -> None:
     """``experiment``: encoder, pretrain, trainset, labels, seed; ``params``: the ``evaluate`` block."""
+    from ..figures.experiment import auc_bars, confusion, training_curves
+
     names = load_json(classes)["class_names"]
     net, ckpt = load_classifier(model)
     if len(ckpt["class_names"]) != len(names):

@@ -12,7 +12,8 @@ from .. import __version__
 from ..data.images import load_images
 from ..data.source import flag_info, official_size
 from ..evaluation.inference import for_inference, map_rows
-from ..evaluation.official import PUBLISHED, SOURCE, evaluate_official, medmnist_metrics, output_width, scores
+from ..evaluation.official import evaluate_official, medmnist_metrics, output_width, scores
+from ..evaluation.published import PUBLISHED, SOURCE
 from ..files import provenance, save_json
 from ..models import Classifier
 from ..models.build import build_classifier, load_pretrained

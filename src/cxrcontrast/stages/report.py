@@ -6,18 +6,9 @@ import csv
 import logging
 
 from .. import __version__
+from ..evaluation.experiments import experiment_key
 from ..evaluation.markdown import markdown
-from ..evaluation.tables import (
-    comparisons,
-    differing_keys,
-    embedding_rows,
-    exp_key,
-    experiment_rows,
-    official_rows,
-    seed_row,
-)
-from ..figures.budgets import label_efficiency
-from ..figures.comparison import embedding_quality, figure13
+from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
 from ..vocabulary.objectives import OBJECTIVES
@@ -48,6 +39,9 @@ def run_summary(
 ) -> None:
     """``params``: bootstrap resamples and seed of the comparisons (``RunConfig.summary_params``); ``fidelity``: the
     rows of ``cxrcontrast.config.fidelity_rows``."""
+    from ..figures.budgets import label_efficiency
+    from ..figures.comparison import embedding_quality, figure13
+
     info = load_json(classes)
     task = {
         "flag": info["flag"],
@@ -60,11 +54,11 @@ def run_summary(
     exp_rows = experiment_rows(rows)
     preds: dict[tuple, dict[int, dict]] = {}
     for m, path in zip(results, predictions):
-        preds.setdefault(exp_key(m), {})[m["seed"]] = load_npz(path, ("probs", "labels", "index"))
+        preds.setdefault(experiment_key(m), {})[m["seed"]] = load_npz(path, ("probs", "labels", "index"))
     comp = comparisons(preds, params["bootstrap"], params["seed"])
     configs = {}
     for m in results:  # one config per experiment (the seed's own value is not a difference)
-        configs.setdefault(exp_key(m), m["config"])
+        configs.setdefault(experiment_key(m), m["config"])
     differing = differing_keys(configs)
     quals = [load_json(q) for q in qualities]
     embedding = embedding_rows(quals, [load_json(p) for p in probes])
@@ -86,7 +80,7 @@ def run_summary(
         + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
         "metrics.json holds the config slices of its experiment.\n",
     )
-    figure13(exp_rows, {exp_key(r): r for r in rows}, task, outputs["figure13"])
+    figure13(exp_rows, {experiment_key(r): r for r in rows}, task, outputs["figure13"])
     embedding_quality(quals, outputs["embedding_quality"])
     label_efficiency(
         exp_rows,
