@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .experiments import METRIC_LABELS, experiment_key, experiment_label, percent
+from ..vocabulary.experiments import experiment_key
+from .display import METRIC_LABELS, experiment_label, percent
 from .metrics import HEADLINE
 from .published import PUBLISHED, SOURCE, paper_reported
 

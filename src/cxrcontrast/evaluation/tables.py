@@ -6,16 +6,16 @@ import math
 
 import numpy as np
 
+from ..vocabulary.experiments import EXPERIMENT_KEYS, Experiment, experiment_key
 from .bootstrap import LEVEL, paired_difference
 from .embeddings import QUALITY
-from .experiments import KEYS, experiment_key, experiment_path
 from .metrics import HEADLINE, PAPER_ORDER
 
 METRICS = HEADLINE + tuple(f"paper_{k}" for k in PAPER_ORDER)
 
 
 def seed_row(m: dict) -> dict:
-    row = {k: m[k] for k in (*KEYS, "seed")}
+    row = {k: m[k] for k in (*EXPERIMENT_KEYS, "seed")}
     for k in HEADLINE:
         row[k] = m[k]
         lo, hi = m["ci"][k] or (None, None)
@@ -46,7 +46,7 @@ def experiment_rows(rows: list[dict]) -> list[dict]:
         groups.setdefault(experiment_key(r), []).append(r)
     out = []
     for key, members in groups.items():
-        row = dict(zip(KEYS, key), n_seeds=len(members))
+        row = dict(zip(EXPERIMENT_KEYS, key), n_seeds=len(members))
         for metric in METRICS:
             for stat, value in mean_interval([m[metric] for m in members]).items():
                 row[f"{metric}_{stat}"] = value
@@ -82,8 +82,8 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
         for metric, d in paired_difference(pairs, resamples=resamples, seed=seed).items():
             out.append(
                 {
-                    **dict(zip(KEYS, key)),
-                    "baseline": experiment_path(base),
+                    **dict(zip(EXPERIMENT_KEYS, key)),
+                    "baseline": Experiment(*base).path,
                     "seeds": len(seeds),
                     "metric": metric,
                     "difference": d["difference"],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from ..evaluation.experiments import experiment_key, experiment_label, percent
+from ..evaluation.display import experiment_label, percent
+from ..vocabulary.experiments import experiment_key
 from .style import percent_axis, save_figure
 
 

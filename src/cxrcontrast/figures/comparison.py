@@ -5,9 +5,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..evaluation.experiments import METRIC_LABELS, experiment_key, experiment_label
+from ..evaluation.display import METRIC_LABELS, experiment_label
 from ..evaluation.published import paper_reported
 from ..evaluation.tables import quality_means
+from ..vocabulary.experiments import experiment_key
 from .style import percent_axis, save_figure
 
 

@@ -10,7 +10,7 @@ from .. import __version__
 from ..data.images import load_images
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
-from ..evaluation.experiments import experiment_label
+from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
 from ..evaluation.protocol import paper_protocol

@@ -6,11 +6,11 @@ import csv
 import logging
 
 from .. import __version__
-from ..evaluation.experiments import experiment_key
 from ..evaluation.markdown import markdown
 from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
+from ..vocabulary.experiments import experiment_key
 from ..vocabulary.objectives import OBJECTIVES
 
 # the summary's tables: output key -> title of its page in the report (the page's output key: <key>_page)

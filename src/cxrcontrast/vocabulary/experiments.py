@@ -36,3 +36,8 @@ class Experiment:
     def from_row(cls, row: dict) -> Experiment:
         """The experiment of a table row or a metrics file (labels as text or number)."""
         return cls(row["encoder"], row["pretrain"], row["trainset"], float(row.get("labels", 1.0)))
+
+
+def experiment_key(row: dict) -> tuple:
+    """An experiment's identity (``Experiment.key``) from a table row or a metrics file."""
+    return Experiment.from_row(row).key

@@ -1,21 +1,8 @@
-"""An experiment's identity (encoder, pretrain, trainset, labels) and the names a person reads it by."""
+"""The names a person reads experiments and metrics by (their identity: ``vocabulary.experiments``)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-KEYS = ("encoder", "pretrain", "trainset", "labels")
 METRIC_LABELS = {"accuracy": "top-1", "balanced_accuracy": "balanced acc", "top5": "top-5", "auc_macro": "macro AUC"}
-
-
-def experiment_key(row: dict) -> tuple:
-    """An experiment's identity from a row or a metrics file (the label fraction as a float)."""
-    return tuple(float(row[k]) if k == "labels" else row[k] for k in KEYS)
-
-
-def experiment_path(key: tuple) -> str:
-    """An experiment as its results folder names it: minivgg/none/train/labels0.1 (never 1e-05)."""
-    return "/".join(map(str, key[:3])) + f"/labels{np.format_float_positional(key[3], trim='-')}"
 
 
 def percent(fraction) -> str:
