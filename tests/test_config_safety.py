@@ -76,6 +76,40 @@ def test_make_and_the_readme_run_through_the_front_door():
     assert "config layer given straight to Snakemake is code" in (REPO / "README.md").read_text()
 
 
+# ---- 2. script and local files in the HTML report ---------------------------------------------------
+def landing_html(facts: dict) -> str:
+    """workflow.rst rendered as Snakemake renders it (Jinja, then docutils with its default settings)."""
+    from docutils.core import publish_parts
+    from jinja2 import Environment
+
+    class Snakemake:
+        config = {"_report": facts}
+
+    text = Environment(trim_blocks=True, lstrip_blocks=True).from_string(
+        (REPO / "workflow/report/workflow.rst").read_text()
+    )
+    rst = text.render(snakemake=Snakemake)
+    return publish_parts(rst, writer="html")["html_body"]
+
+
+def test_a_hostile_layer_name_and_npz_path_reach_the_landing_text_as_text(tmp_path, monkeypatch):
+    from cxrcontrast.config import fidelity_rows, report_facts
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "secret.txt").write_text(SECRET)
+    npz = tmp_path / HOSTILE_NAME.replace("y.yaml", "d.npz")
+    npz.write_bytes(b"PK\x03\x04 not read here")
+    run = config(data={"source": "npz", "npz": str(npz)})
+    facts = report_facts(
+        run, ["config/config.yaml", HOSTILE_NAME], fidelity_rows(run, SCHEMA, REPO / "config/paper_code.yaml")
+    )
+    html = landing_html(facts)
+    assert "<img" not in html, html
+    assert SECRET not in html
+    assert "Config layers:" in html and "onerror=alert(2)&gt;" in html  # shown, as text
+    assert html.count("onerror=alert(2)&gt;") == 2  # the layer name and the npz path, both literal
+
+
 # ---- 9-16: the config alone ----------------------------------------------------------------------------
 EXP = {"encoder": "minivgg", "pretrain": "none", "trainset": "train"}
 PARSE_TIME = [
