@@ -1,10 +1,13 @@
 """Config layers are data, never code; what a user names reaches the report as text; each hostile layer,
 data file or history is refused in one line naming the file (and key, line or member)."""
 
+import csv
 import subprocess
 import sys
 import time
+import zipfile
 
+import numpy as np
 import pytest
 import yaml
 from conftest import REPO, SCHEMA, config, snakemake, workflow_copy
@@ -110,6 +113,58 @@ def test_a_hostile_layer_name_and_npz_path_reach_the_landing_text_as_text(tmp_pa
     assert html.count("onerror=alert(2)&gt;") == 2  # the layer name and the npz path, both literal
 
 
+# ---- 7, 8, 6: data files and histories ---------------------------------------------------------------
+def test_an_npz_whose_members_are_not_arrays_is_one_line(tmp_path):
+    from cxrcontrast.files import load_npz
+
+    path = tmp_path / "raw.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("train_images.txt", "not an array")
+    with pytest.raises(InputError) as err:
+        load_npz(path)
+    assert str(err.value).startswith(f"{path}: member 'train_images.txt' is not a NumPy array"), err.value
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("train_images.npy", b"\x93NUMPY garbage")
+    with pytest.raises(InputError) as err:
+        load_npz(path)
+    assert "member 'train_images.npy'" in str(err.value) and "\n" not in str(err.value), err.value
+
+
+HISTORY = ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "val_balanced_accuracy"]
+
+
+def write_history(path, rows: int) -> None:
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HISTORY)
+        for epoch in range(1, rows + 1):
+            writer.writerow([epoch, 1.5, 1.6, 0.4, 0.3, 0.2])
+
+
+def test_a_history_cut_mid_row_is_one_line_naming_it(tmp_path):
+    from cxrcontrast.figures.experiment import training_curves
+
+    path = tmp_path / "history.csv"
+    write_history(path, 3)
+    path.write_text(path.read_text()[:-12])  # cut inside the last row
+    with pytest.raises(InputError) as err:
+        training_curves(str(path), "t", str(tmp_path / "curves.png"))
+    assert str(err.value).startswith(f"{path}: ") and "cut" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_history_cut_to_its_header_is_warned_about_in_log_and_figure(tmp_path, caplog, monkeypatch):
+    from cxrcontrast.figures import experiment
+
+    shown = []
+    monkeypatch.setattr(experiment, "save_figure", lambda fig, out, **kw: shown.append(fig))
+    path = tmp_path / "history.csv"
+    write_history(path, 0)
+    experiment.training_curves(str(path), "t", str(tmp_path / "curves.png"))
+    assert f"{path}: no epochs recorded" in caplog.text
+    texts = [t.get_text() for ax in shown[0].axes for t in ax.texts]
+    assert any("no epochs recorded" in t for t in texts), texts
+
+
 # ---- 9-16: the config alone ----------------------------------------------------------------------------
 EXP = {"encoder": "minivgg", "pretrain": "none", "trainset": "train"}
 PARSE_TIME = [
@@ -162,6 +217,19 @@ def test_a_schema_error_names_layer_key_path_and_allowed_keys_in_one_line(tmp_pa
     line = str(err.value)
     assert line.startswith(f"{layer}: pretrain.normal.lrr: ") and "'lrr' was unexpected" in line, line
     assert "batch_size" in line.split("allowed keys: ")[1] and "\n" not in line
+
+
+def test_chestmnist_labels_of_shape_n_quote_that_shape(tmp_path):
+    from conftest import write_medmnist
+
+    from cxrcontrast.data.source import load_splits
+
+    arrays = write_medmnist(tmp_path / "raw.npz")
+    arrays["train_labels"] = arrays["train_labels"][:, 0]
+    np.savez(tmp_path / "raw.npz", **arrays)
+    with pytest.raises(InputError) as err:
+        load_splits(tmp_path / "raw.npz", "chestmnist")
+    assert "train_labels has shape (40,); expected (N, 14)" in str(err.value), err.value
 
 
 def test_an_empty_layer_is_refused_by_check_as_by_snakemake(tmp_path):
