@@ -6,8 +6,11 @@ from cxrcontrast.config import read_yaml
 
 min_version("9.0")
 
-# a YAML mistake named by file and line (Snakemake's own loader names neither)
-read_yaml("config/config.yaml")
+# every layer read again as data only: a YAML mistake named by file and line (Snakemake's own loader
+# names neither), a duplicate key or a leading zero refused. Snakemake has already loaded the
+# --configfile layers, running any YTE code in them: `python -m cxrcontrast run` checks them before.
+for layer in ["config/config.yaml", *(workflow.overwrite_configfiles or [])]:
+    read_yaml(layer)
 
 
 configfile: "config/config.yaml"

@@ -88,9 +88,28 @@ def click(d, xpath: str, what: str) -> None:
     )
 
 
+# A layer file name and a data.npz path that carry HTML and docutils directives (issue 22): the report
+# must show them as text, run no script and include no file.
+HOSTILE = "y.yaml\n\n.. raw:: html\n\n   <img src=x onerror=alert(2)>\n\n.. include:: secret.txt\n\nz.yaml"
+HOSTILE_NPZ = HOSTILE.replace("y.yaml", "d.npz")
+SECRET = "TOP-SECRET-TEXT-0451"
+
+
 @pytest.fixture(scope="module")
 def report(finished_grid, tmp_path_factory) -> Path:
-    snakemake(finished_grid, "--configfile", *TINY_LAYERS, "--report", "results/report.html")
+    """The tiny run's report, with one more layer under a hostile name that points data.npz at the run's own
+    demo data under a hostile name (the results stay the run's); those files are removed afterwards."""
+    import yaml
+
+    planted = [finished_grid / name for name in (HOSTILE, HOSTILE_NPZ, "secret.txt")]
+    shutil.copy(finished_grid / "results/data/raw/demo.npz", planted[1])
+    planted[0].write_text(yaml.safe_dump({"data": {"source": "npz", "npz": HOSTILE_NPZ}}))
+    planted[2].write_text(SECRET)
+    try:
+        snakemake(finished_grid, "--configfile", *TINY_LAYERS, HOSTILE, "--report", "results/report.html")
+    finally:
+        for path in planted:
+            path.unlink()
     copied = tmp_path_factory.mktemp("copied") / "report.html"  # works from a copied file, away from results/
     shutil.copy(finished_grid / "results/report.html", copied)
     return copied
@@ -105,12 +124,14 @@ def test_the_report_in_a_real_browser(report, tmp_path):
             "Supervised contrastive pretraining on chest X-rays",
             "What was run",
             "How to read it",
-            "Config layers: config/config.yaml, config/demo.yaml, tiny.yaml (later",
-            "synthetic ChestMNIST-format demo data",
+            "Config layers: config/config.yaml, config/demo.yaml, tiny.yaml, y.yaml\\n\\n.. raw:: html",
+            "chestmnist (a local file (d.npz\\n\\n.. raw:: html",
+            "<img src=x onerror=alert(2)>\\n\\n.. include:: secret.txt\\n\\nz.yaml (later",
             "Experiments: 7",
             "follows the paper's text",
         ):
             assert phrase in body, phrase
+        assert_inert(d)
         d.set_window_size(1400, 2100)  # tall enough for the whole landing page
         d.save_screenshot(str(tmp_path / "landing.png"))  # the test's artifact
         d.set_window_size(1400, 1000)
@@ -138,6 +159,16 @@ def test_the_report_in_a_real_browser(report, tmp_path):
         assert fetched <= {"file", "data", "blob", "about"}, fetched  # nothing from outside the file
     finally:
         d.quit()
+
+
+def assert_inert(d) -> None:
+    """The hostile names are text: no alert open, no element made from them, no file included."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    with pytest.raises(NoAlertPresentException):
+        d.switch_to.alert.text  # noqa: B018  (reading it is what raises when there is none)
+    assert d.execute_script("return document.querySelectorAll('img[onerror], img[src=\"x\"]').length") == 0
+    assert SECRET not in d.page_source and SECRET not in d.execute_script(PAGE_TEXT)
 
 
 def check_category(d, category: str, subcategory: str | None, kind: str, captions: list[str]) -> None:

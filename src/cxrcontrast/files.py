@@ -105,15 +105,29 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
             raise InputError(f"{path}: not a readable .npz archive (no zip header; wrong format or empty)")
     try:
         with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+            arrays = {key: _array(path, npz, key) for key in npz.files}
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputError(f"{path}: not a readable .npz archive (truncated or wrong format): {exc}") from exc
-    except ValueError as exc:  # object arrays need pickle, which we refuse
-        raise InputError(f"{path}: holds pickled objects, which are refused for safety: {exc}") from exc
     missing = [key for key in required if key not in arrays]
     if missing:
         raise InputError(f"{path}: missing keys {missing}; found {sorted(arrays)}")
     return arrays
+
+
+def _array(path: Path, npz, key: str) -> np.ndarray:
+    """One member of an open .npz; a member that is no array (numpy hands back the bytes of a member not
+    named .npy) or not a readable one is named."""
+    try:
+        value = npz[key]
+    except ValueError as exc:
+        if "pickle" in str(exc):  # object arrays need pickle, which we refuse
+            raise InputError(f"{path}: holds pickled objects, which are refused for safety: {exc}") from exc
+        raise InputError(f"{path}: member '{key}.npy' is not a readable NumPy array ({exc})") from exc
+    if not isinstance(value, np.ndarray):
+        raise InputError(
+            f"{path}: member '{key}' is not a NumPy array (not a .npy file); expected a NumPy .npz archive"
+        )
+    return value
 
 
 def load_json(path: str | os.PathLike):

@@ -93,3 +93,55 @@ def check(raw: dict) -> None:
     encoders = check_experiments(raw)
     check_encoders(raw, encoders)
     check_objectives(raw)
+
+
+# ---- values the config alone shows wrong (each named before any job) --------------------------------
+MIN_FRACTION = 1e-6  # one label in a million: below it no real split keeps more than the one image per class
+MAX_FRACTION_TEXT = 12  # characters of a fraction in result paths (labels0.000125): 0.1234567891 fits
+KEYWORD_WEIGHTS = ("none", "imagenet")
+
+
+def check_flag(data: dict) -> None:
+    from ..vocabulary.flags import flags_2d
+
+    if data["flag"] not in flags_2d():
+        raise InputError(f"data.flag: {data['flag']!r} is not a 2D MedMNIST flag; expected one of {flags_2d()}")
+
+
+def check_labels(experiments: list) -> None:
+    from .workflow import fraction_text
+
+    for i, e in enumerate(experiments):
+        for value in e["labels"]:
+            text = fraction_text(value)
+            if value < MIN_FRACTION:
+                raise InputError(
+                    f"experiments[{i}].labels: {value:g} is below {MIN_FRACTION:g}, a share of the labels no "
+                    "dataset here can honour; give a fraction in [1e-06, 1] such as 0.01"
+                )
+            if len(text) > MAX_FRACTION_TEXT:
+                raise InputError(
+                    f"experiments[{i}].labels: {value!r} is written {text} in result paths, longer than "
+                    f"{MAX_FRACTION_TEXT} characters; round it (e.g. {float(f'{value:.3g}')!r})"
+                )
+
+
+def check_weights(encoders: dict, used: set[str]) -> None:
+    for name, block in encoders.items():
+        weights = block.get("weights")
+        if weights is None or weights in KEYWORD_WEIGHTS:
+            continue
+        near = weights.strip().lower() in KEYWORD_WEIGHTS
+        if near or (name in used and not Path(weights).is_file()):
+            why = "not a keyword (mind spaces and case)" if near else "not a file"
+            raise InputError(
+                f"encoders.{name}.weights: {weights!r} is {why}; expected none, imagenet or the path of "
+                "a local state-dict file"
+            )
+
+
+def check_values(raw: dict) -> None:
+    """Values that pass the schema but no job could use; raises InputError at the first."""
+    check_flag(raw["data"])
+    check_labels(raw["experiments"])
+    check_weights(raw["encoders"], {e["encoder"] for e in raw["experiments"]})

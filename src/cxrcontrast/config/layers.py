@@ -8,26 +8,40 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError
-from .checks import check
+from .checks import check, check_values
 from .run_config import RunConfig
-from .schema import normalize
+from .safe_yaml import LayerRefused, load_layer
+from .schema import normalize, schema_error
+
+YTE = "__use_yte__"  # Snakemake's --configfile loader evaluates a layer holding it as a Python template (YTE)
 
 
 def read_yaml(path: str | Path) -> dict:
-    """One config layer; a syntax error names the file and line."""
+    """One config layer, as data only; a mistake names the file and line."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_layer(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); a config layer is YAML") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"{path}:{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
-    if data is None:
-        return {}
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+        problem = getattr(exc, "problem", None) or exc
+        text = problem if isinstance(exc, LayerRefused) else f"not valid YAML ({problem})"
+        raise InputError(f"{path}:{where} {text}") from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be a config layer") from None
+    if data is None:  # Snakemake refuses such a --configfile too ("keys at top level"): both refuse it
+        raise InputError(f"{path}: empty config layer (no keys); give it a key, or leave it off the command")
     if not isinstance(data, dict):
         raise InputError(f"{path}: a config layer must be a mapping of keys, got {type(data).__name__}")
+    if YTE in data:
+        raise InputError(
+            f"{path}: {YTE} asks Snakemake to run this layer's Python expressions (YTE); a config layer "
+            "here is data only: remove the key (and any ?-expressions)"
+        )
     return data
 
 
@@ -37,18 +51,28 @@ def resolve(config: dict, schema_path: str | Path) -> RunConfig:
     schema = yaml.safe_load(Path(schema_path).read_text())
     raw = normalize(copy.deepcopy(dict(config)), schema)
     check(raw)
+    check_values(raw)
     return RunConfig(raw)
 
 
 def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dict | None = None) -> RunConfig:
     """Config files merged as Snakemake merges ``--configfile`` layers (later wins, nested mappings
-    merge), validated with Snakemake's own validator, then resolved."""
+    merge), validated with Snakemake's own validator, then resolved. A schema error names the layer
+    that set the key (``--config`` for ``overrides``)."""
+    from jsonschema import ValidationError
+    from snakemake.exceptions import WorkflowError
     from snakemake.utils import update_config, validate
 
-    config: dict = {}
-    for path in paths:
-        update_config(config, read_yaml(path))
+    layers = [(str(path), read_yaml(path)) for path in paths]
     if overrides:
-        update_config(config, overrides)
-    validate(config, str(schema_path), set_default=True)
+        layers.append(("--config", overrides))
+    config: dict = {}
+    for _, layer in layers:
+        update_config(config, copy.deepcopy(layer))
+    try:
+        validate(config, str(schema_path), set_default=True)
+    except WorkflowError as exc:
+        if not isinstance(exc.__context__, ValidationError):  # Snakemake raises it while handling jsonschema's
+            raise
+        raise InputError(schema_error(exc.__context__, layers)) from None
     return resolve(config, schema_path)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -81,8 +82,19 @@ def fidelity_rows(run: RunConfig, schema_path: str | Path, paper_code_path: str 
     return rows
 
 
+def rst_text(value) -> str:
+    """``value`` as inert reStructuredText: shown as written, never markup. Snakemake puts the report's
+    texts through docutils with its defaults, which honour ``.. raw:: html`` and ``.. include::``;
+    so a file name a user chose (a layer, ``data.npz``) could carry script or another file into the
+    page. A control character (a newline, which could start a directive) is shown as its escape, and
+    every ASCII punctuation mark is backslash-escaped (no inline markup, link or role)."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(value))
+    return re.sub(r"([!-/:-@\\[-`{-~])", r"\\\1", text)
+
+
 def report_facts(run: RunConfig, layers: list[str], fidelity: list[dict]) -> dict:
-    """Plain strings for the landing page (workflow/report/workflow.rst)."""
+    """The landing page's facts (workflow/report/workflow.rst and the captions that quote them): every
+    text escaped for reStructuredText (``rst_text``), numbers as numbers."""
     data = run.settings["data"]
     source = {
         "medmnist": "the official MedMNIST file",
@@ -101,7 +113,7 @@ def report_facts(run: RunConfig, layers: list[str], fidelity: list[dict]) -> dic
         if followed <= {"the authors' code"}
         else "a mix of both (see the fidelity table)"
     )
-    return {
+    facts = {
         "data": f"{data['flag']} ({source}), {data['size']}px source images, model input {data['image_size']}px",
         "layers": ", ".join(layers),
         "experiments": [f"{e.path}" for e in run.experiments],
@@ -116,4 +128,12 @@ def report_facts(run: RunConfig, layers: list[str], fidelity: list[dict]) -> dic
         "budgets": ", ".join(sorted({fraction_text(e.labels) for e in run.experiments}, key=float)),
         "layer": layer,
         "device": run.settings["device"],
+    }
+    return {
+        key: value
+        if isinstance(value, int)
+        else [rst_text(v) for v in value]
+        if isinstance(value, list)
+        else rst_text(value)
+        for key, value in facts.items()
     }

@@ -49,3 +49,36 @@ def normalize(value, schema: dict, root: dict | None = None, path: str = "config
     if isinstance(value, int) and not isinstance(value, bool) and "number" in types:
         return float(value)
     return value
+
+
+def key_path(parts) -> str:
+    """``augment.rotation_deg``, ``experiments[0].labels``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "(top level)"
+
+
+def _holds(tree, parts) -> bool:
+    for part in parts:
+        if isinstance(part, int) and isinstance(tree, list) and part < len(tree):
+            tree = tree[part]
+        elif isinstance(tree, dict) and part in tree:
+            tree = tree[part]
+        else:
+            return False
+    return True
+
+
+def schema_error(error, layers: list[tuple[str, dict]]) -> str:
+    """One line for a jsonschema ``ValidationError``: the layer that set the key (the last one holding
+    it), the key path, what is wrong and, for an unknown key, the keys allowed there (never the
+    schema or the whole instance, which Snakemake's own message prints)."""
+    parts = list(error.absolute_path)
+    message, allowed = error.message, ""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        unknown = [k for k in error.instance if k not in known]
+        parts += unknown[:1]
+        allowed = f"; allowed keys: {', '.join(known) or 'none'}"
+    elif len(message) > 200:  # "{...the whole block...} is not of type 'array'"
+        message = f"{message[:120]} ... {message[-60:]}"
+    source = next((name for name, layer in reversed(layers) if _holds(layer, parts)), "the merged config")
+    return f"{source}: {key_path(parts)}: {message}{allowed}".replace("\n", " ")

@@ -140,11 +140,12 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray,
         raise InputError(f"{path}: {ik} has shape {images.shape}; expected (N,H,W) or (N,H,W,3)")
     if images.shape[0] == 0:
         raise InputError(f"{path}: {ik} is empty; expected at least one image")
+    given = labels.shape  # quoted as the file holds it, not as reshaped below
     if labels.ndim == 1:
         labels = labels[:, None]
     if labels.ndim != 2 or labels.shape[1] != info.label_width:
         raise InputError(
-            f"{path}: {lk} has shape {labels.shape}; expected (N, {info.label_width}) for {info.flag!r} ({info.task})"
+            f"{path}: {lk} has shape {given}; expected (N, {info.label_width}) for {info.flag!r} ({info.task})"
         )
     if labels.shape[0] != images.shape[0]:
         raise InputError(f"{path}: {ik} has {images.shape[0]} rows but {lk} has {labels.shape[0]}; expected equal")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import logging
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..errors import InputError
 from .style import percent_axis, save_figure
+
+log = logging.getLogger(__name__)
 
 
 def confusion(matrix, names, title: str, out: str) -> None:
@@ -56,31 +60,66 @@ def auc_bars(aucs, names, title: str, out: str) -> None:
     save_figure(fig, out, dpi=110)
 
 
+CLASSIFY_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "val_balanced_accuracy")
+PRETRAIN_COLUMNS = ("epoch", "loss", "val_loss")
+
+
+def read_history(path: str, columns: tuple[str, ...]) -> dict[str, list[float]]:
+    """A training job's history.csv as columns of numbers; a file cut mid-row (or otherwise not whole) is
+    one line naming it and the row. No rows at all is a warning: the figure says so too."""
+    with open(path, newline="") as fh:
+        text = fh.read()
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or not set(columns) <= set(rows[0]):
+        raise InputError(f"{path}: not a training history (expected the columns {', '.join(columns)})")
+    where = [rows[0].index(c) for c in columns]
+    values: dict[str, list[float]] = {c: [] for c in columns}
+    for n, row in enumerate(rows[1:], start=2):
+        try:
+            if len(row) != len(rows[0]) or (n == len(rows) and not text.endswith("\n")):
+                raise ValueError("row cut short")
+            for c, i in zip(columns, where):
+                values[c].append(float(row[i]))
+        except ValueError:
+            raise InputError(
+                f"{path}: row {n} is not whole (the file is cut or damaged); rerun the training job that makes it"
+            ) from None
+    if not values["epoch"]:
+        log.warning("%s: no epochs recorded (only the header); its curves are empty", path)
+    return values
+
+
+def _no_epochs(ax, path: str) -> None:
+    ax.text(0.5, 0.5, f"no epochs recorded in\n{path}", ha="center", va="center", transform=ax.transAxes, wrap=True)
+
+
 def training_curves(history_csv: str, title: str, out: str, pretrain_history: str | None = None) -> None:
-    with open(history_csv) as fh:
-        rows = list(csv.DictReader(fh))
-    epoch = [int(r["epoch"]) for r in rows]
+    h = read_history(history_csv, CLASSIFY_COLUMNS)
+    epoch = h["epoch"]
     panels = 3 if pretrain_history else 2
     fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 3.6))
-    axes[0].plot(epoch, [float(r["train_loss"]) for r in rows], label="train")
-    axes[0].plot(epoch, [float(r["val_loss"]) for r in rows], label="validation")
+    axes[0].plot(epoch, h["train_loss"], label="train")
+    axes[0].plot(epoch, h["val_loss"], label="validation")
     axes[0].set(xlabel="epoch", ylabel="cross-entropy loss", title="classification loss")
-    axes[1].plot(epoch, [float(r["train_accuracy"]) for r in rows], label="train accuracy (balanced draws)")
-    axes[1].plot(epoch, [float(r["val_accuracy"]) for r in rows], label="val accuracy")
-    axes[1].plot(epoch, [float(r["val_balanced_accuracy"]) for r in rows], label="val balanced accuracy")
+    axes[1].plot(epoch, h["train_accuracy"], label="train accuracy (balanced draws)")
+    axes[1].plot(epoch, h["val_accuracy"], label="val accuracy")
+    axes[1].plot(epoch, h["val_balanced_accuracy"], label="val balanced accuracy")
     axes[1].set(xlabel="epoch", title="accuracy", ylim=(0, 1))
     percent_axis(axes[1])
+    if not epoch:
+        for ax in axes[:2]:
+            _no_epochs(ax, history_csv)
     if pretrain_history:
-        with open(pretrain_history) as fh:
-            pre = list(csv.DictReader(fh))
-        epochs = [int(r["epoch"]) for r in pre]
-        axes[2].plot(epochs, [float(r["loss"]) for r in pre], color="purple", label="train")
-        val = [float(r["val_loss"]) for r in pre]
-        if any(v == v for v in val):  # NaN where the val split could not make batches
-            axes[2].plot(epochs, val, color="orange", label="validation (fixed draws)")
+        pre = read_history(pretrain_history, PRETRAIN_COLUMNS)
+        axes[2].plot(pre["epoch"], pre["loss"], color="purple", label="train")
+        if any(v == v for v in pre["val_loss"]):  # NaN where the val split could not make batches
+            axes[2].plot(pre["epoch"], pre["val_loss"], color="orange", label="validation (fixed draws)")
         axes[2].set(xlabel="epoch", ylabel="contrastive loss", title="pretraining loss")
+        if not pre["epoch"]:
+            _no_epochs(axes[2], pretrain_history)
     for ax in axes:
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs: no 1.25
     fig.suptitle(title)
     fig.tight_layout()
