@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
+from ..vocabulary.experiments import fraction_text
 from ..vocabulary.objectives import pk_batch_error, route
 
 FROZEN_MAX = {"pooled": 211, "imagenet_logits": 213}  # parameter tensors of EfficientNet-B0 (with its ImageNet fc)
@@ -109,8 +110,6 @@ def check_flag(data: dict) -> None:
 
 
 def check_labels(experiments: list) -> None:
-    from .workflow import fraction_text
-
     for i, e in enumerate(experiments):
         for value in e["labels"]:
             text = fraction_text(value)
