@@ -18,16 +18,33 @@ from .errors import InputError
 
 
 def set_threads(n: int) -> None:
-    """Pin intra-op threads to what the scheduler gave the job (``threads:``)."""
+    """Intra-op threads of torch: the config's ``torch_threads``, never what the scheduler allotted (a sum
+    over another number of threads adds in another order, and training goes elsewhere)."""
     import torch
 
-    torch.set_num_threads(max(1, int(n)))
+    torch.set_num_threads(int(n))
+
+
+def numerics(device) -> dict:
+    """What a job's floats depend on besides its config, seed and inputs: recorded in every checkpoint and
+    metrics file, and part of the key under which a finished result is kept."""
+    import numpy as np
+    import torch
+
+    return {
+        "device": torch.device(device).type,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+    }
 
 
 @contextlib.contextmanager
-def job(log_file: str | os.PathLike | None = None, threads: int = 1):
-    """Run a workflow step: log lines to ``log_file`` (and stderr), threads set, errors logged (bad input
-    as one line, anything else with its traceback)."""
+def job(log_file: str | os.PathLike | None = None, threads: int | None = None):
+    """Run a workflow step: log lines to ``log_file`` (and stderr), torch's intra-op ``threads`` set (the
+    config's ``torch_threads``; None for a step that runs no torch, which then never imports it), errors
+    logged (bad input as one line, anything else with its traceback)."""
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -35,7 +52,8 @@ def job(log_file: str | os.PathLike | None = None, threads: int = 1):
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
     )
-    set_threads(threads)
+    if threads is not None:
+        set_threads(threads)
     log = logging.getLogger("cxrcontrast")
     if "SLURM_JOB_ID" in os.environ:  # where the job ran, and which GPUs SLURM gave it
         log.info(

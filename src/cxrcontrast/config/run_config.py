@@ -17,12 +17,13 @@ def canonical(value):
 
 @dataclass(frozen=True)
 class Execution:
-    """How jobs run, not what they compute: never part of a job's identity (see config/README.md).
-
-    Handed to rules as one object, which Snakemake's params trigger does not track."""
+    """How jobs run: never part of a job's identity (see config/README.md), but recorded with every result,
+    and the key of a finished result holds what of it changes floats. Handed to rules as one object, which
+    Snakemake's params trigger does not track."""
 
     device: str
     performance: tuple[tuple[str, bool], ...]
+    threads: int  # torch's intra-op threads in every job that runs torch
 
     @property
     def performance_dict(self) -> dict:
@@ -117,7 +118,8 @@ class RunConfig:
     # ---- slices, one per rule -------------------------------------------------------------
     @property
     def execution(self) -> Execution:
-        return Execution(self.settings["device"], tuple(sorted(self.settings["performance"].items())))
+        performance = tuple(sorted(self.settings["performance"].items()))
+        return Execution(self.settings["device"], performance, self.settings["torch_threads"])
 
     def augment(self) -> dict:
         """The augmentation's shape (its figure's seed apart)."""
