@@ -194,11 +194,12 @@ def test_every_seed_gets_its_own_augmented_copy(data, tmp_path):
 
 def test_tsne_maps_h_as_the_paper_and_z_beside_it(data, tmp_path, monkeypatch):
     """The paper plots t-SNE of the encoder output h; z is kept beside it, each panel labelled."""
+    from cxrcontrast.figures import embeddings as figures_embeddings
     from cxrcontrast.stages import embed
 
     drawn = {}
-    monkeypatch.setattr(
-        embed, "tsne_panels", lambda panels, names, title, out: drawn.update(panels=panels, title=title)
+    monkeypatch.setattr(  # the stage imports the figure module where it draws
+        figures_embeddings, "tsne_panels", lambda panels, names, title, out: drawn.update(panels=panels, title=title)
     )
     params = config(embeddings={"points": 60}).embed_params("minivgg")
     embed.run_embed(

@@ -13,7 +13,7 @@ rule classify:
         f"results/benchmarks/classify/{EXPERIMENT}.tsv"
     conda:
         ENV
-    threads: 4
+    threads: CONFIG.execution.threads
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 8),

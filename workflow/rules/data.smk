@@ -90,11 +90,12 @@ rule augment_copies:
         "results/logs/data/augment_copies/seed{seed}.log",
     conda:
         ENV
-    threads: 2
+    threads: CONFIG.execution.threads
     resources:
         mem_mb=mem_mb(1500, 6),
         runtime=30,
     params:
+        execution=CONFIG.execution,
         image_size=DATA["image_size"],
         augment=CONFIG.augment(),
     script:
@@ -116,11 +117,12 @@ rule augmentation_figure:
         "results/logs/data/augmentation_figure.log",
     conda:
         ENV
-    threads: 1
+    threads: CONFIG.execution.threads
     resources:
         mem_mb=mem_mb(1500, 2),
         runtime=10,
     params:
+        execution=CONFIG.execution,
         image_size=DATA["image_size"],
         augment=CONFIG.augment(),
         seed=CONFIG.settings["augment"]["figure_seed"],

@@ -38,7 +38,7 @@ rule evaluate:
         f"results/benchmarks/evaluate/{EXPERIMENT}.tsv"
     conda:
         ENV
-    threads: 2
+    threads: CONFIG.execution.threads
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 8),
@@ -68,7 +68,7 @@ rule embed:
         f"results/benchmarks/embed/{STATE}.tsv"
     conda:
         ENV
-    threads: 2
+    threads: CONFIG.execution.threads
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 6),
@@ -91,7 +91,7 @@ rule probe:
         f"results/benchmarks/probe/{STATE}.tsv"
     conda:
         ENV
-    threads: 2
+    threads: CONFIG.execution.threads
     resources:
         gpu=1,
         mem_mb=mem_mb(3000, 12),

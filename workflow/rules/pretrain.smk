@@ -17,7 +17,7 @@ rule pretrain:
         ),
     conda:
         ENV
-    threads: 4
+    threads: CONFIG.execution.threads
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 8),

@@ -3,12 +3,11 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import augmented_copies
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    p = snakemake.params  # noqa: F821
+with job(snakemake.log[0], snakemake.params.execution.threads):
     augmented_copies(
         snakemake.input[0],
         snakemake.output[0],
-        image_size=p.image_size,
-        params=p.augment,  # noqa: F821
+        image_size=snakemake.params.image_size,
+        params=snakemake.params.augment,
         seed=int(snakemake.wildcards.seed),
-    )  # noqa: F821
+    )

@@ -3,13 +3,12 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import augmentation_figure
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    p, i = snakemake.params, snakemake.input  # noqa: F821
+with job(snakemake.log[0], snakemake.params.execution.threads):
     augmentation_figure(
-        i.train,
-        i.classes,
+        snakemake.input.train,
+        snakemake.input.classes,
         snakemake.output[0],
-        image_size=p.image_size,
-        params=p.augment,  # noqa: F821
-        seed=p.seed,
+        image_size=snakemake.params.image_size,
+        params=snakemake.params.augment,
+        seed=snakemake.params.seed,
     )

@@ -3,18 +3,18 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.classify import run_classify
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    w, p, i, out = snakemake.wildcards, snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+execution = snakemake.params.execution
+with job(snakemake.log[0], execution.threads):
     run_classify(
-        list(i.train),
-        i.val,
-        i.classes,
-        out.model,
-        out.history,
-        params=p.job,
-        seed=int(w.seed),
-        pretrained=i.get("pretrained"),
-        device=p.execution.device,
-        performance=p.execution.performance_dict,
-        weights=i.get("weights"),
+        list(snakemake.input.train),
+        snakemake.input.val,
+        snakemake.input.classes,
+        snakemake.output.model,
+        snakemake.output.history,
+        params=snakemake.params.job,
+        seed=int(snakemake.wildcards.seed),
+        pretrained=snakemake.input.get("pretrained"),
+        device=execution.device,
+        performance=execution.performance_dict,
+        weights=snakemake.input.get("weights"),
     )

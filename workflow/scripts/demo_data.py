@@ -3,6 +3,6 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import make_demo
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821 (injected by Snakemake)
-    p = snakemake.params  # noqa: F821
-    make_demo(snakemake.output[0], sizes=p.sizes, image_size=p.image_size, seed=p.sizes["seed"])  # noqa: F821
+with job(snakemake.log[0]):
+    sizes = snakemake.params.sizes
+    make_demo(snakemake.output[0], sizes=sizes, image_size=snakemake.params.image_size, seed=sizes["seed"])

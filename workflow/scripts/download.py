@@ -5,5 +5,5 @@ from pathlib import Path
 from cxrcontrast.data.source import download
 from cxrcontrast.runtime import job
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    download(snakemake.params.flag, snakemake.params.size, Path(snakemake.output[0]).parent)  # noqa: F821
+with job(snakemake.log[0]):
+    download(snakemake.params.flag, snakemake.params.size, Path(snakemake.output[0]).parent)

@@ -3,17 +3,16 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.embed import run_embed
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    w, p, i, out = snakemake.wildcards, snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+with job(snakemake.log[0], snakemake.params.execution.threads):
     run_embed(
-        i.get("pretrained"),
-        i.train,
-        i.val,
-        i.classes,
-        out.tsne,
-        out.quality,
-        params=p.job,
-        pretrain=w.pretrain,
-        seed=int(w.seed),
-        device=p.execution.device,
+        snakemake.input.get("pretrained"),
+        snakemake.input.train,
+        snakemake.input.val,
+        snakemake.input.classes,
+        snakemake.output.tsne,
+        snakemake.output.quality,
+        params=snakemake.params.job,
+        pretrain=snakemake.wildcards.pretrain,
+        seed=int(snakemake.wildcards.seed),
+        device=snakemake.params.execution.device,
     )

@@ -3,23 +3,23 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.evaluate import run_evaluate
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    w, p, i, out = snakemake.wildcards, snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+wildcards = snakemake.wildcards
+with job(snakemake.log[0], snakemake.params.execution.threads):
     experiment = {
-        "encoder": w.encoder,
-        "pretrain": w.pretrain,
-        "trainset": w.trainset,
-        "labels": float(w.labels),
-        "seed": int(w.seed),
+        "encoder": wildcards.encoder,
+        "pretrain": wildcards.pretrain,
+        "trainset": wildcards.trainset,
+        "labels": float(wildcards.labels),
+        "seed": int(wildcards.seed),
     }
     run_evaluate(
-        i.model,
-        i.test,
-        i.classes,
-        i.history,
-        {k: out[k] for k in ("metrics", "predictions", "confusion", "auc", "curves")},
+        snakemake.input.model,
+        snakemake.input.test,
+        snakemake.input.classes,
+        snakemake.input.history,
+        {k: snakemake.output[k] for k in ("metrics", "predictions", "confusion", "auc", "curves")},
         experiment,
-        params=p.job,
-        pretrain_history=i.pretrain_history or None,
-        device=p.execution.device,
+        params=snakemake.params.job,
+        pretrain_history=snakemake.input.pretrain_history or None,
+        device=snakemake.params.execution.device,
     )

@@ -3,17 +3,17 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.pretrain import run_pretrain
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    w, p, i, out = snakemake.wildcards, snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+execution = snakemake.params.execution
+with job(snakemake.log[0], execution.threads):
     run_pretrain(
-        i.train,
-        i.val,
-        i.classes,
-        out.encoder,
-        out.history,
-        params=p.job,
-        seed=int(w.seed),
-        device=p.execution.device,
-        performance=p.execution.performance_dict,
-        weights=i.get("weights"),
+        snakemake.input.train,
+        snakemake.input.val,
+        snakemake.input.classes,
+        snakemake.output.encoder,
+        snakemake.output.history,
+        params=snakemake.params.job,
+        seed=int(snakemake.wildcards.seed),
+        device=execution.device,
+        performance=execution.performance_dict,
+        weights=snakemake.input.get("weights"),
     )

@@ -3,17 +3,16 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.probe import run_probe
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    w, p, i = snakemake.wildcards, snakemake.params, snakemake.input  # noqa: F821
+with job(snakemake.log[0], snakemake.params.execution.threads):
     run_probe(
-        i.get("pretrained"),
-        i.train,
-        i.val,
-        i.test,
-        i.classes,
+        snakemake.input.get("pretrained"),
+        snakemake.input.train,
+        snakemake.input.val,
+        snakemake.input.test,
+        snakemake.input.classes,
         snakemake.output[0],
-        params=p.job,  # noqa: F821
-        pretrain=w.pretrain,
-        seed=int(w.seed),
-        device=p.execution.device,
+        params=snakemake.params.job,
+        pretrain=snakemake.wildcards.pretrain,
+        seed=int(snakemake.wildcards.seed),
+        device=snakemake.params.execution.device,
     )

@@ -3,6 +3,6 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import prune
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    out, p = snakemake.output, snakemake.params  # noqa: F821
-    prune(snakemake.input.raw, p.flag, {s: out[s] for s in ("train", "val", "test")}, out.classes, size=p.size)  # noqa: F821
+with job(snakemake.log[0]):
+    splits = {s: snakemake.output[s] for s in ("train", "val", "test")}
+    prune(snakemake.input.raw, snakemake.params.flag, splits, snakemake.output.classes, size=snakemake.params.size)

@@ -3,5 +3,5 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.report import run_runtime_table
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    run_runtime_table(list(snakemake.input), snakemake.output.csv, snakemake.output.page)  # noqa: F821
+with job(snakemake.log[0]):
+    run_runtime_table(list(snakemake.input), snakemake.output.csv, snakemake.output.page)

@@ -3,16 +3,15 @@
 from cxrcontrast.runtime import job
 from cxrcontrast.stages.report import run_summary
 
-with job(snakemake.log[0], snakemake.threads):  # noqa: F821
-    i, out, p = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
+with job(snakemake.log[0]):
     run_summary(
-        list(i.metrics),
-        list(i.predictions),
-        list(i.qualities),
-        list(i.probes),
-        list(i.official),
-        i.classes,
-        dict(out.items()),
-        params=p.job,
-        fidelity=p.fidelity,
+        list(snakemake.input.metrics),
+        list(snakemake.input.predictions),
+        list(snakemake.input.qualities),
+        list(snakemake.input.probes),
+        list(snakemake.input.official),
+        snakemake.input.classes,
+        dict(snakemake.output.items()),
+        params=snakemake.params.job,
+        fidelity=snakemake.params.fidelity,
     )
