@@ -60,6 +60,10 @@ def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings
             a, b = fake_result(tmp_path, enc, pre, ts, seed, skill, lr, k=k)
             metrics.append(a)
             preds.append(b)
+    return summarise_files(tmp_path, metrics, preds, flag, k, warnings, official)
+
+
+def summarise_files(tmp_path, metrics, preds, flag="chestmnist", k=6, warnings=(), official=28):
     q = {
         "encoder": "minivgg",
         "pretrain": "normal",
@@ -173,3 +177,41 @@ def test_differing_keys():
     assert diff[keys[2]] == {"classify.lr": 0.01, "pretrain.margin": 0.5}
     assert diff[keys[3]] == {"classify.lr": 0.01}
     assert diff[keys[1]] == {"classify.lr": 0.01, "pretrain.margin": 0.3}  # 0.5 and 0.3 among normal's peers
+
+
+def numerics(threads, capability="AVX2"):
+    one = {"device": "cpu", "cpu_capability": capability, "threads": threads, "torch": "2.14.1", "numpy": "2.2.0"}
+    return {"train": one, "evaluate": dict(one)}
+
+
+def test_numerics_warnings_name_the_field_and_the_experiments():
+    from cxrcontrast.evaluation.numerics import numerics_warnings
+
+    run = {"encoder": "minivgg", "trainset": "train", "labels": 1.0}
+    same = [{**run, "pretrain": p, "seed": 0, "numerics": numerics(1)} for p in ("none", "normal")]
+    assert numerics_warnings(same) == []
+    mixed = [*same, {**run, "pretrain": "hard", "seed": 0, "numerics": numerics(2)}]
+    lines = numerics_warnings(mixed)
+    # exactly the two fields that differ (train and evaluate threads), each naming both groups
+    assert len(lines) == 2 and all("threads is 1 for" in line for line in lines)
+    assert "2 for minivgg/hard/train/labels1/seed0" in lines[0] and "minivgg/none/train/labels1/seed0" in lines[0]
+    unrecorded = [*same, {**run, "pretrain": "hard", "seed": 1}]  # a metrics file from before numerics were kept
+    assert any("not recorded for minivgg/hard/train/labels1/seed1" in line for line in numerics_warnings(unrecorded))
+
+
+def test_the_summary_warns_when_its_experiments_ran_under_other_numerics(tmp_path):
+    """Same config, other thread count: the summary says so at its top, naming the runs."""
+    import json
+
+    metrics, preds = [], []
+    for pre, threads in (("none", 1), ("normal", 2)):
+        m, p = fake_result(tmp_path, "minivgg", pre, "train", 0, 2.0, 0.1)
+        result = json.loads(open(m).read())
+        save_json(m, {**result, "numerics": numerics(threads)})
+        metrics.append(m)
+        preds.append(p)
+    text = open(summarise_files(tmp_path, metrics, preds)["markdown"]).read()
+    assert (
+        "**Numerics warning:** the experiments compared were computed under different numerics: train threads" in text
+    )
+    assert "2 for minivgg/normal/train/labels1/seed0" in text

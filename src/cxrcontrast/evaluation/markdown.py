@@ -34,6 +34,7 @@ def p_text(p: float, resamples: int) -> str:
 def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int) -> str:
     k = task["classes"]
     warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
+    warnings += [f"> **Numerics warning:** {w}" for w in task.get("numerics_warnings", [])]
     top5 = k > 5
     shown = [m for m in COLUMNS if top5 or m != "top5"]
     paper = any(paper_reported(experiment_key(r), task) for r in exp_rows)

@@ -7,6 +7,7 @@ import logging
 
 from .. import __version__
 from ..evaluation.markdown import markdown
+from ..evaluation.numerics import numerics_warnings
 from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
@@ -50,6 +51,9 @@ def run_summary(
         "official": info["official"],
     }
     results = [load_json(p) for p in metrics]
+    task["numerics_warnings"] = numerics_warnings(results)
+    for line in task["numerics_warnings"]:
+        log.warning("%s", line)
     rows = [seed_row(m) for m in results]
     exp_rows = experiment_rows(rows)
     preds: dict[tuple, dict[int, dict]] = {}
