@@ -21,10 +21,13 @@ from cxrcontrast.files import load_npz
 from cxrcontrast.models import Classifier, ClassifierHead, Embedder, build_encoder
 from cxrcontrast.training.accel import Accel
 from cxrcontrast.training.classify import train_classifier
+from cxrcontrast.training.features import feature_source
 from cxrcontrast.training.miners import BatchHard
 from cxrcontrast.training.objective import build_objective
 from cxrcontrast.training.optim import Optim
 from cxrcontrast.training.resume import Resume
+from cxrcontrast.training.selection import selection
+from cxrcontrast.training.tasks import SingleLabel
 from cxrcontrast.vocabulary.experiments import Experiment
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,19 +66,9 @@ def ours(train: InMemoryImages, val: InMemoryImages, tmp: Path, frozen: bool) ->
     epochs = 5 if frozen else 1
     start = time.perf_counter()
     optim = Optim(epochs=epochs, batch_size=32, lr=0.01, momentum=0.9, weight_decay=0.0)
-    train_classifier(
-        model(frozen),
-        part,
-        val,
-        optim,
-        0,
-        resume,
-        CPU,
-        freeze_encoder=frozen,
-        freeze_batchnorm=CONFIG.settings["classify"]["freeze_batchnorm"],
-        select_on=CONFIG.settings["classify"]["select_on"],
-        accel=Accel.for_device(None, CPU),
-    )
+    freeze_bn = CONFIG.settings["classify"]["freeze_batchnorm"]
+    source = feature_source(model(frozen), part, val, CPU, Accel.for_device(None, CPU), frozen, freeze_bn)
+    train_classifier(source, optim, 0, resume, selection(CONFIG.settings["classify"]["select_on"], SingleLabel.select))
     return epochs * N / (time.perf_counter() - start)
 
 

@@ -18,10 +18,13 @@ from cxrcontrast.data.images import InMemoryImages, load_images
 from cxrcontrast.models import Classifier, ClassifierHead, Embedder, build_encoder
 from cxrcontrast.training.accel import Accel
 from cxrcontrast.training.classify import train_classifier
+from cxrcontrast.training.features import feature_source
 from cxrcontrast.training.objective import build_objective
 from cxrcontrast.training.optim import Optim
 from cxrcontrast.training.pretrain import pretrain
 from cxrcontrast.training.resume import Resume
+from cxrcontrast.training.selection import selection
+from cxrcontrast.training.tasks import SingleLabel
 
 CPU = torch.device("cpu")
 CFG = config()
@@ -102,20 +105,10 @@ def test_classifier_trains_end_to_end_under_bf16_autocast(train_images, tmp_path
         torch.manual_seed(0)
         enc = build_encoder("minivgg", 32)
         model = Classifier(enc, ClassifierHead(enc.out_features, 15, hidden=(256,), dropout=0.3))
-        runs[name] = train_classifier(
-            model,
-            train_images,
-            val,
-            OPTIM,
-            0,
-            resume_in(tmp_path / name),
-            CPU,
-            freeze_encoder=False,
-            freeze_batchnorm=True,
-            select_on="balanced_accuracy",
-            accel=accel,
-        )
-    (fast, fast_best, _), (full, full_best, _) = runs["fast"], runs["full"]
+        source = feature_source(model, train_images, val, CPU, accel, freeze_encoder=False, freeze_batchnorm=True)
+        keep = selection("balanced_accuracy", SingleLabel.select)
+        runs[name] = train_classifier(source, OPTIM, 0, resume_in(tmp_path / name), keep), keep.best
+    (fast, fast_best), (full, full_best) = runs["fast"], runs["full"]
     assert fast[0]["train_loss"] == pytest.approx(full[0]["train_loss"], rel=0.1)
     assert fast_best.keys() == full_best.keys()  # plain module keys: evaluation loads them as they are
     assert not torch.equal(fast_best["encoder.features.0.weight"], full_best["encoder.features.0.weight"])

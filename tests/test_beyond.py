@@ -1,7 +1,6 @@
 """Beyond the paper: label budgets, kNN and linear probes, the official MedMNIST task, label-free pretraining."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +8,7 @@ import torch
 from conftest import config, pruned_demo, write_medmnist
 
 from cxrcontrast.data.budgets import budget_rows
+from cxrcontrast.errors import InputError
 from cxrcontrast.evaluation.official import evaluate_official, medmnist_metrics, scores
 from cxrcontrast.evaluation.probes import knn_probs, linear_probs
 from cxrcontrast.vocabulary.experiments import Experiment
@@ -128,20 +128,24 @@ def test_official_scores_are_medmnists(tmp_path):
     np.savez(tmp_path / "raw.npz", **arrays)
     logits = np.random.default_rng(0).normal(size=labels.shape) + 2 * labels
     y_score = scores(logits, "multi-label, binary-class")
-    ours = evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score)
+    ours = evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score, labels)
     assert ours == pytest.approx(medmnist_metrics(labels, y_score, "multi-label, binary-class"))
     auc = np.mean([roc_auc_score(labels[:, i], y_score[:, i]) for i in range(14)])
     acc = np.mean((y_score > 0.5) == labels)
     assert ours == pytest.approx({"auc": auc, "acc": acc})
 
 
-def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
-    """A tiny run of the official stage: its metrics are medmnist's Evaluator on the kept model's test scores."""
+def test_official_rules_score_their_own_model(tmp_path):
+    """A tiny run of the official task's two rules: the metrics are medmnist's Evaluator on the kept model's
+    test scores; test labels that are not the raw file's test split are refused."""
     from cxrcontrast.data.demo import synthesize
     from cxrcontrast.data.images import load_images
-    from cxrcontrast.files import load_checkpoint, save_npz
+    from cxrcontrast.files import load_npz, save_npz
+    from cxrcontrast.models.build import load_classifier
+    from cxrcontrast.models.checkpoints import OfficialCheckpoint
     from cxrcontrast.stages.data import unpruned
-    from cxrcontrast.stages.official import build_model, run_official
+    from cxrcontrast.stages.official import run_official
+    from cxrcontrast.stages.official_evaluate import run_official_evaluate
 
     save_npz(tmp_path / "raw.npz", **synthesize(300, 100, 150, seed=2))
     splits = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
@@ -150,47 +154,37 @@ def test_official_stage_scores_its_own_model(tmp_path, monkeypatch):
         encoders={"minivgg": {"head": {"hidden": [32]}}}, official={"end_to_end": {"epochs": 2, "batch_size": 32}}
     )
     params = cfg.official_params("minivgg", "end_to_end")
-    out = {k: str(tmp_path / f"out/{k}.{e}") for k, e in (("model", "pt"), ("history", "csv"), ("metrics", "json"))}
+    model, metrics = str(tmp_path / "out/model.pt"), tmp_path / "out/metrics.json"
     run_official(
-        pretrained=None,
-        **splits,
-        raw=str(tmp_path / "raw.npz"),
-        outputs=out,
-        params=params,
-        pretrain="none",
-        tuning="end_to_end",
-        seed=0,
-        device="cpu",
+        splits["train"], splits["val"], model, str(tmp_path / "out/history.csv"), params, "end_to_end", 0, device="cpu"
     )
-    result = json.loads(Path(out["metrics"]).read_text())
+
+    def score(official, test=splits["test"]):
+        (tmp_path / "classes.json").write_text(json.dumps({"official": official}))
+        raw, classes = str(tmp_path / "raw.npz"), str(tmp_path / "classes.json")
+        run_official_evaluate(model, test, raw, classes, str(metrics), pretrain="none", device="cpu")
+        return json.loads(metrics.read_text())
+
+    result = score(official=None)
     assert result["task"] == "multi-label, binary-class" and result["n"] == {"train": 300, "val": 100, "test": 150}
-    model = build_model(params, 14, 0, None, "end_to_end")
-    model.load_state_dict(load_checkpoint(out["model"])["state_dict"])
+    net, ckpt = load_classifier(model, OfficialCheckpoint)
+    assert (ckpt.tuning, ckpt.encoder, result["kept_epoch"]) == ("end_to_end", "minivgg", ckpt.epoch)
     test = load_images([splits["test"]], 32)
     with torch.no_grad():
-        y_score = scores(model.eval()(test.batch(torch.arange(len(test)))).numpy(), result["task"])
+        y_score = scores(net(test.batch(torch.arange(len(test)))).numpy(), result["task"])
+    labels = test.labels.numpy()
     assert result["test"] == pytest.approx(
-        evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score), abs=1e-6
+        evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score, labels), abs=1e-6
     )
     assert result["published"] == []  # synthetic data: the published figures are not of this data
-    from cxrcontrast.stages import official
-
-    monkeypatch.setattr(official, "official_size", lambda path, flag: 28)  # as if it were the official file
-    run_official(
-        pretrained=None,
-        **splits,
-        raw=str(tmp_path / "raw.npz"),
-        outputs=out,
-        params=params,
-        pretrain="none",
-        tuning="end_to_end",
-        seed=0,
-        device="cpu",
+    published = score(official=28)["published"]  # as the pruning records it for the official file
+    assert [p[0] for p in published] == ["ResNet-18 (28)", "ResNet-50 (28)"]
+    arrays = load_npz(splits["test"])
+    save_npz(
+        tmp_path / "shuffled.npz", images=arrays["images"], labels=arrays["labels"][::-1].copy(), index=arrays["index"]
     )
-    assert [p[0] for p in json.loads(Path(out["metrics"]).read_text())["published"]] == [
-        "ResNet-18 (28)",
-        "ResNet-50 (28)",
-    ]
+    with pytest.raises(InputError, match="labels of its test split are not those of the 150 rows scored"):
+        score(official=None, test=str(tmp_path / "shuffled.npz"))
 
 
 def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):

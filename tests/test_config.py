@@ -50,13 +50,15 @@ def test_code_takes_the_schemas_values_not_its_own():
     from cxrcontrast.data.augment import AugmentParams
     from cxrcontrast.data.demo import synthesize
     from cxrcontrast.models import ClassifierHead
-    from cxrcontrast.training.classify import train_classifier
+    from cxrcontrast.training.features import feature_source
+    from cxrcontrast.training.selection import selection
 
     assert all(f.default is dataclasses.MISSING for f in dataclasses.fields(AugmentParams))
     for function, names in (
         (ClassifierHead.__init__, ("hidden", "dropout")),
         (synthesize, ("n_train", "n_val", "n_test")),
-        (train_classifier, ("freeze_batchnorm", "select_on")),
+        (feature_source, ("freeze_batchnorm",)),
+        (selection, ("select_on",)),
     ):
         signature = inspect.signature(function).parameters
         assert all(signature[n].default is inspect.Parameter.empty for n in names), function.__qualname__

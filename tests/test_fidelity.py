@@ -10,8 +10,9 @@ from training_helpers import SMALL, classify, pretrain
 from cxrcontrast.data.augment import AugmentParams
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_checkpoint
-from cxrcontrast.models.build import build_embedder
-from cxrcontrast.training.classify import TrainingBatch
+from cxrcontrast.models.build import build_classifier, build_embedder
+from cxrcontrast.training.accel import Accel
+from cxrcontrast.training.features import AugmentedOnAccess
 from cxrcontrast.vocabulary.experiments import Experiment
 
 
@@ -86,10 +87,12 @@ def test_train_aug_on_access_redraws_the_augmented_half(data):
     full = pruned.rows(rows)
     assert len(full) == 2 * len(pruned) and redrawn.sum() == len(pruned) and not redrawn[: len(pruned)].any()
     assert torch.equal(full.images[: len(pruned)], full.images[len(pruned) :])  # the same images, twice
-    batch = TrainingBatch(full, redrawn, AugmentParams.from_config(params["augment"]))
+    model = build_classifier("minivgg", 32, params["architecture"], params["head"], 15, 0, softmax_output=False)
+    augment = AugmentParams.from_config(params["augment"])
+    source = AugmentedOnAccess(model, full, full, torch.device("cpu"), Accel(), redrawn=redrawn, augment=augment)
     idx = torch.tensor([0, 1, len(full) // 2, len(full) // 2 + 1])
-    first = batch(idx, torch.Generator().manual_seed(1), None)
-    second = batch(idx, torch.Generator().manual_seed(2), None)
+    first = source.inputs(idx, torch.Generator().manual_seed(1))
+    second = source.inputs(idx, torch.Generator().manual_seed(2))
     assert torch.equal(first[:2], second[:2]) and torch.equal(first[:2], full.batch(idx[:2]))
     assert not torch.equal(first[2:], second[2:])  # another access, another view
 

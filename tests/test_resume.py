@@ -64,13 +64,12 @@ def test_a_finished_result_is_restored_without_training(data, tmp_path, monkeypa
 def test_a_result_of_other_numerics_is_not_restored(data, tmp_path, monkeypatch, caplog):
     """Forced to rerun with other fast paths (bf16 on a GPU, here forced on the CPU), a job trains: the
     finished float32 result is not handed back. A resume file, though, goes on on any device."""
-    from cxrcontrast.stages import classify as stage
     from cxrcontrast.training.accel import Accel
 
     caplog.set_level(logging.INFO)
     classify(data, tmp_path / "run", params=classify_params(epochs=2))
     (tmp_path / "run/model.pt").unlink()
-    monkeypatch.setattr(stage.Accel, "for_device", classmethod(lambda cls, cfg, dev: Accel(bf16_autocast=True)))
+    monkeypatch.setattr(Accel, "for_device", classmethod(lambda cls, cfg, dev: Accel(bf16_autocast=True)))
     kill_after(monkeypatch, 0)
     with pytest.raises(Killed):
         classify(data, tmp_path / "run", params=classify_params(epochs=2))

@@ -117,7 +117,7 @@ def test_evaluation_outputs(finished):
     assert 0 <= q["val"]["z"]["precision_at_1"] <= 1 and 0 <= q["val"]["h"]["precision_at_1"] <= 1
     assert q["provenance"]["version"]
     runtime = rows(res / "summary/runtime.csv")
-    assert len(runtime) == 3 + 7 + 7 + 5 + 5 + 6 + 1 and all(float(r["seconds"]) > 0 for r in runtime)
+    assert len(runtime) == 3 + 7 + 7 + 5 + 5 + 6 + 6 + 1 and all(float(r["seconds"]) > 0 for r in runtime)
 
 
 def planned_jobs(work, layers=LAYERS, extra=None) -> dict:
@@ -138,7 +138,16 @@ REPORT = {"summary": 1, "runtime_table": 1, "all": 1}
 def test_only_stale_jobs_rerun(finished):
     assert planned_jobs(finished) == {}  # an untouched config schedules nothing
     margin = planned_jobs(finished, extra={"pretrain": {"augmented": {"margin": 0.7}}})
-    assert margin == {"pretrain": 1, "classify": 1, "evaluate": 1, "embed": 1, "probe": 1, "official": 1, **REPORT}
+    assert margin == {
+        "pretrain": 1,
+        "classify": 1,
+        "evaluate": 1,
+        "embed": 1,
+        "probe": 1,
+        "official": 1,
+        "official_evaluate": 1,
+        **REPORT,
+    }
     assert planned_jobs(finished, extra={"evaluate": {"bootstrap": 2000}}) == {"evaluate": 7, **REPORT}
     assert planned_jobs(finished, extra={"probes": {"knn_k": 5}}) == {"probe": 5, **REPORT}
     seeds = planned_jobs(finished, extra={"seeds": [0, 1]})
@@ -150,6 +159,7 @@ def test_only_stale_jobs_rerun(finished):
         "embed": 5,
         "probe": 5,
         "official": 6,
+        "official_evaluate": 6,
         **REPORT,
     }
 
@@ -164,7 +174,7 @@ def test_a_new_label_budget_schedules_only_its_classifications(finished):
 def test_a_new_head_dropout_reruns_no_pretraining(finished):
     """The head is not part of pretraining (nor of the embeddings): only the classifications rerun."""
     planned = planned_jobs(finished, extra={"encoders": {"minivgg": {"head": {"dropout": 0.5}}}})
-    assert planned == {"classify": 6, "evaluate": 6, "official": 5, **REPORT}
+    assert planned == {"classify": 6, "evaluate": 6, "official": 5, "official_evaluate": 5, **REPORT}
 
 
 def test_the_same_values_in_another_layering_schedule_nothing(finished):

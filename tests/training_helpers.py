@@ -5,7 +5,7 @@ from conftest import config
 from cxrcontrast.files import load_checkpoint
 from cxrcontrast.stages.classify import run_classify
 from cxrcontrast.stages.pretrain import run_pretrain
-from cxrcontrast.training import progress
+from cxrcontrast.training import epochs
 from cxrcontrast.vocabulary.experiments import Experiment
 
 SMALL = {"minivgg": {"head": {"hidden": [64], "dropout": 0.3}}}
@@ -65,7 +65,7 @@ class Killed(Exception):
 
 def kill_after(monkeypatch, n_steps):
     """Training raises Killed at its (n_steps + 1)-th batch."""
-    real, count = progress.Progress.step, {"n": 0}
+    real, count = epochs.Epochs.batch, {"n": 0}
 
     def step(self, *a, **k):
         count["n"] += 1
@@ -73,4 +73,4 @@ def kill_after(monkeypatch, n_steps):
             raise Killed
         return real(self, *a, **k)
 
-    monkeypatch.setattr(progress.Progress, "step", step)
+    monkeypatch.setattr(epochs.Epochs, "batch", step)

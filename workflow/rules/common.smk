@@ -115,10 +115,7 @@ def probe_inputs(w):
 
 
 def official_inputs(w):
-    inputs = {
-        **{s: f"results/data/unpruned/{s}.npz" for s in SPLITS},
-        "raw": raw_npz(),
-    }
+    inputs = {s: f"results/data/unpruned/{s}.npz" for s in ("train", "val")}
     return {**inputs, **start_input(w)}
 
 
@@ -168,7 +165,8 @@ def benchmark_files():
         files += experiment_targets(f"results/benchmarks/{stage}/{EXPERIMENT}.tsv")
     for stage in ("embed", "probe"):
         files += state_targets(f"results/benchmarks/{stage}/{STATE}.tsv")
-    files += official_targets(f"results/benchmarks/official/{OFFICIAL}.tsv")
+    for stage in ("official", "official_evaluate"):
+        files += official_targets(f"results/benchmarks/{stage}/{OFFICIAL}.tsv")
     return files + ["results/benchmarks/report/summary.tsv"]
 
 

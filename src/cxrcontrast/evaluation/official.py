@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.source import size_suffix
+from ..errors import InputError
 from ..vocabulary.tasks import MULTI_LABEL
 
 
@@ -64,14 +65,19 @@ def medmnist_metrics(labels: np.ndarray, y_score: np.ndarray, task: str) -> dict
     return out
 
 
-def evaluate_official(raw: str, flag: str, size: int, split: str, y_score: np.ndarray) -> dict:
+def evaluate_official(raw: str, flag: str, size: int, split: str, y_score: np.ndarray, labels: np.ndarray) -> dict:
     """medmnist's ``Evaluator`` on ``split`` of the file ``raw`` (read under the official name it expects);
-    as ``medmnist_metrics`` where its AUC is undefined."""
+    as ``medmnist_metrics`` where its AUC is undefined. ``labels``: those of the rows scored, which must be
+    the rows of ``raw``'s split, in order."""
     from medmnist import Evaluator
 
     with tempfile.TemporaryDirectory() as root:
         os.symlink(Path(raw).resolve(), Path(root) / f"{flag}{size_suffix(size)}.npz")
         evaluator = Evaluator(flag, split, size=size, root=root)
+        if not np.array_equal(evaluator.labels, labels):
+            raise InputError(
+                f"{raw}: the labels of its {split} split are not those of the {len(labels)} rows scored, in order"
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # sklearn warns (or raises) where a label has one class only
             try:

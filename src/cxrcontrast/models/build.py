@@ -1,8 +1,5 @@
-"""Models built: fresh, with their initialisation, or from their self-describing checkpoints.
-
-A checkpoint names its encoder, the architecture slice it was built with and the image
-size; every loader checks those against what the caller expects.
-"""
+"""Models built: fresh, with their initialisation, or from their self-describing checkpoints
+(``checkpoints.py``: the layout of each kind, and the checks every loader makes)."""
 
 from __future__ import annotations
 
@@ -10,8 +7,7 @@ import logging
 
 import torch
 
-from ..errors import InputError
-from ..files import load_checkpoint
+from .checkpoints import ClassifierCheckpoint, ClassifyCheckpoint, PretrainCheckpoint
 from .encoders import build_architecture, build_encoder
 from .heads import Classifier, ClassifierHead, Embedder
 from .init import xavier_init
@@ -19,24 +15,14 @@ from .init import xavier_init
 log = logging.getLogger(__name__)
 
 
-def load_pretrained(path: str, encoder: str, image_size: int) -> dict:
-    """A pretraining checkpoint, checked against the encoder and image size the caller builds."""
-    ckpt = load_checkpoint(path, kind="pretrained_encoder")
-    if ckpt["encoder"] != encoder:
-        raise InputError(f"{path}: a checkpoint of encoder {ckpt['encoder']!r}; expected {encoder!r}")
-    if ckpt["image_size"] != image_size:
-        raise InputError(f"{path}: made for {ckpt['image_size']}px inputs; expected {image_size}px")
-    return ckpt
-
-
-def embedder_from_checkpoint(ckpt: dict) -> Embedder:
+def embedder_from_checkpoint(ckpt: PretrainCheckpoint) -> Embedder:
     """Encoder and z head with the pretrained weights."""
-    enc = build_architecture(ckpt["encoder"], ckpt["image_size"], ckpt["architecture"])
+    enc = build_architecture(ckpt.encoder, ckpt.image_size, ckpt.architecture)
     classifier = None
-    if ckpt["z_head"] == "classifier":
-        classifier = ClassifierHead.from_block(enc.out_features, ckpt["n_classes"], ckpt["head"], softmax_output=True)
-    model = Embedder(enc, ckpt["z_head"], classifier)
-    model.load_state_dict(ckpt["state_dict"])
+    if ckpt.z_head == "classifier":
+        classifier = ClassifierHead.from_block(enc.out_features, ckpt.n_classes, ckpt.head, softmax_output=True)
+    model = Embedder(enc, ckpt.z_head, classifier)
+    model.load_state_dict(ckpt.state_dict)
     return model.eval()
 
 
@@ -71,7 +57,7 @@ def load_embedder(path: str | None, encoder: str, architecture: dict, image_size
     """A pretrained embedder from ``path``, or the untrained one when ``path`` is None."""
     if path is None:
         return untrained_embedder(encoder, architecture, image_size, seed)
-    return embedder_from_checkpoint(load_pretrained(path, encoder, image_size))
+    return embedder_from_checkpoint(PretrainCheckpoint.load(path, encoder, image_size))
 
 
 def build_classifier(
@@ -83,11 +69,11 @@ def build_classifier(
     seed: int,
     *,
     softmax_output: bool,
-    pretrained: dict | None = None,
+    pretrained: PretrainCheckpoint | None = None,
     carry_head: bool = False,
 ) -> Classifier:
     """A classifier to train. Its encoder is fresh (seeded, initialised as ``architecture`` says) or, from
-    ``pretrained`` (a checked pretraining checkpoint, ``load_pretrained``), the pretrained weights; its head
+    ``pretrained`` (a checked pretraining checkpoint), the pretrained weights; its head
     is fresh (Xavier with the encoder's ``xavier``), or with ``carry_head`` and a checkpoint of
     ``z_head: classifier`` the pretrained classification head: the authors loaded their whole pretrained
     model, that head included."""
@@ -108,10 +94,10 @@ def build_classifier(
     return Classifier(enc, classifier)
 
 
-def load_classifier(path: str) -> tuple[Classifier, dict]:
-    ckpt = load_checkpoint(path, kind="classifier")
-    enc = build_architecture(ckpt["encoder"], ckpt["image_size"], ckpt["architecture"])
-    head = ClassifierHead.from_block(enc.out_features, len(ckpt["class_names"]), ckpt["head"], ckpt["softmax_output"])
-    model = Classifier(enc, head)
-    model.load_state_dict(ckpt["state_dict"])
+def load_classifier(path: str, kind: type[ClassifierCheckpoint] = ClassifyCheckpoint):
+    """A trained classifier of either kind (classify, official) from its checkpoint, with the checkpoint."""
+    ckpt = kind.load(path)
+    enc = build_architecture(ckpt.encoder, ckpt.image_size, ckpt.architecture)
+    model = Classifier(enc, ClassifierHead.from_block(enc.out_features, ckpt.n_outputs, ckpt.head, ckpt.softmax_output))
+    model.load_state_dict(ckpt.state_dict)
     return model.eval(), ckpt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -12,12 +11,14 @@ from ..data.augment import AugmentParams
 from ..data.budgets import budget_rows
 from ..data.images import load_images
 from ..files import load_json
-from ..models.build import build_classifier, load_pretrained
-from ..runtime import pick_device
-from ..training.accel import Accel
+from ..models.build import build_classifier
+from ..models.checkpoints import ClassifyCheckpoint, PretrainCheckpoint
 from ..training.classify import train_classifier
+from ..training.features import feature_source
+from ..training.job import Job, run_training_job
 from ..training.optim import Optim
-from ..training.resume import Resume, job_identity, write_result
+from ..training.selection import selection
+from ..training.tasks import SingleLabel
 
 log = logging.getLogger(__name__)
 
@@ -49,73 +50,30 @@ def run_classify(
 ) -> None:
     """``params``: the rule's slice (``RunConfig.classify_params``); ``train``: the pruned training file, then
     its stored augmented copy for train_aug; ``weights``: a local weights file the baseline's encoder starts from."""
-    dev = pick_device(device)
-    accel = Accel.for_device(performance, dev)
+    block, size, enc = params["classify"], params["image_size"], params["encoder"]
+
+    def train_model(job: Job) -> tuple[ClassifyCheckpoint, list[dict]]:
+        names = load_json(classes)["class_names"]
+        full = load_images(train, size)
+        rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
+        train_data, val_data = full.rows(rows).to(job.device), load_images([val], size).to(job.device)
+        start = PretrainCheckpoint.load(pretrained, enc, size) if pretrained else None
+        n, softmax = len(train_data), block["softmax_before_loss"]
+        kw = dict(softmax_output=softmax, pretrained=start, carry_head=True)
+        model = build_classifier(enc, size, params["architecture"], params["head"], len(names), seed, **kw)
+        how = "fine-tuning a head on" if pretrained else "training end to end"
+        log.info("%s %s on %d images (%s of the labels), seed %d", how, enc, n, params["labels"], seed)
+        on_access = None if redrawn is None else (redrawn, AugmentParams.from_config(params["augment"]))
+        frozen = (bool(pretrained), bool(pretrained) and block["freeze_batchnorm"])
+        source = feature_source(model, train_data, val_data, job.device, job.accel, *frozen, on_access)
+        keep = selection(block["select_on"], SingleLabel.select)
+        history = train_classifier(source, Optim.from_block(block), seed, job.resume, keep)
+        row = keep.best_row
+        log.info("kept epoch %d: val balanced accuracy %.4f", row["epoch"], row["val_balanced_accuracy"])
+        pretrain = start.params if start else None
+        own = dict(softmax_output=softmax, val=row, train_images=n, class_names=names, pretrain=pretrain)
+        kept = ClassifyCheckpoint.of(params, seed, keep.best, row["epoch"], **own)
+        return kept, history
+
     inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)}, "pretrained": pretrained, "weights": weights}
-    resume = Resume(Path(out_model).parent, job_identity(params, seed, inputs), accel.describe(dev))
-    if (done := resume.finished()) is not None:
-        return write_result(done, out_model, out_history)
-    names = load_json(classes)["class_names"]
-    full = load_images(train, params["image_size"])
-    rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
-    train_data, val_data = full.rows(rows).to(dev), load_images([val], params["image_size"]).to(dev)
-    checkpoint = load_pretrained(pretrained, params["encoder"], params["image_size"]) if pretrained else None
-    model = build_classifier(
-        params["encoder"],
-        params["image_size"],
-        params["architecture"],
-        params["head"],
-        len(names),
-        seed,
-        softmax_output=params["classify"]["softmax_before_loss"],
-        pretrained=checkpoint,
-        carry_head=True,
-    )
-    block = params["classify"]
-    log.info(
-        "%s %s on %d images (%s of the labels), %s, seed %d",
-        "fine-tuning a head on" if pretrained else "training end to end",
-        params["encoder"],
-        len(train_data),
-        params["labels"],
-        dev,
-        seed,
-    )
-    augment = AugmentParams.from_config(params["augment"]) if params["augment"] else None
-    history, best, best_row = train_classifier(
-        model,
-        train_data,
-        val_data,
-        Optim.from_block(block),
-        seed,
-        resume,
-        dev,
-        freeze_encoder=bool(pretrained),
-        freeze_batchnorm=bool(pretrained) and block["freeze_batchnorm"],
-        select_on=block["select_on"],
-        accel=accel,
-        redrawn=redrawn,
-        augment=augment,
-    )
-    result = {
-        "checkpoint": dict(
-            kind="classifier",
-            encoder=params["encoder"],
-            architecture=params["architecture"],
-            head=params["head"],
-            softmax_output=block["softmax_before_loss"],
-            image_size=params["image_size"],
-            class_names=names,
-            state_dict=best,
-            epoch=best_row["epoch"],
-            val=best_row,
-            params=params,
-            seed=seed,
-            train_images=len(train_data),
-            pretrain=checkpoint["params"] if checkpoint else None,
-        ),
-        "history": history,
-    }
-    resume.finish(result)
-    write_result(result, out_model, out_history)
-    log.info("kept epoch %d: val balanced accuracy %.4f", best_row["epoch"], best_row["val_balanced_accuracy"])
+    run_training_job(train_model, out_model, out_history, params, seed, inputs, device, performance)

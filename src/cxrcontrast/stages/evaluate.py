@@ -37,9 +37,9 @@ def run_evaluate(
 
     names = load_json(classes)["class_names"]
     net, ckpt = load_classifier(model)
-    if len(ckpt["class_names"]) != len(names):
-        raise InputError(f"{model}: a classifier of {len(ckpt['class_names'])} classes; {classes} lists {len(names)}")
-    data = load_images([test], ckpt["image_size"])
+    if len(ckpt.class_names) != len(names):
+        raise InputError(f"{model}: a classifier of {len(ckpt.class_names)} classes; {classes} lists {len(names)}")
+    data = load_images([test], ckpt.image_size)
     probs = predict_probs(net, data, pick_device(device)).numpy()
     labels = data.labels.numpy()
     m = classification_metrics(probs, labels)
@@ -50,7 +50,7 @@ def run_evaluate(
     result = {
         **experiment,
         "n_test": int(len(labels)),
-        "n_train": ckpt["train_images"],
+        "n_train": ckpt.train_images,
         "class_names": names,
         **{k: m[k] for k in HEADLINE},
         "auc_per_class": dict(zip(names, m["auc_per_class"])),
@@ -58,8 +58,8 @@ def run_evaluate(
         "paper_protocol": protocol,
         "ci": {k: interval(dist[k]) for k in HEADLINE},
         "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
-        "kept_epoch": ckpt["epoch"],
-        "config": {"classify": ckpt["params"], "pretrain": ckpt["pretrain"]},
+        "kept_epoch": ckpt.epoch,
+        "config": {"classify": ckpt.params, "pretrain": ckpt.pretrain},
         "version": __version__,
     }
     save_npz(

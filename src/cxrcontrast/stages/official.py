@@ -1,137 +1,57 @@
-"""Stage of rule ``official``: the official MedMNIST task (ChestMNIST: 14 labels, every image), a head on
-an encoder state's frozen features, or the encoder trained end to end; scored by medmnist's Evaluator."""
+"""Stage of rule ``official``: a model of the official MedMNIST task (ChestMNIST: 14 labels, every image), a
+head on an encoder state's frozen features, or the encoder trained end to end (scored by rule
+``official_evaluate``)."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-import numpy as np
-
-from .. import __version__
 from ..data.images import load_images
-from ..data.source import flag_info, official_size
-from ..evaluation.inference import for_inference, map_rows
-from ..evaluation.official import evaluate_official, medmnist_metrics, output_width, scores
-from ..evaluation.published import PUBLISHED, SOURCE
-from ..files import provenance, save_json
-from ..models import Classifier
-from ..models.build import build_classifier, load_pretrained
-from ..runtime import pick_device
-from ..training.accel import Accel
+from ..data.source import flag_info
+from ..evaluation.official import output_width
+from ..models.build import build_classifier
+from ..models.checkpoints import OfficialCheckpoint, PretrainCheckpoint
 from ..training.classify import train_classifier
+from ..training.features import feature_source
+from ..training.job import Job, run_training_job
 from ..training.optim import Optim
-from ..training.resume import Resume, job_identity, write_result
+from ..training.selection import selection
 from ..training.tasks import MedMNISTTask
 
 log = logging.getLogger(__name__)
 
 
-def build_model(params: dict, width: int, seed: int, pretrained: str | None, tuning: str) -> Classifier:
-    """End to end: a fresh encoder; frozen: the pretrained encoder, or the untrained one (pretrain none)."""
-    name, size = params["encoder"], params["image_size"]
-    checkpoint = load_pretrained(pretrained, name, size) if tuning == "frozen" and pretrained else None
-    return build_classifier(
-        name, size, params["architecture"], params["head"], width, seed, softmax_output=False, pretrained=checkpoint
-    )
-
-
 def run_official(
-    pretrained: str | None,
     train: str,
     val: str,
-    test: str,
-    raw: str,
-    outputs: dict,
+    out_model: str,
+    out_history: str,
     params: dict,
-    pretrain: str,
     tuning: str,
     seed: int,
+    pretrained: str | None = None,
     device: str = "auto",
     performance: dict | None = None,
     weights: str | None = None,
 ) -> None:
-    """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained) or ``end_to_end``.
-    ``train``/``val``/``test``: the unpruned splits; ``raw``: the source file the Evaluator reads labels from."""
-    dev = pick_device(device)
-    accel = Accel.for_device(performance, dev)
-    data = params["data"]
-    info = flag_info(data["flag"])
-    task = info.task
-    # what training reads (the test split it does not)
+    """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained) or ``end_to_end``
+    (a fresh encoder); ``train``/``val``: the unpruned splits."""
+
+    def train_model(job: Job) -> tuple[OfficialCheckpoint, list[dict]]:
+        enc, size, flag, frozen = params["encoder"], params["image_size"], params["data"]["flag"], tuning == "frozen"
+        info = flag_info(flag)
+        task, width = MedMNISTTask(info.task), output_width(info.task, len(info.label_names))
+        train_data, val_data = (load_images([p], size).to(job.device) for p in (train, val))
+        start = PretrainCheckpoint.load(pretrained, enc, size) if frozen and pretrained else None
+        arch, n = params["architecture"], {"train_images": len(train_data), "val_images": len(val_data)}
+        model = build_classifier(enc, size, arch, params["head"], width, seed, softmax_output=False, pretrained=start)
+        log.info("official %s task (%s), %s, on %d images, seed %d", flag, task.task, tuning, n["train_images"], seed)
+        source = feature_source(model, train_data, val_data, job.device, job.accel, frozen, freeze_batchnorm=True)
+        keep = selection(params["official"]["select_on"], task.select)
+        history = train_classifier(source, Optim.from_block(params["official"][tuning]), seed, job.resume, keep, task)
+        row, own = keep.best_row, dict(softmax_output=False, n_outputs=width, tuning=tuning, **n)
+        return OfficialCheckpoint.of(params, seed, keep.best, row["epoch"], val=row, **own), history
+
     inputs = {"train": train, "val": val, "pretrained": pretrained, "weights": weights}
-    resume = Resume(
-        Path(outputs["model"]).parent, job_identity({**params, "tuning": tuning}, seed, inputs), accel.describe(dev)
-    )
-    splits = {s: load_images([p], params["image_size"]) for s, p in (("train", train), ("val", val), ("test", test))}
-    width = output_width(task, len(info.label_names))
-    model = build_model(params, width, seed, pretrained, tuning)
-    if (done := resume.finished()) is None:
-        block = params["official"][tuning]
-        log.info(
-            "official %s task (%s), %s, on %d images (%s), seed %d",
-            data["flag"],
-            task,
-            tuning,
-            len(splits["train"]),
-            dev,
-            seed,
-        )
-        history, best, best_row = train_classifier(
-            model,
-            splits["train"].to(dev),
-            splits["val"].to(dev),
-            Optim.from_block(block),
-            seed,
-            resume,
-            dev,
-            freeze_encoder=tuning == "frozen",
-            freeze_batchnorm=True,
-            select_on=params["official"]["select_on"],
-            accel=accel,
-            task=MedMNISTTask(task),
-        )
-        done = {
-            "checkpoint": dict(
-                kind="official",
-                state_dict=best,
-                epoch=best_row["epoch"],
-                val=best_row,
-                params=params,
-                tuning=tuning,
-                seed=seed,
-            ),
-            "history": history,
-        }
-        resume.finish(done)
-    write_result(done, outputs["model"], outputs["history"])
-    model.load_state_dict(done["checkpoint"]["state_dict"])
-    for_inference(model, dev)
-    test_data = splits["test"]
-    logits = map_rows(lambda part: model(test_data.batch(part, dev)).float().cpu(), len(test_data)).numpy()
-    y_score = scores(logits, task)
-    official = evaluate_official(raw, data["flag"], data["size"], "test", y_score)
-    check = medmnist_metrics(test_data.labels.numpy(), y_score, task)
-    if not np.allclose([official["auc"], official["acc"]], [check["auc"], check["acc"]], equal_nan=True):
-        raise RuntimeError(f"{test}: its labels are not the rows of {raw}'s test split, in order")
-    log.info("test (medmnist Evaluator): AUC %.4f, ACC %.4f", official["auc"], official["acc"])
-    save_json(
-        outputs["metrics"],
-        {
-            "encoder": params["encoder"],
-            "pretrain": pretrain,
-            "tuning": tuning,
-            "seed": seed,
-            "flag": data["flag"],
-            "size": data["size"],
-            "task": task,
-            "test": official,
-            "kept_epoch": done["checkpoint"]["epoch"],
-            "n": {s: len(d) for s, d in splits.items()},
-            # published figures only beside runs on the official file (not demo or other data)
-            "published": PUBLISHED.get((data["flag"], data["size"]), []) if official_size(raw, data["flag"]) else [],
-            "published_source": SOURCE,
-            "version": __version__,
-            "provenance": provenance(params=params),
-        },
-    )
+    job = {**params, "tuning": tuning}
+    run_training_job(train_model, out_model, out_history, job, seed, inputs, device, performance)

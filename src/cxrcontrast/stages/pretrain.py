@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import torch
 
@@ -11,12 +10,11 @@ from ..data.images import load_images
 from ..errors import InputError
 from ..files import load_json
 from ..models.build import build_embedder
-from ..runtime import pick_device
-from ..training.accel import Accel
+from ..models.checkpoints import PretrainCheckpoint
+from ..training.job import Job, run_training_job
 from ..training.objective import build_objective
 from ..training.optim import Optim
 from ..training.pretrain import pretrain
-from ..training.resume import Resume, job_identity, write_result
 from ..vocabulary.objectives import validation
 
 log = logging.getLogger(__name__)
@@ -47,48 +45,21 @@ def run_pretrain(
 ) -> None:
     """``params``: the rule's slice (``RunConfig.pretrain_params``); ``weights``: a local weights file the
     encoder starts from (its content is part of the job's identity)."""
-    dev = pick_device(device)
-    accel = Accel.for_device(performance, dev)
+
+    def train_encoder(job: Job) -> tuple[PretrainCheckpoint, list[dict]]:
+        size, name, enc = params["image_size"], params["objective"], params["encoder"]
+        data = load_images([train], size).to(job.device)  # GPU: resident for the whole job
+        val_data = load_images([val], size).to(job.device)
+        objective = build_objective(name, params["block"], data.labels.cpu(), params["augment"])
+        validation = (validation_objective(params, val_data.labels.cpu()), val_data)
+        n_classes = len(load_json(classes)["class_names"])
+        torch.manual_seed(seed)  # initial weights are part of the seed
+        model = build_embedder(enc, size, params["architecture"], params["z_head"], params["head"], n_classes)
+        log.info("pretraining %s with the %s objective on %d images, seed %d", enc, name, len(data), seed)
+        optim = Optim.from_block(params["block"])
+        history = pretrain(model, data, objective, optim, seed, job.resume, job.device, job.accel, validation)
+        kept = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        return PretrainCheckpoint.of(params, seed, kept, len(history), n_classes=n_classes), history
+
     inputs = {"train": train, "val": val, "weights": weights}
-    resume = Resume(Path(out_encoder).parent, job_identity(params, seed, inputs), accel.describe(dev))
-    if (done := resume.finished()) is not None:
-        return write_result(done, out_encoder, out_history)
-    size, name = params["image_size"], params["objective"]
-    data = load_images([train], size).to(dev)  # GPU: resident for the whole job
-    val_data = load_images([val], size).to(dev)
-    objective = build_objective(name, params["block"], data.labels.cpu(), params["augment"])
-    val_objective = validation_objective(params, val_data.labels.cpu())
-    n_classes = len(load_json(classes)["class_names"])
-    torch.manual_seed(seed)  # initial weights are part of the seed
-    model = build_embedder(params["encoder"], size, params["architecture"], params["z_head"], params["head"], n_classes)
-    log.info(
-        "pretraining %s with the %s objective on %d images (%s), seed %d", params["encoder"], name, len(data), dev, seed
-    )
-    history = pretrain(
-        model,
-        data,
-        objective,
-        Optim.from_block(params["block"]),
-        seed,
-        resume,
-        dev,
-        accel,
-        validation=(val_objective, val_data),
-    )
-    checkpoint = dict(
-        kind="pretrained_encoder",
-        encoder=params["encoder"],
-        architecture=params["architecture"],
-        image_size=size,
-        z_head=params["z_head"],
-        head=params["head"],
-        n_classes=n_classes,
-        state_dict={k: v.detach().cpu() for k, v in model.state_dict().items()},
-        epoch=len(history),
-        objective=name,
-        params=params,
-        seed=seed,
-    )
-    result = {"checkpoint": checkpoint, "history": history}
-    resume.finish(result)
-    write_result(result, out_encoder, out_history)
+    run_training_job(train_encoder, out_encoder, out_history, params, seed, inputs, device, performance)

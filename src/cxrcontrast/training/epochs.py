@@ -1,9 +1,19 @@
-"""What every training epoch shares: its seeds (a resumed run draws what an unbroken one draws) and the
-guard that stops a run whose loss is no longer finite."""
+"""The epochs of a training loop: their seeds (a resumed run draws what an unbroken one draws), resuming after
+the last finished epoch, the guard that stops a run whose loss is no longer finite, progress lines in the job's
+log and the per-epoch history."""
 
 from __future__ import annotations
 
+import logging
 import math
+import time
+from collections.abc import Iterator
+
+import torch
+
+from .resume import Resume
+
+log = logging.getLogger(__name__)
 
 
 def rng_seed(seed: int, epoch: int, stream: int = 0) -> int:
@@ -11,12 +21,9 @@ def rng_seed(seed: int, epoch: int, stream: int = 0) -> int:
     return (seed * 1_000_003 + epoch * 101 + stream) % (2**63 - 1)
 
 
-def seed_epoch(seed: int, epoch: int):
-    """Seed everything random in one epoch from (seed, epoch), so a resumed run
-    draws exactly what an unbroken one draws: sampling from the returned
-    generator (a torch.Generator), dropout from torch's global generator."""
-    import torch
-
+def seed_epoch(seed: int, epoch: int) -> torch.Generator:
+    """Seed everything random in one epoch from (seed, epoch): sampling from the returned generator,
+    dropout from torch's global generator."""
     torch.manual_seed(rng_seed(seed, epoch, stream=1))
     return torch.Generator().manual_seed(rng_seed(seed, epoch))
 
@@ -27,3 +34,51 @@ def check_finite(loss: float, epoch: int, batch: int) -> None:
             f"non-finite loss ({loss}) at epoch {epoch}, batch {batch}; stopping without writing a model "
             "(lower the learning rate or check the inputs)"
         )
+
+
+class Epochs:
+    """``for epoch, g in Epochs(...)`` runs the epochs not yet done, each seeded from (seed, epoch) (``g``: its
+    sampling generator); ``batch`` checks a batch's loss and logs progress (every ``every`` seconds); ``end``
+    adds the epoch's row to ``history``; ``save`` writes the resume file. Where ``resume`` holds a finished
+    epoch of this same job, model and optimizer go on from there and ``resumed`` is its state (with what the
+    loop gave ``save`` beyond them), else None."""
+
+    def __init__(self, model, opt, total: int, seed: int, resume: Resume, n_batches=None, every: float = 30.0):
+        self.model, self.opt, self.total, self.seed, self.resume = model, opt, total, seed, resume
+        self.n_batches, self.every, self.history, self.start = n_batches, every, [], 1
+        self.resumed = resume.load()
+        if self.resumed:
+            model.load_state_dict(self.resumed["model"])
+            opt.load_state_dict(self.resumed["optimizer"])
+            self.history, self.start = self.resumed["history"], self.resumed["epoch"] + 1
+
+    def __iter__(self) -> Iterator[tuple[int, torch.Generator]]:
+        for epoch in range(self.start, self.total + 1):
+            self.epoch, g = epoch, seed_epoch(self.seed, epoch)
+            self.t0 = self.last = time.perf_counter()
+            self.images = 0
+            yield epoch, g
+
+    def batch(self, i: int, loss: torch.Tensor, images: int) -> float:
+        """The batch's loss as a number (one device sync per batch), refused where not finite."""
+        value = loss.item()
+        check_finite(value, self.epoch, i)
+        self.images, now = self.images + images, time.perf_counter()
+        if now - self.last >= self.every:
+            self.last, of = now, f"/{self.n_batches}" if self.n_batches else ""
+            rate = self.images / (now - self.t0)
+            log.info("epoch %d/%d batch %d%s loss %.4f %.0f img/s", self.epoch, self.total, i + 1, of, value, rate)
+        return value
+
+    def end(self, **metrics) -> dict:
+        seconds = time.perf_counter() - self.t0
+        row = {"epoch": self.epoch, **metrics, "images_per_s": round(self.images / max(seconds, 1e-9), 1)}
+        row["seconds"] = round(seconds, 3)
+        shown = " ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items() if k != "epoch")
+        log.info("epoch %d/%d %s", self.epoch, self.total, shown)
+        self.history.append(row)
+        return row
+
+    def save(self, **kept) -> None:
+        state = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(), "history": self.history}
+        self.resume.save(**state, epoch=self.epoch, **kept)

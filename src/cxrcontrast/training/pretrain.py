@@ -8,10 +8,9 @@ import torch
 
 from ..data.images import InMemoryImages
 from .accel import Accel
-from .epochs import check_finite, seed_epoch
+from .epochs import Epochs
 from .objective import Objective
 from .optim import Optim
-from .progress import Progress
 from .resume import Resume
 
 log = logging.getLogger(__name__)
@@ -45,30 +44,21 @@ def pretrain(
     """
     model.to(device)
     opt = optim.sgd(model.parameters())
-    history, start = [], 1
-    if state := resume.load():
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        history, start = state["history"], state["epoch"] + 1
+    loop = Epochs(model, opt, optim.epochs, seed, resume)
     forward = (accel or Accel()).prepare(model, device)
     val_objective, val_data = validation or (None, None)
-    progress = Progress(optim.epochs)
-    for epoch in range(start, optim.epochs + 1):
-        g = seed_epoch(seed, epoch)
+    for epoch, g in loop:
         model.train()
-        progress.start(epoch)
         total, active, batches = 0.0, 0.0, 0
         for i, batch in enumerate(objective.batches(g, epoch)):
             loss, stats = objective.loss(forward, data, batch, g, device)
-            value = loss.item()  # one device sync per batch
-            check_finite(value, epoch, i)
+            value = loop.batch(i, loss, stats["images"])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total, active, batches = total + value, active + stats["active"], batches + 1
-            progress.step(i, stats["images"], value)
         model.eval()
         val = validation_loss(val_objective, forward, val_data, device)
-        history.append(progress.end(loss=total / batches, val_loss=val, active_triplets=active / batches, lr=optim.lr))
-        resume.save(model=model.state_dict(), optimizer=opt.state_dict(), epoch=epoch, history=history)
-    return history
+        loop.end(loss=total / batches, val_loss=val, active_triplets=active / batches, lr=optim.lr)
+        loop.save()
+    return loop.history

@@ -27,7 +27,6 @@ from .. import __version__
 from ..errors import InputError
 from ..files import file_digest, load_checkpoint, save_checkpoint
 from ..runtime import code_digest
-from .progress import write_history
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +111,3 @@ class Resume:
         """Keep the finished result under this identity; the resume file is no longer needed."""
         save_checkpoint(self.store, kind="finished", identity=self.result_key, result=result)
         self.path.unlink(missing_ok=True)
-
-
-def write_result(result: dict, checkpoint: str | Path, history: str | Path) -> None:
-    """A training job's outputs from its result: the checkpoint and the per-epoch history."""
-    save_checkpoint(checkpoint, **result["checkpoint"])
-    write_history(history, result["history"])

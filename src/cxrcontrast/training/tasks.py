@@ -15,7 +15,7 @@ class SingleLabel:
     """One class per image: class-balanced draws (with replacement), cross-entropy, validation accuracy and
     balanced accuracy."""
 
-    select = {"balanced_accuracy": 1, "accuracy": 1, "loss": -1, "last": 0}  # sign: larger is better
+    select = {"balanced_accuracy": 1, "accuracy": 1, "loss": -1}  # validation metrics by sign: larger is better
 
     def order(self, labels: torch.Tensor, g: torch.Generator) -> torch.Tensor:
         return balanced_indices(labels, len(labels), g)
@@ -39,7 +39,7 @@ class MedMNISTTask:
     """A MedMNIST task as published: every image once per epoch (shuffled); binary cross-entropy over
     sigmoid outputs for multi-label flags, cross-entropy otherwise; validation AUC and ACC by medmnist."""
 
-    select = {"auc": 1, "acc": 1, "loss": -1, "last": 0}
+    select = {"auc": 1, "acc": 1, "loss": -1}
 
     def __init__(self, task: str):
         self.task = task

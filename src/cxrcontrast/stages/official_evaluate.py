@@ -1,0 +1,56 @@
+"""Stage of rule ``official_evaluate``: a model of the official MedMNIST task (rule ``official``) scored on
+the test split by medmnist's Evaluator."""
+
+from __future__ import annotations
+
+import logging
+
+from .. import __version__
+from ..data.images import load_images
+from ..data.source import flag_info
+from ..evaluation.inference import for_inference, map_rows
+from ..evaluation.official import evaluate_official, scores
+from ..evaluation.published import PUBLISHED, SOURCE
+from ..files import load_json, provenance, save_json
+from ..models.build import load_classifier
+from ..models.checkpoints import OfficialCheckpoint
+from ..runtime import pick_device
+
+log = logging.getLogger(__name__)
+
+
+def run_official_evaluate(
+    model: str, test: str, raw: str, classes: str, out_metrics: str, pretrain: str, device: str = "auto"
+) -> None:
+    """``test``: the unpruned test split; ``raw``: the source file the Evaluator reads its labels from;
+    ``classes``: the pruning's record, which says whether ``raw`` is the official file."""
+    net, ckpt = load_classifier(model, OfficialCheckpoint)
+    data, dev = ckpt.params["data"], pick_device(device)
+    task = flag_info(data["flag"]).task
+    test_data = load_images([test], ckpt.image_size)
+    for_inference(net, dev)
+    logits = map_rows(lambda part: net(test_data.batch(part, dev)).float().cpu(), len(test_data)).numpy()
+    y_score = scores(logits, task)
+    result = evaluate_official(raw, data["flag"], data["size"], "test", y_score, test_data.labels.numpy())
+    log.info("test (medmnist Evaluator): AUC %.4f, ACC %.4f", result["auc"], result["acc"])
+    official = load_json(classes)["official"]  # the MedMNIST size of which raw is the official file, or None
+    save_json(
+        out_metrics,
+        {
+            "encoder": ckpt.encoder,
+            "pretrain": pretrain,
+            "tuning": ckpt.tuning,
+            "seed": ckpt.seed,
+            "flag": data["flag"],
+            "size": data["size"],
+            "task": task,
+            "test": result,
+            "kept_epoch": ckpt.epoch,
+            "n": {"train": ckpt.train_images, "val": ckpt.val_images, "test": len(test_data)},
+            # published figures only beside runs on the official file (not demo or other data)
+            "published": PUBLISHED.get((data["flag"], data["size"]), []) if official else [],
+            "published_source": SOURCE,
+            "version": __version__,
+            "provenance": provenance(params=ckpt.params),
+        },
+    )

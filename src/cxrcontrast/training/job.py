@@ -1,0 +1,56 @@
+"""One runner for every rule that trains a model (pretrain, classify, official).
+
+The runner picks the device and its fast paths (``accel.py``), keys the job by its identity
+(``resume.py``), restores the result of an identical job that finished before instead of training
+again, and writes the outputs: the checkpoint of the rule's kind (``models/checkpoints.py``) and the
+per-epoch history. A stage gives it only what is its own: a function that trains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+
+from ..files import save_checkpoint, save_csv
+from ..models.checkpoints import Checkpoint
+from ..runtime import pick_device
+from .accel import Accel
+from .resume import Resume, job_identity
+
+log = logging.getLogger(__name__)
+
+
+class Job(NamedTuple):
+    """Where a training job runs (``device``, its fast paths ``accel``) and its resume file (``resume``)."""
+
+    device: torch.device
+    accel: Accel
+    resume: Resume
+
+
+def run_training_job(
+    train: Callable[[Job], tuple[Checkpoint, list[dict]]],
+    checkpoint: str | Path,
+    history: str | Path,
+    params: dict,
+    seed: int,
+    inputs: dict[str, str | Path | None],
+    device: str = "auto",
+    performance: dict | None = None,
+) -> None:
+    """Write ``checkpoint`` and ``history`` of the job (``params``, ``seed``, ``inputs`` by role: its
+    identity): restored where an identical job finished before, else from ``train(job)``."""
+    dev = pick_device(device)
+    accel = Accel.for_device(performance, dev)
+    resume = Resume(Path(checkpoint).parent, job_identity(params, seed, inputs), accel.describe(dev))
+    if (result := resume.finished()) is None:
+        log.info("training on %s (%s)", dev, accel)
+        kept, rows = train(Job(dev, accel, resume))
+        result = {"checkpoint": kept.payload(), "history": rows}
+        resume.finish(result)
+    save_checkpoint(checkpoint, **result["checkpoint"])
+    save_csv(history, result["history"] or [{"epoch": None}])
