@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from cxrcontrast.config import fidelity_rows, report_facts, resolve
+from cxrcontrast.config.recorded import results_of_other_settings
 from cxrcontrast.vocabulary.experiments import fraction_text
 from cxrcontrast.data.source import size_suffix
 from cxrcontrast.runtime import check_device
@@ -216,8 +217,21 @@ def check_report_inputs():
         )
 
 
+def check_report_settings():
+    """--report describes this config: the results it shows must have been made by it, not only be there."""
+    stale = results_of_other_settings(
+        CONFIG, f"results/metrics/{EXPERIMENT}/metrics.json"
+    )
+    if stale:
+        raise WorkflowError(
+            f"--report: {stale}: give --report the --configfile layers the run used, or rerun the workflow "
+            "with these layers first"
+        )
+
+
 if "--report" in sys.argv:
     check_report_inputs()
+    check_report_settings()
 
 
 localrules:
