@@ -6,6 +6,7 @@ from cxrcontrast.config import fidelity_rows, report_facts, resolve
 from cxrcontrast.config.recorded import results_of_other_settings
 from cxrcontrast.vocabulary.experiments import fraction_text
 from cxrcontrast.data.source import size_suffix
+from cxrcontrast.digests import content_digest
 from cxrcontrast.runtime import check_device
 from snakemake.logging import logger
 
@@ -56,6 +57,13 @@ def raw_npz():
     if DATA["source"] == "demo":
         return "results/data/raw/demo.npz"
     return f"data/raw/{DATA['flag']}{size_suffix(DATA['size'])}.npz"
+
+
+def raw_sha256(wildcards):
+    """The raw file's content as a param of the rules that read it: replaced under its path, even with an
+    older time stamp, it reruns them (Snakemake compares times only), and by time all that follows.
+    """
+    return content_digest(raw_npz())
 
 
 def experiment(w):
