@@ -199,6 +199,17 @@ def check_category(d, category: str, subcategory: str | None, kind: str, caption
     assert wait_for(lambda: any(c in d.execute_script(PAGE_TEXT) for c in captions)), f"{category}: caption missing"
 
 
+def test_a_report_of_results_made_with_other_settings_names_the_keys(finished_grid):
+    """Issue 22, item 4: every result is there, but made with 2 pretraining epochs; a layer says 5. The report
+    would describe 5: refused, naming the experiment and the differing key with both values."""
+    (finished_grid / "epochs.yaml").write_text("pretrain:\n  normal: {epochs: 5}\n")
+    proc = snakemake(finished_grid, "--report", "stale.html", "--configfile", *TINY_LAYERS, "epochs.yaml", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "minivgg/normal/train/labels1 seed 0" in text, text[-2000:]
+    assert "made with other settings than this config: pretrain.block.epochs (2 recorded, 5 in this config)" in text
+    assert not (finished_grid / "stale.html").exists()
+
+
 def test_a_report_of_other_layers_than_the_run_says_which(finished_grid):
     """The tiny run's results under the default layers: not a missing file's traceback, but which layers."""
     proc = snakemake(finished_grid, "--report", "other.html", check=False)

@@ -3,8 +3,10 @@ import sys
 from pathlib import Path
 
 from cxrcontrast.config import fidelity_rows, report_facts, resolve
+from cxrcontrast.config.recorded import results_of_other_settings
 from cxrcontrast.vocabulary.experiments import fraction_text
 from cxrcontrast.data.source import size_suffix
+from cxrcontrast.digests import content_digest
 from cxrcontrast.runtime import check_device
 from snakemake.logging import logger
 
@@ -55,6 +57,13 @@ def raw_npz():
     if DATA["source"] == "demo":
         return "results/data/raw/demo.npz"
     return f"data/raw/{DATA['flag']}{size_suffix(DATA['size'])}.npz"
+
+
+def raw_sha256(wildcards):
+    """The raw file's content as a param of the rules that read it: replaced under its path, even with an
+    older time stamp, it reruns them (Snakemake compares times only), and by time all that follows.
+    """
+    return content_digest(raw_npz())
 
 
 def experiment(w):
@@ -214,8 +223,21 @@ def check_report_inputs():
         )
 
 
+def check_report_settings():
+    """--report describes this config: the results it shows must have been made by it, not only be there."""
+    stale = results_of_other_settings(
+        CONFIG, f"results/metrics/{EXPERIMENT}/metrics.json"
+    )
+    if stale:
+        raise WorkflowError(
+            f"--report: {stale}: give --report the --configfile layers the run used, or rerun the workflow "
+            "with these layers first"
+        )
+
+
 if "--report" in sys.argv:
     check_report_inputs()
+    check_report_settings()
 
 
 localrules:

@@ -56,6 +56,7 @@ rule prune:
     params:
         flag=DATA["flag"],
         size=DATA["size"],
+        raw_sha256=raw_sha256,
     script:
         "../scripts/prune.py"
 
@@ -77,6 +78,7 @@ rule unpruned:
         runtime=20,
     params:
         flag=DATA["flag"],
+        raw_sha256=raw_sha256,
     script:
         "../scripts/unpruned.py"
 

@@ -1,0 +1,90 @@
+"""Whether finished results were made by the config at hand: the slices a metrics.json records
+against the ones the current config resolves to. A report of a run describes its config; results
+made with other settings under the same paths must not be presented as that config's."""
+
+from __future__ import annotations
+
+from ..files import load_json
+from ..vocabulary.experiments import Experiment, fraction_text
+from .run_config import RunConfig, canonical
+
+_MISSING = object()
+
+
+def dotted_differences(recorded, expected, prefix: str = "") -> list[str]:
+    """Dotted paths of every value that differs between two nested dicts (a key in one only counts);
+    anything that is not a dict on both sides is compared whole."""
+    if isinstance(recorded, dict) and isinstance(expected, dict):
+        keys = sorted(set(recorded) | set(expected))
+        return [
+            path
+            for k in keys
+            for path in dotted_differences(
+                recorded.get(k, _MISSING), expected.get(k, _MISSING), f"{prefix}.{k}" if prefix else str(k)
+            )
+        ]
+    return [] if recorded == expected else [prefix or "(the whole slice)"]
+
+
+def expected_record(cfg: RunConfig, e: Experiment) -> dict:
+    """The slices an evaluation of ``e`` records under this config (see stages/evaluate.py)."""
+    pretrain = None if e.pretrain == "none" else cfg.pretrain_params(e.encoder, e.pretrain)
+    evaluate = cfg.evaluate_params()
+    return canonical(
+        {
+            "classify": cfg.classify_params(e),
+            "pretrain": pretrain,
+            "evaluate": {"bootstrap": evaluate["bootstrap"], "seed": evaluate["seed"]},
+        }
+    )
+
+
+def recorded_slices(metrics: dict) -> dict:
+    """The same slices as a metrics.json records them (absent ones as None)."""
+    config = metrics.get("config") or {}
+    boot = metrics.get("bootstrap") or {}
+    return canonical(
+        {
+            "classify": config.get("classify"),
+            "pretrain": config.get("pretrain"),
+            "evaluate": {"bootstrap": boot.get("resamples"), "seed": boot.get("seed")},
+        }
+    )
+
+
+def _shown(value, width: int = 60) -> str:
+    text = "absent" if value is _MISSING else repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."  # a whole slice would fill the screen
+
+
+def _value(tree, path: str):
+    for key in path.split("."):
+        if not isinstance(tree, dict) or key not in tree:
+            return _MISSING
+        tree = tree[key]
+    return tree
+
+
+def results_of_other_settings(cfg: RunConfig, pattern: str) -> str | None:
+    """One line naming the first metrics.json (``pattern`` formatted with each experiment's encoder,
+    pretrain, trainset, labels and seed) made with other settings than ``cfg``, its experiment and its
+    differing keys, with how many others differ; None when all match."""
+    stale = []
+    for e, seed in ((e, s) for e in cfg.experiments for s in cfg.seeds):
+        labels = fraction_text(e.labels)
+        path = pattern.format(encoder=e.encoder, pretrain=e.pretrain, trainset=e.trainset, labels=labels, seed=seed)
+        recorded, expected = recorded_slices(load_json(path)), expected_record(cfg, e)
+        keys = dotted_differences(recorded, expected)
+        if keys:
+            stale.append(
+                (f"{e.encoder}/{e.pretrain}/{e.trainset}/labels{labels} seed {seed}", path, keys, recorded, expected)
+            )
+    if not stale:
+        return None
+    name, path, keys, recorded, expected = stale[0]
+    shown = ", ".join(
+        f"{k} ({_shown(_value(recorded, k))} recorded, {_shown(_value(expected, k))} in this config)" for k in keys[:4]
+    )
+    more = f" and {len(keys) - 4} more keys" if len(keys) > 4 else ""
+    others = f"; {len(stale) - 1} other results differ too" if len(stale) > 1 else ""
+    return f"{name} ({path}) was made with other settings than this config: {shown}{more}{others}"
