@@ -35,8 +35,8 @@ def numerics(device) -> dict:
         "device": torch.device(device).type,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
+        "torch": str(torch.__version__),
+        "numpy": str(np.__version__),
     }
 
 

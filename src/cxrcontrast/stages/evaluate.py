@@ -14,9 +14,9 @@ from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
 from ..evaluation.protocol import paper_protocol
-from ..files import load_json, provenance, save_json, save_npz
+from ..files import load_checkpoint, load_json, provenance, save_json, save_npz
 from ..models.build import load_classifier
-from ..runtime import pick_device
+from ..runtime import numerics, pick_device
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ def run_evaluate(
     if len(ckpt.class_names) != len(names):
         raise InputError(f"{model}: a classifier of {len(ckpt.class_names)} classes; {classes} lists {len(names)}")
     data = load_images([test], ckpt.image_size)
-    probs = predict_probs(net, data, pick_device(device)).numpy()
+    dev = pick_device(device)
+    probs = predict_probs(net, data, dev).numpy()
     labels = data.labels.numpy()
     m = classification_metrics(probs, labels)
     log.info("test: accuracy %.4f, balanced %.4f, macro AUC %s", m["accuracy"], m["balanced_accuracy"], m["auc_macro"])
@@ -61,6 +62,8 @@ def run_evaluate(
         "kept_epoch": ckpt.epoch,
         "config": {"classify": ckpt.params, "pretrain": ckpt.pretrain},
         "version": __version__,
+        # what the floats depended on beyond config, seed and inputs (the summary compares them)
+        "numerics": {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)},
     }
     save_npz(
         outputs["predictions"],

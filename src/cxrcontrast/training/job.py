@@ -17,7 +17,7 @@ import torch
 
 from ..files import save_checkpoint, save_csv
 from ..models.checkpoints import Checkpoint
-from ..runtime import pick_device
+from ..runtime import numerics, pick_device
 from .accel import Accel
 from .resume import Resume, job_identity
 
@@ -46,11 +46,14 @@ def run_training_job(
     identity): restored where an identical job finished before, else from ``train(job)``."""
     dev = pick_device(device)
     accel = Accel.for_device(performance, dev)
-    resume = Resume(Path(checkpoint).parent, job_identity(params, seed, inputs), accel.describe(dev))
+    # a finished result is restored only where it would be recomputed bit for bit: same fast paths, device
+    # type, CPU capability, intra-op threads and library versions
+    floats = numerics(dev)
+    resume = Resume(Path(checkpoint).parent, job_identity(params, seed, inputs), {**accel.describe(dev), **floats})
     if (result := resume.finished()) is None:
         log.info("training on %s (%s)", dev, accel)
         kept, rows = train(Job(dev, accel, resume))
-        result = {"checkpoint": kept.payload(), "history": rows}
+        result = {"checkpoint": {**kept.payload(), "numerics": floats}, "history": rows}
         resume.finish(result)
     save_checkpoint(checkpoint, **result["checkpoint"])
     save_csv(history, result["history"] or [{"epoch": None}])
