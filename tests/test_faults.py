@@ -86,6 +86,8 @@ i = 0
 while True:
     save_checkpoint(sys.argv[1], kind="resume", i=i, blob=torch.full((3_000_000,), float(i)))
     save_json(sys.argv[2], {"i": i, "pad": "x" * 200000})
+    if i == 0:
+        print("written", flush=True)  # the test kills only once the write cycle runs
     i += 1
 """
 
@@ -93,8 +95,9 @@ while True:
 def test_kill_while_writing_never_leaves_a_trusted_partial_file(tmp_path):
     ckpt, js = tmp_path / "resume.pt", tmp_path / "m.json"
     for trial in range(6):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(ckpt), str(js)])
-        time.sleep(1.5 + 0.137 * trial)  # different moments of the write cycle
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(ckpt), str(js)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline() == "written\n"  # waits for the first write, however slow the start-up
+        time.sleep(0.037 * trial)  # then different moments of the write cycle
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if ckpt.exists():  # whatever is at the real path is whole
