@@ -14,13 +14,18 @@ SCHEMA = REPO / "workflow/schemas/config.schema.yaml"
 GENUINE = REPO / "tests/data/chestmnist64_train_first10.npz"
 
 
-def config(*layers: str, **overrides):
-    """The workflow's resolved config from config/ layers (default: the paper's, then the demo's) and
-    nested overrides, exactly as the workflow resolves it."""
+def run_config(*layers: str, **overrides):
+    """The workflow's resolved config (``RunConfig``) from config/ layers (default: the paper's, then the
+    demo's) and nested overrides, exactly as the workflow resolves it."""
     from cxrcontrast.config import load_layers
 
     paths = [REPO / "config" / name for name in (layers or ("config.yaml", "demo.yaml"))]
     return load_layers(paths, SCHEMA, overrides)
+
+
+def config(*layers: str, **overrides):
+    """The grid and slices (``DatasetRun``) of the first dataset of ``run_config(*layers, **overrides)``."""
+    return next(iter(run_config(*layers, **overrides).datasets.values()))
 
 
 def write_medmnist(path, n=(40, 12, 12), size=28, width=14, seed=0, rgb=False):
@@ -53,6 +58,16 @@ def snakemake(work: Path, *args: str, check=True) -> subprocess.CompletedProcess
     return proc
 
 
+# a demo dataset's config entry as the schema completes it (ChestMNIST-format: all 14 findings)
+DEMO_ENTRY = {"source": "demo", "findings": 14, "size": 28, "image_size": 32}
+
+
+def npz_entry(flag: str = "chestmnist", size: int | None = 28) -> dict:
+    """The config entry of a local MedMNIST-format file of ``flag`` (size None: any size)."""
+    entry = {"source": "npz", "npz": "raw.npz", "flag": flag, "image_size": 32}
+    return entry if size is None else {**entry, "size": size}
+
+
 def pruned_demo(root: Path, train: int, val: int, test: int, seed: int) -> Path:
     """Demo data of the given sizes, pruned into ``root/{train,val,test}.npz`` and ``classes.json``."""
     from cxrcontrast.data.demo import synthesize
@@ -61,7 +76,7 @@ def pruned_demo(root: Path, train: int, val: int, test: int, seed: int) -> Path:
 
     save_npz(root / "raw.npz", **synthesize(train, val, test, seed=seed))
     outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(raw=str(root / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(root / "classes.json"))
+    prune(str(root / "raw.npz"), DEMO_ENTRY, outputs=outs, classes_json=str(root / "classes.json"))
     return root
 
 
@@ -73,7 +88,7 @@ def genuine_chestmnist() -> Path:
 # The tiny grid of the end-to-end tests: every rule and axis (two encoders, label budgets, the augmented
 # training set, SimCLR, probes, the official task) in about two minutes on 2 cores.
 TINY = {
-    "data": {"demo": {"train": 600, "val": 150, "test": 150, "seed": 1}},
+    "datasets": {"chest": {"source": "demo", "train": 600, "val": 150, "test": 150, "seed": 1}},
     "pretrain": {s: {"epochs": 2} for s in ("normal", "augmented", "simclr")},
     "classify": {"baseline": {"epochs": 2}, "finetune": {"epochs": 2}},
     "experiments": [

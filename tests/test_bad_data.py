@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import write_medmnist
+from conftest import npz_entry, write_medmnist
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_checkpoint, save_npz
@@ -21,9 +21,7 @@ def raw_file(tmp_path, **change):
 
 def run_prune(tmp_path, flag="chestmnist", size=None):
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(
-        raw=str(tmp_path / "raw.npz"), flag=flag, outputs=outs, classes_json=str(tmp_path / "classes.json"), size=size
-    )
+    prune(str(tmp_path / "raw.npz"), npz_entry(flag, size), outputs=outs, classes_json=str(tmp_path / "classes.json"))
     return json.loads((tmp_path / "classes.json").read_text())
 
 
@@ -94,7 +92,7 @@ def test_images_of_the_wrong_shape_for_the_flag_are_refused(tmp_path, flag, imag
 
 def test_a_file_of_another_size_than_data_size_is_refused(tmp_path):
     raw_file(tmp_path)
-    with pytest.raises(InputError, match=r"train_images are 28x28 but data.size is 64; set data.size: 28"):
+    with pytest.raises(InputError, match=r"train_images are 28x28 but the dataset's size is 64; set its size: 28"):
         run_prune(tmp_path, size=64)
 
 

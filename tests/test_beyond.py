@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import config, pruned_demo, write_medmnist
+from conftest import config, npz_entry, pruned_demo, write_medmnist
 
 from cxrcontrast.data.budgets import budget_rows
 from cxrcontrast.errors import InputError
@@ -149,7 +149,7 @@ def test_official_rules_score_their_own_model(tmp_path):
 
     save_npz(tmp_path / "raw.npz", **synthesize(300, 100, 150, seed=2))
     splits = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    unpruned(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=splits)
+    unpruned(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=splits)
     cfg = config(
         encoders={"minivgg": {"head": {"hidden": [32]}}}, official={"end_to_end": {"epochs": 2, "batch_size": 32}}
     )
@@ -196,7 +196,7 @@ def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
     pruned_demo(tmp_path, 400, 100, 60, 3)
     unpruned(
         raw=str(tmp_path / "raw.npz"),
-        flag="chestmnist",
+        data=npz_entry(),
         outputs={s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")},
     )
     params = config(pretrain={"simclr": {"epochs": 1, "batch_size": 64}}).pretrain_params("minivgg", "simclr")

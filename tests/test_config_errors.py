@@ -78,9 +78,9 @@ def test_the_workflow_refuses_before_any_job(tmp_path, layer, message):
 @pytest.mark.slow
 def test_npz_among_the_workflows_own_outputs_is_refused(tmp_path):
     work = workflow_copy(tmp_path)
-    (work / "results/data/pruned").mkdir(parents=True)
-    (work / "results/data/pruned/train.npz").write_bytes(b"PK\x03\x04")
-    (work / "bad.yaml").write_text(yaml.safe_dump({"data": {"source": "npz", "npz": "results/data/pruned/train.npz"}}))
+    (work / "results/chest/data/pruned").mkdir(parents=True)
+    (work / "results/chest/data/pruned/train.npz").write_bytes(b"PK\x03\x04")
+    (work / "bad.yaml").write_text(yaml.safe_dump({"data": {"source": "npz", "npz": "results/chest/data/pruned/train.npz"}}))
     proc = snakemake(work, "-n", "--configfile", "config/config.yaml", "bad.yaml", check=False)
     assert (
         proc.returncode != 0 and "lies under results/, among this workflow's own outputs" in proc.stderr + proc.stdout

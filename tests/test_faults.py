@@ -121,12 +121,12 @@ def test_snakemake_killed_mid_run_then_rerun(tmp_path):
     }
     (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
     exe = str(Path(sys.executable).with_name("snakemake"))
-    target = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
+    target = "results/chest/classify/minivgg/normal/train/labels1/seed0/model.pt"
     args = [exe, target, "--cores", "2", "--configfile", "config/config.yaml", "config/demo.yaml", "tiny.yaml"]
     proc = subprocess.Popen(
         args, cwd=work, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    resume = work / "results/pretrain/minivgg/normal/seed0/resume.pt"
+    resume = work / "results/chest/pretrain/minivgg/normal/seed0/resume.pt"
     deadline = time.time() + 300
     while resume_epoch(resume.parent) < 2 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.1)
@@ -140,7 +140,7 @@ def test_snakemake_killed_mid_run_then_rerun(tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert (work / target).exists()
     assert {p: digest(p) for p in finished} == finished  # finished before the kill: not recomputed, not changed
-    log = (work / "results/logs/pretrain/minivgg/normal/seed0.log").read_text()
+    log = (work / "results/chest/logs/pretrain/minivgg/normal/seed0.log").read_text()
     assert "resuming from" in log  # the killed job went on from its last finished epoch
-    history = (work / "results/pretrain/minivgg/normal/seed0/history.csv").read_text().splitlines()
+    history = (work / "results/chest/pretrain/minivgg/normal/seed0/history.csv").read_text().splitlines()
     assert len(history) == 41 and [int(r.split(",")[0]) for r in history[1:]] == list(range(1, 41))

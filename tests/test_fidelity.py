@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from conftest import config, pruned_demo
+from conftest import config, npz_entry, pruned_demo, run_config
 from training_helpers import SMALL, classify, pretrain
 
 from cxrcontrast.data.augment import AugmentParams
@@ -106,7 +106,7 @@ def test_the_official_chestmnist_must_prune_to_the_papers_counts(tmp_path, monke
     save_npz(tmp_path / "raw.npz", **synthesize(200, 60, 60, seed=0))
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
     # not official: any counts
-    prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
+    prune(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json"))
     monkeypatch.setattr(source, "official_size", lambda path, flag: 28)  # as if its MD5 were the official one
     with pytest.raises(
         InputError,
@@ -114,17 +114,17 @@ def test_the_official_chestmnist_must_prune_to_the_papers_counts(tmp_path, monke
         r"pruning gives \{'train': 64007, 'val': 9191, 'test': 18187\}",
     ):
         prune(
-            raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json")
+            raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json")
         )
 
 
 def test_float32_by_default_and_the_fast_path_in_its_own_layer():
-    assert config("config.yaml").execution.performance_dict == {
+    assert run_config("config.yaml").execution.performance_dict == {
         "bf16_autocast": False,
         "channels_last": False,
         "compile": False,
     }
-    assert all(config("config.yaml", "fast.yaml").execution.performance_dict.values())
+    assert all(run_config("config.yaml", "fast.yaml").execution.performance_dict.values())
 
 
 def test_paper_code_selects_the_authors_modes():

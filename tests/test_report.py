@@ -102,7 +102,7 @@ def report(finished_grid, tmp_path_factory) -> Path:
     import yaml
 
     planted = [finished_grid / name for name in (HOSTILE, HOSTILE_NPZ, "secret.txt")]
-    shutil.copy(finished_grid / "results/data/raw/demo.npz", planted[1])
+    shutil.copy(finished_grid / "results/chest/data/raw/demo.npz", planted[1])
     planted[0].write_text(yaml.safe_dump({"data": {"source": "npz", "npz": HOSTILE_NPZ}}))
     planted[2].write_text(SECRET)
     try:

@@ -36,7 +36,7 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
         "classify": {"finetune": {"epochs": 1}},
     }
     (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
-    target = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
+    target = "results/chest/classify/minivgg/normal/train/labels1/seed0/model.pt"
     exe = str(Path(sys.executable).with_name("snakemake"))
     proc = subprocess.run(
         [
@@ -68,7 +68,7 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
     for rule, (job, _) in jobs.items():
         asks_gpu = "TresPerJob=gres:gpu:1" in sh("scontrol", "show", "job", str(job))
         assert asks_gpu == (rule in GPU_RULES), rule
-    pre_log = (work / "results/logs/pretrain/minivgg/normal/seed0.log").read_text()
+    pre_log = (work / "results/chest/logs/pretrain/minivgg/normal/seed0.log").read_text()
     assert re.search(r"SLURM job \d+ on \S+, GPUs on node: 1", pre_log)
-    assert "GPUs on node: 0" in (work / "results/logs/data/prune.log").read_text()
+    assert "GPUs on node: 0" in (work / "results/chest/logs/data/prune.log").read_text()
     assert (work / target).exists()

@@ -2,7 +2,7 @@ import hashlib
 
 import numpy as np
 import pytest
-from conftest import write_medmnist
+from conftest import npz_entry, write_medmnist
 
 from cxrcontrast.data import source
 from cxrcontrast.errors import DownloadError, InputError
@@ -122,7 +122,7 @@ def test_existing_official_file_checked_against_md5(tmp_path):
 def test_prune_stage_writes_splits(tmp_path):
     arrays = write_medmnist(tmp_path / "raw.npz")
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json"))
+    prune(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json"))
     for split in outs:
         with np.load(outs[split]) as f:
             kept = arrays[f"{split}_labels"].sum(1) <= 1
@@ -137,7 +137,7 @@ def test_prune_validates_every_split_before_writing(tmp_path):
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
     with pytest.raises(InputError, match="test_labels"):
         prune(
-            raw=str(tmp_path / "raw.npz"), flag="chestmnist", outputs=outs, classes_json=str(tmp_path / "classes.json")
+            raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json")
         )
     assert not any((tmp_path / f"{s}.npz").exists() for s in outs)
 

@@ -53,13 +53,13 @@ def test_results_of_other_settings_name_experiment_and_keys(tmp_path):
     write_metrics(tmp_path, made)
     pattern = str(tmp_path / PATTERN.replace("{root}/", ""))
     assert results_of_other_settings(made, pattern) is None
-    line = results_of_other_settings(config(), pattern)
+    line = results_of_other_settings(run_config(), pattern)
     assert line is not None and "\n" not in line
     assert "minivgg/normal/train/labels1 seed 0" in line, line
     assert "pretrain.block.epochs (1 recorded, 3 in this config)" in line, line
     assert "classify.classify.epochs" in line and "other results differ too" in line, line
     # a bootstrap of other resamples is another config too (the report quotes its intervals)
-    line = results_of_other_settings(config(**ONE_EPOCH, evaluate={"bootstrap": 2000}), pattern)
+    line = results_of_other_settings(run_config(**ONE_EPOCH, evaluate={"bootstrap": 2000}), pattern)
     assert "evaluate.bootstrap" in line and "pretrain.block" not in line, line
 
 
@@ -92,7 +92,7 @@ def test_raw_data_replaced_with_an_older_time_stamp_reruns_the_data_stage(tmp_pa
     work = workflow_copy(tmp_path)
     (work / "local.yaml").write_text(yaml.safe_dump({"data": {"source": "npz", "npz": str(raw)}}))
     layers = ["--configfile", "config/config.yaml", "local.yaml"]
-    targets = ["results/data/pruned/train.npz", "results/data/unpruned/train.npz"]
+    targets = ["results/chest/data/pruned/train.npz", "results/chest/data/unpruned/train.npz"]
     snakemake(work, *targets, "--cores", "1", *layers)
     assert "Nothing to be done" in snakemake(work, *targets, "-n", *layers).stdout  # untouched: nothing
     old = raw.stat()
@@ -103,5 +103,5 @@ def test_raw_data_replaced_with_an_older_time_stamp_reruns_the_data_stage(tmp_pa
     assert "rule prune:" in out and "rule unpruned:" in out, out[-3000:]
     snakemake(work, *targets, "--cores", "1", *layers)
     assert "Nothing to be done" in snakemake(work, *targets, "-n", *layers).stdout
-    with np.load(raw) as new, np.load(work / "results/data/pruned/train.npz") as pruned:
+    with np.load(raw) as new, np.load(work / "results/chest/data/pruned/train.npz") as pruned:
         np.testing.assert_array_equal(pruned["index"], np.flatnonzero(new["train_labels"].sum(1) <= 1))

@@ -26,7 +26,7 @@ def test_data_rules_run_on_demo(tmp_path):
     cfg = {"data": {"source": "demo", "demo": {"train": 400, "val": 100, "test": 100, "seed": 3}}}
     (work / "small.yaml").write_text(yaml.safe_dump(cfg))
     layers = ["--configfile", "config/config.yaml", "small.yaml"]
-    snakemake(work, "data", "results/data/augmented/seed1/train.npz", "--cores", "2", *layers)
+    snakemake(work, "data", "results/chest/data/augmented/seed1/train.npz", "--cores", "2", *layers)
     res = work / "results"
     with np.load(res / "data/raw/demo.npz") as raw:
         raw_train = raw["train_labels"]
@@ -59,8 +59,8 @@ def test_npz_source_on_the_genuine_chestmnist_fixture(tmp_path, genuine_chestmni
     work = workflow_copy(tmp_path)
     cfg = {"data": {"source": "npz", "npz": str(local), "size": 64}}
     (work / "real.yaml").write_text(yaml.safe_dump(cfg))
-    snakemake(work, "results/data/pruned/test.npz", "--cores", "1", "--configfile", "config/config.yaml", "real.yaml")
-    with np.load(work / "results/data/pruned/test.npz") as f:
+    snakemake(work, "results/chest/data/pruned/test.npz", "--cores", "1", "--configfile", "config/config.yaml", "real.yaml")
+    with np.load(work / "results/chest/data/pruned/test.npz") as f:
         assert f["labels"].tolist() == [0, 0, 0, 0, 0, 8, 0]
         assert f["index"].tolist() == [0, 1, 2, 3, 4, 7, 9]
         assert f["images"].shape == (7, 64, 64)

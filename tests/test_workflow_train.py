@@ -28,7 +28,7 @@ def finished(finished_grid):
 
 
 def test_training_outputs(finished):
-    res = finished / "results"
+    res = finished / "results/chest"
     cfg = config("config.yaml", "demo.yaml", **TINY)
     for e in cfg.experiments:
         folder = f"{e.path}/seed0"
@@ -61,7 +61,7 @@ def test_training_outputs(finished):
 
 
 def test_evaluation_outputs(finished):
-    res = finished / "results"
+    res = finished / "results/chest"
     summary_rows = rows(res / "summary/metrics.csv")
     assert len(summary_rows) == 7  # one row per experiment and seed (one seed here; several: test_summary)
     assert {r["labels"] for r in summary_rows} == {"1.0", "0.1"}
@@ -198,19 +198,19 @@ def test_a_failed_rerun_loses_no_training(finished):
     """A corrupt encoder makes the jobs that read it fail (Snakemake has removed their outputs by then: the
     classifier is gone); once it is deleted, as the message says, asking for the classifier again restores
     the pretraining and the classification from their finished results: no training epoch is repeated."""
-    enc = finished / "results/pretrain/minivgg/normal/seed0/encoder.pt"
+    enc = finished / "results/chest/pretrain/minivgg/normal/seed0/encoder.pt"
     original = enc.read_bytes()
     enc.write_bytes(b"garbage" * 100)
-    model = "results/classify/minivgg/normal/train/labels1/seed0/model.pt"
+    model = "results/chest/classify/minivgg/normal/train/labels1/seed0/model.pt"
     proc = snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS, check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun" in text
-    assert "Traceback" not in (finished / "results/logs/classify/minivgg/normal/train/labels1/seed0.log").read_text()
+    assert "Traceback" not in (finished / "results/chest/logs/classify/minivgg/normal/train/labels1/seed0.log").read_text()
     assert not (finished / model).exists()  # Snakemake removed the finished classifier
     enc.unlink()
     snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)
     for log in ("pretrain/minivgg/normal/seed0", "classify/minivgg/normal/train/labels1/seed0"):
-        text = (finished / f"results/logs/{log}.log").read_text()
+        text = (finished / f"results/chest/logs/{log}.log").read_text()
         assert "restoring its result" in text and "epoch 1/" not in text, log
     assert enc.read_bytes() == original  # the same bytes: what reads it sees the same input
     snakemake(finished, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)

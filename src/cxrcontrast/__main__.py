@@ -37,8 +37,8 @@ def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None
         print(f"cxrcontrast: {message}", file=sys.stderr)
         return 1
     print(
-        f"config ok: {len(workflow.experiments)} experiments x {len(workflow.seeds)} seeds, "
-        f"{len(workflow.pretrainings)} pretrainings",
+        f"config ok: {len(workflow.datasets)} datasets, {len(workflow.experiments)} experiments x "
+        f"{len(workflow.seeds)} seeds, {sum(len(r.pretrainings) for r in workflow.datasets.values())} pretrainings",
         file=out or sys.stdout,
     )
     return 0

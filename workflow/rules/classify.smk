@@ -5,12 +5,12 @@ rule classify:
     input:
         unpack(classify_inputs),
     output:
-        model=f"results/classify/{EXPERIMENT}/model.pt",
-        history=f"results/classify/{EXPERIMENT}/history.csv",
+        model=f"{DS}/classify/{EXPERIMENT}/model.pt",
+        history=f"{DS}/classify/{EXPERIMENT}/history.csv",
     log:
-        f"results/logs/classify/{EXPERIMENT}.log",
+        f"{DS}/logs/classify/{EXPERIMENT}.log",
     benchmark:
-        f"results/benchmarks/classify/{EXPERIMENT}.tsv"
+        f"{DS}/benchmarks/classify/{EXPERIMENT}.tsv"
     conda:
         ENV
     threads: CONFIG.execution.threads
@@ -19,7 +19,7 @@ rule classify:
         mem_mb=mem_mb(2000, 8),
         runtime=240,
     params:
-        job=lambda w: CONFIG.classify_params(experiment(w)),
+        job=lambda w: run_of(w).classify_params(experiment(w)),
         execution=CONFIG.execution,
     script:
         "../scripts/classify.py"

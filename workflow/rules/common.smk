@@ -5,7 +5,7 @@ from pathlib import Path
 from cxrcontrast.config import fidelity_rows, report_facts, resolve
 from cxrcontrast.config.recorded import results_of_other_settings
 from cxrcontrast.vocabulary.experiments import fraction_text
-from cxrcontrast.data.source import size_suffix
+from cxrcontrast.data import sources
 from cxrcontrast.digests import content_digest
 from cxrcontrast.runtime import check_device
 from snakemake.logging import logger
@@ -35,11 +35,14 @@ if workflow.is_main_process:
 wildcard_constraints:
     **CONFIG.wildcard_patterns(),
     split="train|val|test",
+    name="[a-z]+mnist(_64|_128|_224)?",
+    source="[a-z_]+",
 
 
 ENV = "../envs/cxrcontrast.yaml"
 SPLITS = ["train", "val", "test"]
-DATA = CONFIG.data_params()
+# every result belongs to a dataset: its path is results/{dataset}/<stage>/<experiment or state>
+DS = "results/{dataset}"
 EXPERIMENT = "{encoder}/{pretrain}/{trainset}/labels{labels}/seed{seed}"
 STATE = "{encoder}/{pretrain}/seed{seed}"
 OFFICIAL = "{encoder}/{pretrain}/{tuning}/seed{seed}"
@@ -50,50 +53,57 @@ def mem_mb(base, per_input_mb):
     return lambda wildcards, input: int(base + per_input_mb * input.size_mb)
 
 
-def raw_npz():
-    """The MedMNIST-format file the workflow starts from, by `data.source`."""
-    if DATA["source"] == "npz":
-        return DATA["npz"]
-    if DATA["source"] == "demo":
-        return "results/data/raw/demo.npz"
-    return f"data/raw/{DATA['flag']}{size_suffix(DATA['size'])}.npz"
+def run_of(w):
+    """The grid and slices of the wildcards' dataset."""
+    return CONFIG.on(w.dataset)
 
 
-def raw_sha256(wildcards):
+def raw_npz(w):
+    """The MedMNIST-format file a dataset starts from: the user's or a download, else made by rule `source`."""
+    entry = run_of(w).data
+    made = f"results/{w.dataset}/data/raw/{entry['source']}.npz"
+    return sources.raw_file(entry) or made
+
+
+def raw_sha256(w):
     """The raw file's content as a param of the rules that read it: replaced under its path, even with an
     older time stamp, it reruns them (Snakemake compares times only), and by time all that follows.
     """
-    return content_digest(raw_npz())
+    return content_digest(raw_npz(w))
 
 
 def experiment(w):
-    return CONFIG.experiment(w.encoder, w.pretrain, w.trainset, w.labels)
+    return run_of(w).experiment(w.encoder, w.pretrain, w.trainset, w.labels)
+
+
+def data_file(w, name):
+    return f"results/{w.dataset}/data/{name}"
 
 
 def pretrain_inputs(w):
     return {
-        "train": f"results/data/{CONFIG.pretrain_split(w.pretrain)}/train.npz",
+        "train": data_file(w, f"{run_of(w).pretrain_split(w.pretrain)}/train.npz"),
         **weights_input(w),
-        "val": "results/data/pruned/val.npz",
-        "classes": "results/data/pruned/classes.json",
+        "val": data_file(w, "pruned/val.npz"),
+        "classes": data_file(w, "pruned/classes.json"),
     }
 
 
 def classify_inputs(w):
     inputs = {
-        "train": ["results/data/pruned/train.npz"],
-        "val": "results/data/pruned/val.npz",
-        "classes": "results/data/pruned/classes.json",
+        "train": [data_file(w, "pruned/train.npz")],
+        "val": data_file(w, "pruned/val.npz"),
+        "classes": data_file(w, "pruned/classes.json"),
     }
-    if w.trainset == "train_aug" and CONFIG.stored_augmented_copy:
-        inputs["train"].append(f"results/data/augmented/seed{w.seed}/train.npz")
+    if w.trainset == "train_aug" and run_of(w).stored_augmented_copy:
+        inputs["train"].append(data_file(w, f"augmented/seed{w.seed}/train.npz"))
     # (train_aug on_access: the stage doubles the pruned set and augments the second half anew)
     return {**inputs, **start_input(w)}
 
 
 def weights_input(w):
     """A local weights file the encoder starts from is an input: its content is part of what jobs compute."""
-    weights = CONFIG.local_weights(w.encoder)
+    weights = run_of(w).local_weights(w.encoder)
     return {} if weights is None else {"weights": weights}
 
 
@@ -101,108 +111,124 @@ def start_input(w):
     """What the encoder starts from: its pretraining's checkpoint, or (pretrain none) a local weights file."""
     if w.pretrain == "none":
         return weights_input(w)
-    return {"pretrained": f"results/pretrain/{STATE.format(**w)}/encoder.pt"}
+    return {"pretrained": f"{DS}/pretrain/{STATE}/encoder.pt".format(**w)}
 
 
 def pretrain_history(w):
     if w.pretrain == "none":
         return []
-    return f"results/pretrain/{w.encoder}/{w.pretrain}/seed{w.seed}/history.csv"
+    return f"{DS}/pretrain/{STATE}/history.csv".format(**w)
 
 
 def embed_inputs(w):
-    inputs = {
-        "train": "results/data/pruned/train.npz",
-        "val": "results/data/pruned/val.npz",
-        "classes": "results/data/pruned/classes.json",
-    }
-    return {**inputs, **start_input(w)}
+    inputs = {s: data_file(w, f"pruned/{s}.npz") for s in ("train", "val")}
+    return {**inputs, "classes": data_file(w, "pruned/classes.json"), **start_input(w)}
 
 
 def probe_inputs(w):
-    return {**embed_inputs(w), "test": "results/data/pruned/test.npz"}
+    return {**embed_inputs(w), "test": data_file(w, "pruned/test.npz")}
 
 
 def official_inputs(w):
-    inputs = {s: f"results/data/unpruned/{s}.npz" for s in ("train", "val")}
+    inputs = {s: data_file(w, f"unpruned/{s}.npz") for s in ("train", "val")}
     return {**inputs, **start_input(w)}
 
 
-def official_targets(pattern):
+def official_targets(pattern, dataset):
     return [
-        pattern.format(encoder=enc, pretrain=pre, tuning=tuning, seed=s)
-        for enc, pre, tuning in CONFIG.official_jobs
+        pattern.format(
+            dataset=dataset, encoder=enc, pretrain=pre, tuning=tuning, seed=s
+        )
+        for enc, pre, tuning in CONFIG.on(dataset).official_jobs
         for s in CONFIG.seeds
     ]
 
 
-def experiment_targets(pattern):
+def experiment_targets(pattern, dataset):
     return [
         pattern.format(
+            dataset=dataset,
             encoder=e.encoder,
             pretrain=e.pretrain,
             trainset=e.trainset,
             labels=fraction_text(e.labels),
             seed=s,
         )
-        for e in CONFIG.experiments
+        for e in CONFIG.on(dataset).experiments
         for s in CONFIG.seeds
     ]
 
 
-def state_targets(pattern, states=None):
+def state_targets(pattern, dataset, states=None):
+    run = CONFIG.on(dataset)
     return [
-        pattern.format(encoder=enc, pretrain=pre, seed=s)
-        for enc, pre in (CONFIG.states if states is None else states)
+        pattern.format(dataset=dataset, encoder=enc, pretrain=pre, seed=s)
+        for enc, pre in (run.states if states is None else states)
         for s in CONFIG.seeds
     ]
 
 
-def data_targets():
+def data_targets(dataset):
     return [
-        expand("results/data/pruned/{split}.npz", split=SPLITS),
-        "results/figures/augmentation_examples.png",
+        expand(f"results/{dataset}/data/pruned/{{split}}.npz", split=SPLITS),
+        f"results/{dataset}/figures/augmentation_examples.png",
     ]
 
 
-def benchmark_files():
-    """Benchmark files of every job that runs a model, and of the summary."""
-    files = state_targets(
-        f"results/benchmarks/pretrain/{STATE}.tsv", CONFIG.pretrainings
-    )
+def benchmark_files(dataset):
+    """Benchmark files of every job of a dataset that runs a model, and of its summary."""
+    run, bench = CONFIG.on(dataset), f"{DS}/benchmarks"
+    files = state_targets(f"{bench}/pretrain/{STATE}.tsv", dataset, run.pretrainings)
     for stage in ("classify", "evaluate"):
-        files += experiment_targets(f"results/benchmarks/{stage}/{EXPERIMENT}.tsv")
+        files += experiment_targets(f"{bench}/{stage}/{EXPERIMENT}.tsv", dataset)
     for stage in ("embed", "probe"):
-        files += state_targets(f"results/benchmarks/{stage}/{STATE}.tsv")
+        files += state_targets(f"{bench}/{stage}/{STATE}.tsv", dataset)
     for stage in ("official", "official_evaluate"):
-        files += official_targets(f"results/benchmarks/{stage}/{OFFICIAL}.tsv")
-    return files + ["results/benchmarks/report/summary.tsv"]
+        files += official_targets(f"{bench}/{stage}/{OFFICIAL}.tsv", dataset)
+    return files + [f"results/{dataset}/benchmarks/report/summary.tsv"]
 
 
-SUMMARY = {
-    "metrics": "results/summary/metrics.csv",
-    "summary": "results/summary/summary.csv",
-    "comparisons": "results/summary/comparisons.csv",
-    "embedding_table": "results/summary/embedding_quality.csv",
-    "official": "results/summary/medmnist_official.csv",
-    "fidelity": "results/summary/fidelity.csv",
-    "markdown": "results/summary/summary.md",
-    "figure13": "results/figures/figure13.png",
-    "embedding_quality": "results/figures/embedding_quality.png",
-    "label_efficiency": "results/figures/label_efficiency.png",
+SUMMARY = {  # of each dataset
+    "metrics": f"{DS}/summary/metrics.csv",
+    "summary": f"{DS}/summary/summary.csv",
+    "comparisons": f"{DS}/summary/comparisons.csv",
+    "embedding_table": f"{DS}/summary/embedding_quality.csv",
+    "official": f"{DS}/summary/medmnist_official.csv",
+    "fidelity": f"{DS}/summary/fidelity.csv",
+    "markdown": f"{DS}/summary/summary.md",
+    "figure13": f"{DS}/figures/figure13.png",
+    "embedding_quality": f"{DS}/figures/embedding_quality.png",
+    "label_efficiency": f"{DS}/figures/label_efficiency.png",
 }
-TABLE_PAGE = "results/summary/tables/{}.html"  # each table as the report shows it
+ACROSS = {  # the run's datasets side by side
+    "datasets": "results/summary/datasets.csv",
+    "figure": "results/figures/datasets.png",
+    "markdown": "results/summary/summary.md",
+    "runtime": "results/summary/runtime.csv",
+}
+
+
+def table_page(name):
+    """Each table of a dataset's summary as the report shows it."""
+    return f"{DS}/summary/tables/{name}.html"
+
+
+def dataset_targets(dataset):
+    summaries = [path.format(dataset=dataset) for path in SUMMARY.values()]
+    return data_targets(dataset) + summaries
 
 
 def all_targets():
-    return data_targets() + list(SUMMARY.values()) + ["results/summary/runtime.csv"]
+    return [t for d in CONFIG.datasets for t in dataset_targets(d)] + list(
+        ACROSS.values()
+    )
 
 
 def check_report_inputs():
     """--report reads the finished results of the config it is given: say so, not a missing file's name."""
-    if not Path(SUMMARY["markdown"]).exists():
+    if not Path(ACROSS["markdown"]).exists():
         raise WorkflowError(
-            f"--report: no finished run here ({SUMMARY['markdown']} is missing): run the workflow first, "
+            f"--report: no finished run here ({ACROSS['markdown']} is missing): run the workflow first, "
             "with the same --configfile layers, then build its report"
         )
     targets = [
@@ -210,9 +236,8 @@ def check_report_inputs():
         for group in all_targets()
         for t in ([group] if isinstance(group, str) else group)
     ]
-    targets += (
-        benchmark_files()
-    )  # one per job that runs a model: every experiment, state and seed
+    # one per job that runs a model: every dataset, experiment, state and seed
+    targets += [t for d in CONFIG.datasets for t in benchmark_files(d)]
     missing = [t for t in targets if not Path(t).exists()]
     if missing:
         raise WorkflowError(
@@ -226,7 +251,7 @@ def check_report_inputs():
 def check_report_settings():
     """--report describes this config: the results it shows must have been made by it, not only be there."""
     stale = results_of_other_settings(
-        CONFIG, f"results/metrics/{EXPERIMENT}/metrics.json"
+        CONFIG, f"{DS}/metrics/{EXPERIMENT}/metrics.json"
     )
     if stale:
         raise WorkflowError(
@@ -243,3 +268,4 @@ if "--report" in sys.argv:
 localrules:
     all,
     data,
+    datasets,

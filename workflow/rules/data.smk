@@ -1,22 +1,24 @@
-# Data stage: raw MedMNIST file -> pruned single-label splits (and the unpruned ones) -> augmented copies.
+# Data stage, per dataset: its source -> one MedMNIST-format file -> pruned single-label splits (and the
+# unpruned ones) -> augmented copies.
 
 
-rule demo_data:
+rule source:
+    # a source that is made, not found (demo, folder): data/sources/<source>.py
     output:
-        "results/data/raw/demo.npz",
+        "results/{dataset}/data/raw/{source}.npz",
     log:
-        "results/logs/data/demo_data.log",
+        "results/{dataset}/logs/data/source_{source}.log",
     conda:
         ENV
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=4000,
+        runtime=60,
     params:
-        sizes=DATA["demo"],
-        image_size=DATA["size"],
+        data=lambda w: run_of(w).data_params(),
+        fingerprint=lambda w: sources.fingerprint(run_of(w).data),
     script:
-        "../scripts/demo_data.py"
+        "../scripts/source.py"
 
 
 rule download:
@@ -30,23 +32,20 @@ rule download:
     resources:
         mem_mb=1000,
         runtime=60,
-    params:
-        flag=DATA["flag"],
-        size=DATA["size"],
     script:
         "../scripts/download.py"
 
 
 rule prune:
     input:
-        raw=raw_npz(),
+        raw=raw_npz,
     output:
-        train="results/data/pruned/train.npz",
-        val="results/data/pruned/val.npz",
-        test="results/data/pruned/test.npz",
-        classes="results/data/pruned/classes.json",
+        train="results/{dataset}/data/pruned/train.npz",
+        val="results/{dataset}/data/pruned/val.npz",
+        test="results/{dataset}/data/pruned/test.npz",
+        classes="results/{dataset}/data/pruned/classes.json",
     log:
-        "results/logs/data/prune.log",
+        "results/{dataset}/logs/data/prune.log",
     conda:
         ENV
     threads: 1
@@ -54,8 +53,7 @@ rule prune:
         mem_mb=mem_mb(1000, 4),
         runtime=20,
     params:
-        flag=DATA["flag"],
-        size=DATA["size"],
+        data=lambda w: run_of(w).data_params(),
         raw_sha256=raw_sha256,
     script:
         "../scripts/prune.py"
@@ -63,13 +61,13 @@ rule prune:
 
 rule unpruned:
     input:
-        raw=raw_npz(),
+        raw=raw_npz,
     output:
-        train="results/data/unpruned/train.npz",
-        val="results/data/unpruned/val.npz",
-        test="results/data/unpruned/test.npz",
+        train="results/{dataset}/data/unpruned/train.npz",
+        val="results/{dataset}/data/unpruned/val.npz",
+        test="results/{dataset}/data/unpruned/test.npz",
     log:
-        "results/logs/data/unpruned.log",
+        "results/{dataset}/logs/data/unpruned.log",
     conda:
         ENV
     threads: 1
@@ -77,7 +75,7 @@ rule unpruned:
         mem_mb=mem_mb(1000, 4),
         runtime=20,
     params:
-        flag=DATA["flag"],
+        data=lambda w: run_of(w).data_params(),
         raw_sha256=raw_sha256,
     script:
         "../scripts/unpruned.py"
@@ -85,11 +83,11 @@ rule unpruned:
 
 rule augment_copies:
     input:
-        "results/data/pruned/train.npz",
+        "results/{dataset}/data/pruned/train.npz",
     output:
-        "results/data/augmented/seed{seed}/train.npz",
+        "results/{dataset}/data/augmented/seed{seed}/train.npz",
     log:
-        "results/logs/data/augment_copies/seed{seed}.log",
+        "results/{dataset}/logs/data/augment_copies/seed{seed}.log",
     conda:
         ENV
     threads: CONFIG.execution.threads
@@ -98,25 +96,26 @@ rule augment_copies:
         runtime=30,
     params:
         execution=CONFIG.execution,
-        image_size=DATA["image_size"],
-        augment=CONFIG.augment(),
+        image_size=lambda w: run_of(w).data["image_size"],
+        augment=lambda w: run_of(w).augment(),
     script:
         "../scripts/augment_copies.py"
 
 
 rule augmentation_figure:
     input:
-        train="results/data/pruned/train.npz",
-        classes="results/data/pruned/classes.json",
+        train="results/{dataset}/data/pruned/train.npz",
+        classes="results/{dataset}/data/pruned/classes.json",
     output:
         report(
-            "results/figures/augmentation_examples.png",
+            "results/{dataset}/figures/augmentation_examples.png",
             caption="../report/augmentation.rst",
             category="data",
+            subcategory="{dataset}",
             labels={"figure": "augmentation examples"},
         ),
     log:
-        "results/logs/data/augmentation_figure.log",
+        "results/{dataset}/logs/data/augmentation_figure.log",
     conda:
         ENV
     threads: CONFIG.execution.threads
@@ -125,14 +124,14 @@ rule augmentation_figure:
         runtime=10,
     params:
         execution=CONFIG.execution,
-        image_size=DATA["image_size"],
-        augment=CONFIG.augment(),
+        image_size=lambda w: run_of(w).data["image_size"],
+        augment=lambda w: run_of(w).augment(),
         seed=CONFIG.settings["augment"]["figure_seed"],
     script:
         "../scripts/augmentation_figure.py"
 
 
 rule data:
-    # `snakemake data`: the data stage alone
+    # `snakemake data`: the data stage alone, every dataset
     input:
-        data_targets(),
+        [data_targets(d) for d in CONFIG.datasets],

@@ -3,39 +3,39 @@
 
 rule evaluate:
     input:
-        model=f"results/classify/{EXPERIMENT}/model.pt",
-        history=f"results/classify/{EXPERIMENT}/history.csv",
+        model=f"{DS}/classify/{EXPERIMENT}/model.pt",
+        history=f"{DS}/classify/{EXPERIMENT}/history.csv",
         pretrain_history=pretrain_history,
-        test="results/data/pruned/test.npz",
-        classes="results/data/pruned/classes.json",
+        test="results/{dataset}/data/pruned/test.npz",
+        classes="results/{dataset}/data/pruned/classes.json",
     output:
-        metrics=f"results/metrics/{EXPERIMENT}/metrics.json",
-        predictions=f"results/metrics/{EXPERIMENT}/predictions.npz",
+        metrics=f"{DS}/metrics/{EXPERIMENT}/metrics.json",
+        predictions=f"{DS}/metrics/{EXPERIMENT}/predictions.npz",
         confusion=report(
-            f"results/metrics/{EXPERIMENT}/confusion.png",
+            f"{DS}/metrics/{EXPERIMENT}/confusion.png",
             caption="../report/confusion.rst",
             category="classification",
-            subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
+            subcategory="{dataset}/{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "confusion matrix", "seed": "{seed}"},
         ),
         auc=report(
-            f"results/metrics/{EXPERIMENT}/auc.png",
+            f"{DS}/metrics/{EXPERIMENT}/auc.png",
             caption="../report/auc.rst",
             category="classification",
-            subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
+            subcategory="{dataset}/{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "per-class ROC AUC", "seed": "{seed}"},
         ),
         curves=report(
-            f"results/metrics/{EXPERIMENT}/curves.png",
+            f"{DS}/metrics/{EXPERIMENT}/curves.png",
             caption="../report/curves.rst",
             category="classification",
-            subcategory="{encoder}/{pretrain}/{trainset}/labels{labels}",
+            subcategory="{dataset}/{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "training curves", "seed": "{seed}"},
         ),
     log:
-        f"results/logs/evaluate/{EXPERIMENT}.log",
+        f"{DS}/logs/evaluate/{EXPERIMENT}.log",
     benchmark:
-        f"results/benchmarks/evaluate/{EXPERIMENT}.tsv"
+        f"{DS}/benchmarks/evaluate/{EXPERIMENT}.tsv"
     conda:
         ENV
     threads: CONFIG.execution.threads
@@ -55,17 +55,17 @@ rule embed:
         unpack(embed_inputs),
     output:
         tsne=report(
-            f"results/embeddings/{STATE}/tsne.png",
+            f"{DS}/embeddings/{STATE}/tsne.png",
             caption="../report/tsne.rst",
             category="pretraining",
-            subcategory="{encoder}",
+            subcategory="{dataset}/{encoder}",
             labels={"figure": "t-SNE", "pretrain": "{pretrain}", "seed": "{seed}"},
         ),
-        quality=f"results/embeddings/{STATE}/quality.json",
+        quality=f"{DS}/embeddings/{STATE}/quality.json",
     log:
-        f"results/logs/embed/{STATE}.log",
+        f"{DS}/logs/embed/{STATE}.log",
     benchmark:
-        f"results/benchmarks/embed/{STATE}.tsv"
+        f"{DS}/benchmarks/embed/{STATE}.tsv"
     conda:
         ENV
     threads: CONFIG.execution.threads
@@ -74,7 +74,7 @@ rule embed:
         mem_mb=mem_mb(2000, 6),
         runtime=60,
     params:
-        job=lambda w: CONFIG.embed_params(w.encoder),
+        job=lambda w: run_of(w).embed_params(w.encoder),
         execution=CONFIG.execution,
     script:
         "../scripts/embed.py"
@@ -84,11 +84,11 @@ rule probe:
     input:
         unpack(probe_inputs),
     output:
-        f"results/probes/{STATE}/probes.json",
+        f"{DS}/probes/{STATE}/probes.json",
     log:
-        f"results/logs/probe/{STATE}.log",
+        f"{DS}/logs/probe/{STATE}.log",
     benchmark:
-        f"results/benchmarks/probe/{STATE}.tsv"
+        f"{DS}/benchmarks/probe/{STATE}.tsv"
     conda:
         ENV
     threads: CONFIG.execution.threads
@@ -97,7 +97,7 @@ rule probe:
         mem_mb=mem_mb(3000, 12),
         runtime=60,
     params:
-        job=lambda w: CONFIG.probe_params(w.encoder),
+        job=lambda w: run_of(w).probe_params(w.encoder),
         execution=CONFIG.execution,
     script:
         "../scripts/probe.py"

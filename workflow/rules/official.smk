@@ -6,12 +6,12 @@ rule official:
     input:
         unpack(official_inputs),
     output:
-        model=f"results/official/{OFFICIAL}/model.pt",
-        history=f"results/official/{OFFICIAL}/history.csv",
+        model=f"{DS}/official/{OFFICIAL}/model.pt",
+        history=f"{DS}/official/{OFFICIAL}/history.csv",
     log:
-        f"results/logs/official/{OFFICIAL}.log",
+        f"{DS}/logs/official/{OFFICIAL}.log",
     benchmark:
-        f"results/benchmarks/official/{OFFICIAL}.tsv"
+        f"{DS}/benchmarks/official/{OFFICIAL}.tsv"
     conda:
         ENV
     threads: CONFIG.execution.threads
@@ -20,7 +20,7 @@ rule official:
         mem_mb=mem_mb(2000, 10),
         runtime=240,
     params:
-        job=lambda w: CONFIG.official_params(w.encoder, w.tuning),
+        job=lambda w: run_of(w).official_params(w.encoder, w.tuning),
         execution=CONFIG.execution,
     script:
         "../scripts/official.py"
@@ -28,16 +28,16 @@ rule official:
 
 rule official_evaluate:
     input:
-        model=f"results/official/{OFFICIAL}/model.pt",
-        test="results/data/unpruned/test.npz",
-        raw=raw_npz(),
-        classes="results/data/pruned/classes.json",
+        model=f"{DS}/official/{OFFICIAL}/model.pt",
+        test="results/{dataset}/data/unpruned/test.npz",
+        raw=raw_npz,
+        classes="results/{dataset}/data/pruned/classes.json",
     output:
-        metrics=f"results/official/{OFFICIAL}/metrics.json",
+        metrics=f"{DS}/official/{OFFICIAL}/metrics.json",
     log:
-        f"results/logs/official_evaluate/{OFFICIAL}.log",
+        f"{DS}/logs/official_evaluate/{OFFICIAL}.log",
     benchmark:
-        f"results/benchmarks/official_evaluate/{OFFICIAL}.tsv"
+        f"{DS}/benchmarks/official_evaluate/{OFFICIAL}.tsv"
     conda:
         ENV
     threads: CONFIG.execution.threads

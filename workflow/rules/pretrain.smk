@@ -5,12 +5,12 @@ rule pretrain:
     input:
         unpack(pretrain_inputs),
     output:
-        encoder=f"results/pretrain/{STATE}/encoder.pt",
-        history=f"results/pretrain/{STATE}/history.csv",
+        encoder=f"{DS}/pretrain/{STATE}/encoder.pt",
+        history=f"{DS}/pretrain/{STATE}/history.csv",
     log:
-        f"results/logs/pretrain/{STATE}.log",
+        f"{DS}/logs/pretrain/{STATE}.log",
     benchmark:
-        f"results/benchmarks/pretrain/{STATE}.tsv"
+        f"{DS}/benchmarks/pretrain/{STATE}.tsv"
     wildcard_constraints:
         pretrain="|".join(
             p for p in CONFIG.wildcard_patterns()["pretrain"].split("|") if p != "none"
@@ -23,7 +23,7 @@ rule pretrain:
         mem_mb=mem_mb(2000, 8),
         runtime=240,
     params:
-        job=lambda w: CONFIG.pretrain_params(w.encoder, w.pretrain),
+        job=lambda w: run_of(w).pretrain_params(w.encoder, w.pretrain),
         execution=CONFIG.execution,
     script:
         "../scripts/pretrain.py"

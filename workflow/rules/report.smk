@@ -1,14 +1,44 @@
-# Report stage: one summary of all experiments, the runtime table; what the HTML report shows, with captions.
+# Report stage: a summary of all experiments per dataset, the datasets side by side, the runtime table;
+# what the HTML report shows, with captions.
+
+
+def summary_inputs(w):
+    d = w.dataset
+    return {
+        "metrics": experiment_targets(f"{DS}/metrics/{EXPERIMENT}/metrics.json", d),
+        "predictions": experiment_targets(
+            f"{DS}/metrics/{EXPERIMENT}/predictions.npz", d
+        ),
+        "qualities": state_targets(f"{DS}/embeddings/{STATE}/quality.json", d),
+        "probes": state_targets(f"{DS}/probes/{STATE}/probes.json", d),
+        "official": official_targets(f"{DS}/official/{OFFICIAL}/metrics.json", d),
+        "classes": f"results/{d}/data/pruned/classes.json",
+    }
+
+
+def page(name, caption, category, table):
+    return report(
+        table_page(name),
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory="{dataset}",
+        labels={"table": table},
+    )
+
+
+def figure(path, caption, category, name):
+    return report(
+        path,
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory="{dataset}",
+        labels={"figure": name},
+    )
 
 
 rule summary:
     input:
-        metrics=experiment_targets(f"results/metrics/{EXPERIMENT}/metrics.json"),
-        predictions=experiment_targets(f"results/metrics/{EXPERIMENT}/predictions.npz"),
-        qualities=state_targets(f"results/embeddings/{STATE}/quality.json"),
-        probes=state_targets(f"results/probes/{STATE}/probes.json"),
-        official=official_targets(f"results/official/{OFFICIAL}/metrics.json"),
-        classes="results/data/pruned/classes.json",
+        unpack(summary_inputs),
     output:
         metrics=SUMMARY["metrics"],
         summary=SUMMARY["summary"],
@@ -17,64 +47,45 @@ rule summary:
         official=SUMMARY["official"],
         fidelity=SUMMARY["fidelity"],
         markdown=SUMMARY["markdown"],
-        figure13=report(
-            SUMMARY["figure13"],
-            caption="../report/figure13.rst",
-            category="summary",
-            labels={"figure": "Figure 13"},
-        ),
-        label_efficiency=report(
+        figure13=figure(SUMMARY["figure13"], "figure13", "summary", "Figure 13"),
+        label_efficiency=figure(
             SUMMARY["label_efficiency"],
-            caption="../report/label_efficiency.rst",
-            category="summary",
-            labels={"figure": "label efficiency"},
+            "label_efficiency",
+            "summary",
+            "label efficiency",
         ),
-        embedding_quality=report(
+        embedding_quality=figure(
             SUMMARY["embedding_quality"],
-            caption="../report/embedding_quality.rst",
-            category="pretraining",
-            labels={"figure": "embedding quality"},
+            "embedding_quality",
+            "pretraining",
+            "embedding quality",
         ),
-        metrics_page=report(
-            TABLE_PAGE.format("metrics"),
-            caption="../report/metrics_table.rst",
-            category="summary",
-            labels={"table": "per experiment and seed"},
+        metrics_page=page(
+            "metrics", "metrics_table", "summary", "per experiment and seed"
         ),
-        summary_page=report(
-            TABLE_PAGE.format("summary"),
-            caption="../report/summary_table.rst",
-            category="summary",
-            labels={"table": "per experiment"},
+        summary_page=page("summary", "summary_table", "summary", "per experiment"),
+        comparisons_page=page(
+            "comparisons", "comparisons_table", "summary", "against the baseline"
         ),
-        comparisons_page=report(
-            TABLE_PAGE.format("comparisons"),
-            caption="../report/comparisons_table.rst",
-            category="summary",
-            labels={"table": "against the baseline"},
+        official_page=page(
+            "official", "official_table", "summary", "official MedMNIST task"
         ),
-        official_page=report(
-            TABLE_PAGE.format("official"),
-            caption="../report/official_table.rst",
-            category="summary",
-            labels={"table": "official MedMNIST task"},
+        fidelity_page=page(
+            "fidelity",
+            "fidelity_table",
+            "summary",
+            "fidelity: the paper's text or the authors' code",
         ),
-        fidelity_page=report(
-            TABLE_PAGE.format("fidelity"),
-            caption="../report/fidelity_table.rst",
-            category="summary",
-            labels={"table": "fidelity: the paper's text or the authors' code"},
-        ),
-        embedding_table_page=report(
-            TABLE_PAGE.format("embedding_table"),
-            caption="../report/embedding_table.rst",
-            category="pretraining",
-            labels={"table": "embedding quality and probes"},
+        embedding_table_page=page(
+            "embedding_table",
+            "embedding_table",
+            "pretraining",
+            "embedding quality and probes",
         ),
     log:
-        "results/logs/report/summary.log",
+        f"{DS}/logs/report/summary.log",
     benchmark:
-        "results/benchmarks/report/summary.tsv"
+        f"{DS}/benchmarks/report/summary.tsv"
     conda:
         ENV
     threads: 1
@@ -88,13 +99,44 @@ rule summary:
         "../scripts/summary.py"
 
 
+rule datasets:
+    # the datasets side by side: each one's change against its own baseline
+    input:
+        comparisons=[SUMMARY["comparisons"].format(dataset=d) for d in CONFIG.datasets],
+        classes=[f"results/{d}/data/pruned/classes.json" for d in CONFIG.datasets],
+        summaries=[SUMMARY["markdown"].format(dataset=d) for d in CONFIG.datasets],
+    output:
+        csv=ACROSS["datasets"],
+        figure=report(
+            ACROSS["figure"],
+            caption="../report/datasets.rst",
+            category="summary",
+            subcategory="across datasets",
+            labels={"figure": "datasets"},
+        ),
+        markdown=ACROSS["markdown"],
+    log:
+        "results/logs/report/datasets.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        datasets=list(CONFIG.datasets),
+        data={name: run.data_params() for name, run in CONFIG.datasets.items()},
+    script:
+        "../scripts/datasets.py"
+
+
 rule runtime_table:
     input:
-        benchmark_files(),
+        [f for d in CONFIG.datasets for f in benchmark_files(d)],
     output:
-        csv="results/summary/runtime.csv",
+        csv=ACROSS["runtime"],
         page=report(
-            TABLE_PAGE.format("runtime"),
+            "results/summary/tables/runtime.html",
             caption="../report/runtime_table.rst",
             category="runtime",
             labels={"table": "runtime and peak memory of jobs"},

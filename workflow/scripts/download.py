@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from cxrcontrast.data.source import download
+from cxrcontrast.data.source import download, official_name
 from cxrcontrast.runtime import job
 
 with job(snakemake.log[0]):
-    download(snakemake.params.flag, snakemake.params.size, Path(snakemake.output[0]).parent)
+    flag, size = official_name(snakemake.wildcards.name)
+    download(flag, size, Path(snakemake.output[0]).parent)

@@ -5,4 +5,4 @@ from cxrcontrast.stages.data import prune
 
 with job(snakemake.log[0]):
     splits = {s: snakemake.output[s] for s in ("train", "val", "test")}
-    prune(snakemake.input.raw, snakemake.params.flag, splits, snakemake.output.classes, size=snakemake.params.size)
+    prune(snakemake.input.raw, snakemake.params.data, splits, snakemake.output.classes)

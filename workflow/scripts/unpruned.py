@@ -4,4 +4,4 @@ from cxrcontrast.runtime import job
 from cxrcontrast.stages.data import unpruned
 
 with job(snakemake.log[0]):
-    unpruned(snakemake.input.raw, snakemake.params.flag, {s: snakemake.output[s] for s in ("train", "val", "test")})
+    unpruned(snakemake.input.raw, snakemake.params.data, {s: snakemake.output[s] for s in ("train", "val", "test")})

@@ -13,30 +13,23 @@ from ..vocabulary.experiments import fraction_text
 from ..vocabulary.objectives import pk_batch_error, route
 
 FROZEN_MAX = {"pooled": 211, "imagenet_logits": 213}  # parameter tensors of EfficientNet-B0 (with its ImageNet fc)
-WORKFLOW_OUTPUTS = ("results",)  # folders this workflow writes
 
 
-def check_data(data: dict) -> None:
-    if data["source"] == "demo" and data["flag"] != "chestmnist":
-        raise InputError(
-            f"data.flag: {data['flag']!r} with data.source: demo; the demo data are ChestMNIST-format "
-            "(14 findings): use flag chestmnist, or data.source npz/medmnist for another flag"
-        )
-    if data["source"] == "npz":
-        if not data.get("npz"):
-            raise InputError("data.npz: data.source is 'npz' but data.npz (path to the file) is not set")
-        path = Path(data["npz"])
-        if path.exists() and not path.is_file():
-            raise InputError(f"data.npz: {path} is not a file (a directory or device); expected a MedMNIST .npz")
-        if not path.exists():
-            raise InputError(f"data.npz: {path} not found; expected a MedMNIST-format .npz file")
-        if path.stat().st_size == 0:
-            raise InputError(f"data.npz: {path} is empty; expected a MedMNIST-format .npz file")
-        if path.resolve().is_relative_to(Path(WORKFLOW_OUTPUTS[0]).resolve()):
+def check_datasets(raw: dict) -> None:
+    from ..data import sources
+
+    for name, entry in raw["datasets"].items():
+        sources.check(f"datasets.{name}", entry)
+    for i, e in enumerate(raw["experiments"]):
+        unknown = [d for d in e.get("datasets", []) if d not in raw["datasets"]]
+        if unknown:
             raise InputError(
-                f"data.npz: {path} lies under results/, among this workflow's own outputs; "
-                "give the source file (a MedMNIST-format .npz outside results/)"
+                f"experiments[{i}].datasets: {unknown[0]!r} is not a dataset of this config; "
+                f"expected one of {sorted(raw['datasets'])}"
             )
+    empty = [name for name in raw["datasets"] if not any(name in e.get("datasets", [name]) for e in raw["experiments"])]
+    if empty:
+        raise InputError(f"datasets.{empty[0]}: no experiment runs on it; list it in an experiment's datasets: or drop it")
 
 
 def check_augment(augment: dict) -> None:
@@ -52,9 +45,12 @@ def check_augment(augment: dict) -> None:
 
 
 def check_encoders(raw: dict, used: set[str]) -> None:
-    size = raw["data"]["image_size"]
-    if "minivgg" in used and size % 8:
-        raise InputError(f"data.image_size: {size} is not a multiple of 8, which minivgg needs (three 2x poolings)")
+    for name, entry in raw["datasets"].items():
+        size = entry["image_size"]
+        if "minivgg" in used and size % 8:
+            raise InputError(
+                f"datasets.{name}.image_size: {size} is not a multiple of 8, which minivgg needs (three 2x poolings)"
+            )
     eff = raw["encoders"]["efficientnet_b0"]
     if eff["frozen_tensors"] > FROZEN_MAX[eff["features"]]:
         raise InputError(
@@ -68,12 +64,13 @@ def check_experiments(raw: dict) -> set[str]:
     seen = set()
     for i, e in enumerate(raw["experiments"]):
         key = (e["encoder"], e["pretrain"], e["trainset"])
-        if key in seen:
-            raise InputError(
-                f"experiments[{i}]: {'/'.join(key)} is listed twice; each must be unique "
-                "(list several label fractions under one entry's labels:)"
-            )
-        seen.add(key)
+        for dataset in e.get("datasets", raw["datasets"]):
+            if (dataset, key) in seen:
+                raise InputError(
+                    f"experiments[{i}]: {'/'.join(key)} is listed twice for dataset {dataset}; each must be "
+                    "unique per dataset (list several label fractions under one entry's labels:)"
+                )
+            seen.add((dataset, key))
     return {e["encoder"] for e in raw["experiments"]}
 
 
@@ -89,7 +86,7 @@ def check_objectives(raw: dict) -> None:
 
 def check(raw: dict) -> None:
     """Every cross-key rule; raises InputError at the first that fails."""
-    check_data(raw["data"])
+    check_datasets(raw)
     check_augment(raw["augment"])
     encoders = check_experiments(raw)
     check_encoders(raw, encoders)
@@ -100,13 +97,6 @@ def check(raw: dict) -> None:
 MIN_FRACTION = 1e-6  # one label in a million: below it no real split keeps more than the one image per class
 MAX_FRACTION_TEXT = 12  # characters of a fraction in result paths (labels0.000125): 0.1234567891 fits
 KEYWORD_WEIGHTS = ("none", "imagenet")
-
-
-def check_flag(data: dict) -> None:
-    from ..vocabulary.flags import flags_2d
-
-    if data["flag"] not in flags_2d():
-        raise InputError(f"data.flag: {data['flag']!r} is not a 2D MedMNIST flag; expected one of {flags_2d()}")
 
 
 def check_labels(experiments: list) -> None:
@@ -141,6 +131,5 @@ def check_weights(encoders: dict, used: set[str]) -> None:
 
 def check_values(raw: dict) -> None:
     """Values that pass the schema but no job could use; raises InputError at the first."""
-    check_flag(raw["data"])
     check_labels(raw["experiments"])
     check_weights(raw["encoders"], {e["encoder"] for e in raw["experiments"]})

@@ -37,12 +37,27 @@ def read_yaml(path: str | Path) -> dict:
         raise InputError(f"{path}: empty config layer (no keys); give it a key, or leave it off the command")
     if not isinstance(data, dict):
         raise InputError(f"{path}: a config layer must be a mapping of keys, got {type(data).__name__}")
+    if "data" in data:  # the one-dataset block of earlier versions
+        raise InputError(
+            f"{path}: data: is now one named entry of datasets: (the name is the results/ folder of its "
+            "results); write it as\n  datasets:\n    chestmnist: {source: medmnist, flag: chestmnist, size: 28}\n"
+            "with the keys of your data: block in the braces (a demo: {source: demo, train: ..., val: ...}); "
+            "see config/README.md"
+        )
     if YTE in data:
         raise InputError(
             f"{path}: {YTE} asks Snakemake to run this layer's Python expressions (YTE); a config layer "
             "here is data only: remove the key (and any ?-expressions)"
         )
     return data
+
+
+def replace_datasets(config: dict, layers: list[dict]) -> None:
+    """``datasets`` as the last layer holding it says: a later layer's map replaces an earlier one whole (as
+    a list does), where Snakemake would merge them and keep the earlier layer's datasets in the run."""
+    given = [layer["datasets"] for layer in layers if isinstance(layer.get("datasets"), dict)]
+    if given:
+        config["datasets"] = copy.deepcopy(given[-1])
 
 
 def resolve(config: dict, schema_path: str | Path) -> RunConfig:
@@ -69,6 +84,7 @@ def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dic
     config: dict = {}
     for _, layer in layers:
         update_config(config, copy.deepcopy(layer))
+    replace_datasets(config, [layer for _, layer in layers])
     try:
         validate(config, str(schema_path), set_default=True)
     except WorkflowError as exc:

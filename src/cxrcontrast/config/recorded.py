@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ..files import load_json
 from ..vocabulary.experiments import Experiment, fraction_text
-from .run_config import RunConfig, canonical
+from .dataset_run import DatasetRun, canonical
+from .run_config import RunConfig
 
 _MISSING = object()
 
@@ -26,10 +27,10 @@ def dotted_differences(recorded, expected, prefix: str = "") -> list[str]:
     return [] if recorded == expected else [prefix or "(the whole slice)"]
 
 
-def expected_record(cfg: RunConfig, e: Experiment) -> dict:
+def expected_record(cfg: DatasetRun, e: Experiment) -> dict:
     """The slices an evaluation of ``e`` records under this config (see stages/evaluate.py)."""
     pretrain = None if e.pretrain == "none" else cfg.pretrain_params(e.encoder, e.pretrain)
-    evaluate = cfg.evaluate_params()
+    evaluate = cfg.settings["evaluate"]
     return canonical(
         {
             "classify": cfg.classify_params(e),
@@ -66,19 +67,20 @@ def _value(tree, path: str):
 
 
 def results_of_other_settings(cfg: RunConfig, pattern: str) -> str | None:
-    """One line naming the first metrics.json (``pattern`` formatted with each experiment's encoder,
+    """One line naming the first metrics.json (``pattern`` formatted with each experiment's dataset, encoder,
     pretrain, trainset, labels and seed) made with other settings than ``cfg``, its experiment and its
     differing keys, with how many others differ; None when all match."""
     stale = []
-    for e, seed in ((e, s) for e in cfg.experiments for s in cfg.seeds):
+    for (dataset, e), seed in ((x, s) for x in cfg.experiments for s in cfg.seeds):
         labels = fraction_text(e.labels)
-        path = pattern.format(encoder=e.encoder, pretrain=e.pretrain, trainset=e.trainset, labels=labels, seed=seed)
-        recorded, expected = recorded_slices(load_json(path)), expected_record(cfg, e)
+        path = pattern.format(
+            dataset=dataset, encoder=e.encoder, pretrain=e.pretrain, trainset=e.trainset, labels=labels, seed=seed
+        )
+        recorded, expected = recorded_slices(load_json(path)), expected_record(cfg.on(dataset), e)
         keys = dotted_differences(recorded, expected)
         if keys:
-            stale.append(
-                (f"{e.encoder}/{e.pretrain}/{e.trainset}/labels{labels} seed {seed}", path, keys, recorded, expected)
-            )
+            name = f"{dataset}/{e.encoder}/{e.pretrain}/{e.trainset}/labels{labels} seed {seed}"
+            stale.append((name, path, keys, recorded, expected))
     if not stale:
         return None
     name, path, keys, recorded, expected = stale[0]

@@ -92,19 +92,22 @@ def rst_text(value) -> str:
     return re.sub(r"([!-/:-@\\[-`{-~])", r"\\\1", text)
 
 
-def report_facts(run: RunConfig, layers: list[str], fidelity: list[dict]) -> dict:
+def report_facts(config: RunConfig, layers: list[str], fidelity: list[dict]) -> dict:
     """The landing page's facts (workflow/report/workflow.rst and the captions that quote them): every
     text escaped for reStructuredText (``rst_text``), numbers as numbers."""
-    data = run.settings["data"]
-    source = {
-        "medmnist": "the official MedMNIST file",
-        "npz": f"a local file ({data['npz']})",
-        "demo": "synthetic ChestMNIST-format demo data",
-    }[data["source"]]
-    epochs = [f"{enc}/{obj}: {run.objective(enc, obj)['epochs']}" for enc, obj in run.pretrainings]
+    runs = config.datasets
+    sources = {"medmnist": "the official MedMNIST file", "npz": "a local file", "folder": "a folder of images"}
+    data = [
+        f"{name}: {run.flag or 'own classes'} ({sources.get(d['source'], 'synthetic demo data')}), "
+        f"{d['size']}px source images, model input {d['image_size']}px"
+        for name, run in ((n, r) for n, r in runs.items())
+        for d in [run.data]
+    ]
+    epochs = sorted({f"{enc}/{obj}: {r.objective(enc, obj)['epochs']}" for r in runs.values() for enc, obj in r.pretrainings})
     classify = sorted(
-        {f"{e.encoder}/{e.pretrain}/{e.trainset}: {run.classify_block(e)['epochs']}" for e in run.experiments}
+        {f"{e.encoder}/{e.pretrain}/{e.trainset}: {r.classify_block(e)['epochs']}" for r in runs.values() for e in r.experiments}
     )
+    experiments = [(name, e) for name, r in runs.items() for e in r.experiments]
     followed = {r["this run follows"] for r in fidelity} - {"both"}
     layer = (
         "the paper's text"
@@ -114,20 +117,20 @@ def report_facts(run: RunConfig, layers: list[str], fidelity: list[dict]) -> dic
         else "a mix of both (see the fidelity table)"
     )
     facts = {
-        "data": f"{data['flag']} ({source}), {data['size']}px source images, model input {data['image_size']}px",
+        "data": "; ".join(data),
         "layers": ", ".join(layers),
-        "experiments": [f"{e.path}" for e in run.experiments],
-        "n_experiments": len(run.experiments),
-        "seeds": ", ".join(map(str, run.seeds)),
-        "n_seeds": len(run.seeds),
+        "experiments": [f"{name}/{e.path}" for name, e in experiments],
+        "n_experiments": len(experiments),
+        "seeds": ", ".join(map(str, config.seeds)),
+        "n_seeds": len(config.seeds),
         "simclr_images": "every training image of the source split"
-        if run.pretrain_split("simclr") == "unpruned"
+        if next(iter(runs.values())).pretrain_split("simclr") == "unpruned"
         else "the pruned training images",
         "pretrain_epochs": "; ".join(epochs) or "none",
         "classify_epochs": "; ".join(classify),
-        "budgets": ", ".join(sorted({fraction_text(e.labels) for e in run.experiments}, key=float)),
+        "budgets": ", ".join(sorted({fraction_text(e.labels) for _, e in experiments}, key=float)),
         "layer": layer,
-        "device": run.settings["device"],
+        "device": config.settings["device"],
     }
     return {
         key: value

@@ -23,6 +23,17 @@ def _resolve(schema: dict, root: dict) -> dict:
     return schema
 
 
+def _chosen_properties(schema: dict, value: dict, root: dict) -> dict:
+    """The properties of the ``then`` blocks of ``allOf: [{if: {properties: {k: {const: v}}}, then: ...}]``
+    whose ``if`` holds for ``value`` (a dataset's source block)."""
+    props = {}
+    for branch in schema.get("allOf", []):
+        condition = branch.get("if", {}).get("properties", {})
+        if condition and all(value.get(k) == c.get("const") for k, c in condition.items()):
+            props.update(_resolve(branch.get("then", {}), root).get("properties", {}))
+    return props
+
+
 def _types(schema: dict) -> set[str]:
     t = schema.get("type", ())
     return {t} if isinstance(t, str) else set(t)
@@ -35,8 +46,10 @@ def normalize(value, schema: dict, root: dict | None = None, path: str = "config
     schema = _resolve(schema, root)
     types = _types(schema)
     if isinstance(value, dict):
-        props = schema.get("properties", {})
-        return {k: normalize(v, props.get(k, {}), root, f"{path}.{k}") for k, v in value.items()}
+        props = {**schema.get("properties", {}), **_chosen_properties(schema, value, root)}
+        extra = schema.get("additionalProperties")
+        extra = extra if isinstance(extra, dict) else {}
+        return {k: normalize(v, props.get(k, extra), root, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, list):
         items = schema.get("items", {})
         return [normalize(v, items, root, f"{path}[{i}]") for i, v in enumerate(value)]

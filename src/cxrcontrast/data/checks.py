@@ -12,12 +12,12 @@ import logging
 import numpy as np
 
 from ..errors import InputError
-from .source import FlagInfo
+from .source import TaskInfo
 
 log = logging.getLogger(__name__)
 
 
-def check_images(path, split: str, images: np.ndarray, info: FlagInfo, size: int | None) -> list[str]:
+def check_images(path, split: str, images: np.ndarray, info: TaskInfo, size: int | None) -> list[str]:
     """Refuse images of the wrong shape for the flag and size; return warnings."""
     h, w = images.shape[1:3]
     if h != w:
@@ -26,13 +26,13 @@ def check_images(path, split: str, images: np.ndarray, info: FlagInfo, size: int
     if channels != info.n_channels:
         kind = {1: "gray (N,H,W)", 3: "RGB (N,H,W,3)"}
         raise InputError(
-            f"{path}: {split}_images are {kind[channels]} but flag {info.flag!r} has "
-            f"{kind[info.n_channels]} images; check data.flag or the file"
+            f"{path}: {split}_images are {kind[channels]} but {info.flag or 'the dataset'} has "
+            f"{kind[info.n_channels]} images; check the dataset's flag (or channels) or the file"
         )
     if size is not None and h != size:
         raise InputError(
-            f"{path}: {split}_images are {h}x{w} but data.size is {size}; set data.size: {h} "
-            "(or give the file of that size)"
+            f"{path}: {split}_images are {h}x{w} but the dataset's size is {size}; set its size: {h} "
+            "(datasets.<name>.size) or give the file of that size"
         )
     flat = images.reshape(len(images), -1)
     constant = int(np.sum(flat.min(1) == flat.max(1)))

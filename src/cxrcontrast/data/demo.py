@@ -40,18 +40,18 @@ def _blob(u, v, cx, cy, sx, sy):
     return np.exp(-0.5 * (((u - cx) / sx) ** 2 + ((v - cy) / sy) ** 2))
 
 
-def _draw_labels(n: int, rng: np.random.Generator, normal: float, multi: float) -> np.ndarray:
-    labels = np.zeros((n, N_FINDINGS), dtype=np.uint8)
+def _draw_labels(n: int, rng: np.random.Generator, normal: float, multi: float, findings: int) -> np.ndarray:
+    labels = np.zeros((n, findings), dtype=np.uint8)
     kind = rng.random(n)
-    p = FINDING_WEIGHTS / FINDING_WEIGHTS.sum()
+    p = FINDING_WEIGHTS[:findings] / FINDING_WEIGHTS[:findings].sum()
     single = np.flatnonzero((kind >= normal) & (kind < 1 - multi))
     # every finding at least twice (triplets need positives), the rest by frequency
-    forced = np.repeat(np.arange(N_FINDINGS), 2)[: len(single)]
-    chosen = np.concatenate([forced, rng.choice(N_FINDINGS, len(single) - len(forced), p=p)])
+    forced = np.repeat(np.arange(findings), 2)[: len(single)]
+    chosen = np.concatenate([forced, rng.choice(findings, len(single) - len(forced), p=p)])
     labels[single, rng.permutation(chosen)] = 1
-    multi_rows = np.flatnonzero(kind >= 1 - multi)
+    multi_rows = np.flatnonzero(kind >= 1 - multi) if findings > 1 else []
     for row in multi_rows:
-        labels[row, rng.choice(N_FINDINGS, 2, replace=False, p=p)] = 1
+        labels[row, rng.choice(findings, 2, replace=False, p=p)] = 1
     return labels
 
 
@@ -69,7 +69,7 @@ def _render(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarr
     ribs = 0.04 * np.sin(v * 18 + rng.uniform(0, np.pi, (n, 1, 1))) * lungs
     img = body - 0.42 * np.clip(lungs, 0, 1) + ribs + 0.12 * _blob(u, v, 0.05, 0.35, 0.2, 0.25)
     texture = np.sin(u * 23) * np.sin(v * 19)
-    for k in range(N_FINDINGS):
+    for k in range(labels.shape[1]):
         rows = np.flatnonzero(labels[:, k])
         if rows.size == 0:
             continue
@@ -96,8 +96,12 @@ def synthesize(
     seed: int = 0,
     normal_fraction: float = 0.55,
     multi_fraction: float = 0.10,
+    findings: int = N_FINDINGS,
 ) -> dict[str, np.ndarray]:
-    """Arrays in the MedMNIST layout: ``{split}_images`` (N,size,size) uint8, ``{split}_labels`` (N,14) uint8."""
+    """Arrays in the MedMNIST layout: ``{split}_images`` (N,size,size) uint8, ``{split}_labels`` (N,findings)
+    uint8; the first ``findings`` of ChestMNIST's 14 (all: the same bytes as before the option existed)."""
+    if not 1 <= findings <= N_FINDINGS:
+        raise ValueError(f"demo: findings={findings}; expected 1 to {N_FINDINGS}")
     if not (0 <= normal_fraction and 0 <= multi_fraction and normal_fraction + multi_fraction < 1):
         raise ValueError("demo: normal_fraction + multi_fraction must be below 1")
     rng = np.random.default_rng(seed)
@@ -105,7 +109,7 @@ def synthesize(
     for split, n in (("train", n_train), ("val", n_val), ("test", n_test)):
         if n < 2 * N_FINDINGS:
             raise ValueError(f"demo: n_{split}={n} is too small; expected at least {2 * N_FINDINGS}")
-        labels = _draw_labels(n, rng, normal_fraction, multi_fraction)
+        labels = _draw_labels(n, rng, normal_fraction, multi_fraction, findings)
         out[f"{split}_images"] = _render(labels, size, rng)
         out[f"{split}_labels"] = labels
     return out

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..vocabulary.tasks import MULTI_LABEL
-from .source import FlagInfo
+from .source import TaskInfo
 
 
-def class_names(info: FlagInfo) -> list[str]:
+def class_names(info: TaskInfo) -> list[str]:
     names = [n.capitalize() for n in info.label_names]
     return ["Normal", *names] if info.task == MULTI_LABEL else names
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import DownloadError, InputError
 from ..files import load_npz
+from ..vocabulary.flags import medmnist_info
 from ..vocabulary.tasks import MULTI_LABEL
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,11 @@ SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
-class FlagInfo:
-    """What the workflow needs to know about one MedMNIST flag."""
+class TaskInfo:
+    """What the workflow needs to know about a dataset's labels: its task (MedMNIST's spelling), the
+    label names and the images' channels; ``flag`` is its MedMNIST flag, None for other data."""
 
-    flag: str
+    flag: str | None
     task: str
     label_names: tuple[str, ...]
     n_channels: int
@@ -38,9 +40,8 @@ class FlagInfo:
         return len(self.label_names) if self.task == MULTI_LABEL else 1
 
 
-def flag_info(flag: str) -> FlagInfo:
-    from medmnist import INFO
-
+def flag_info(flag: str) -> TaskInfo:
+    INFO = medmnist_info()
     if flag not in INFO:
         flags_2d = sorted(k for k in INFO if not k.endswith("3d"))
         raise InputError(f"data.flag: unknown MedMNIST flag {flag!r}; expected one of {flags_2d}")
@@ -48,7 +49,7 @@ def flag_info(flag: str) -> FlagInfo:
         raise InputError(f"data.flag: {flag!r} is a 3D dataset; this workflow takes 2D flags only")
     info = INFO[flag]
     names = tuple(info["label"][str(i)] for i in range(len(info["label"])))
-    return FlagInfo(flag, info["task"], names, int(info["n_channels"]))
+    return TaskInfo(flag, info["task"], names, int(info["n_channels"]))
 
 
 SIZES = (28, 64, 128, 224)
@@ -59,10 +60,15 @@ def size_suffix(size: int) -> str:
     return "" if size == 28 else f"_{size}"
 
 
+def official_name(name: str) -> tuple[str, int]:
+    """(flag, size) of a MedMNIST file name without ``.npz``: ``chestmnist`` -> 28, ``chestmnist_64`` -> 64."""
+    flag, _, size = name.partition("_")
+    return flag, int(size) if size else 28
+
+
 def official_file(flag: str, size: int) -> tuple[str, str, str]:
     """(file name, official URL, MD5) of a MedMNIST file, from medmnist's INFO."""
-    from medmnist import INFO
-
+    INFO = medmnist_info()
     flag_info(flag)
     suffix = size_suffix(size)
     info = INFO[flag]
@@ -90,8 +96,9 @@ def check_md5(path: str | Path, expected: str) -> None:
 
 def official_size(path: str | Path, flag: str) -> int | None:
     """The MedMNIST size of which ``path`` is the official file (by its MD5), else None."""
-    from medmnist import INFO
-
+    INFO = medmnist_info()
+    if flag not in INFO:
+        return None
     digest = md5sum(path)
     for size in SIZES:
         if INFO[flag].get(f"MD5{size_suffix(size)}") == digest:
@@ -132,7 +139,7 @@ def download(flag: str, size: int, root: str | Path) -> Path:
     return target
 
 
-def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray, info: FlagInfo) -> None:
+def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray, info: TaskInfo) -> None:
     ik, lk = f"{split}_images", f"{split}_labels"
     if images.dtype != np.uint8:
         raise InputError(f"{path}: {ik} has dtype {images.dtype}; expected uint8")
@@ -145,7 +152,8 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray,
         labels = labels[:, None]
     if labels.ndim != 2 or labels.shape[1] != info.label_width:
         raise InputError(
-            f"{path}: {lk} has shape {given}; expected (N, {info.label_width}) for {info.flag!r} ({info.task})"
+            f"{path}: {lk} has shape {given}; expected (N, {info.label_width}) for {info.flag or 'its'} {info.task} "
+            f"labels ({len(info.label_names)} names)"
         )
     if labels.shape[0] != images.shape[0]:
         raise InputError(f"{path}: {ik} has {images.shape[0]} rows but {lk} has {labels.shape[0]}; expected equal")
@@ -159,14 +167,14 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray,
     elif labels.min() < 0 or labels.max() >= len(info.label_names):
         raise InputError(
             f"{path}: {lk} values span [{labels.min()}, {labels.max()}]; "
-            f"expected class indices in [0, {len(info.label_names) - 1}] for {info.flag!r}"
+            f"expected class indices in [0, {len(info.label_names) - 1}] ({len(info.label_names)} classes)"
         )
 
 
-def load_splits(path: str | Path, flag: str, splits=SPLITS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Load and validate a MedMNIST-format file; returns {split: (images, labels (N,L))}."""
-    path = Path(path)
-    info = flag_info(flag)
+def load_splits(path: str | Path, info: TaskInfo | str, splits=SPLITS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Load and validate a MedMNIST-format file as ``info`` (or a MedMNIST flag) says; returns
+    {split: (images, labels (N,L))}."""
+    path, info = Path(path), flag_info(info) if isinstance(info, str) else info
     required = [f"{s}_{kind}" for s in splits for kind in ("images", "labels")]
     arrays = load_npz(path, required)
     out = {}

@@ -6,7 +6,7 @@ import logging
 
 import numpy as np
 
-from ..data import demo, source
+from ..data import source, sources
 from ..data.augment import AugmentParams, augment_uint8
 from ..data.checks import check_classes, check_images, warn
 from ..data.prune import class_counts, class_names, prune_labels
@@ -19,20 +19,14 @@ log = logging.getLogger(__name__)
 OFFICIAL_PRUNED = {"chestmnist": {"train": 64007, "val": 9191, "test": 18187}}
 
 
-def make_demo(out: str, sizes: dict, image_size: int, seed: int) -> None:
-    arrays = demo.synthesize(
-        n_train=sizes["train"], n_val=sizes["val"], n_test=sizes["test"], size=image_size, seed=seed
-    )
-    save_npz(out, provenance=provenance(sizes=sizes, image_size=image_size, seed=seed), **arrays)
-    log.info("wrote demo dataset %s: %s", out, {k: v.shape for k, v in arrays.items()})
-
-
-def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str, size: int | None = None) -> None:
-    """Validate ``raw`` (all splits, before any work), prune each split, write its npz.
+def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> None:
+    """Validate ``raw`` (all splits, before any work) as dataset ``data`` (its config entry) says, prune
+    each split, write its npz.
 
     The official ChestMNIST file (recognised by its MD5) must prune to the paper's counts."""
-    info = source.flag_info(flag)
-    splits = source.load_splits(raw, flag)
+    info = sources.task(data, raw)
+    flag, size = info.flag, data.get("size")
+    splits = source.load_splits(raw, info)
     names = class_names(info)
     warnings = []
     for split, (images, _) in splits.items():
@@ -45,7 +39,7 @@ def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str, size:
                 f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one"
             )
     warnings += check_classes(raw, counts, names)
-    official = source.official_size(raw, flag)
+    official = source.official_size(raw, flag) if flag else None
     expected = OFFICIAL_PRUNED.get(flag) if official else None
     if expected and {s: len(k) for s, (k, _) in pruned.items()} != expected:
         got = {s: len(k) for s, (k, _) in pruned.items()}
@@ -72,11 +66,12 @@ def prune(raw: str, flag: str, outputs: dict[str, str], classes_json: str, size:
     )
 
 
-def unpruned(raw: str, flag: str, outputs: dict[str, str]) -> None:
+def unpruned(raw: str, data: dict, outputs: dict[str, str]) -> None:
     """Every row of every split as the source has it, with its labels (multi-hot for ChestMNIST): the
     official MedMNIST task, and the label-free pretraining's images."""
-    made_by = provenance(raw=str(raw), flag=flag)
-    for split, (images, labels) in source.load_splits(raw, flag).items():
+    info = sources.task(data, raw)
+    made_by = provenance(raw=str(raw), flag=info.flag)
+    for split, (images, labels) in source.load_splits(raw, info).items():
         save_npz(
             outputs[split],
             provenance=made_by,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import csv
 import logging
 
@@ -108,7 +110,8 @@ def run_runtime_table(benchmarks: list[str], out: str, page: str) -> None:
         rec = benchmark_record(path)
         if rec is None:
             continue
-        job = path.split("benchmarks/", 1)[-1].rsplit(".", 1)[0]
+        head, _, tail = path.partition("/benchmarks/")  # results/{dataset}/benchmarks/{stage}/...
+        job = f"{Path(head).name}/{tail.rsplit('.', 1)[0]}"
         rows.append(
             {
                 "job": job,

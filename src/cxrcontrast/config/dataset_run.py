@@ -1,0 +1,192 @@
+"""The grid on one dataset: its experiments, encoder states and official jobs, and each rule's canonical slice."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from ..vocabulary.experiments import Experiment, fraction_text
+from ..vocabulary.objectives import OBJECTIVES, OPTIM_KEYS, used_block
+
+
+def canonical(value):
+    """Keys sorted at every level, tuples as lists: the one form Snakemake's params trigger compares."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+class DatasetRun:
+    """The experiments of the config that run on dataset ``name`` (all, unless an experiment lists
+    ``datasets:``), what follows from them (encoder states, official jobs, which files each job reads) and
+    each rule's canonical slice: the dataset's entry (``data``) with the run's shared settings."""
+
+    def __init__(self, settings: dict, name: str):
+        self.settings, self.name = settings, name
+        self.data = settings["datasets"][name]
+        self.seeds = tuple(settings["seeds"])
+        entries = [e for e in settings["experiments"] if name in e.get("datasets", [name])]
+        self.experiments = tuple(
+            Experiment(e["encoder"], e["pretrain"], e["trainset"], float(f)) for e in entries for f in e["labels"]
+        )
+        self._overrides = {(e["encoder"], e["pretrain"], e["trainset"]): e.get("classify", {}) for e in entries}
+
+    # ---- what the grid holds --------------------------------------------------------------
+    @cached_property
+    def encoders(self) -> tuple[str, ...]:
+        return tuple(sorted({e.encoder for e in self.experiments}))
+
+    @cached_property
+    def pretrainings(self) -> tuple[tuple[str, str], ...]:
+        """(encoder, objective) of every pretraining an experiment uses."""
+        return tuple(sorted({(e.encoder, e.pretrain) for e in self.experiments if e.pretrain != "none"}))
+
+    @cached_property
+    def states(self) -> tuple[tuple[str, str], ...]:
+        """(encoder, pretrain) of every encoder state: each encoder untrained ("none"), each pretraining."""
+        return tuple(sorted({(enc, "none") for enc in self.encoders} | set(self.pretrainings)))
+
+    def experiment(self, encoder: str, pretrain: str, trainset: str, labels: str) -> Experiment:
+        for e in self.experiments:
+            if (e.encoder, e.pretrain, e.trainset, fraction_text(e.labels)) == (encoder, pretrain, trainset, labels):
+                return e
+        raise KeyError(
+            f"no experiment {encoder}/{pretrain}/{trainset}/labels{labels} on dataset {self.name} in `experiments:`"
+        )
+
+    # ---- which files a job reads ------------------------------------------------------------
+    def pretrain_split(self, objective: str) -> str:
+        """The data a pretraining reads: ``unpruned`` (SimCLR with ``images: all``) or ``pruned``."""
+        block = self.settings["pretrain"][objective]
+        return "unpruned" if "images" in OBJECTIVES[objective].workflow_keys and block["images"] == "all" else "pruned"
+
+    @property
+    def stored_augmented_copy(self) -> bool:
+        """train_aug reads a stored augmented copy (``stored``), or augments anew on access."""
+        return self.settings["classify"]["train_aug"] == "stored"
+
+    def local_weights(self, encoder: str) -> str | None:
+        """A local weights file the encoder starts from (an input of its jobs), or None."""
+        weights = self.settings["encoders"][encoder].get("weights", "none")  # only EfficientNet has the key
+        return None if weights in ("none", "imagenet") else weights
+
+    # ---- slices, one per rule -------------------------------------------------------------
+    def augment(self) -> dict:
+        """The augmentation's shape (its figure's seed apart)."""
+        return canonical({k: v for k, v in self.settings["augment"].items() if k != "figure_seed"})
+
+    def architecture(self, encoder: str) -> dict:
+        """The keys of ``encoders.<name>`` that build the encoder (not its heads or training)."""
+        block = self.settings["encoders"][encoder]
+        return {k: v for k, v in block.items() if k not in ("head", "train_overrides", "z_head")}
+
+    def objective(self, encoder: str, pretrain: str) -> dict:
+        """``pretrain.<objective>`` with the encoder's training overrides, the keys the job reads."""
+        return used_block(
+            pretrain, {**self.settings["pretrain"][pretrain], **self.settings["encoders"][encoder]["train_overrides"]}
+        )
+
+    def pretrain_params(self, encoder: str, pretrain: str) -> dict:
+        block = self.settings["encoders"][encoder]
+        z_head = block["z_head"]
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "z_head": z_head,
+                # the authors' typo trains the classification head as z: it is part of the pretrained model
+                "head": block["head"] if z_head == "classifier" else None,
+                "objective": pretrain,
+                "block": self.objective(encoder, pretrain),
+                "augment": self.augment() if OBJECTIVES[pretrain].augments else None,
+                "image_size": self.data["image_size"],
+            }
+        )
+
+    def classify_block(self, e: Experiment) -> dict:
+        """SGD settings (baseline or finetune block, encoder overrides, experiment overrides) and the
+        stage's shared settings that this experiment uses."""
+        stage = self.settings["classify"]
+        block = {
+            **stage["baseline" if e.pretrain == "none" else "finetune"],
+            **{k: v for k, v in self.settings["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
+            **self._overrides.get((e.encoder, e.pretrain, e.trainset), {}),
+            "select_on": stage["select_on"],
+            "softmax_before_loss": stage["softmax_before_loss"],
+        }
+        if e.pretrain != "none":  # only a frozen encoder has BatchNorm statistics to freeze
+            block["freeze_batchnorm"] = stage["freeze_batchnorm"]
+        if e.trainset == "train_aug":
+            block["train_aug"] = stage["train_aug"]
+        return block
+
+    def classify_params(self, e: Experiment) -> dict:
+        block = self.classify_block(e)
+        redrawn = block.get("train_aug") == "on_access"
+        return canonical(
+            {
+                "encoder": e.encoder,
+                "architecture": self.architecture(e.encoder),
+                "head": self.settings["encoders"][e.encoder]["head"],
+                "classify": block,
+                "labels": e.labels,
+                "augment": self.augment() if redrawn else None,
+                "image_size": self.data["image_size"],
+            }
+        )
+
+    def embed_params(self, encoder: str) -> dict:
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "image_size": self.data["image_size"],
+                "embeddings": self.settings["embeddings"],
+            }
+        )
+
+    def probe_params(self, encoder: str) -> dict:
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "image_size": self.data["image_size"],
+                "probes": self.settings["probes"],
+            }
+        )
+
+    @cached_property
+    def flag(self) -> str | None:
+        """The dataset's MedMNIST flag (its official task), or None (a folder of images, a demo of other classes)."""
+        from ..data import sources
+
+        return sources.flag(self.data)
+
+    @cached_property
+    def official_jobs(self) -> tuple[tuple[str, str, str], ...]:
+        """(encoder, pretrain, tuning) of the official task: a frozen head on every encoder state, and the
+        end-to-end baselines; none where the dataset has no MedMNIST flag."""
+        if self.flag is None:
+            return ()
+        frozen = [(enc, pre, "frozen") for enc, pre in self.states]
+        ends = [
+            (enc, "none", "end_to_end")
+            for enc in self.settings["official"]["end_to_end_encoders"]
+            if enc in self.encoders
+        ]
+        return tuple(frozen + ends)
+
+    def official_params(self, encoder: str, tuning: str) -> dict:
+        official = self.settings["official"]
+        return canonical(
+            {
+                "encoder": encoder,
+                "architecture": self.architecture(encoder),
+                "head": self.settings["encoders"][encoder]["head"],
+                "image_size": self.data["image_size"],
+                "data": {"flag": self.flag, "size": self.data["size"]},
+                "official": {tuning: official[tuning], "select_on": official["select_on"]},
+            }
+        )
+
+    def data_params(self) -> dict:
+        return canonical(self.data)
+
