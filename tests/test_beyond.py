@@ -135,6 +135,21 @@ def test_official_scores_are_medmnists(tmp_path):
     assert ours == pytest.approx({"auc": auc, "acc": acc})
 
 
+def test_published_figures_of_every_2d_flag():
+    """MedMNIST v2's ResNet rows for each 2D flag medmnist knows, each naming its resolution; ChestMNIST's 28 px
+    rows as shown before they were keyed by flag."""
+    import medmnist
+
+    from cxrcontrast.evaluation.published import PUBLISHED
+
+    flags = [f for f in medmnist.INFO if not f.endswith("3d")]
+    assert sorted(PUBLISHED) == sorted(flags) and len(flags) == 12
+    for rows in PUBLISHED.values():
+        assert [r[0] for r in rows] == ["ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)"]
+        assert all(0.5 <= auc <= 1 and 0 < acc <= 1 for _, auc, acc in rows)
+    assert PUBLISHED["chestmnist"][0::2] == [("ResNet-18 (28)", 0.768, 0.947), ("ResNet-50 (28)", 0.769, 0.947)]
+
+
 def test_official_rules_score_their_own_model(tmp_path):
     """A tiny run of the official task's two rules: the metrics are medmnist's Evaluator on the kept model's
     test scores; test labels that are not the raw file's test split are refused."""
@@ -178,7 +193,7 @@ def test_official_rules_score_their_own_model(tmp_path):
     )
     assert result["published"] == []  # synthetic data: the published figures are not of this data
     published = score(official=28)["published"]  # as the pruning records it for the official file
-    assert [p[0] for p in published] == ["ResNet-18 (28)", "ResNet-50 (28)"]
+    assert [p[0] for p in published] == ["ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)"]
     arrays = load_npz(splits["test"])
     save_npz(
         tmp_path / "shuffled.npz", images=arrays["images"], labels=arrays["labels"][::-1].copy(), index=arrays["index"]

@@ -1,3 +1,4 @@
+import copy
 import math
 
 import pytest
@@ -157,3 +158,77 @@ def test_registry():
         build_encoder("resnet")
     model = Classifier(build_encoder("minivgg"), ClassifierHead(1024, 15, hidden=(256,), dropout=0.3))
     assert model(torch.zeros(3, 3, 32, 32)).shape == (3, 15)
+
+
+FEATURES = {
+    "minivgg": {28: 1024, 32: 1024, 64: 4096, 128: 16384},
+    "efficientnet_b0": dict.fromkeys((28, 32, 64, 128), 1280),
+}
+
+
+@pytest.mark.parametrize("size", [28, 32, 64, 128])
+@pytest.mark.parametrize("name", ["minivgg", "efficientnet_b0"])
+def test_each_encoder_trains_at_each_input_size(name, size):
+    """Built from its config slice as the jobs build it, each encoder takes a forward pass and an optimizer step
+    at 28, 32, 64 and 128 px: h of the size it states, one finite logit per class, and the step moves both the
+    encoder's first trainable tensor and the head's last (the gradient reaches the bottom)."""
+    from conftest import config
+
+    from cxrcontrast.models.build import build_classifier
+
+    torch.set_num_threads(1)
+    cfg = config(encoders={"efficientnet_b0": {"weights": "none"}})
+    arch, head = cfg.architecture(name), cfg.settings["encoders"][name]["head"]
+    model = build_classifier(name, size, arch, head, 5, seed=0, softmax_output=False).train()
+    x, y = torch.randn(2, 3, size, size), torch.tensor([1, 4])
+    assert model.encoder.out_features == FEATURES[name][size]
+    assert model.encoder(x).shape == (2, FEATURES[name][size])
+    logits = model(x)
+    assert logits.shape == (2, 5) and torch.isfinite(logits).all()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    ends = [next(p for p in model.encoder.parameters() if p.requires_grad), trainable[-1]]
+    before = [p.detach().clone() for p in ends]
+    optimizer = torch.optim.SGD(trainable, lr=0.1)
+    torch.nn.functional.cross_entropy(logits, y).backward()
+    optimizer.step()
+    assert all(not torch.equal(b, p) for b, p in zip(before, ends))
+    assert all(torch.isfinite(p).all() for p in trainable)
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+def test_encoders_at_even_sizes_are_the_layers_they_were(size):
+    """The changes that let 28 px through leave even sizes as they were, bit for bit (the demo runs at 32 px):
+    mini-VGG against the same layers pooling by rounding down, EfficientNet-B0 against the library's default
+    build (padding computed for 224 px), same seed, same init, same forward in training mode."""
+    from efficientnet_pytorch import EfficientNet
+
+    torch.set_num_threads(1)
+    x = torch.randn(2, 3, size, size)
+    torch.manual_seed(0)
+    vgg = build_encoder("minivgg", size).train()
+    floor = copy.deepcopy(vgg)
+    for m in floor.modules():
+        if isinstance(m, torch.nn.MaxPool2d):
+            m.ceil_mode = False
+    assert torch.equal(vgg(x), floor(x))
+    torch.manual_seed(0)
+    ours = build_encoder("efficientnet_b0", size, weights="none", xavier=False, features="imagenet_logits").net
+    torch.manual_seed(0)
+    default = EfficientNet.from_name("efficientnet-b0")
+    for (k, a), b in zip(ours.state_dict().items(), default.state_dict().values()):
+        assert torch.equal(a, b), k
+    torch.manual_seed(1)
+    got = ours.train()(x)
+    torch.manual_seed(1)
+    assert torch.equal(got, default.train()(x))
+
+
+def test_minivgg_at_28px_sees_the_border():
+    """At 28 px the last pooled map is 7 px: rounding down would drop its last row and column (the image's
+    bottom and right 4 px); the features change when only those pixels do."""
+    torch.manual_seed(0)
+    enc = build_encoder("minivgg", 28).eval()
+    x = torch.randn(1, 3, 28, 28)
+    edge = x.clone()
+    edge[..., 25:, :] += 3.0
+    assert not torch.equal(enc(x), enc(edge))

@@ -1,7 +1,7 @@
 """Encoders h(.) by name: ``build_encoder("minivgg", image_size=32, xavier=True)``.
 
 Each encoder maps normalized (B,3,S,S) images to (B,F) features and knows F
-(``out_features``) for its input size, so 64/128/224 MedMNIST+ inputs work.
+(``out_features``) for its input size, so 28 px and the 64/128/224 MedMNIST+ inputs work.
 The keyword arguments of each builder are exactly the keys of its
 ``encoders.<name>`` block that shape the encoder (its "architecture" slice).
 """
@@ -31,21 +31,24 @@ class Encoder(nn.Module):
 class MiniVGG(Encoder):
     """The paper's h(.): three Conv3x3 -> BN -> ReLU -> MaxPool2 blocks, 16/32/64 channels.
 
-    At 32x32 the flattened output has 64 * 4 * 4 = 1024 features.
+    At 32x32 the flattened output has 64 * 4 * 4 = 1024 features. The pools round up (``ceil_mode``) so that
+    an odd map keeps its last row and column (28 px: 28 -> 14 -> 7 -> 4, also 1024 features) instead of
+    dropping the image's border; on even maps (32, 64, 128 px) that is the same pooling as rounding down.
     """
 
     name = "minivgg"
 
     def __init__(self, image_size: int = 32, channels=(16, 32, 64)):
         super().__init__()
-        if image_size % 8:
-            raise InputError(f"data.image_size: minivgg needs a multiple of 8, got {image_size}")
-        blocks, width = [], 3
+        if image_size < 2 ** len(channels):
+            raise InputError(f"data.image_size: minivgg needs at least {2 ** len(channels)} px, got {image_size}")
+        blocks, width, side = [], 3, image_size
         for c in channels:
-            blocks += [nn.Conv2d(width, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
-            width = c
+            pool = nn.MaxPool2d(2, ceil_mode=True)
+            blocks += [nn.Conv2d(width, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(inplace=True), pool]
+            width, side = c, -(-side // 2)
         self.features = nn.Sequential(*blocks)
-        self.out_features = width * (image_size // 2 ** len(channels)) ** 2
+        self.out_features = width * side**2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x).flatten(1)
@@ -74,7 +77,12 @@ class EfficientNetB0(Encoder):
 
         if features not in ("pooled", "imagenet_logits"):
             raise InputError(f"encoders.efficientnet_b0.features: {features!r}; expected 'pooled' or 'imagenet_logits'")
-        self.net = EfficientNet.from_name("efficientnet-b0")  # architecture only: weights below, never unpickled
+        # architecture only (weights below, never unpickled). The "same" padding of each strided convolution
+        # is fixed for the input size given. The library's default, 224 px, pads every strided map as an even
+        # one: right for 32/64/128 px inputs (even down to the last stride, so their numerics are the same
+        # either way), but a 28 px input reaches an odd 7 px map, is under-padded there and shrinks to 1 px
+        # before the last strided 5x5 kernel, which then does not fit.
+        self.net = EfficientNet.from_name("efficientnet-b0", image_size=image_size)
         if weights == "imagenet":
             self._load(cached_imagenet_file("efficientnet-b0"))
         elif weights != "none":

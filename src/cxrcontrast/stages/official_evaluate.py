@@ -48,7 +48,7 @@ def run_official_evaluate(
             "kept_epoch": ckpt.epoch,
             "n": {"train": ckpt.train_images, "val": ckpt.val_images, "test": len(test_data)},
             # published figures only beside runs on the official file (not demo or other data)
-            "published": PUBLISHED.get((data["flag"], data["size"]), []) if official else [],
+            "published": PUBLISHED.get(data["flag"], []) if official else [],
             "published_source": SOURCE,
             "version": __version__,
             "provenance": provenance(params=ckpt.params),
