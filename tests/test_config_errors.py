@@ -2,10 +2,18 @@
 
 import pytest
 import yaml
-from conftest import REPO, config, snakemake, workflow_copy
+from conftest import REPO, SCHEMA, config, run_config, snakemake, workflow_copy
+
+from cxrcontrast.config import load_layers
 
 pytestmark = pytest.mark.workflow
 EXP = {"encoder": "minivgg", "pretrain": "none", "trainset": "train"}
+
+
+def chest(**entry):
+    """A layer whose one dataset, chestmnist, is ``entry`` (a layer's datasets replace the earlier map)."""
+    return {"datasets": {"chestmnist": entry}}
+
 
 CASES = [
     ({"experiments": [{**EXP, "encoder": "resnet50"}]}, "'resnet50' is not one of"),
@@ -17,9 +25,16 @@ CASES = [
     ({"pretrain": {"normal": {"lr": float("nan")}}}, "config.pretrain.normal.lr: nan is not a finite number"),
     ({"classify": {"finetune": {"lr": float("inf")}}}, "inf is greater than the maximum of 100"),
     ({"classify": {"finetune": {"epochs": 2.0}}}, "config.classify.finetune.epochs: 2.0 is not an integer"),
-    ({"data": {"image_size": 32.0}}, "config.data.image_size: 32.0 is not an integer"),
+    (chest(source="medmnist", image_size=32.0), "config.datasets.chestmnist.image_size: 32.0 is not an integer"),
     ({"evaluate": {"bootstrap": 1000.0}}, "config.evaluate.bootstrap: 1000.0 is not an integer"),
-    ({"data": {"image_size": 36}}, "data.image_size: 36 is not a multiple of 8, which minivgg needs"),
+    (chest(source="medmnist", image_size=4), "4 is less than the minimum of 8"),
+    (chest(source="medmnist", size=100), "100 is not one of [28, 64, 128, 224]"),
+    ({"datasets": {"Chest-X": {"source": "demo"}}}, "'Chest-X' does not match"),
+    ({"datasets": {}}, "should be non-empty"),
+    (chest(source="demo", flag="pathmnist"), "datasets.chestmnist.flag: not a key of source demo; its keys:"),
+    (chest(source="folder"), "'root' is a required property"),
+    (chest(source="medmnist", flag="fakemnist"), "datasets.chestmnist.flag: 'fakemnist' is not a 2D MedMNIST flag"),
+    ({"experiments": [{**EXP, "datasets": ["elsewhere"]}]}, "experiments[0].datasets: 'elsewhere' is not a dataset"),
     (
         {"pretrain": {"hard": {"batch_size": 30}}},
         "pretrain.hard.batch_size: 30 must be a multiple of pretrain.hard.images_per_class 4",
@@ -27,11 +42,10 @@ CASES = [
     ({"augment": {"crop": 320}}, "augment.crop: 320 is larger than augment.upscale 300"),
     ({"augment": {"rrc_scale": [0.9, 0.1]}}, "augment.rrc_scale: [0.9, 0.1] is not ascending"),
     ({"seeds": [12345678901234567890]}, "is greater than the maximum of 2147483647"),
-    ({"data": {"source": "npz"}}, "data.npz: data.source is 'npz' but data.npz (path to the file) is not set"),
-    ({"data": {"source": "npz", "npz": "config"}}, "data.npz: config is not a file (a directory or device)"),
-    ({"data": {"source": "npz", "npz": "/dev/null"}}, "data.npz: /dev/null is not a file"),
-    ({"data": {"source": "npz", "npz": "missing.npz"}}, "data.npz: missing.npz not found"),
-    ({"data": {"source": "demo", "flag": "pathmnist"}}, "data.flag: 'pathmnist' with data.source: demo"),
+    (chest(source="npz"), "'npz' is a required property"),
+    (chest(source="npz", npz="config"), "datasets.chestmnist.npz: config is not a file (a directory or device)"),
+    (chest(source="npz", npz="/dev/null"), "datasets.chestmnist.npz: /dev/null is not a file"),
+    (chest(source="npz", npz="missing.npz"), "datasets.chestmnist.npz: missing.npz not found"),
     ({"experiments": [EXP, EXP]}, "experiments[1]: minivgg/none/train is listed twice"),
     ({"device": "tpu"}, "'tpu' is not one of"),
 ]
@@ -55,8 +69,8 @@ WIRED = [
             "'easy' is not",
             "config.pretrain.normal.lr",
             "config.classify.finetune",
-            "data.image_size: 36",
-            "data.npz: config",
+            "datasets.chestmnist.flag: not a key",
+            "datasets.chestmnist.npz: config",
         )
     )
 ]
@@ -80,7 +94,7 @@ def test_npz_among_the_workflows_own_outputs_is_refused(tmp_path):
     work = workflow_copy(tmp_path)
     (work / "results/chest/data/pruned").mkdir(parents=True)
     (work / "results/chest/data/pruned/train.npz").write_bytes(b"PK\x03\x04")
-    (work / "bad.yaml").write_text(yaml.safe_dump({"data": {"source": "npz", "npz": "results/chest/data/pruned/train.npz"}}))
+    (work / "bad.yaml").write_text(yaml.safe_dump(chest(source="npz", npz="results/chest/data/pruned/train.npz")))
     proc = snakemake(work, "-n", "--configfile", "config/config.yaml", "bad.yaml", check=False)
     assert (
         proc.returncode != 0 and "lies under results/, among this workflow's own outputs" in proc.stderr + proc.stdout
@@ -103,7 +117,7 @@ def test_config_layers_checked_by_the_package_command(tmp_path):
 
     from conftest import REPO
 
-    (tmp_path / "bad.yaml").write_text("data:\n  source: demo\n   flag: x\n")
+    (tmp_path / "bad.yaml").write_text("seeds:\n  - 1\n   flag: x\n")
     exe = [sys.executable, "-m", "cxrcontrast", "check", "--configfile"]
     proc = subprocess.run(
         [*exe, str(REPO / "config/config.yaml"), str(tmp_path / "bad.yaml")], cwd=REPO, capture_output=True, text=True
@@ -112,7 +126,21 @@ def test_config_layers_checked_by_the_package_command(tmp_path):
     proc = subprocess.run([*exe, "config/config.yaml", "nothere.yaml"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0 and proc.stderr.strip() == "cxrcontrast: nothere.yaml: config file not found"
     good = subprocess.run([*exe, "config/config.yaml", "config/demo.yaml"], cwd=REPO, capture_output=True, text=True)
-    assert good.returncode == 0 and "21 experiments" in good.stdout
+    assert good.returncode == 0 and "2 datasets, 42 experiments" in good.stdout
+
+
+def test_the_one_dataset_data_block_is_refused_with_the_change_to_make(tmp_path):
+    (tmp_path / "old.yaml").write_text("data:\n  source: demo\n")
+    with pytest.raises(Exception) as err:
+        load_layers([REPO / "config/config.yaml", tmp_path / "old.yaml"], SCHEMA)
+    assert "old.yaml: data: is now one named entry of datasets:" in str(err.value)
+    assert "datasets:\n    chestmnist: {source: medmnist, flag: chestmnist, size: 28}" in str(err.value)
+
+
+def test_a_later_layers_datasets_replace_the_earlier_map():
+    """config.yaml's ChestMNIST download is not part of the demo: demo.yaml's two datasets replace it."""
+    assert list(run_config("config.yaml", "demo.yaml").datasets) == ["chest", "small"]
+    assert list(run_config("config.yaml").datasets) == ["chestmnist"]
 
 
 def test_report_before_any_run_says_run_first(tmp_path):

@@ -45,12 +45,6 @@ def check_augment(augment: dict) -> None:
 
 
 def check_encoders(raw: dict, used: set[str]) -> None:
-    for name, entry in raw["datasets"].items():
-        size = entry["image_size"]
-        if "minivgg" in used and size % 8:
-            raise InputError(
-                f"datasets.{name}.image_size: {size} is not a multiple of 8, which minivgg needs (three 2x poolings)"
-            )
     eff = raw["encoders"]["efficientnet_b0"]
     if eff["frozen_tensors"] > FROZEN_MAX[eff["features"]]:
         raise InputError(

@@ -90,5 +90,6 @@ def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dic
     except WorkflowError as exc:
         if not isinstance(exc.__context__, ValidationError):  # Snakemake raises it while handling jsonschema's
             raise
-        raise InputError(schema_error(exc.__context__, layers)) from None
+        root = yaml.safe_load(Path(schema_path).read_text())
+        raise InputError(schema_error(exc.__context__, layers, root)) from None
     return resolve(config, schema_path)

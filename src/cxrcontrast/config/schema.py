@@ -80,7 +80,7 @@ def _holds(tree, parts) -> bool:
     return True
 
 
-def schema_error(error, layers: list[tuple[str, dict]]) -> str:
+def schema_error(error, layers: list[tuple[str, dict]], root: dict | None = None) -> str:
     """One line for a jsonschema ``ValidationError``: the layer that set the key (the last one holding
     it), the key path, what is wrong and, for an unknown key, the keys allowed there (never the
     schema or the whole instance, which Snakemake's own message prints)."""
@@ -91,6 +91,12 @@ def schema_error(error, layers: list[tuple[str, dict]]) -> str:
         unknown = [k for k in error.instance if k not in known]
         parts += unknown[:1]
         allowed = f"; allowed keys: {', '.join(known) or 'none'}"
+    elif error.validator == "unevaluatedProperties" and isinstance(error.instance, dict):  # a dataset's source keys
+        known = {**error.schema.get("properties", {}), **_chosen_properties(error.schema, error.instance, root or {})}
+        unknown = [k for k in error.instance if k not in known]
+        parts += unknown[:1]
+        source = error.instance.get("source")
+        message = f"not a key of source {source}; its keys: {', '.join(known)}"
     elif len(message) > 200:  # "{...the whole block...} is not of type 'array'"
         message = f"{message[:120]} ... {message[-60:]}"
     source = next((name for name, layer in reversed(layers) if _holds(layer, parts)), "the merged config")
