@@ -16,3 +16,18 @@ def experiment_label(e: dict) -> str:
     name = "baseline" if e["pretrain"] == "none" else f"{e['pretrain']} pretrain"
     budget = "" if float(e.get("labels", 1)) == 1 else f", {percent(e['labels'])} labels"
     return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
+
+
+def resolution(size, image_size) -> str:
+    """A dataset's resolution: its images' size, and the model's input size where that differs (28 px, 28→32 px)."""
+    shown = [s for s in (size, image_size) if s not in (None, "")]
+    if not shown:
+        return "size unknown"
+    if len(shown) == 1 or int(shown[0]) == int(shown[1]):
+        return f"{int(shown[0])} px"
+    return f"{int(shown[0])}→{int(shown[1])} px"
+
+
+def dataset_label(row: dict) -> str:
+    """A dataset and its resolution: "chest 28 px"."""
+    return f"{row['dataset']} {resolution(row.get('size'), row.get('image_size'))}"

@@ -1,0 +1,119 @@
+"""Across datasets: each dataset's comparisons against its own baseline, side by side (results/summary/datasets.csv).
+
+Each dataset's comparisons come from its own paired bootstrap (``tables.comparisons``); this module only
+gathers them with what the reader needs to weigh them: the data's source and resolution, its class count,
+and the exact duplicates across splits that its classes.json counts (a leak that inflates every number).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import InputError
+from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
+
+# the two metrics compared across datasets, by the names comparisons.csv gives them (and the figure's panel order)
+METRICS = ("balanced_accuracy", "auc_macro")
+COLUMNS = (
+    "dataset",
+    "source",
+    "size",
+    "image_size",
+    "classes",
+    *EXPERIMENT_KEYS,
+    "metric",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "seeds",
+    "duplicates",
+)
+EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experiment"
+NEEDED = (*EXPERIMENT_KEYS, "metric", "difference", "ci_low", "ci_high", "p_value", "seeds")
+
+
+def _number(value, cast=float):
+    """A number from a CSV cell or a value as computed; an empty cell is None, "nan" stays NaN."""
+    if value is None or value == "":
+        return None
+    return cast(float(value)) if cast is int else cast(value)
+
+
+def duplicate_counts(classes: dict) -> dict[str, int]:
+    """Per entry of classes.json's ``duplicates`` (a split, or a pair of splits): how many images are exact copies
+    across splits; empty when classes.json counts none."""
+    counts = classes.get("duplicates") or {}
+    if not isinstance(counts, dict):
+        raise InputError(f"classes.json: duplicates is {counts!r}; expected a map of split to count")
+    return {str(k): int(v) for k, v in counts.items() if int(v)}
+
+
+def duplicate_warnings(classes: dict[str, dict]) -> list[str]:
+    """One line per dataset and split with exact cross-split duplicates, e.g.
+    "chest: 12 test images are exact copies of training images"."""
+    lines = []
+    for name in sorted(classes):
+        for split, n in duplicate_counts(classes[name]).items():
+            if split in ("val", "test"):
+                lines.append(f"{name}: {n} {split} images are exact copies of training images")
+            else:
+                lines.append(f"{name}: {n} images are exact copies across splits ({split})")
+    return lines
+
+
+def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
+    """One row per dataset x experiment x metric (balanced accuracy, macro AUC), in the order of the dataset names,
+    then of the experiments as each dataset's comparisons give them.
+
+    ``datasets``: name -> {"comparisons": rows of its comparisons.csv (text or numbers), "classes": its
+    classes.json, "data": its config entry (source, size, image_size, ...)}."""
+    out = []
+    for name in sorted(datasets):
+        entry = datasets[name]
+        comps, classes, data = entry["comparisons"], entry["classes"], entry["data"]
+        for row in comps:
+            missing = [k for k in NEEDED if k not in row]
+            if missing:
+                raise InputError(f"comparisons of dataset {name!r}: a row lacks {missing}; found {sorted(row)}")
+        order = list(dict.fromkeys(experiment_key(r) for r in comps))
+        by_key = {(experiment_key(r), r["metric"]): r for r in comps}
+        common = {
+            "dataset": name,
+            "source": data.get("source"),
+            "size": data.get("size"),
+            "image_size": data.get("image_size"),
+            "classes": len(classes.get("class_names", [])),
+        }
+        duplicates = sum(duplicate_counts(classes).values())
+        for key in order:
+            for metric in METRICS:
+                r = by_key.get((key, metric))
+                if r is None:
+                    continue
+                out.append(
+                    {
+                        **common,
+                        **dict(zip(EXPERIMENT_KEYS, key)),
+                        "metric": metric,
+                        "difference": _number(r["difference"]),
+                        "ci_low": _number(r["ci_low"]),
+                        "ci_high": _number(r["ci_high"]),
+                        "p_value": _number(r["p_value"]),
+                        "seeds": _number(r["seeds"], int),
+                        "duplicates": duplicates,
+                    }
+                )
+    return out
+
+
+def finite(value) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+def by_experiment(rows: list[dict]) -> list[dict[str, dict]]:
+    """The rows of ``dataset_rows`` per dataset x experiment, in their order: [{metric: row}, ...]."""
+    groups: dict[tuple, dict[str, dict]] = {}
+    for r in rows:
+        groups.setdefault((r["dataset"], experiment_key(r)), {})[r["metric"]] = r
+    return list(groups.values())

@@ -1,0 +1,43 @@
+"""The cross-dataset section of the summary ("## Across datasets"), from the rows of ``datasets.dataset_rows``."""
+
+from __future__ import annotations
+
+from .datasets import EMPTY, METRICS, by_experiment, finite
+from .display import METRIC_LABELS, experiment_label, resolution
+
+
+def points(row: dict | None) -> str:
+    """A difference and its interval in percentage points: "+3.1 [+0.4, +5.9]"; "n/a" where undefined."""
+    if row is None or not finite(row["difference"]):
+        return "n/a"
+    text = f"{100 * row['difference']:+.1f}"
+    if finite(row["ci_low"]) and finite(row["ci_high"]):
+        text += f" [{100 * row['ci_low']:+.1f}, {100 * row['ci_high']:+.1f}]"
+    return text
+
+
+def datasets_section(rows: list[dict], warnings: list[str]) -> str:
+    """Markdown: the duplicate warnings first, then one table row per dataset x experiment."""
+    lines = ["## Across datasets", ""]
+    lines += [f"> **Data warning:** {w}\n" for w in warnings]
+    lines += [
+        "Each pretraining against its own dataset's baseline (same encoder, label budget and training set, no "
+        "pretraining): the difference in percentage points on that dataset's test split, with the 95% interval "
+        "of a paired bootstrap over its test images (seeds paired).",
+        "",
+    ]
+    if not rows:
+        return "\n".join([*lines, f"_{EMPTY}._"]) + "\n"
+    head = ["dataset", "resolution", "classes", "experiment", *(f"Δ {METRIC_LABELS[m]} [95% CI]" for m in METRICS)]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for group in by_experiment(rows):
+        first = next(iter(group.values()))
+        cells = [
+            first["dataset"],
+            resolution(first["size"], first["image_size"]),
+            str(first["classes"]),
+            experiment_label(first),
+            *(points(group.get(m)) for m in METRICS),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

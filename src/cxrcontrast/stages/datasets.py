@@ -1,0 +1,69 @@
+"""Stage of the cross-dataset summary: every dataset's comparisons against its own baseline in one table
+(results/summary/datasets.csv), one forest plot and one Markdown section."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from ..errors import InputError
+from ..evaluation.datasets import COLUMNS, dataset_rows, duplicate_warnings
+from ..evaluation.datasets_markdown import datasets_section
+from ..files import load_json, save_text
+
+log = logging.getLogger(__name__)
+
+
+def read_rows(path: str) -> list[dict]:
+    """The rows of a CSV file as text (an empty table, written as a lone header, has none)."""
+    try:
+        with open(path, newline="") as fh:
+            return list(csv.DictReader(fh))
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found (expected a comparisons CSV of the summary)") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable CSV file: {exc}") from exc
+
+
+def save_rows(path: str, rows: list[dict], columns: tuple[str, ...]) -> None:
+    """Rows as CSV with these columns, a header even when there is no row."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    save_text(path, buf.getvalue())
+
+
+def cross_dataset_summary(
+    comparisons: dict[str, str],
+    classes: dict[str, str],
+    data: dict[str, dict],
+    out_csv: str,
+    out_figure: str,
+    out_markdown: str,
+) -> None:
+    """``comparisons``, ``classes``: dataset name -> path of its comparisons.csv and classes.json; ``data``: name ->
+    its config entry (source, size, image_size, ...). The three must name the same datasets."""
+    from ..figures.datasets import forest_plot
+
+    names = set(comparisons)
+    if set(classes) != names or set(data) != names:
+        raise InputError(
+            f"cross-dataset summary: the datasets differ between comparisons {sorted(comparisons)}, "
+            f"classes {sorted(classes)} and data {sorted(data)}; expected the same names in all three"
+        )
+    info = {name: load_json(classes[name]) for name in sorted(names)}
+    rows = dataset_rows(
+        {
+            name: {"comparisons": read_rows(comparisons[name]), "classes": info[name], "data": data[name]}
+            for name in sorted(names)
+        }
+    )
+    warnings = duplicate_warnings(info)
+    for line in warnings:
+        log.warning("DATA WARNING: %s", line)
+    save_rows(out_csv, rows, COLUMNS)
+    forest_plot(rows, out_figure)
+    save_text(out_markdown, datasets_section(rows, warnings))
+    log.info("cross-dataset summary: %d rows from %d datasets", len(rows), len(names))
