@@ -18,7 +18,9 @@ LAYER_DATA = [
 configfile: "config/config.yaml"
 
 
-replace_datasets(config, LAYER_DATA)  # a later layer's datasets replace the earlier ones whole
+replace_datasets(
+    config, LAYER_DATA
+)  # a later layer's datasets replace the earlier ones whole
 
 validate(config, "workflow/schemas/config.schema.yaml", set_default=True)
 

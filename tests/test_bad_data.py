@@ -58,12 +58,12 @@ def test_a_training_split_of_one_class_is_refused(tmp_path):
         (
             "chestmnist",
             np.zeros((60, 28, 28, 3), np.uint8),
-            "train_images are RGB (N,H,W,3) but flag 'chestmnist' has gray (N,H,W) images",
+            "train_images are RGB (N,H,W,3) but chestmnist has gray (N,H,W) images",
         ),
         (
             "pathmnist",
             np.zeros((60, 28, 28), np.uint8),
-            "train_images are gray (N,H,W) but flag 'pathmnist' has RGB (N,H,W,3) images",
+            "train_images are gray (N,H,W) but pathmnist has RGB (N,H,W,3) images",
         ),
         ("chestmnist", np.zeros((60, 28, 32), np.uint8), "train_images are 28x32, not square"),
     ],

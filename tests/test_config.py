@@ -2,7 +2,7 @@
 
 import pytest
 import yaml
-from conftest import REPO, SCHEMA, config
+from conftest import REPO, SCHEMA, config, run_config
 
 from cxrcontrast.config import canonical
 from cxrcontrast.config.schema import normalize
@@ -120,7 +120,12 @@ def test_fractions_in_paths_and_wildcards():
     assert [fraction_text(f) for f in (1.0, 0.1, 0.01, 0.05, 1e-5)] == ["1", "0.1", "0.01", "0.05", "0.00001"]
     cfg = config(experiments=[{"encoder": "minivgg", "pretrain": "none", "trainset": "train", "labels": [1, 0.1]}])
     assert [e.path for e in cfg.experiments] == ["minivgg/none/train/labels1", "minivgg/none/train/labels0.1"]
-    assert cfg.wildcard_patterns()["labels"] == "0.1|1"
+    assert (
+        run_config(
+            experiments=[{"encoder": "minivgg", "pretrain": "none", "trainset": "train", "labels": [1, 0.1]}]
+        ).wildcard_patterns()["labels"]
+        == "0.1|1"
+    )
     assert canonical({"b": (1, 2), "a": {"d": 1, "c": 2}}) == {"a": {"c": 2, "d": 1}, "b": [1, 2]}
 
 

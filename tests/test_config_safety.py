@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO, SCHEMA, config, snakemake, workflow_copy
+from conftest import REPO, SCHEMA, config, run_config, snakemake, workflow_copy
 
 from cxrcontrast.config import load_layers, read_yaml
 from cxrcontrast.errors import InputError
@@ -102,7 +102,7 @@ def test_a_hostile_layer_name_and_npz_path_reach_the_landing_text_as_text(tmp_pa
     (tmp_path / "secret.txt").write_text(SECRET)
     npz = tmp_path / HOSTILE_NAME.replace("y.yaml", "d.npz")
     npz.write_bytes(b"PK\x03\x04 not read here")
-    run = config(data={"source": "npz", "npz": str(npz)})
+    run = run_config(datasets={"chestmnist": {"source": "npz", "npz": str(npz)}})
     facts = report_facts(
         run, ["config/config.yaml", HOSTILE_NAME], fidelity_rows(run, SCHEMA, REPO / "config/paper_code.yaml")
     )
@@ -170,7 +170,10 @@ EXP = {"encoder": "minivgg", "pretrain": "none", "trainset": "train"}
 PARSE_TIME = [
     ({"experiments": [{**EXP, "labels": [1.0e-300]}]}, "experiments[0].labels: 1e-300 is below 1e-06"),
     ({"experiments": [{**EXP, "labels": [0.123456789012345]}]}, "experiments[0].labels: 0.123456789012345 is written"),
-    ({"data": {"flag": "fakemnist"}}, "data.flag: 'fakemnist' is not a 2D MedMNIST flag; expected one of"),
+    (
+        {"datasets": {"chestmnist": {"source": "medmnist", "flag": "fakemnist"}}},
+        "datasets.chestmnist.flag: 'fakemnist' is not a 2D MedMNIST flag; expected one of",
+    ),
     ({"encoders": {"efficientnet_b0": {"weights": "none "}}}, "encoders.efficientnet_b0.weights: 'none ' is"),
     ({"encoders": {"efficientnet_b0": {"weights": "nothere.pt"}}}, "encoders.efficientnet_b0.weights: 'nothere.pt'"),
 ]

@@ -67,17 +67,18 @@ def write_inputs(tmp_path, comps: dict[str, list[dict]], classes: dict[str, dict
     return paths_c, paths_k
 
 
-def run_stage(tmp_path, comps, classes):
+def run_stage(tmp_path, comps, classes, summaries=None):
     paths_c, paths_k = write_inputs(tmp_path, comps, classes)
     out = {k: str(tmp_path / f"out/datasets.{k}") for k in ("csv", "png", "md")}
-    cross_dataset_summary(paths_c, paths_k, {n: DATA[n] for n in comps}, out["csv"], out["png"], out["md"])
+    data = {n: DATA[n] for n in comps}
+    cross_dataset_summary(paths_c, paths_k, data, out["csv"], out["png"], out["md"], summaries=summaries)
     with open(out["csv"], newline="") as fh:
         reader = csv.DictReader(fh)
         return list(reader), reader.fieldnames, out
 
 
 def test_rows_field_by_field(tmp_path, planted_comparisons):
-    classes = {"chest": classes_json(4, {"test": 12, "val": 0}), "small": classes_json(3)}
+    classes = {"chest": classes_json(4, {"train-test": 12, "val": 0}), "small": classes_json(3)}
     rows, header, _ = run_stage(tmp_path, planted_comparisons, classes)
     assert tuple(header) == COLUMNS
     # chest first (name order), its experiments in the order comparisons gave them, then small
@@ -177,11 +178,11 @@ def test_figure_has_one_row_per_dataset_and_experiment(tmp_path, planted_compari
 
 
 def test_markdown_warns_of_duplicates_and_shows_both_datasets(tmp_path, planted_comparisons):
-    classes = {"chest": classes_json(4, {"test": 12}), "small": classes_json(3, {"val": 0})}
+    classes = {"chest": classes_json(4, {"train-test": 12}), "small": classes_json(3, {"val": 0})}
     _, _, out = run_stage(tmp_path, planted_comparisons, classes)
     text = open(out["md"]).read()
-    assert text.startswith("## Across datasets\n")
-    assert "> **Data warning:** chest: 12 test images are exact copies of training images" in text
+    assert text.startswith("# Summary of 2 dataset(s): chest, small\n\n## Across datasets\n")
+    assert "> **Data warning:** chest: 12 test images are exact copies of train images" in text
     assert "small:" not in text.split("|")[0]  # no warning for a count of 0
     table = [line for line in text.splitlines() if line.startswith("| ") and "dataset" not in line]
     assert [line.split(" | ")[0:4] for line in table] == [
@@ -199,11 +200,15 @@ def test_markdown_warns_of_duplicates_and_shows_both_datasets(tmp_path, planted_
 
 def test_duplicate_warnings_name_the_split():
     assert duplicate_warnings(
-        {"b": classes_json(2, {"test": 3, "val": 1}), "a": classes_json(2, {"val-test": 2}), "c": classes_json(2)}
+        {
+            "b": classes_json(2, {"train-test": 3, "train-val": 1}),
+            "a": classes_json(2, {"val-test": 2}),
+            "c": classes_json(2, {"train-test": 0}),
+        }
     ) == [
-        "a: 2 images are exact copies across splits (val-test)",
-        "b: 3 test images are exact copies of training images",
-        "b: 1 val images are exact copies of training images",
+        "a: 2 test images are exact copies of val images",
+        "b: 3 test images are exact copies of train images",
+        "b: 1 val images are exact copies of train images",
     ]
 
 
@@ -237,3 +242,17 @@ def test_an_undefined_difference_is_neither_plotted_nor_printed(tmp_path):
     row = {**HAND_ROW, "metric": "auc_macro", "difference": math.nan, "ci_low": math.nan, "ci_high": math.nan}
     assert points(row) == "n/a"
     assert forest_plot([HAND_ROW, row], str(tmp_path / "nan.png")) == ["zeta 64 px · VGG simclr pretrain, 10% labels"]
+
+
+def test_each_datasets_summary_follows_under_its_own_heading(tmp_path, planted_comparisons):
+    summaries = {}
+    for name in planted_comparisons:
+        summaries[name] = tmp_path / f"{name}.md"
+        summaries[name].write_text(f"# Summary of all experiments\n\n## Against the baseline\n\nrows of {name}\n")
+    classes = {"chest": classes_json(4), "small": classes_json(3)}
+    _, _, out = run_stage(tmp_path, planted_comparisons, classes, {n: str(p) for n, p in summaries.items()})
+    text = open(out["md"]).read()
+    chest = text.index("# Dataset chest (")
+    small = text.index("# Dataset small (")
+    assert text.index("## Across datasets") < chest < text.index("rows of chest") < small < text.index("rows of small")
+    assert text.count("\n## Summary of all experiments\n") == 2 and text.count("\n### Against the baseline\n") == 2

@@ -115,7 +115,7 @@ def digest(path: Path) -> tuple:
 def test_snakemake_killed_mid_run_then_rerun(tmp_path):
     work = workflow_copy(tmp_path)
     tiny = {
-        "data": {"demo": {"train": 1500, "val": 200, "test": 100, "seed": 2}},
+        "datasets": {"chest": {"source": "demo", "train": 1500, "val": 200, "test": 100, "seed": 2}},
         "pretrain": {"normal": {"epochs": 40}},
         "classify": {"finetune": {"epochs": 2}},
     }

@@ -103,7 +103,7 @@ def report(finished_grid, tmp_path_factory) -> Path:
 
     planted = [finished_grid / name for name in (HOSTILE, HOSTILE_NPZ, "secret.txt")]
     shutil.copy(finished_grid / "results/chest/data/raw/demo.npz", planted[1])
-    planted[0].write_text(yaml.safe_dump({"data": {"source": "npz", "npz": HOSTILE_NPZ}}))
+    planted[0].write_text(yaml.safe_dump({"datasets": {"chest": {"source": "npz", "npz": HOSTILE_NPZ}}}))
     planted[2].write_text(SECRET)
     try:
         snakemake(finished_grid, "--configfile", *TINY_LAYERS, HOSTILE, "--report", "results/report.html")

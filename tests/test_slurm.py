@@ -31,7 +31,7 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
 
     shutil.copytree(REPO / "profiles", work / "profiles")
     tiny = {
-        "data": {"demo": {"train": 600, "val": 150, "test": 150, "seed": 1}},
+        "datasets": {"chest": {"source": "demo", "train": 600, "val": 150, "test": 150, "seed": 1}},
         "pretrain": {"normal": {"epochs": 1}},
         "classify": {"finetune": {"epochs": 1}},
     }

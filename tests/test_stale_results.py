@@ -7,23 +7,24 @@ import os
 import numpy as np
 import pytest
 import yaml
-from conftest import config, snakemake, workflow_copy, write_medmnist
+from conftest import run_config, snakemake, workflow_copy, write_medmnist
 
 from cxrcontrast.config.recorded import dotted_differences, expected_record, results_of_other_settings
 from cxrcontrast.digests import content_digest
 from cxrcontrast.vocabulary.experiments import fraction_text
 
-PATTERN = "{root}/{encoder}/{pretrain}/{trainset}/labels{labels}/seed{seed}/metrics.json"
+PATTERN = "{root}/{dataset}/{encoder}/{pretrain}/{trainset}/labels{labels}/seed{seed}/metrics.json"
 ONE_EPOCH = {"pretrain": {"normal": {"epochs": 1}}, "classify": {"finetune": {"epochs": 1}}}
 
 
 def write_metrics(root, cfg):
     """metrics.json of every experiment and seed as the evaluate stage records them under ``cfg``."""
-    for e in cfg.experiments:
-        record = expected_record(cfg, e)
+    for dataset, e in cfg.experiments:
+        record = expected_record(cfg.on(dataset), e)
         for s in cfg.seeds:
             path = root / PATTERN.format(
                 root=".",
+                dataset=dataset,
                 encoder=e.encoder,
                 pretrain=e.pretrain,
                 trainset=e.trainset,
@@ -49,13 +50,13 @@ def test_differing_keys_are_dotted_paths():
 
 def test_results_of_other_settings_name_experiment_and_keys(tmp_path):
     """Item 4 of issue 22: results made with one epoch, described by the demo's config (three)."""
-    made = config(**ONE_EPOCH)
+    made = run_config(**ONE_EPOCH)
     write_metrics(tmp_path, made)
     pattern = str(tmp_path / PATTERN.replace("{root}/", ""))
     assert results_of_other_settings(made, pattern) is None
     line = results_of_other_settings(run_config(), pattern)
     assert line is not None and "\n" not in line
-    assert "minivgg/normal/train/labels1 seed 0" in line, line
+    assert "chest/minivgg/normal/train/labels1 seed 0" in line, line
     assert "pretrain.block.epochs (1 recorded, 3 in this config)" in line, line
     assert "classify.classify.epochs" in line and "other results differ too" in line, line
     # a bootstrap of other resamples is another config too (the report quotes its intervals)
@@ -90,7 +91,7 @@ def test_raw_data_replaced_with_an_older_time_stamp_reruns_the_data_stage(tmp_pa
     raw = tmp_path / "data.npz"
     write_medmnist(raw, seed=0)
     work = workflow_copy(tmp_path)
-    (work / "local.yaml").write_text(yaml.safe_dump({"data": {"source": "npz", "npz": str(raw)}}))
+    (work / "local.yaml").write_text(yaml.safe_dump({"datasets": {"chest": {"source": "npz", "npz": str(raw)}}}))
     layers = ["--configfile", "config/config.yaml", "local.yaml"]
     targets = ["results/chest/data/pruned/train.npz", "results/chest/data/unpruned/train.npz"]
     snakemake(work, *targets, "--cores", "1", *layers)

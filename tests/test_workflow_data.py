@@ -23,7 +23,7 @@ def test_dry_run(tmp_path, configfile):
 @pytest.mark.slow
 def test_data_rules_run_on_demo(tmp_path):
     work = workflow_copy(tmp_path)
-    cfg = {"data": {"source": "demo", "demo": {"train": 400, "val": 100, "test": 100, "seed": 3}}}
+    cfg = {"datasets": {"chest": {"source": "demo", "train": 400, "val": 100, "test": 100, "seed": 3}}}
     (work / "small.yaml").write_text(yaml.safe_dump(cfg))
     layers = ["--configfile", "config/config.yaml", "small.yaml"]
     snakemake(work, "data", "results/chest/data/augmented/seed1/train.npz", "--cores", "2", *layers)
@@ -57,9 +57,11 @@ def test_npz_source_on_the_genuine_chestmnist_fixture(tmp_path, genuine_chestmni
         local, **{f"{s}_{k}": v for s in ("train", "val", "test") for k, v in (("images", images), ("labels", labels))}
     )
     work = workflow_copy(tmp_path)
-    cfg = {"data": {"source": "npz", "npz": str(local), "size": 64}}
+    cfg = {"datasets": {"chest": {"source": "npz", "npz": str(local), "size": 64}}}
     (work / "real.yaml").write_text(yaml.safe_dump(cfg))
-    snakemake(work, "results/chest/data/pruned/test.npz", "--cores", "1", "--configfile", "config/config.yaml", "real.yaml")
+    snakemake(
+        work, "results/chest/data/pruned/test.npz", "--cores", "1", "--configfile", "config/config.yaml", "real.yaml"
+    )
     with np.load(work / "results/chest/data/pruned/test.npz") as f:
         assert f["labels"].tolist() == [0, 0, 0, 0, 0, 8, 0]
         assert f["index"].tolist() == [0, 1, 2, 3, 4, 7, 9]

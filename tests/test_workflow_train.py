@@ -205,7 +205,9 @@ def test_a_failed_rerun_loses_no_training(finished):
     proc = snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS, check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun" in text
-    assert "Traceback" not in (finished / "results/chest/logs/classify/minivgg/normal/train/labels1/seed0.log").read_text()
+    assert (
+        "Traceback" not in (finished / "results/chest/logs/classify/minivgg/normal/train/labels1/seed0.log").read_text()
+    )
     assert not (finished / model).exists()  # Snakemake removed the finished classifier
     enc.unlink()
     snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)

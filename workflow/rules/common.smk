@@ -250,9 +250,7 @@ def check_report_inputs():
 
 def check_report_settings():
     """--report describes this config: the results it shows must have been made by it, not only be there."""
-    stale = results_of_other_settings(
-        CONFIG, f"{DS}/metrics/{EXPERIMENT}/metrics.json"
-    )
+    stale = results_of_other_settings(CONFIG, f"{DS}/metrics/{EXPERIMENT}/metrics.json")
     if stale:
         raise WorkflowError(
             f"--report: {stale}: give --report the --configfile layers the run used, or rerun the workflow "

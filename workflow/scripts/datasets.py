@@ -8,9 +8,9 @@ with job(snakemake.log[0]):
     cross_dataset_summary(
         dict(zip(names, snakemake.input.comparisons)),
         dict(zip(names, snakemake.input.classes)),
-        dict(zip(names, snakemake.input.summaries)),
         snakemake.params.data,
         snakemake.output.csv,
         snakemake.output.figure,
         snakemake.output.markdown,
+        summaries=dict(zip(names, snakemake.input.summaries)),
     )

@@ -7,9 +7,9 @@ that only a real change of value makes a job stale. ``load_layers`` does the sam
 files, merged as Snakemake merges ``--configfile`` layers (for tests and benchmarks).
 """
 
+from .dataset_run import DatasetRun, canonical
 from .layers import load_layers, read_yaml, replace_datasets, resolve
 from .report import fidelity_rows, report_facts
-from .dataset_run import DatasetRun, canonical
 from .run_config import Execution, RunConfig
 
 __all__ = [

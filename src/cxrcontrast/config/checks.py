@@ -29,7 +29,9 @@ def check_datasets(raw: dict) -> None:
             )
     empty = [name for name in raw["datasets"] if not any(name in e.get("datasets", [name]) for e in raw["experiments"])]
     if empty:
-        raise InputError(f"datasets.{empty[0]}: no experiment runs on it; list it in an experiment's datasets: or drop it")
+        raise InputError(
+            f"datasets.{empty[0]}: no experiment runs on it; list it in an experiment's datasets: or drop it"
+        )
 
 
 def check_augment(augment: dict) -> None:

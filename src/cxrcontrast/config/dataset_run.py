@@ -189,4 +189,3 @@ class DatasetRun:
 
     def data_params(self) -> dict:
         return canonical(self.data)
-

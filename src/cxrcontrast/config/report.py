@@ -96,16 +96,28 @@ def report_facts(config: RunConfig, layers: list[str], fidelity: list[dict]) -> 
     """The landing page's facts (workflow/report/workflow.rst and the captions that quote them): every
     text escaped for reStructuredText (``rst_text``), numbers as numbers."""
     runs = config.datasets
-    sources = {"medmnist": "the official MedMNIST file", "npz": "a local file", "folder": "a folder of images"}
+
+    def source(d: dict) -> str:
+        return {
+            "medmnist": "the official MedMNIST file",
+            "npz": f"a local file ({d.get('npz')})",
+            "folder": f"a folder of images ({d.get('root')})",
+        }.get(d["source"], "synthetic demo data")
+
     data = [
-        f"{name}: {run.flag or 'own classes'} ({sources.get(d['source'], 'synthetic demo data')}), "
-        f"{d['size']}px source images, model input {d['image_size']}px"
-        for name, run in ((n, r) for n, r in runs.items())
-        for d in [run.data]
+        f"{name}: {run.flag or 'its own classes'} ({source(run.data)}), {run.data['size']}px source images, "
+        f"model input {run.data['image_size']}px"
+        for name, run in runs.items()
     ]
-    epochs = sorted({f"{enc}/{obj}: {r.objective(enc, obj)['epochs']}" for r in runs.values() for enc, obj in r.pretrainings})
+    epochs = sorted(
+        {f"{enc}/{obj}: {r.objective(enc, obj)['epochs']}" for r in runs.values() for enc, obj in r.pretrainings}
+    )
     classify = sorted(
-        {f"{e.encoder}/{e.pretrain}/{e.trainset}: {r.classify_block(e)['epochs']}" for r in runs.values() for e in r.experiments}
+        {
+            f"{e.encoder}/{e.pretrain}/{e.trainset}: {r.classify_block(e)['epochs']}"
+            for r in runs.values()
+            for e in r.experiments
+        }
     )
     experiments = [(name, e) for name, r in runs.items() for e in r.experiments]
     followed = {r["this run follows"] for r in fidelity} - {"both"}

@@ -41,8 +41,8 @@ def _number(value, cast=float):
 
 
 def duplicate_counts(classes: dict) -> dict[str, int]:
-    """Per entry of classes.json's ``duplicates`` (a split, or a pair of splits): how many images are exact copies
-    across splits; empty when classes.json counts none."""
+    """Per pair of splits in classes.json's ``duplicates`` (``train-test``: test images whose pixels equal a
+    training image's; ``data.duplicates.cross_split_duplicates``), the non-zero counts."""
     counts = classes.get("duplicates") or {}
     if not isinstance(counts, dict):
         raise InputError(f"classes.json: duplicates is {counts!r}; expected a map of split to count")
@@ -54,11 +54,9 @@ def duplicate_warnings(classes: dict[str, dict]) -> list[str]:
     "chest: 12 test images are exact copies of training images"."""
     lines = []
     for name in sorted(classes):
-        for split, n in duplicate_counts(classes[name]).items():
-            if split in ("val", "test"):
-                lines.append(f"{name}: {n} {split} images are exact copies of training images")
-            else:
-                lines.append(f"{name}: {n} images are exact copies across splits ({split})")
+        for pair, n in duplicate_counts(classes[name]).items():
+            first, _, second = pair.partition("-")  # "train-test": test images equal to a train image
+            lines.append(f"{name}: {n} {second} images are exact copies of {first} images")
     return lines
 
 

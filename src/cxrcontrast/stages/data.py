@@ -9,6 +9,7 @@ import numpy as np
 from ..data import source, sources
 from ..data.augment import AugmentParams, augment_uint8
 from ..data.checks import check_classes, check_images, warn
+from ..data.duplicates import cross_split_duplicates
 from ..data.prune import class_counts, class_names, prune_labels
 from ..data.tensors import resize_uint8, to_nchw
 from ..errors import InputError
@@ -39,6 +40,12 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
                 f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one"
             )
     warnings += check_classes(raw, counts, names)
+    duplicates = cross_split_duplicates({split: images for split, (images, _) in splits.items()})
+    warnings += [
+        f"{n} {pair.split('-')[1]} images are exact copies of {pair.split('-')[0]} images (a leak between splits?)"
+        for pair, n in duplicates.items()
+        if n
+    ]
     official = source.official_size(raw, flag) if flag else None
     expected = OFFICIAL_PRUNED.get(flag) if official else None
     if expected and {s: len(k) for s, (k, _) in pruned.items()} != expected:
@@ -61,6 +68,7 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
             "class_names": names,
             "counts": {s: dict(zip(names, c)) for s, c in counts.items()},
             "warnings": warn(warnings),
+            "duplicates": duplicates,
             "provenance": made_by,
         },
     )

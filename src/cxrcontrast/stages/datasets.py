@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
+from pathlib import Path
 
 from ..errors import InputError
 from ..evaluation.datasets import COLUMNS, dataset_rows, duplicate_warnings
 from ..evaluation.datasets_markdown import datasets_section
+from ..evaluation.display import resolution
 from ..files import load_json, save_text
 
 log = logging.getLogger(__name__)
@@ -42,9 +45,11 @@ def cross_dataset_summary(
     out_csv: str,
     out_figure: str,
     out_markdown: str,
+    summaries: dict[str, str] | None = None,
 ) -> None:
     """``comparisons``, ``classes``: dataset name -> path of its comparisons.csv and classes.json; ``data``: name ->
-    its config entry (source, size, image_size, ...). The three must name the same datasets."""
+    its config entry (source, size, image_size, ...). The three must name the same datasets. ``summaries``: name ->
+    its summary.md, each appended under a heading of its own (its headings one level down)."""
     from ..figures.datasets import forest_plot
 
     names = set(comparisons)
@@ -65,5 +70,13 @@ def cross_dataset_summary(
         log.warning("DATA WARNING: %s", line)
     save_rows(out_csv, rows, COLUMNS)
     forest_plot(rows, out_figure)
-    save_text(out_markdown, datasets_section(rows, warnings))
+    text = f"# Summary of {len(names)} dataset(s): {', '.join(sorted(names))}\n\n" + datasets_section(rows, warnings)
+    for name, path in (summaries or {}).items():
+        entry = data[name]
+        own = Path(path).read_text(encoding="utf-8")
+        text += (
+            f"\n\n# Dataset {name} ({entry['source']}, {resolution(entry.get('size'), entry.get('image_size'))})\n\n"
+        )
+        text += re.sub(r"^(#+) ", r"#\1 ", own, flags=re.M)
+    save_text(out_markdown, text)
     log.info("cross-dataset summary: %d rows from %d datasets", len(rows), len(names))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import csv
 import logging
+from pathlib import Path
 
 from .. import __version__
 from ..evaluation.markdown import markdown
@@ -49,6 +48,7 @@ def run_summary(
     task = {
         "flag": info["flag"],
         "classes": len(info["class_names"]),
+        "class_names": info["class_names"],
         "warnings": info["warnings"],
         "official": info["official"],
     }

@@ -191,3 +191,48 @@ def convert(scan: FolderScan, size: int, channels: int, out: str | os.PathLike) 
     log.info("converted %d images of %d classes from %s into %s", total, len(scan.classes), scan.root, out)
     log.info("skipped non-image files per split: %s", scan.skipped)
     return {"classes": list(scan.classes), "counts": counts, "skipped": dict(scan.skipped)}
+
+
+# ---- the source contract (data/sources/__init__.py) ------------------------------------------------
+def flag(entry: dict) -> None:
+    return None  # a user's own classes: no official MedMNIST task
+
+
+def task(entry: dict, raw: str):
+    """Multi-class, the class names being the folder names as ``convert`` recorded them in ``raw``."""
+    import json
+
+    from ...files import load_npz
+    from ..source import TaskInfo
+
+    names = json.loads(str(load_npz(raw, ("provenance",))["provenance"]))["params"]["classes"]
+    return TaskInfo(None, "multi-class", tuple(names), entry["channels"])
+
+
+def raw_file(entry: dict) -> None:
+    return None  # made by rule `source`
+
+
+def check(key: str, entry: dict) -> None:
+    """The layout, before any job: the three splits, none empty, no class outside train."""
+    try:
+        scan(entry["root"], files=False)
+    except InputError as exc:
+        raise InputError(f"{key}.root: {exc}") from None
+
+
+def fingerprint(entry: dict) -> str:
+    """Every image's path, size and modification time: an image added, removed or replaced remakes the file."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for split, per_class in scan(entry["root"]).files.items():
+        for name, paths in per_class.items():
+            for path in paths:
+                stat = path.stat()
+                digest.update(f"{split}\0{name}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def make(entry: dict, out: str) -> None:
+    convert(scan(entry["root"]), entry["size"], entry["channels"], out)
