@@ -42,8 +42,9 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
     lines = [
         "# Summary of all experiments",
         "",
-        f"Data: {task['flag'] or 'own classes'}, {k} classes ({', '.join(task['class_names'])}). Percentages; mean over seeds with a 95% t-interval over seeds "
-        "where there are several. 'Natural' is the test split as it is; 'paper protocol' is a seeded "
+        f"Data: {task['flag'] or 'own classes'}, {k} classes ({', '.join(task['class_names'])}). Percentages; "
+        "mean over seeds with a 95% t-interval over seeds where there are several. 'Natural' is the test split "
+        "as it is; 'paper protocol' is a seeded "
         f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers.",
         "",
         *(w + "\n" for w in warnings),
