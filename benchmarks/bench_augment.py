@@ -13,7 +13,7 @@ from cxrcontrast.data.augment import AugmentParams, augment_uint8
 from cxrcontrast.data.tensors import to_nchw
 
 REPO = Path(__file__).resolve().parents[1]
-PAPER = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
+PAPER = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml").on("chestmnist")
 
 
 def authors_pipeline():

@@ -33,14 +33,14 @@ from pathlib import Path
 import fullsize
 import yaml
 
-from cxrcontrast.config import RunConfig, load_layers
+from cxrcontrast.config import DatasetRun, load_layers
 from cxrcontrast.stages.report import benchmark_record
 
 REPO = Path(__file__).resolve().parents[1]
 TRAINING = ("pretrain", "classify")
 
 
-def paper_epochs(cfg: RunConfig, rule: str, parts: list[str]) -> int:
+def paper_epochs(cfg: DatasetRun, rule: str, parts: list[str]) -> int:
     """The epochs a job runs under the paper's config, as the workflow resolves them (one config module)."""
     if rule == "pretrain":
         encoder, objective, _ = parts
@@ -49,7 +49,7 @@ def paper_epochs(cfg: RunConfig, rule: str, parts: list[str]) -> int:
     return cfg.classify_block(cfg.experiment(encoder, pretrain, trainset, labels.removeprefix("labels")))["epochs"]
 
 
-def probe_layer(cfg: RunConfig, raw: Path, epochs: int, seeds: list[int], compile_: bool) -> dict:
+def probe_layer(cfg: DatasetRun, raw: Path, epochs: int, seeds: list[int], compile_: bool) -> dict:
     """Config layer over the paper's: full-size synthetic data, every training job ``epochs`` epochs."""
     experiments = [
         {**e, "classify": {**e["classify"], "epochs": epochs}} if "classify" in e else e
@@ -58,7 +58,7 @@ def probe_layer(cfg: RunConfig, raw: Path, epochs: int, seeds: list[int], compil
     encoders = {name: {"train_overrides": {"epochs": epochs}} for name in cfg.settings["encoders"]}
     encoders["efficientnet_b0"]["weights"] = "none"  # no download; same compute
     return {
-        "data": {"source": "npz", "npz": str(raw)},
+        "datasets": {"chestmnist": {"source": "npz", "npz": str(raw)}},
         "seeds": seeds,
         "encoders": encoders,
         "performance": {"compile": compile_},
@@ -76,8 +76,9 @@ def number(text: str) -> float:
         return float("nan")
 
 
-def job_rows(res: Path, cfg: RunConfig, probe: int) -> list[dict]:
+def job_rows(res: Path, cfg: DatasetRun, probe: int) -> list[dict]:
     rows = []
+    res = res / "chestmnist"  # the probe's one dataset
     for tsv in sorted((res / "benchmarks").rglob("*.tsv")):
         rule, *parts = tsv.relative_to(res / "benchmarks").with_suffix("").parts
         bench = benchmark_record(str(tsv))
@@ -111,7 +112,7 @@ def longest_chain(rows: list[dict]) -> float:
     return max(chains, default=0.0)
 
 
-def expected_training_jobs(cfg: RunConfig, n_seeds: int) -> int:
+def expected_training_jobs(cfg: DatasetRun, n_seeds: int) -> int:
     return (len(cfg.pretrainings) + len(cfg.experiments)) * n_seeds
 
 
@@ -168,7 +169,7 @@ def main(argv=None) -> None:
         help="continue an interrupted probe in --work (finished jobs are kept, not rerun)",
     )
     args = parser.parse_args(argv)
-    cfg = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
+    cfg = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml").on("chestmnist")
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     if not args.keep:

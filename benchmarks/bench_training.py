@@ -31,7 +31,7 @@ from cxrcontrast.training.tasks import SingleLabel
 from cxrcontrast.vocabulary.experiments import Experiment
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIG = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml")
+CONFIG = load_layers([REPO / "config/config.yaml"], REPO / "workflow/schemas/config.schema.yaml").on("chestmnist")
 
 N = 8000  # images per measured epoch slice
 CPU = torch.device("cpu")

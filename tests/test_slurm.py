@@ -63,7 +63,7 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
         job, state, comment = line.split("|", 2)
         if int(job) > before and comment.startswith("rule_"):
             jobs[re.match(r"rule_([a-z_]+?)(_wildcards|$)", comment).group(1)] = (int(job), state)
-    assert set(jobs) == {"demo_data", "prune", "pretrain", "classify"}
+    assert set(jobs) == {"source", "prune", "pretrain", "classify"}
     assert all(state == "COMPLETED" for _, state in jobs.values()), jobs
     for rule, (job, _) in jobs.items():
         asks_gpu = "TresPerJob=gres:gpu:1" in sh("scontrol", "show", "job", str(job))

@@ -14,7 +14,9 @@ from .source import TaskInfo
 
 
 def class_names(info: TaskInfo) -> list[str]:
-    names = [n.capitalize() for n in info.label_names]
+    """MedMNIST's label names capitalized; a user's own classes (a folder's names) exactly as given."""
+    own = info.flag is None and info.task != MULTI_LABEL
+    names = list(info.label_names) if own else [n.capitalize() for n in info.label_names]
     return ["Normal", *names] if info.task == MULTI_LABEL else names
 
 
