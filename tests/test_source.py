@@ -108,7 +108,7 @@ def test_offline_download_names_url_md5_and_workaround(tmp_path, monkeypatch):
         source.download("chestmnist", 28, tmp_path)
     msg = str(err.value)
     assert "chestmnist.npz" in msg and "zenodo.org" in msg and "02c8a6516a18b556561a56cbdd36c4a8" in msg
-    assert "data.npz" in msg and "data.source: npz" in msg
+    assert "{source: npz, npz: /path/to/chestmnist.npz, flag: chestmnist}" in msg
     assert not (tmp_path / "chestmnist.npz").exists()
 
 

@@ -132,7 +132,7 @@ def download(flag: str, size: int, root: str | Path) -> Path:
                 f"could not download {name} (flag {flag!r}, size {size}).\n"
                 f"  official URL: {url}\n  MD5: {md5}\n"
                 f"Download it by hand, check its MD5, and either put it at {target} "
-                f"or set `data.source: npz` and `data.npz: /path/to/{name}` in the config.\n"
+                f"or give the dataset as `{{source: npz, npz: /path/to/{name}, flag: {flag}}}` in the config.\n"
                 f"(cause: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})"
             ) from exc
     check_md5(target, md5)
