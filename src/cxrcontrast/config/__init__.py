@@ -8,7 +8,7 @@ files, merged as Snakemake merges ``--configfile`` layers (for tests and benchma
 """
 
 from .dataset_run import DatasetRun, canonical
-from .layers import load_layers, read_yaml, replace_datasets, resolve
+from .layers import load_layers, read_yaml, replace_datasets, resolve, validate_layers
 from .report import fidelity_rows, report_facts
 from .run_config import Execution, RunConfig
 
@@ -18,6 +18,7 @@ __all__ = [
     "load_layers",
     "read_yaml",
     "replace_datasets",
+    "validate_layers",
     "resolve",
     "Execution",
     "RunConfig",

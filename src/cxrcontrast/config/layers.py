@@ -74,9 +74,7 @@ def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dic
     """Config files merged as Snakemake merges ``--configfile`` layers (later wins, nested mappings
     merge), validated with Snakemake's own validator, then resolved. A schema error names the layer
     that set the key (``--config`` for ``overrides``)."""
-    from jsonschema import ValidationError
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import update_config, validate
+    from snakemake.utils import update_config
 
     layers = [(str(path), read_yaml(path)) for path in paths]
     if overrides:
@@ -85,6 +83,17 @@ def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dic
     for _, layer in layers:
         update_config(config, copy.deepcopy(layer))
     replace_datasets(config, [layer for _, layer in layers])
+    validate_layers(config, schema_path, layers)
+    return resolve(config, schema_path)
+
+
+def validate_layers(config: dict, schema_path: str | Path, layers: list[tuple[str, dict]]) -> None:
+    """Snakemake's own validation (defaults filled in); an error in one line naming the layer that set the key,
+    the key and, for a key that does not belong there, the keys that do."""
+    from jsonschema import ValidationError
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
     try:
         validate(config, str(schema_path), set_default=True)
     except WorkflowError as exc:
@@ -92,4 +101,3 @@ def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dic
             raise
         root = yaml.safe_load(Path(schema_path).read_text())
         raise InputError(schema_error(exc.__context__, layers, root)) from None
-    return resolve(config, schema_path)
