@@ -133,7 +133,7 @@ def test_snakemake_killed_mid_run_then_rerun(tmp_path):
     assert proc.poll() is None and resume.exists(), "the workflow did not reach pretraining epoch 2"
     os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its running job, at once
     proc.wait()
-    finished = {p: digest(p) for p in (work / "results/data").rglob("*.npz")}
+    finished = {p: digest(p) for p in (work / "results/chest/data").rglob("*.npz")}
     assert len(finished) == 4  # raw (demo) and the three pruned splits
     subprocess.run([exe, "--unlock", *args[2:]], cwd=work, check=True, capture_output=True)
     rerun = subprocess.run([*args, "--rerun-incomplete"], cwd=work, capture_output=True, text=True, timeout=600)
