@@ -129,6 +129,22 @@ def test_fractions_in_paths_and_wildcards():
     assert canonical({"b": (1, 2), "a": {"d": 1, "c": 2}}) == {"a": {"c": 2, "d": 1}, "b": [1, 2]}
 
 
+def test_entries_may_split_an_experiments_label_fractions_by_dataset():
+    """Two entries of one experiment with other fractions: each fraction keeps its own entry's datasets
+    and classify overrides (the demo runs the label budgets on chest only this way)."""
+    exp = {"encoder": "minivgg", "pretrain": "none", "trainset": "train"}
+    runs = run_config(
+        experiments=[
+            {**exp, "labels": [1.0]},
+            {**exp, "labels": [0.1], "classify": {"epochs": 7}, "datasets": ["chest"]},
+        ]
+    ).datasets
+    assert [e.labels for e in runs["chest"].experiments] == [1.0, 0.1]
+    assert [e.labels for e in runs["small"].experiments] == [1.0]
+    epochs = {e.labels: runs["chest"].classify_block(e)["epochs"] for e in runs["chest"].experiments}
+    assert epochs == {1.0: runs["chest"].settings["classify"]["baseline"]["epochs"], 0.1: 7}
+
+
 def test_every_key_is_explained_in_config_readme():
     readme = (REPO / "config/README.md").read_text()
     for path in schema_defaults(yaml.safe_load(SCHEMA.read_text())):

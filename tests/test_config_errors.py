@@ -46,7 +46,11 @@ CASES = [
     (chest(source="npz", npz="config"), "datasets.chestmnist.npz: config is not a file (a directory or device)"),
     (chest(source="npz", npz="/dev/null"), "datasets.chestmnist.npz: /dev/null is not a file"),
     (chest(source="npz", npz="missing.npz"), "datasets.chestmnist.npz: missing.npz not found"),
-    ({"experiments": [EXP, EXP]}, "experiments[1]: minivgg/none/train is listed twice"),
+    ({"experiments": [EXP, EXP]}, "experiments[1]: minivgg/none/train with labels 1.0 is listed twice"),
+    (
+        {"experiments": [{**EXP, "labels": [1.0, 0.1]}, {**EXP, "labels": [0.1]}]},
+        "experiments[1]: minivgg/none/train with labels 0.1 is listed twice",
+    ),
     ({"device": "tpu"}, "'tpu' is not one of"),
 ]
 
@@ -126,7 +130,7 @@ def test_config_layers_checked_by_the_package_command(tmp_path):
     proc = subprocess.run([*exe, "config/config.yaml", "nothere.yaml"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0 and proc.stderr.strip() == "cxrcontrast: nothere.yaml: config file not found"
     good = subprocess.run([*exe, "config/config.yaml", "config/demo.yaml"], cwd=REPO, capture_output=True, text=True)
-    assert good.returncode == 0 and "2 datasets, 42 experiments" in good.stdout
+    assert good.returncode == 0 and "2 datasets, 28 experiments" in good.stdout
 
 
 def test_the_one_dataset_data_block_is_refused_with_the_change_to_make(tmp_path):

@@ -102,7 +102,7 @@ def test_a_hostile_layer_name_and_npz_path_reach_the_landing_text_as_text(tmp_pa
     (tmp_path / "secret.txt").write_text(SECRET)
     npz = tmp_path / HOSTILE_NAME.replace("y.yaml", "d.npz")
     npz.write_bytes(b"PK\x03\x04 not read here")
-    run = run_config(datasets={"chestmnist": {"source": "npz", "npz": str(npz)}})
+    run = run_config("config.yaml", datasets={"chestmnist": {"source": "npz", "npz": str(npz)}})
     facts = report_facts(
         run, ["config/config.yaml", HOSTILE_NAME], fidelity_rows(run, SCHEMA, REPO / "config/paper_code.yaml")
     )

@@ -57,16 +57,17 @@ def check_encoders(raw: dict, used: set[str]) -> None:
 
 
 def check_experiments(raw: dict) -> set[str]:
-    seen = set()
+    seen = set()  # one entry per experiment and label fraction on a dataset: entries may split the fractions
     for i, e in enumerate(raw["experiments"]):
-        key = (e["encoder"], e["pretrain"], e["trainset"])
+        key = "/".join((e["encoder"], e["pretrain"], e["trainset"]))
         for dataset in e.get("datasets", raw["datasets"]):
-            if (dataset, key) in seen:
-                raise InputError(
-                    f"experiments[{i}]: {'/'.join(key)} is listed twice for dataset {dataset}; each must be "
-                    "unique per dataset (list several label fractions under one entry's labels:)"
-                )
-            seen.add((dataset, key))
+            for fraction in e["labels"]:
+                if (dataset, key, fraction) in seen:
+                    raise InputError(
+                        f"experiments[{i}]: {key} with labels {fraction} is listed twice for dataset {dataset}; "
+                        "each experiment and label fraction must be unique per dataset"
+                    )
+                seen.add((dataset, key, fraction))
     return {e["encoder"] for e in raw["experiments"]}
 
 

@@ -24,10 +24,12 @@ class DatasetRun:
         self.data = settings["datasets"][name]
         self.seeds = tuple(settings["seeds"])
         entries = [e for e in settings["experiments"] if name in e.get("datasets", [name])]
-        self.experiments = tuple(
-            Experiment(e["encoder"], e["pretrain"], e["trainset"], float(f)) for e in entries for f in e["labels"]
-        )
-        self._overrides = {(e["encoder"], e["pretrain"], e["trainset"]): e.get("classify", {}) for e in entries}
+        self._overrides = {
+            Experiment(e["encoder"], e["pretrain"], e["trainset"], float(f)): e.get("classify", {})
+            for e in entries
+            for f in e["labels"]
+        }
+        self.experiments = tuple(self._overrides)
 
     # ---- what the grid holds --------------------------------------------------------------
     @cached_property
@@ -108,7 +110,7 @@ class DatasetRun:
         block = {
             **stage["baseline" if e.pretrain == "none" else "finetune"],
             **{k: v for k, v in self.settings["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
-            **self._overrides.get((e.encoder, e.pretrain, e.trainset), {}),
+            **self._overrides[e],
             "select_on": stage["select_on"],
             "softmax_before_loss": stage["softmax_before_loss"],
         }
