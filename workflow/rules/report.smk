@@ -2,40 +2,6 @@
 # what the HTML report shows, with captions.
 
 
-def summary_inputs(w):
-    d = w.dataset
-    return {
-        "metrics": experiment_targets(f"{DS}/metrics/{EXPERIMENT}/metrics.json", d),
-        "predictions": experiment_targets(
-            f"{DS}/metrics/{EXPERIMENT}/predictions.npz", d
-        ),
-        "qualities": state_targets(f"{DS}/embeddings/{STATE}/quality.json", d),
-        "probes": state_targets(f"{DS}/probes/{STATE}/probes.json", d),
-        "official": official_targets(f"{DS}/official/{OFFICIAL}/metrics.json", d),
-        "classes": f"results/{d}/data/pruned/classes.json",
-    }
-
-
-def page(name, caption, category, table):
-    return report(
-        table_page(name),
-        caption=f"../report/{caption}.rst",
-        category=category,
-        subcategory="{dataset}",
-        labels={"table": table},
-    )
-
-
-def figure(path, caption, category, name):
-    return report(
-        path,
-        caption=f"../report/{caption}.rst",
-        category=category,
-        subcategory="{dataset}",
-        labels={"figure": name},
-    )
-
-
 rule summary:
     input:
         unpack(summary_inputs),
