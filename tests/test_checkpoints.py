@@ -16,7 +16,7 @@ HEAD = dict(head={"hidden": [8], "dropout": 0.0}, softmax_output=False, val={"ep
 KINDS = {
     PretrainCheckpoint: dict(z_head="projection", head=None, n_classes=15, objective="normal"),
     ClassifyCheckpoint: dict(**HEAD, train_images=10, class_names=["a", "b"], pretrain=None),
-    OfficialCheckpoint: dict(**HEAD, train_images=10, n_outputs=14, tuning="frozen", val_images=5),
+    OfficialCheckpoint: dict(**HEAD, train_images=10, n_outputs=14, tuning="frozen", val_images=5, pretrain=None),
 }
 
 

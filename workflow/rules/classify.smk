@@ -20,6 +20,9 @@ rule classify:
         runtime=240,
     params:
         job=lambda w: run_of(w).classify_params(experiment(w)),
+        pretrained_made_by=lambda w: run_of(w).pretraining_made_by(
+            w.encoder, w.pretrain, w.seed
+        ),
         execution=CONFIG.execution,
     script:
         "../scripts/classify.py"

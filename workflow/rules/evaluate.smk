@@ -45,6 +45,7 @@ rule evaluate:
         runtime=30,
     params:
         job=CONFIG.evaluate_params(),
+        model_made_by=lambda w: run_of(w).classifier_made_by(experiment(w), w.seed),
         execution=CONFIG.execution,
     script:
         "../scripts/evaluate.py"
@@ -75,6 +76,9 @@ rule embed:
         runtime=60,
     params:
         job=lambda w: run_of(w).embed_params(w.encoder),
+        pretrained_made_by=lambda w: run_of(w).pretraining_made_by(
+            w.encoder, w.pretrain, w.seed
+        ),
         execution=CONFIG.execution,
     script:
         "../scripts/embed.py"
@@ -98,6 +102,9 @@ rule probe:
         runtime=60,
     params:
         job=lambda w: run_of(w).probe_params(w.encoder),
+        pretrained_made_by=lambda w: run_of(w).pretraining_made_by(
+            w.encoder, w.pretrain, w.seed
+        ),
         execution=CONFIG.execution,
     script:
         "../scripts/probe.py"

@@ -21,6 +21,9 @@ rule official:
         runtime=240,
     params:
         job=lambda w: run_of(w).official_params(w.encoder, w.tuning),
+        pretrained_made_by=lambda w: run_of(w).pretraining_made_by(
+            w.encoder, w.pretrain, w.seed
+        ),
         execution=CONFIG.execution,
     script:
         "../scripts/official.py"
@@ -46,6 +49,9 @@ rule official_evaluate:
         mem_mb=mem_mb(2000, 8),
         runtime=30,
     params:
+        model_made_by=lambda w: run_of(w).official_made_by(
+            w.encoder, w.pretrain, w.tuning, w.seed
+        ),
         execution=CONFIG.execution,
     script:
         "../scripts/official_evaluate.py"

@@ -61,6 +61,7 @@ rule summary:
     params:
         job=CONFIG.summary_params(),
         fidelity=FIDELITY,
+        experiments=lambda w: run_of(w).experiment_identities(),
     script:
         "../scripts/summary.py"
 

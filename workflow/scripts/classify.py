@@ -17,4 +17,5 @@ with job(snakemake.log[0], execution.threads):
         device=execution.device,
         performance=execution.performance_dict,
         weights=snakemake.input.get("weights"),
+        pretrained_made_by=snakemake.params.pretrained_made_by,
     )

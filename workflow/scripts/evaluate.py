@@ -22,4 +22,5 @@ with job(snakemake.log[0], snakemake.params.execution.threads):
         params=snakemake.params.job,
         pretrain_history=snakemake.input.pretrain_history or None,
         device=snakemake.params.execution.device,
+        model_made_by=snakemake.params.model_made_by,
     )

@@ -12,4 +12,5 @@ with job(snakemake.log[0], snakemake.params.execution.threads):
         snakemake.output.metrics,
         pretrain=snakemake.wildcards.pretrain,
         device=snakemake.params.execution.device,
+        model_made_by=snakemake.params.model_made_by,
     )

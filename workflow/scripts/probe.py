@@ -15,4 +15,5 @@ with job(snakemake.log[0], snakemake.params.execution.threads):
         pretrain=snakemake.wildcards.pretrain,
         seed=int(snakemake.wildcards.seed),
         device=snakemake.params.execution.device,
+        pretrained_made_by=snakemake.params.pretrained_made_by,
     )

@@ -14,4 +14,5 @@ with job(snakemake.log[0]):
         dict(snakemake.output.items()),
         params=snakemake.params.job,
         fidelity=snakemake.params.fidelity,
+        experiments=snakemake.params.experiments,
     )

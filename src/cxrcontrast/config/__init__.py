@@ -7,7 +7,8 @@ that only a real change of value makes a job stale. ``load_layers`` does the sam
 files, merged as Snakemake merges ``--configfile`` layers (for tests and benchmarks).
 """
 
-from .dataset_run import DatasetRun, canonical
+from ..slices import canonical
+from .dataset_run import DatasetRun
 from .layers import load_layers, read_yaml, replace_datasets, resolve, validate_layers
 from .report import fidelity_rows, report_facts
 from .run_config import Execution, RunConfig

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 
-from ..vocabulary.experiments import Experiment, fraction_text
+from ..slices import canonical
+from ..vocabulary.experiments import EXPERIMENT_KEYS, Experiment, fraction_text
 from ..vocabulary.objectives import OBJECTIVES, OPTIM_KEYS, used_block
-
-
-def canonical(value):
-    """Keys sorted at every level, tuples as lists: the one form Snakemake's params trigger compares."""
-    return json.loads(json.dumps(value, sort_keys=True))
 
 
 class DatasetRun:
@@ -54,6 +49,12 @@ class DatasetRun:
             f"no experiment {encoder}/{pretrain}/{trainset}/labels{labels} on dataset {self.name} in `experiments:`"
         )
 
+    def experiment_identities(self) -> list[dict]:
+        """Each experiment and seed as its metrics.json records it, in the order of the summary's inputs."""
+        return [
+            {**{k: getattr(e, k) for k in EXPERIMENT_KEYS}, "seed": s} for e in self.experiments for s in self.seeds
+        ]
+
     # ---- which files a job reads ------------------------------------------------------------
     def pretrain_split(self, objective: str) -> str:
         """The data a pretraining reads: ``unpruned`` (SimCLR with ``images: all``) or ``pruned``."""
@@ -69,6 +70,30 @@ class DatasetRun:
         """A local weights file the encoder starts from (an input of its jobs), or None."""
         weights = self.settings["encoders"][encoder].get("weights", "none")  # only EfficientNet has the key
         return None if weights in ("none", "imagenet") else weights
+
+    # ---- the job that made a checkpoint a job reads (what the checkpoint must record) ----------
+    def pretraining_made_by(self, encoder: str, pretrain: str, seed: int | str) -> dict | None:
+        """The pretraining checkpoint of an encoder state and seed; None for the untrained state."""
+        if pretrain == "none":
+            return None
+        return canonical({"params": self.pretrain_params(encoder, pretrain), "seed": int(seed)})
+
+    def classifier_made_by(self, e: Experiment, seed: int | str) -> dict:
+        pretrain = self.pretraining_made_by(e.encoder, e.pretrain, seed)
+        return canonical(
+            {"params": self.classify_params(e), "pretrain": pretrain and pretrain["params"], "seed": int(seed)}
+        )
+
+    def official_made_by(self, encoder: str, pretrain: str, tuning: str, seed: int | str) -> dict:
+        start = self.pretraining_made_by(encoder, pretrain, seed) if tuning == "frozen" else None
+        return canonical(
+            {
+                "params": self.official_params(encoder, tuning),
+                "pretrain": start and start["params"],
+                "tuning": tuning,
+                "seed": int(seed),
+            }
+        )
 
     # ---- slices, one per rule -------------------------------------------------------------
     def augment(self) -> dict:

@@ -5,26 +5,10 @@ made with other settings under the same paths must not be presented as that conf
 from __future__ import annotations
 
 from ..files import load_json
+from ..slices import MISSING, canonical, dotted_differences
 from ..vocabulary.experiments import Experiment, fraction_text
-from .dataset_run import DatasetRun, canonical
+from .dataset_run import DatasetRun
 from .run_config import RunConfig
-
-_MISSING = object()
-
-
-def dotted_differences(recorded, expected, prefix: str = "") -> list[str]:
-    """Dotted paths of every value that differs between two nested dicts (a key in one only counts);
-    anything that is not a dict on both sides is compared whole."""
-    if isinstance(recorded, dict) and isinstance(expected, dict):
-        keys = sorted(set(recorded) | set(expected))
-        return [
-            path
-            for k in keys
-            for path in dotted_differences(
-                recorded.get(k, _MISSING), expected.get(k, _MISSING), f"{prefix}.{k}" if prefix else str(k)
-            )
-        ]
-    return [] if recorded == expected else [prefix or "(the whole slice)"]
 
 
 def expected_record(cfg: DatasetRun, e: Experiment) -> dict:
@@ -54,14 +38,14 @@ def recorded_slices(metrics: dict) -> dict:
 
 
 def _shown(value, width: int = 60) -> str:
-    text = "absent" if value is _MISSING else repr(value)
+    text = "absent" if value is MISSING else repr(value)
     return text if len(text) <= width else text[: width - 3] + "..."  # a whole slice would fill the screen
 
 
 def _value(tree, path: str):
     for key in path.split("."):
         if not isinstance(tree, dict) or key not in tree:
-            return _MISSING
+            return MISSING
         tree = tree[key]
     return tree
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..slices import canonical
 from ..vocabulary.experiments import fraction_text
 from ..vocabulary.objectives import OBJECTIVES
-from .dataset_run import DatasetRun, canonical
+from .dataset_run import DatasetRun
 
 
 @dataclass(frozen=True)

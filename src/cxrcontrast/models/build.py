@@ -53,11 +53,13 @@ def untrained_embedder(encoder: str, architecture: dict, image_size: int, seed: 
     return build_embedder(encoder, image_size, architecture).eval()
 
 
-def load_embedder(path: str | None, encoder: str, architecture: dict, image_size: int, seed: int) -> Embedder:
-    """A pretrained embedder from ``path``, or the untrained one when ``path`` is None."""
+def load_embedder(
+    path: str | None, encoder: str, architecture: dict, image_size: int, seed: int, made_by: dict | None = None
+) -> Embedder:
+    """A pretrained embedder from ``path`` (checked against ``made_by``), or the untrained one when ``path`` is None."""
     if path is None:
         return untrained_embedder(encoder, architecture, image_size, seed)
-    return embedder_from_checkpoint(PretrainCheckpoint.load(path, encoder, image_size))
+    return embedder_from_checkpoint(PretrainCheckpoint.load(path, encoder, image_size, made_by))
 
 
 def build_classifier(
@@ -94,9 +96,10 @@ def build_classifier(
     return Classifier(enc, classifier)
 
 
-def load_classifier(path: str, kind: type[ClassifierCheckpoint] = ClassifyCheckpoint):
-    """A trained classifier of either kind (classify, official) from its checkpoint, with the checkpoint."""
-    ckpt = kind.load(path)
+def load_classifier(path: str, kind: type[ClassifierCheckpoint] = ClassifyCheckpoint, made_by: dict | None = None):
+    """A trained classifier of either kind (classify, official) from its checkpoint (checked against ``made_by``),
+    with the checkpoint."""
+    ckpt = kind.load(path, made_by=made_by)
     enc = build_architecture(ckpt.encoder, ckpt.image_size, ckpt.architecture)
     model = Classifier(enc, ClassifierHead.from_block(enc.out_features, ckpt.n_outputs, ckpt.head, ckpt.softmax_output))
     model.load_state_dict(ckpt.state_dict)

@@ -2,7 +2,9 @@
 
 Every kind describes itself (encoder, architecture slice, image size, the job's config slice and seed, the kept
 weights and their epoch), is saved as a plain dict that ``torch.load(weights_only=True)`` reads back, and is
-checked on load by the same code: its kind, encoder and image size.
+checked on load by the same code: its kind, encoder and image size, and where the consumer says which job should
+have made it (``made_by``: the slice, seed, ... its path and rule stand for), that it is that job's: a checkpoint
+copied or moved under another experiment's path is refused, not evaluated under that name.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import ClassVar
 
 from ..errors import InputError
 from ..files import load_checkpoint
+from ..slices import canonical, dotted_differences
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,9 @@ class Checkpoint:
         return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}}
 
     @classmethod
-    def load(cls, path, encoder: str | None = None, image_size: int | None = None):
-        """The checkpoint at ``path``, refused unless of this kind (and ``encoder`` and ``image_size``)."""
+    def load(cls, path, encoder: str | None = None, image_size: int | None = None, made_by: dict | None = None):
+        """The checkpoint at ``path``, refused unless of this kind (and ``encoder`` and ``image_size``) and, with
+        ``made_by`` ({field: value}, e.g. params and seed), unless it records those values."""
         ckpt = load_checkpoint(path, kind=cls.kind)
         names = [f.name for f in dataclasses.fields(cls)]
         if missing := [n for n in names if n not in ckpt]:
@@ -51,6 +55,12 @@ class Checkpoint:
             raise InputError(f"{path}: a checkpoint of encoder {ckpt['encoder']!r}; expected {encoder!r}")
         if image_size is not None and ckpt["image_size"] != image_size:
             raise InputError(f"{path}: made for {ckpt['image_size']}px inputs; expected {image_size}px")
+        if made_by is not None and (keys := dotted_differences(canonical({k: ckpt[k] for k in made_by}), made_by)):
+            more = f" and {len(keys) - 4} more" if len(keys) > 4 else ""
+            raise InputError(
+                f"{path}: not the {cls.kind} checkpoint its path names (copied or moved there?): it records other "
+                f"{', '.join(keys[:4])}{more}; delete it and rerun: the job that makes it rebuilds it"
+            )
         return cls(**{n: ckpt[n] for n in names})
 
 
@@ -96,3 +106,4 @@ class OfficialCheckpoint(ClassifierCheckpoint):
     n_outputs: int
     tuning: str
     val_images: int
+    pretrain: dict | None

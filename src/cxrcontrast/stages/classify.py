@@ -47,6 +47,7 @@ def run_classify(
     device: str = "auto",
     performance: dict | None = None,
     weights: str | None = None,
+    pretrained_made_by: dict | None = None,
 ) -> None:
     """``params``: the rule's slice (``RunConfig.classify_params``); ``train``: the pruned training file, then
     its stored augmented copy for train_aug; ``weights``: a local weights file the baseline's encoder starts from."""
@@ -57,7 +58,7 @@ def run_classify(
         full = load_images(train, size)
         rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
         train_data, val_data = full.rows(rows).to(job.device), load_images([val], size).to(job.device)
-        start = PretrainCheckpoint.load(pretrained, enc, size) if pretrained else None
+        start = PretrainCheckpoint.load(pretrained, enc, size, pretrained_made_by) if pretrained else None
         n, softmax = len(train_data), block["softmax_before_loss"]
         kw = dict(softmax_output=softmax, pretrained=start, carry_head=True)
         model = build_classifier(enc, size, params["architecture"], params["head"], len(names), seed, **kw)

@@ -29,6 +29,7 @@ def run_embed(
     pretrain: str,
     seed: int,
     device: str = "auto",
+    pretrained_made_by: dict | None = None,
 ) -> None:
     """``pretrained`` None: the untrained encoder (pretrain "none"). ``params``: ``RunConfig.embed_params``.
 
@@ -38,7 +39,9 @@ def run_embed(
     names = load_json(classes)["class_names"]
     cfg = params["embeddings"]
     dev = pick_device(device)
-    model = load_embedder(pretrained, params["encoder"], params["architecture"], params["image_size"], seed)
+    model = load_embedder(
+        pretrained, params["encoder"], params["architecture"], params["image_size"], seed, pretrained_made_by
+    )
     scores, panels = {}, []
     for split, path in (("train", train), ("val", val)):
         data = load_images([path], params["image_size"])

@@ -31,12 +31,14 @@ def run_evaluate(
     params: dict,
     pretrain_history: str | None = None,
     device: str = "auto",
+    model_made_by: dict | None = None,
 ) -> None:
-    """``experiment``: encoder, pretrain, trainset, labels, seed; ``params``: the ``evaluate`` block."""
+    """``experiment``: encoder, pretrain, trainset, labels, seed; ``params``: the ``evaluate`` block;
+    ``model_made_by``: what the classifier checkpoint records (``DatasetRun.classifier_made_by``)."""
     from ..figures.experiment import auc_bars, confusion, training_curves
 
     names = load_json(classes)["class_names"]
-    net, ckpt = load_classifier(model)
+    net, ckpt = load_classifier(model, made_by=model_made_by)
     if len(ckpt.class_names) != len(names):
         raise InputError(f"{model}: a classifier of {len(ckpt.class_names)} classes; {classes} lists {len(names)}")
     data = load_images([test], ckpt.image_size)
@@ -67,7 +69,7 @@ def run_evaluate(
     }
     save_npz(
         outputs["predictions"],
-        provenance=provenance(model=model, test=test),
+        provenance=provenance(model=model, test=test, experiment=experiment),
         probs=probs.astype(np.float32),
         labels=labels,
         index=data.index.numpy(),

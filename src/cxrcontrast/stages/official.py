@@ -33,6 +33,7 @@ def run_official(
     device: str = "auto",
     performance: dict | None = None,
     weights: str | None = None,
+    pretrained_made_by: dict | None = None,
 ) -> None:
     """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained) or ``end_to_end``
     (a fresh encoder); ``train``/``val``: the unpruned splits."""
@@ -42,14 +43,15 @@ def run_official(
         info = flag_info(flag)
         task, width = MedMNISTTask(info.task), output_width(info.task, len(info.label_names))
         train_data, val_data = (load_images([p], size).to(job.device) for p in (train, val))
-        start = PretrainCheckpoint.load(pretrained, enc, size) if frozen and pretrained else None
+        start = PretrainCheckpoint.load(pretrained, enc, size, pretrained_made_by) if frozen and pretrained else None
         arch, n = params["architecture"], {"train_images": len(train_data), "val_images": len(val_data)}
         model = build_classifier(enc, size, arch, params["head"], width, seed, softmax_output=False, pretrained=start)
         log.info("official %s task (%s), %s, on %d images, seed %d", flag, task.task, tuning, n["train_images"], seed)
         source = feature_source(model, train_data, val_data, job.device, job.accel, frozen, freeze_batchnorm=True)
         keep = selection(params["official"]["select_on"], task.select)
         history = train_classifier(source, Optim.from_block(params["official"][tuning]), seed, job.resume, keep, task)
-        row, own = keep.best_row, dict(softmax_output=False, n_outputs=width, tuning=tuning, **n)
+        own = dict(softmax_output=False, n_outputs=width, tuning=tuning, pretrain=start.params if start else None, **n)
+        row = keep.best_row
         return OfficialCheckpoint.of(params, seed, keep.best, row["epoch"], val=row, **own), history
 
     inputs = {"train": train, "val": val, "pretrained": pretrained, "weights": weights}

@@ -20,11 +20,18 @@ log = logging.getLogger(__name__)
 
 
 def run_official_evaluate(
-    model: str, test: str, raw: str, classes: str, out_metrics: str, pretrain: str, device: str = "auto"
+    model: str,
+    test: str,
+    raw: str,
+    classes: str,
+    out_metrics: str,
+    pretrain: str,
+    device: str = "auto",
+    model_made_by: dict | None = None,
 ) -> None:
     """``test``: the unpruned test split; ``raw``: the source file the Evaluator reads its labels from;
     ``classes``: the pruning's record, which says whether ``raw`` is the official file."""
-    net, ckpt = load_classifier(model, OfficialCheckpoint)
+    net, ckpt = load_classifier(model, OfficialCheckpoint, model_made_by)
     data, dev = ckpt.params["data"], pick_device(device)
     task = flag_info(data["flag"]).task
     test_data = load_images([test], ckpt.image_size)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
+import json
 import logging
 from pathlib import Path
 
 from .. import __version__
+from ..errors import InputError
 from ..evaluation.markdown import markdown
 from ..evaluation.numerics import numerics_warnings
 from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
-from ..vocabulary.experiments import experiment_key
+from ..vocabulary.experiments import Experiment, experiment_key
 from ..vocabulary.objectives import OBJECTIVES
 
 # the summary's tables: output key -> title of its page in the report (the page's output key: <key>_page)
@@ -28,6 +30,25 @@ TABLES = {
 log = logging.getLogger(__name__)
 
 
+def _named(identity: dict | None) -> str:
+    if not identity:
+        return "no recorded experiment (an older version's)"
+    return f"{Experiment.from_row(identity).path} seed {identity['seed']}"
+
+
+def check_made_for(expected: dict, metrics: dict, metrics_path: str, predictions: dict, predictions_path: str):
+    """A metrics.json and predictions.npz are those of the experiment and seed their paths name (``expected``):
+    a file copied or moved under another experiment's path is refused, not summarised under that name."""
+    made_for = {k: metrics.get(k) for k in expected}
+    prov = json.loads(str(predictions["provenance"])) if "provenance" in predictions else {}
+    for path, identity in ((metrics_path, made_for), (predictions_path, prov.get("params", {}).get("experiment"))):
+        if identity != expected:
+            raise InputError(
+                f"{path}: the results of {_named(identity)}, not of {_named(expected)} its path names "
+                "(copied or moved there?); delete it and rerun"
+            )
+
+
 def run_summary(
     metrics: list[str],
     predictions: list[str],
@@ -38,9 +59,11 @@ def run_summary(
     outputs: dict,
     params: dict,
     fidelity: list[dict],
+    experiments: list[dict] | None = None,
 ) -> None:
     """``params``: bootstrap resamples and seed of the comparisons (``RunConfig.summary_params``); ``fidelity``: the
-    rows of ``cxrcontrast.config.fidelity_rows``."""
+    rows of ``cxrcontrast.config.fidelity_rows``; ``experiments``: the experiment and seed each metrics path names
+    (``DatasetRun.experiment_identities``), checked against what its files record."""
     from ..figures.budgets import label_efficiency
     from ..figures.comparison import embedding_quality, figure13
 
@@ -59,8 +82,11 @@ def run_summary(
     rows = [seed_row(m) for m in results]
     exp_rows = experiment_rows(rows)
     preds: dict[tuple, dict[int, dict]] = {}
-    for m, path in zip(results, predictions):
-        preds.setdefault(experiment_key(m), {})[m["seed"]] = load_npz(path, ("probs", "labels", "index"))
+    for i, (m, path) in enumerate(zip(results, predictions)):
+        pred = load_npz(path, ("probs", "labels", "index"))
+        if experiments is not None:
+            check_made_for(experiments[i], m, metrics[i], pred, path)
+        preds.setdefault(experiment_key(m), {})[m["seed"]] = pred
     comp = comparisons(preds, params["bootstrap"], params["seed"])
     configs = {}
     for m in results:  # one config per experiment (the seed's own value is not a difference)

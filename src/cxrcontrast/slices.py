@@ -1,0 +1,27 @@
+"""Config slices as jobs record them: one canonical form, and where two of them differ."""
+
+from __future__ import annotations
+
+import json
+
+MISSING = object()
+
+
+def canonical(value):
+    """Keys sorted at every level, tuples as lists: the one form Snakemake's params trigger compares."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+def dotted_differences(recorded, expected, prefix: str = "") -> list[str]:
+    """Dotted paths of every value that differs between two nested dicts (a key in one only counts);
+    anything that is not a dict on both sides is compared whole."""
+    if isinstance(recorded, dict) and isinstance(expected, dict):
+        keys = sorted(set(recorded) | set(expected))
+        return [
+            path
+            for k in keys
+            for path in dotted_differences(
+                recorded.get(k, MISSING), expected.get(k, MISSING), f"{prefix}.{k}" if prefix else str(k)
+            )
+        ]
+    return [] if recorded == expected else [prefix or "(the whole slice)"]
