@@ -27,7 +27,7 @@ def test_data_rules_run_on_demo(tmp_path):
     (work / "small.yaml").write_text(yaml.safe_dump(cfg))
     layers = ["--configfile", "config/config.yaml", "small.yaml"]
     snakemake(work, "data", "results/chest/data/augmented/seed1/train.npz", "--cores", "2", *layers)
-    res = work / "results"
+    res = work / "results/chest"
     with np.load(res / "data/raw/demo.npz") as raw:
         raw_train = raw["train_labels"]
     with np.load(res / "data/pruned/train.npz") as f:
