@@ -33,6 +33,7 @@ EVERY_RESULT = {  # what the report must list, by file name: a result dropped fr
     "confusion.png",
     "auc.png",
     "curves.png",
+    "reliability.png",
     "figure13.png",
     "label_efficiency.png",
     "summary.html",
@@ -43,7 +44,7 @@ EVERY_RESULT = {  # what the report must list, by file name: a result dropped fr
     "fidelity.html",
     "runtime.html",
 }
-PER_EXPERIMENT = {"confusion.png", "auc.png", "curves.png"}
+PER_EXPERIMENT = {"confusion.png", "auc.png", "curves.png", "reliability.png"}
 PAGE_TEXT = "return document.body.textContent.replace(/\\s+/g, ' ')"  # rendered text, scrolled or not
 
 

@@ -30,11 +30,13 @@ def experiment(data, out, seed):
             ("confusion", "png"),
             ("auc", "png"),
             ("curves", "png"),
+            ("reliability", "png"),
         )
     }
     run_evaluate(
         model=str(out / "model.pt"),
         test=str(data / "test.npz"),
+        val=str(data / "val.npz"),
         classes=str(data / "classes.json"),
         history=str(out / "history.csv"),
         outputs=outputs,

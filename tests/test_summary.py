@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from cxrcontrast.evaluation.calibration import calibration_of, fit_temperature
 from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
-from cxrcontrast.evaluation.protocol import paper_protocol
+from cxrcontrast.evaluation.protocol import paper_protocol, paper_weights
 from cxrcontrast.evaluation.tables import differing_keys, mean_interval
 from cxrcontrast.files import save_json, save_npz
 from cxrcontrast.stages.report import run_summary
@@ -36,6 +37,9 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
     logits[np.arange(600), labels] += skill
     probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     m = classification_metrics(probs, labels)
+    temperature = fit_temperature(probs, labels)
+    ece, _ = calibration_of(probs, labels, temperature, paper_weights(labels, 0)[0])
+    m.update({key: float(f(np.ones((1, 600)))[0]) for key, f in ece.items()})
     folder = tmp / f"{encoder}/{pretrain}/{trainset}/labels{labels_fraction}/seed{seed}"
     result = {
         "encoder": encoder,
@@ -43,9 +47,10 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
         "trainset": trainset,
         "labels": labels_fraction,
         "seed": seed,
-        **{key: m[key] for key in HEADLINE},
-        "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01] for key in HEADLINE},
-        "paper_protocol": paper_protocol(probs, labels, 0),
+        **{key: m[key] for key in (*HEADLINE, *ece)},
+        "temperature": temperature,
+        "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01] for key in (*HEADLINE, *ece)},
+        "paper_protocol": paper_protocol(probs, labels, 0, extra=ece),
         "config": fake_config(pretrain, lr),
     }
     save_json(folder / "metrics.json", result)
@@ -125,6 +130,11 @@ def test_summary_tables(tmp_path):
         and "| minivgg | normal | 1 | 0.500 | 0.200 | 0.100 | 0.500 |" in md
     )
     assert "chance 6.7% top-1, 33% top-5" in md
+    eces = [float(r["ece"]) for r in seed_rows if r["pretrain"] == "none"]
+    assert float(exp_rows["none"]["ece_mean"]) == pytest.approx(np.mean(eces))
+    calibration = md.split("## Calibration")[1].split("##")[0]
+    row = next(line for line in calibration.splitlines() if line.startswith("| VGG baseline |"))
+    assert row.split(" | ")[3].startswith(f"{100 * np.mean(eces):.1f} [")  # natural ECE, points, seed interval
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
     assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"
     page = open(out["summary_page"]).read()  # the report's view of the table: every experiment a row

@@ -144,6 +144,7 @@ def test_classifier_of_other_class_count_refused(data, tmp_path):
         run_evaluate(
             model=str(tmp_path / "m/model.pt"),
             test=str(data / "test.npz"),
+            val=str(data / "val.npz"),
             classes=str(six),
             history=str(tmp_path / "m/history.csv"),
             outputs={},

@@ -7,6 +7,7 @@ rule evaluate:
         history=f"{DS}/classify/{EXPERIMENT}/history.csv",
         pretrain_history=pretrain_history,
         test="results/{dataset}/data/pruned/test.npz",
+        val="results/{dataset}/data/pruned/val.npz",
         classes="results/{dataset}/data/pruned/classes.json",
     output:
         metrics=f"{DS}/metrics/{EXPERIMENT}/metrics.json",
@@ -31,6 +32,13 @@ rule evaluate:
             category="classification",
             subcategory="{dataset}/{encoder}/{pretrain}/{trainset}/labels{labels}",
             labels={"figure": "training curves", "seed": "{seed}"},
+        ),
+        reliability=report(
+            f"{DS}/metrics/{EXPERIMENT}/reliability.png",
+            caption="../report/reliability.rst",
+            category="classification",
+            subcategory="{dataset}/{encoder}/{pretrain}/{trainset}/labels{labels}",
+            labels={"figure": "reliability diagram", "seed": "{seed}"},
         ),
     log:
         f"{DS}/logs/evaluate/{EXPERIMENT}.log",

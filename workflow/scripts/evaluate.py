@@ -15,9 +15,10 @@ with job(snakemake.log[0], snakemake.params.execution.threads):
     run_evaluate(
         snakemake.input.model,
         snakemake.input.test,
+        snakemake.input.val,
         snakemake.input.classes,
         snakemake.input.history,
-        {k: snakemake.output[k] for k in ("metrics", "predictions", "confusion", "auc", "curves")},
+        {k: snakemake.output[k] for k in ("metrics", "predictions", "confusion", "auc", "curves", "reliability")},
         experiment,
         params=snakemake.params.job,
         pretrain_history=snakemake.input.pretrain_history or None,

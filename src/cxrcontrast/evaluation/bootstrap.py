@@ -16,15 +16,19 @@ def resample_counts(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     return np.bincount((idx + offsets).ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
 
 
-def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 100):
-    """Bootstrap distributions {metric: (resamples,)} of the headline metrics (None where not applicable)."""
+def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 100, extra: dict | None = None):
+    """Bootstrap distributions {metric: (resamples,)} of the headline metrics (None where not applicable) and of
+    ``extra`` ({name: f(w) -> (B,)}, further metrics of the same resamples)."""
     rng = np.random.default_rng(seed)
-    parts: dict[str, list] = {k: [] for k in HEADLINE}
+    extra = extra or {}
+    parts: dict[str, list] = {k: [] for k in (*HEADLINE, *extra)}
     for start in range(0, resamples, chunk):
         w = resample_counts(len(labels), min(chunk, resamples - start), rng)
         m = weighted_metrics(probs, labels, w)
         for key in HEADLINE:
             parts[key].append(m[key])
+        for key, metric in extra.items():
+            parts[key].append(metric(w))
     return {k: (np.concatenate(v) if v[0] is not None else None) for k, v in parts.items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..vocabulary.experiments import experiment_key
+from .calibration import BINS
 from .display import METRIC_LABELS, experiment_label, percent
 from .metrics import HEADLINE
 from .published import PUBLISHED, SOURCE, paper_reported
@@ -74,8 +75,29 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
                 f"| {experiment_label(c)} | {c['baseline']} | {c['metric']} | {100 * c['difference']:+.1f} | "
                 f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |"
             )
-    lines += embedding_section(embedding) + official_section(official)
+    lines += calibration_section(exp_rows) + embedding_section(embedding) + official_section(official)
     return "\n".join(lines) + "\n"
+
+
+def calibration_section(rows: list[dict]) -> list[str]:
+    """ECE before and after temperature scaling, both protocols, mean over seeds."""
+    if not rows:
+        return []
+    lines = [
+        "",
+        f"## Calibration: expected calibration error (ECE, points; {BINS} equal-width bins of the top-class "
+        "confidence), as trained and after temperature scaling (one T fitted on the validation split)",
+        "",
+        "| experiment | labels | seeds | ECE natural | ECE natural, scaled | ECE paper protocol | "
+        "ECE paper protocol, scaled | T |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cells = [with_interval(r, m) for m in ("ece", "ece_scaled", "paper_ece", "paper_ece_scaled")]
+        t = r["temperature_mean"]
+        cells.append("–" if t is None else f"{t:.2f}")
+        lines.append(f"| {experiment_label(r)} | {percent(r['labels'])} | {r['n_seeds']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _mean(rows: list[dict], key: str) -> str:

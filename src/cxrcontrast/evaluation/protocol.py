@@ -15,10 +15,18 @@ from ..data.balance import balanced_indices
 from .metrics import PAPER_ORDER, weighted_metrics
 
 
-def paper_protocol(probs: np.ndarray, labels: np.ndarray, seed: int) -> dict:
+def paper_weights(labels: np.ndarray, seed: int) -> np.ndarray:
+    """(1, n) multiplicities of the test images in the seeded class-balanced resample."""
     idx = balanced_indices(labels, len(labels), torch.Generator().manual_seed(seed)).numpy()
-    w = np.bincount(idx, minlength=len(labels))[None].astype(np.float64)
+    return np.bincount(idx, minlength=len(labels))[None].astype(np.float64)
+
+
+def paper_protocol(probs: np.ndarray, labels: np.ndarray, seed: int, extra: dict | None = None) -> dict:
+    """The metrics of the balanced resample; ``extra`` ({name: f(w) -> (1,)}) are scored on the same draw."""
+    w = paper_weights(labels, seed)
     m = weighted_metrics(probs, labels, w)
     value = {k: (None if m[k] is None or np.isnan(m[k][0]) else float(m[k][0])) for k in PAPER_ORDER}
+    value.update({k: float(metric(w)[0]) for k, metric in (extra or {}).items()})
     aucs = [None if np.isnan(a) else float(a) for a in m["auc_per_class"][0]]
-    return {**value, "auc_per_class": aucs, "n": int(len(idx)), "seed": seed, "classes": int(len(np.unique(labels)))}
+    n = int(w.sum())
+    return {**value, "auc_per_class": aucs, "n": n, "seed": seed, "classes": int(len(np.unique(labels)))}

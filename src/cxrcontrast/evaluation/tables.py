@@ -8,19 +8,21 @@ import numpy as np
 
 from ..vocabulary.experiments import EXPERIMENT_KEYS, Experiment, experiment_key
 from .bootstrap import LEVEL, paired_difference
+from .calibration import CALIBRATION
 from .embeddings import QUALITY
 from .metrics import HEADLINE, PAPER_ORDER
 
-METRICS = HEADLINE + tuple(f"paper_{k}" for k in PAPER_ORDER)
+METRICS = HEADLINE + CALIBRATION + ("temperature",) + tuple(f"paper_{k}" for k in PAPER_ORDER + CALIBRATION)
 
 
 def seed_row(m: dict) -> dict:
     row = {k: m[k] for k in (*EXPERIMENT_KEYS, "seed")}
-    for k in HEADLINE:
+    for k in HEADLINE + CALIBRATION:
         row[k] = m[k]
         lo, hi = m["ci"][k] or (None, None)
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
-    for k in PAPER_ORDER:
+    row["temperature"] = m["temperature"]
+    for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = m["paper_protocol"][k]
     return row
 

@@ -10,10 +10,11 @@ from .. import __version__
 from ..data.images import load_images
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
+from ..evaluation.calibration import BINS, calibration_of, fit_temperature
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
-from ..evaluation.protocol import paper_protocol
+from ..evaluation.protocol import paper_protocol, paper_weights
 from ..files import load_checkpoint, load_json, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 def run_evaluate(
     model: str,
     test: str,
+    val: str,
     classes: str,
     history: str,
     outputs: dict,
@@ -34,7 +36,9 @@ def run_evaluate(
     model_made_by: dict | None = None,
 ) -> None:
     """``experiment``: encoder, pretrain, trainset, labels, seed; ``params``: the ``evaluate`` block;
-    ``model_made_by``: what the classifier checkpoint records (``DatasetRun.classifier_made_by``)."""
+    ``model_made_by``: what the classifier checkpoint records (``DatasetRun.classifier_made_by``); ``val``: the
+    split the temperature is fitted on."""
+    from ..figures.calibration import reliability_diagram
     from ..figures.experiment import auc_bars, confusion, training_curves
 
     names = load_json(classes)["class_names"]
@@ -47,8 +51,14 @@ def run_evaluate(
     labels = data.labels.numpy()
     m = classification_metrics(probs, labels)
     log.info("test: accuracy %.4f, balanced %.4f, macro AUC %s", m["accuracy"], m["balanced_accuracy"], m["auc_macro"])
-    dist = bootstrap(probs, labels, resamples=params["bootstrap"], seed=params["seed"])
-    protocol = paper_protocol(probs, labels, params["paper_protocol_seed"])
+    val_data = load_images([val], ckpt.image_size)
+    temperature = fit_temperature(predict_probs(net, val_data, dev).numpy(), val_data.labels.numpy())
+    ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, params["paper_protocol_seed"])[0])
+    calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
+    log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
+    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
+    dist = bootstrap(probs, labels, resamples=params["bootstrap"], seed=params["seed"], extra=ece)
+    protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
     protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
     result = {
         **experiment,
@@ -56,10 +66,18 @@ def run_evaluate(
         "n_train": ckpt.train_images,
         "class_names": names,
         **{k: m[k] for k in HEADLINE},
+        **calibration,
+        "temperature": temperature,
+        "calibration": {
+            "bins": BINS,
+            "binning": "equal-width bins of the top-class confidence",
+            "temperature_fitted_on": {"split": "val", "n": int(len(val_data.labels))},
+            "reliability": curves,
+        },
         "auc_per_class": dict(zip(names, m["auc_per_class"])),
         "confusion": m["confusion"],
         "paper_protocol": protocol,
-        "ci": {k: interval(dist[k]) for k in HEADLINE},
+        "ci": {k: interval(dist[k]) for k in (*HEADLINE, *ece)},
         "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
         "kept_epoch": ckpt.epoch,
         "config": {"classify": ckpt.params, "pretrain": ckpt.pretrain},
@@ -79,3 +97,4 @@ def run_evaluate(
     confusion(m["confusion"], names, title, outputs["confusion"])
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])
     training_curves(history, title, outputs["curves"], pretrain_history)
+    reliability_diagram(result, title, outputs["reliability"])

@@ -1,0 +1,91 @@
+"""Calibration of the top-class confidence (Guo et al. 2017, "On Calibration of Modern Neural Networks").
+
+Expected calibration error (ECE) over ``BINS`` equal-width bins of the top-class confidence, bin m holding
+the confidences in ((m-1)/M, m/M] (the first bin also holds 0): the weighted share of images in each bin
+times |accuracy - mean confidence| of the bin, summed. Weighted like ``metrics.weighted_metrics``: a row of
+multiplicities per bootstrap resample or balanced resample, the row of ones for the test split as it is.
+
+Temperature scaling divides the logits by one scalar T fitted on the validation split by minimizing the
+negative log-likelihood; the ranking of classes (so accuracy and AUC) does not change, only the confidence.
+The classifier's probabilities are a softmax, so their logarithms are its logits up to a per-image constant
+that the softmax ignores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BINS = 15
+CALIBRATION = ("ece", "ece_scaled")  # before and after temperature scaling
+TINY = 1e-12  # floor of a probability before its logarithm (a float32 softmax can underflow to 0)
+T_RANGE = (0.05, 20.0)  # the fitted temperature is searched in this interval
+
+
+def confidence_bins(probs: np.ndarray, bins: int = BINS) -> np.ndarray:
+    """Bin index of each image's top-class confidence, bins ((m-1)/M, m/M], 0 in the first."""
+    conf = probs.max(1)
+    return np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+
+
+def weighted_ece(probs: np.ndarray, labels: np.ndarray, w: np.ndarray, bins: int = BINS) -> np.ndarray:
+    """ECE for each weight row of ``w`` (B, n)."""
+    gap = (probs.argmax(1) == np.asarray(labels)).astype(np.float64) - probs.max(1)
+    one_hot = np.eye(bins)[confidence_bins(probs, bins)]  # (n, bins)
+    per_bin = (w * gap) @ one_hot  # (B, bins): weighted sum of (correct - confidence) in each bin
+    return np.abs(per_bin).sum(1) / w.sum(1)
+
+
+def reliability(probs: np.ndarray, labels: np.ndarray, w: np.ndarray | None = None, bins: int = BINS) -> dict:
+    """Per bin: the weighted number of images, their mean confidence and their accuracy (None where empty)."""
+    w = np.ones(len(labels)) if w is None else np.asarray(w, dtype=np.float64)
+    index = confidence_bins(probs, bins)
+    correct = (probs.argmax(1) == np.asarray(labels)).astype(np.float64)
+    count = np.bincount(index, weights=w, minlength=bins)
+    conf = np.bincount(index, weights=w * probs.max(1), minlength=bins)
+    hits = np.bincount(index, weights=w * correct, minlength=bins)
+
+    def share(x):
+        return [None if c == 0 else float(v / c) for v, c in zip(x, count)]
+
+    return {"count": [float(c) for c in count], "confidence": share(conf), "accuracy": share(hits)}
+
+
+def scaled(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(log(probs) / T), in float64."""
+    z = np.log(np.maximum(probs.astype(np.float64), TINY)) / temperature
+    z -= z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
+def nll(probs: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+    """Mean negative log-likelihood of the labels after scaling by ``temperature``."""
+    z = np.log(np.maximum(probs.astype(np.float64), TINY)) / temperature
+    zmax = z.max(1, keepdims=True)
+    log_norm = zmax[:, 0] + np.log(np.exp(z - zmax).sum(1))
+    return float(np.mean(log_norm - z[np.arange(len(labels)), labels]))
+
+
+def fit_temperature(probs: np.ndarray, labels: np.ndarray) -> float:
+    """The T in ``T_RANGE`` minimizing the validation NLL (bounded Brent search over log T)."""
+    from scipy.optimize import minimize_scalar
+
+    labels = np.asarray(labels)
+    lo, hi = np.log(T_RANGE)
+    found = minimize_scalar(
+        lambda t: nll(probs, labels, float(np.exp(t))), bounds=(lo, hi), method="bounded", options={"xatol": 1e-6}
+    )
+    return float(np.exp(found.x))
+
+
+def calibration_of(probs: np.ndarray, labels: np.ndarray, temperature: float, paper_w: np.ndarray):
+    """The ECE before and after scaling as metrics of a weight row ({name: f(w) -> (B,)}, for the bootstrap and
+    the paper protocol), and the reliability bins of both on the natural split and the balanced resample
+    ``paper_w``."""
+    after = scaled(probs, temperature)
+    ece = {"ece": lambda w: weighted_ece(probs, labels, w), "ece_scaled": lambda w: weighted_ece(after, labels, w)}
+    curves = {
+        protocol: {"before": reliability(probs, labels, w), "after": reliability(after, labels, w)}
+        for protocol, w in (("natural", None), ("paper_protocol", paper_w))
+    }
+    return ece, curves

@@ -1,0 +1,136 @@
+"""Calibration: ECE against a brute-force loop and closed forms, the reliability bins, the fitted temperature."""
+
+import numpy as np
+import pytest
+
+from cxrcontrast.evaluation.bootstrap import bootstrap
+from cxrcontrast.evaluation.calibration import (
+    BINS,
+    fit_temperature,
+    nll,
+    reliability,
+    scaled,
+    weighted_ece,
+)
+from cxrcontrast.evaluation.protocol import paper_protocol, paper_weights
+
+
+def softmax(z):
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def random_predictions(n=500, k=6, seed=0, skill=1.5):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, k, n)
+    z = rng.normal(size=(n, k)) * 2
+    z[np.arange(n), labels] += skill
+    return softmax(z), labels
+
+
+def brute_force_ece(probs, labels, bins=BINS):
+    """Guo et al.: bins ((m-1)/M, m/M], the first closed at 0; sum over bins of |B|/n |acc(B) - conf(B)|."""
+    conf, pred = probs.max(1), probs.argmax(1)
+    total = 0.0
+    for m in range(1, bins + 1):
+        lo, hi = (m - 1) / bins, m / bins
+        inside = [i for i in range(len(conf)) if (lo < conf[i] <= hi) or (m == 1 and conf[i] == 0)]
+        if inside:
+            acc = np.mean([pred[i] == labels[i] for i in inside])
+            total += len(inside) / len(conf) * abs(acc - np.mean(conf[inside]))
+    return total
+
+
+def with_confidence(conf, correct, k=4):
+    """Probabilities whose top class has confidence ``conf`` and is class 0; the label is 0 where ``correct``."""
+    rest = (1 - conf) / (k - 1)
+    probs = np.tile(np.append(conf, [rest] * (k - 1)), (len(correct), 1))
+    return probs, np.where(correct, 0, 1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ece_matches_brute_force(seed):
+    probs, labels = random_predictions(seed=seed)
+    assert weighted_ece(probs, labels, np.ones((1, len(labels))))[0] == pytest.approx(brute_force_ece(probs, labels))
+
+
+def test_ece_closed_forms():
+    # every image at confidence 0.6, 70% right: one bin, ECE = |0.7 - 0.6|
+    probs, labels = with_confidence(0.6, np.arange(100) < 70)
+    assert weighted_ece(probs, labels, np.ones((1, 100)))[0] == pytest.approx(0.1)
+    # half at 0.9 all right (gap 0.1), half at 0.5 half right (gap 0): ECE = 0.5 * 0.1
+    a, la = with_confidence(0.9, np.ones(50, bool))
+    b, lb = with_confidence(0.5, np.arange(50) < 25)
+    assert weighted_ece(np.vstack([a, b]), np.r_[la, lb], np.ones((1, 100)))[0] == pytest.approx(0.05)
+    # perfectly calibrated at 0.8, and a confidence on a bin edge (1/15 * 12 = 0.8) counts once
+    probs, labels = with_confidence(0.8, np.arange(100) < 80)
+    assert weighted_ece(probs, labels, np.ones((1, 100)))[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_weights_are_multiplicities():
+    probs, labels = random_predictions(n=200, seed=3)
+    rng = np.random.default_rng(0)
+    w = rng.integers(0, 4, (5, 200)).astype(float)
+    got = weighted_ece(probs, labels, w)
+    for row, value in zip(w, got):
+        idx = np.repeat(np.arange(200), row.astype(int))
+        assert value == pytest.approx(brute_force_ece(probs[idx], labels[idx]))
+
+
+def test_reliability_bins_add_up_to_the_ece():
+    probs, labels = random_predictions(seed=4)
+    r = reliability(probs, labels)
+    assert sum(r["count"]) == len(labels)
+    ece = sum(c / len(labels) * abs(a - f) for c, a, f in zip(r["count"], r["accuracy"], r["confidence"]) if c)
+    assert ece == pytest.approx(brute_force_ece(probs, labels))
+    assert all((a is None) == (c == 0) for a, c in zip(r["accuracy"], r["count"]))
+
+
+def test_paper_protocol_ece_is_the_ece_of_the_balanced_resample():
+    probs, labels = random_predictions(n=300, seed=5)
+    ece = {"ece": lambda w: weighted_ece(probs, labels, w)}
+    protocol = paper_protocol(probs, labels, seed=2, extra=ece)
+    idx = np.repeat(np.arange(300), paper_weights(labels, 2)[0].astype(int))
+    assert protocol["ece"] == pytest.approx(brute_force_ece(probs[idx], labels[idx]))
+    assert protocol["n"] == 300
+
+
+def test_bootstrap_extra_metrics_leave_the_headline_draws_unchanged():
+    probs, labels = random_predictions(n=150, seed=6)
+    plain = bootstrap(probs, labels, resamples=50, seed=1, chunk=20)
+    both = bootstrap(
+        probs, labels, resamples=50, seed=1, chunk=20, extra={"ece": lambda w: weighted_ece(probs, labels, w)}
+    )
+    for key, values in plain.items():
+        assert values is None or np.array_equal(values, both[key])
+    assert both["ece"].shape == (50,) and np.all((both["ece"] >= 0) & (both["ece"] <= 1))
+
+
+def test_temperature_scaling_keeps_predictions_and_one_is_identity():
+    probs, labels = random_predictions(seed=7)
+    assert np.allclose(scaled(probs, 1.0), probs)
+    assert np.array_equal(scaled(probs, 2.5).argmax(1), probs.argmax(1))
+
+
+def test_fitted_temperature_minimizes_the_validation_nll():
+    probs, labels = random_predictions(n=400, seed=8, skill=3)
+    t = fit_temperature(probs, labels)
+    grid = np.exp(np.linspace(np.log(0.05), np.log(20), 2001))
+    best = grid[np.argmin([nll(probs, labels, g) for g in grid])]
+    assert t == pytest.approx(best, rel=0.01)
+    assert nll(probs, labels, t) <= nll(probs, labels, best) + 1e-9
+
+
+def test_fitted_temperature_undoes_a_known_overconfidence():
+    """Labels drawn from softmax(z), predictions softmax(3 z): the maximum-likelihood T is near 3, and scaling
+    lowers the ECE."""
+    rng = np.random.default_rng(9)
+    n, k = 20000, 5
+    z = rng.normal(size=(n, k))
+    true = softmax(z)
+    labels = (rng.random(n)[:, None] > np.cumsum(true, 1)).sum(1)
+    over = softmax(3 * z)
+    t = fit_temperature(over, labels)
+    assert t == pytest.approx(3.0, rel=0.1)
+    ones = np.ones((1, n))
+    assert weighted_ece(scaled(over, t), labels, ones)[0] < weighted_ece(over, labels, ones)[0] / 2
