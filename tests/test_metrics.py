@@ -4,7 +4,7 @@ from sklearn.metrics import balanced_accuracy_score, confusion_matrix, roc_auc_s
 
 from cxrcontrast.evaluation.bootstrap import bootstrap, interval, paired_difference
 from cxrcontrast.evaluation.metrics import classification_metrics, weighted_auc, weighted_metrics
-from cxrcontrast.evaluation.protocol import paper_protocol
+from cxrcontrast.evaluation.protocol import paper_protocol, paper_protocol_draws, paper_protocol_spread
 
 
 def random_case(n=300, k=6, seed=0, skill=1.0):
@@ -125,3 +125,35 @@ def test_paired_difference_detects_a_real_gain():
     assert d["balanced_accuracy"]["p_value"] < 0.01
     same = paired_difference([(probs_b, probs_b, labels)], resamples=1000, seed=0)
     assert same["auc_macro"]["difference"] == 0 and same["auc_macro"]["p_value"] == 1.0
+
+
+def test_paper_protocol_draws_are_the_authors_sampler_run_again():
+    """Without image resampling, draw r is the r-th pass of one seeded WeightedRandomSampler: the spread of the
+    paper's one-draw number over runs of its protocol on the same predictions."""
+    import torch
+    from torch.utils.data import WeightedRandomSampler
+
+    probs, labels = random_case(n=400, k=6, seed=6)
+    draws = paper_protocol_draws(probs, labels, seed=2, resamples=7, images=False, chunk=3)
+    weights = 1.0 / torch.bincount(torch.as_tensor(labels))[labels].double()
+    sampler = WeightedRandomSampler(weights, len(labels), generator=torch.Generator().manual_seed(2))
+    for r in range(7):
+        idx = np.array(list(sampler))
+        assert draws["accuracy"][r] == pytest.approx(np.mean(probs[idx].argmax(1) == labels[idx]))
+    assert draws["accuracy"][0] == pytest.approx(paper_protocol(probs, labels, seed=2)["accuracy"])
+
+
+def test_paper_protocol_spread_closed_form():
+    """A classifier right on class 0 only: a balanced draw of n images is right Binomial(n, 1/k) times, so one
+    draw's accuracy has SD sqrt(p (1 - p) / n) with p = 1/k; its intervals hold the point value."""
+    k, n = 5, 500
+    labels = np.arange(n) % k
+    probs = np.full((n, k), 0.1)
+    probs[:, 0] = 0.6  # always predicts class 0
+    spread = paper_protocol_spread(probs, labels, seed=0, resamples=2000)
+    p = 1 / k
+    assert spread["resample_sd"]["accuracy"] == pytest.approx(np.sqrt(p * (1 - p) / n), rel=0.1)
+    lo, hi = spread["ci"]["accuracy"]
+    assert lo < paper_protocol(probs, labels, seed=0)["accuracy"] < hi
+    perfect = np.eye(k)[labels] * 0.9 + 0.02
+    assert paper_protocol_spread(perfect, labels, seed=0, resamples=50)["ci"]["accuracy"] == [1.0, 1.0]

@@ -8,7 +8,7 @@ from scipy import stats
 
 from cxrcontrast.evaluation.calibration import calibration_of, fit_temperature
 from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
-from cxrcontrast.evaluation.protocol import paper_protocol, paper_weights
+from cxrcontrast.evaluation.protocol import paper_protocol, paper_protocol_spread, paper_weights
 from cxrcontrast.evaluation.tables import differing_keys, mean_interval
 from cxrcontrast.files import save_json, save_npz
 from cxrcontrast.stages.report import run_summary
@@ -50,7 +50,10 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
         **{key: m[key] for key in (*HEADLINE, *ece)},
         "temperature": temperature,
         "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01] for key in (*HEADLINE, *ece)},
-        "paper_protocol": paper_protocol(probs, labels, 0, extra=ece),
+        "paper_protocol": {
+            **paper_protocol(probs, labels, 0, extra=ece),
+            **paper_protocol_spread(probs, labels, 0, resamples=20, extra=ece),
+        },
         "config": fake_config(pretrain, lr),
     }
     save_json(folder / "metrics.json", result)
@@ -126,10 +129,13 @@ def test_summary_tables(tmp_path):
     md = open(out["markdown"]).read()
     assert (
         "classify.lr=0.01" in md
-        and "19 / 56" in md
+        and "[19, 20) / [56, 57)" in md
         and "| minivgg | normal | 1 | 0.500 | 0.200 | 0.100 | 0.500 |" in md
     )
     assert "chance 6.7% top-1, 33% top-5" in md
+    for r in seed_rows:  # the paper protocol has its own interval (Figure 13's lower bars with one seed)
+        assert float(r["paper_accuracy_ci_low"]) < float(r["paper_accuracy_ci_high"])
+        assert 0 < float(r["paper_accuracy_resample_sd"]) < 0.1
     eces = [float(r["ece"]) for r in seed_rows if r["pretrain"] == "none"]
     assert float(exp_rows["none"]["ece_mean"]) == pytest.approx(np.mean(eces))
     calibration = md.split("## Calibration")[1].split("##")[0]
@@ -148,7 +154,7 @@ def test_summary_speaks_of_its_own_data(tmp_path):
     assert "chance 50.0% top-1" in md and "top-5" not in md and "paper reported" not in md and "6.7%" not in md
     demo = summarise(tmp_path / "demo", RUNS[:2], seeds=(0,), official=None)  # ChestMNIST-like, not the file
     md = open(demo["markdown"]).read()
-    assert "chance 6.7% top-1" in md and "paper reported" not in md and "19 / 56" not in md
+    assert "chance 6.7% top-1" in md and "paper reported" not in md and "[19, 20)" not in md
     eight = summarise(
         tmp_path / "eight",
         RUNS[:2],

@@ -27,6 +27,12 @@ def with_interval(row: dict, metric: str) -> str:
     return text
 
 
+def paper_cell(row: dict, metric: str) -> str:
+    """The paper protocol's value with its interval and, after ±, the SD of one balanced draw over draws."""
+    sd = row.get(f"{metric}_resample_sd")
+    return with_interval(row, metric) + ("" if sd is None else f" ±{100 * sd:.1f}")
+
+
 def p_text(p: float, resamples: int) -> str:
     """A bootstrap p-value of 0 only says p is below the resolution 1/resamples."""
     return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
@@ -46,7 +52,11 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
         f"Data: {task['flag'] or 'own classes'}, {k} classes ({', '.join(task['class_names'])}). Percentages; "
         "mean over seeds with a 95% t-interval over seeds where there are several. 'Natural' is the test split "
         "as it is; 'paper protocol' is a seeded "
-        f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers.",
+        f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers; after ± the SD of "
+        "that one-draw number over balanced draws of the same predictions (mean over seeds): a gap smaller "
+        "than about twice it is resampling noise. A single seed's intervals (over test images; for the paper "
+        "protocol over balanced resamples and test images) are in metrics.csv."
+        + (" The paper printed its numbers with '%d %%': a reported 19 is any value in [19, 20)." if paper else ""),
         "",
         *(w + "\n" for w in warnings),
     ]
@@ -57,10 +67,10 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
         key = experiment_key(r)
         diff = ", ".join(f"{name}={v}" for name, v in differing.get(key, {}).items()) or "–"
         cells = [experiment_label(r), percent(key[3]), str(r["n_seeds"]), diff, *(with_interval(r, m) for m in shown)]
-        cells.append(pct(r["paper_accuracy_mean"]) + (f" / {pct(r['paper_top5_mean'])}" if top5 else ""))
+        cells.append(" / ".join(paper_cell(r, m) for m in ("paper_accuracy", "paper_top5")[: 1 + top5]))
         if paper:
             reported = paper_reported(key, task)
-            cells.append(f"{reported[0]} / {reported[1]}" if reported else "–")
+            cells.append(" / ".join(f"[{v}, {v + 1})" for v in reported) if reported else "–")
         lines.append("| " + " | ".join(cells) + " |")
     if comp_rows:
         lines += [

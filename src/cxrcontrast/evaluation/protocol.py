@@ -4,6 +4,11 @@ The authors drew their test batches with ``WeightedRandomSampler(1/count(class),
 as many draws as test images, with replacement, each class equally likely. So chance is
 1/classes for top-1 (6.7% with 15 classes) and 5/classes for top-5 (33%). The same draw,
 seeded, here: one resample of multiplicities, scored by ``weighted_metrics``.
+
+One draw is one number: the authors printed it with ``%d %%``, unseeded. ``paper_protocol_draws`` gives it
+its distributions: further balanced resamples of the same predictions (the spread a reader must expect
+between two runs of the paper's protocol on one model) and balanced resamples of bootstrap resamples of the
+test images (an interval over resamples and test images, as the natural split's bootstrap interval).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import numpy as np
 import torch
 
 from ..data.balance import balanced_indices
+from .bootstrap import interval
 from .metrics import PAPER_ORDER, weighted_metrics
 
 
@@ -30,3 +36,41 @@ def paper_protocol(probs: np.ndarray, labels: np.ndarray, seed: int, extra: dict
     aucs = [None if np.isnan(a) else float(a) for a in m["auc_per_class"][0]]
     n = int(w.sum())
     return {**value, "auc_per_class": aucs, "n": n, "seed": seed, "classes": int(len(np.unique(labels)))}
+
+
+def paper_protocol_draws(
+    probs, labels, seed: int, resamples: int, images: bool, chunk: int = 100, extra: dict | None = None
+) -> dict:
+    """{metric: (resamples,)} over ``resamples`` seeded balanced resamples; with ``images``, each drawn from a
+    bootstrap resample of the test images instead of the test split itself. ``extra`` as in
+    ``paper_protocol``."""
+    labels = np.asarray(labels)
+    n = len(labels)
+    gen, rng = torch.Generator().manual_seed(seed), np.random.default_rng(seed)
+    extra = extra or {}
+    parts: dict[str, list] = {k: [] for k in (*PAPER_ORDER, *extra)}
+    for start in range(0, resamples, chunk):
+        rows = []
+        for _ in range(min(chunk, resamples - start)):
+            pool = rng.integers(0, n, n) if images else np.arange(n)
+            drawn = pool[balanced_indices(labels[pool], n, gen).numpy()]
+            rows.append(np.bincount(drawn, minlength=n))
+        w = np.asarray(rows, dtype=np.float64)
+        m = weighted_metrics(probs, labels, w)
+        for key in PAPER_ORDER:
+            parts[key].append(m[key])
+        for key, metric in extra.items():
+            parts[key].append(metric(w))
+    return {k: (np.concatenate(v) if v[0] is not None else None) for k, v in parts.items()}
+
+
+def paper_protocol_spread(probs, labels, seed: int, resamples: int, extra: dict | None = None) -> dict:
+    """The paper protocol's ``ci`` (95%, over balanced resamples and test images) and ``resample_sd`` (the SD
+    of one balanced draw's metric over draws from the same predictions), per metric."""
+    spread = paper_protocol_draws(probs, labels, seed, resamples, images=False, extra=extra)
+    both = paper_protocol_draws(probs, labels, seed, resamples, images=True, extra=extra)
+    return {
+        "ci": {k: interval(v) for k, v in both.items()},
+        "resample_sd": {k: None if v is None else float(np.nanstd(v, ddof=1)) for k, v in spread.items()},
+        "resamples": resamples,
+    }

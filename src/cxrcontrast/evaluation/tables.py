@@ -22,8 +22,12 @@ def seed_row(m: dict) -> dict:
         lo, hi = m["ci"][k] or (None, None)
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
     row["temperature"] = m["temperature"]
+    protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
-        row[f"paper_{k}"] = m["paper_protocol"][k]
+        row[f"paper_{k}"] = protocol[k]
+        lo, hi = protocol["ci"][k] or (None, None)
+        row[f"paper_{k}_ci_low"], row[f"paper_{k}_ci_high"] = lo, hi
+        row[f"paper_{k}_resample_sd"] = protocol["resample_sd"][k]
     return row
 
 
@@ -52,6 +56,9 @@ def experiment_rows(rows: list[dict]) -> list[dict]:
         for metric in METRICS:
             for stat, value in mean_interval([m[metric] for m in members]).items():
                 row[f"{metric}_{stat}"] = value
+        for k in PAPER_ORDER:  # one balanced draw's spread over draws, mean over seeds
+            sds = [m[f"paper_{k}_resample_sd"] for m in members if m[f"paper_{k}_resample_sd"] is not None]
+            row[f"paper_{k}_resample_sd"] = float(np.mean(sds)) if sds else None
         out.append(row)
     return out
 

@@ -67,7 +67,9 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
                 "k_",
                 ms=14,
                 mew=2,
-                label="paper reported" if "paper reported" not in axes[1].get_legend_handles_labels()[1] else None,
+                label="paper reported (printed as whole percents: r lies in [r, r+1)%)"
+                if "paper reported" not in " ".join(axes[1].get_legend_handles_labels()[1])
+                else None,
             )
     chance = [1 / task["classes"]] + ([5 / task["classes"]] if top5 else [])
     for c in chance:
@@ -80,9 +82,9 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
     note = (
         "error bars: 95% t-interval over seeds"
         if seeds > 1
-        else "one seed; error bars: 95% bootstrap interval over test images"
+        else "one seed; error bars: 95% bootstrap interval over test images\n(below: over balanced resamples too)"
     )
-    fig.suptitle(f"Classification on the test set, mean of {seeds} seed(s)\n({note}; every training label)")
+    fig.suptitle(f"Classification on the test set, mean of {seeds} seed(s), every training label\n{note}")
     for ax in axes:
         ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()

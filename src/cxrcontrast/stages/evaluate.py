@@ -14,7 +14,7 @@ from ..evaluation.calibration import BINS, calibration_of, fit_temperature
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
-from ..evaluation.protocol import paper_protocol, paper_weights
+from ..evaluation.protocol import paper_protocol, paper_protocol_spread, paper_weights
 from ..files import load_checkpoint, load_json, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
@@ -59,6 +59,7 @@ def run_evaluate(
     log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
     dist = bootstrap(probs, labels, resamples=params["bootstrap"], seed=params["seed"], extra=ece)
     protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
+    protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
     protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
     result = {
         **experiment,
