@@ -175,6 +175,8 @@ def test_paper_notebook_is_the_recorded_run_over_the_authors_code():
     assert augmented["batches"] == "round_robin"  # the rest of the authors' code stays
     aug_set = Experiment("minivgg", "augmented", "train_aug")
     assert notebook.classify_block(aug_set)["epochs"] == 100 and notebook.classify_block(aug_set)["lr"] == 0.01
+    plain = Experiment("minivgg", "augmented", "train")  # no recorded run: the code's and the text's settings
+    assert notebook.classify_block(plain) == code.classify_block(plain)
     layer = yaml.safe_load((REPO / "config/paper_notebook.yaml").read_text())
     assert code.settings["encoders"]["minivgg"]["z_head"] != layer["encoders"]["minivgg"]["z_head"]
     assert code.objective("minivgg", "augmented")["lr"] != layer["pretrain"]["augmented"]["lr"]

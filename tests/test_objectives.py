@@ -287,3 +287,38 @@ def test_keys_of_another_batches_choice_are_not_part_of_the_job():
     assert "images_per_class" not in block and block["batches"] == "natural"
     other = config(pretrain={"hard": {"batches": "natural", "embedding": "h", "images_per_class": 8}})
     assert other.pretrain_params("minivgg", "hard") == natural.pretrain_params("minivgg", "hard")
+
+
+def test_positive_wrap_is_torchvisions_to_pil_image_of_the_normalized_positive():
+    """The authors' positive: normalized, then ToPILImage (their augmentation's first step), whose bytes wrap
+    the negative values; ``to_pil_wrap`` gives those bytes, checked against torchvision itself."""
+    from torchvision.transforms import ToPILImage
+
+    from cxrcontrast.data.tensors import normalize
+    from cxrcontrast.training.views import to_pil_wrap
+
+    u8 = torch.arange(256, dtype=torch.uint8).reshape(1, 1, 16, 16).expand(1, 3, 16, 16).contiguous()
+    unit = u8.float() / 255
+    pil = np.asarray(ToPILImage()(normalize(unit)[0]))  # (16, 16, 3) bytes
+    ours = (to_pil_wrap(unit)[0] * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    assert np.array_equal(ours, pil)
+    ramp = ours[..., 0].ravel().astype(int)  # the bytes of grey levels 0..255: a sawtooth of two teeth
+    assert np.all(np.diff(ramp[:127]) > 0) and np.all(np.diff(ramp[127:]) > 0)  # each tooth rises...
+    assert ramp[126] > 250 and ramp[127] < 5  # ...and just below mid-grey the bytes fall from white to black
+
+
+def test_the_wrapped_positive_is_the_augmentation_of_the_wrapped_image():
+    from cxrcontrast.data.augment import augment_batch
+    from cxrcontrast.data.tensors import normalize
+    from cxrcontrast.training.views import to_pil_wrap
+
+    data = InMemoryImages(
+        torch.randint(0, 255, (len(LABELS), 1, 8, 8), dtype=torch.uint8), LABELS, torch.arange(len(LABELS))
+    )
+    plain, wrapped = build("augmented"), build("augmented", positive_wrap=True)
+    batch = next(iter(plain.batches(torch.Generator().manual_seed(0), 1)))
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    got = wrapped.views(data, batch, g1, None).roles[1]
+    expected = normalize(augment_batch(to_pil_wrap(data.unit(batch.positives)), wrapped.views.augment, g2))
+    assert torch.equal(got, expected)
+    assert not torch.equal(got, plain.views(data, batch, torch.Generator().manual_seed(5), None).roles[1])

@@ -26,6 +26,7 @@ MODES = (
     "pretrain.augmented.batches",
     "pretrain.augmented.forward",
     "pretrain.augmented.positive",
+    "pretrain.augmented.positive_wrap",
     "pretrain.hard.batches",
     "pretrain.hard.embedding",
     "augment.authors_resized_crop",

@@ -38,15 +38,26 @@ class AugmentedPositive:
     the anchor itself (an instance-level positive, beyond the paper).
     """
 
-    def __init__(self, augment: AugmentParams, positive: str):
+    def __init__(self, augment: AugmentParams, positive: str, positive_wrap: bool = False):
         if positive not in ("other", "anchor"):
             raise ValueError(f"positive: {positive!r}; expected 'other' or 'anchor'")
-        self.augment, self.positive = augment, positive
+        self.augment, self.positive, self.wrap = augment, positive, positive_wrap
 
     def __call__(self, data: InMemoryImages, batch: TripletIndices, g, device) -> Views:
         source = batch.positives if self.positive == "other" else batch.anchors
-        view = normalize(augment_batch(data.unit(source, device), self.augment, g))
+        x = data.unit(source, device)
+        if self.wrap:
+            x = to_pil_wrap(x)
+        view = normalize(augment_batch(x, self.augment, g))
         return Views([data.batch(batch.anchors, device), view, data.batch(batch.negatives, device)], None)
+
+
+def to_pil_wrap(unit: torch.Tensor) -> torch.Tensor:
+    """The intensities the authors' augmented positive had (``positive_wrap``): their dataset returned it
+    normalized, and their augmentation began with ``ToPILImage``, which turns a float tensor into bytes as
+    ``x.mul(255).byte()``; the negative values (mid-grey and darker) wrap around, a sawtooth intensity map.
+    Done here with that same operation, in [0, 1] again for the augmentation."""
+    return normalize(unit, channels=unit.shape[1]).mul(255).byte().float() / 255
 
 
 class TwoViews:

@@ -9,7 +9,7 @@ This module is the one registry, read by the config (at parse time, without torc
 
 An objective's config block (``pretrain.<name>``) is routed key by key: ``batches`` picks the
 sampler, the other keys go to the part whose constructor takes them (``margin`` and
-``temperature`` to the loss, ``images_per_class`` to the sampler, ``positive`` to the view
+``temperature`` to the loss, ``images_per_class`` to the sampler, ``positive`` (and ``positive_wrap``) to the view
 maker), ``epochs``/``batch_size``/``lr``/``momentum``/``weight_decay`` to SGD, ``embedding``
 and ``forward`` to the training step, ``images`` to the workflow (which training file). A key
 that no part takes is an error, never silently dropped.
@@ -69,7 +69,7 @@ OBJECTIVES: dict[str, ObjectiveSpec] = {
     # Validated on plain triplets, as the authors' val triplets had no transform (the paper's 0.43).
     "augmented": ObjectiveSpec(
         TRIPLET_BATCHES,
-        Part("views:AugmentedPositive", ("positive",)),
+        Part("views:AugmentedPositive", ("positive", "positive_wrap")),
         Part("miners:GivenTriplets"),
         TRIPLET_LOSS,
         augments=True,
