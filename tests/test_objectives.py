@@ -322,3 +322,19 @@ def test_the_wrapped_positive_is_the_augmentation_of_the_wrapped_image():
     expected = normalize(augment_batch(to_pil_wrap(data.unit(batch.positives)), wrapped.views.augment, g2))
     assert torch.equal(got, expected)
     assert not torch.equal(got, plain.views(data, batch, torch.Generator().manual_seed(5), None).roles[1])
+
+
+def test_hard_validated_on_plain_triplets_as_the_authors_code():
+    """``validation: plain_triplets``: the val loss of hard triplets is the authors' TripletMarginLoss on z of
+    round-robin val triplets, three forward passes, with the block's margin and batch size."""
+    from cxrcontrast.training.objective import build_objective
+    from cxrcontrast.vocabulary.objectives import validation
+
+    block = objective("hard", batches="natural", embedding="h", validation="plain_triplets", margin=0.7)
+    assert route("hard", block)["validation"] == {"validation": "plain_triplets"}
+    name, val_block = validation("hard", block)
+    assert name == "normal" and val_block["margin"] == 0.7 and val_block["batch_size"] == block["batch_size"]
+    built = build_objective(name, val_block, LABELS)
+    assert isinstance(built.sampler, RoundRobinTriplets) and isinstance(built.loss_fn, TripletLoss)
+    assert (built.embedding, built.forward_mode) == ("z", "per_role")
+    assert validation("hard", objective("hard")) == ("hard", objective("hard"))  # the default: itself

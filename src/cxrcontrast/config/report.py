@@ -29,6 +29,7 @@ MODES = (
     "pretrain.augmented.positive_wrap",
     "pretrain.hard.batches",
     "pretrain.hard.embedding",
+    "pretrain.hard.validation",
     "augment.authors_resized_crop",
     "classify.select_on",
     "classify.freeze_batchnorm",

@@ -55,6 +55,7 @@ class ObjectiveSpec:
     step_keys: tuple[str, ...] = ()  # read by the training step
     workflow_keys: tuple[str, ...] = ()  # read by the workflow
     validated_as: str | None = None  # the objective its validation loss is computed with (None: itself)
+    validation_keys: tuple[str, ...] = ()  # read by ``validation`` (which loss the val split is scored with)
 
 
 OBJECTIVES: dict[str, ObjectiveSpec] = {
@@ -86,6 +87,7 @@ OBJECTIVES: dict[str, ObjectiveSpec] = {
         TRIPLET_LOSS,
         augments=False,
         step_keys=("embedding",),
+        validation_keys=("validation",),
     ),
     "supcon": ObjectiveSpec(
         {"balanced": Part("batches:BalancedBatches", ("batch_size",))},
@@ -120,13 +122,13 @@ def route(name: str, block: dict) -> dict[str, dict]:
         raise InputError(f"pretrain.{name}.batches: {choice!r}; expected one of {sorted(spec.batches)}")
     parts = {"sampler": spec.batches[choice], "views": spec.views, "loss": spec.loss}
     alternatives = {k for p in spec.batches.values() for k in p.keys}
-    routed: dict[str, dict] = {k: {} for k in (*parts, "optim", "step", "workflow", "unused")}
+    routed: dict[str, dict] = {k: {} for k in (*parts, "optim", "step", "workflow", "validation", "unused")}
     for key, value in block.items():
         if key == "batches":
             continue
         owners = [p for p, spec in parts.items() if key in spec.keys]
         owners += ["optim"] * (key in OPTIM_KEYS) + ["step"] * (key in spec.step_keys)
-        owners += ["workflow"] * (key in spec.workflow_keys)
+        owners += ["workflow"] * (key in spec.workflow_keys) + ["validation"] * (key in spec.validation_keys)
         if not owners and key in alternatives:
             owners = ["unused"]
         if not owners:
@@ -144,9 +146,17 @@ def used_block(name: str, block: dict) -> dict:
     return {k: v for k, v in block.items() if k not in unused}
 
 
+# ``validation: plain_triplets`` (the authors' code for every objective): TripletMarginLoss on z of their
+# round-robin val triplets, one forward pass per role, with the block's margin and batch size.
+PLAIN_TRIPLETS = {"batches": "round_robin", "embedding": "z", "forward": "per_role"}
+
+
 def validation(name: str, block: dict) -> tuple[str, dict]:
-    """The objective and block the validation loss of ``name`` is computed with: its own, or the one its
-    spec names (``validated_as``), with the keys only the training views take left out."""
+    """The objective and block the validation loss of ``name`` is computed with: its own, the one its
+    spec names (``validated_as``, with the keys only the training views take left out), or the authors'
+    plain triplets where the block says ``validation: plain_triplets``."""
+    if block.get("validation") == "plain_triplets":
+        return "normal", {**PLAIN_TRIPLETS, "batch_size": block["batch_size"], "margin": block["margin"]}
     other = OBJECTIVES[name].validated_as
     if other is None:
         return name, block
