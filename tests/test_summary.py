@@ -231,3 +231,25 @@ def test_the_summary_warns_when_its_experiments_ran_under_other_numerics(tmp_pat
         "**Numerics warning:** the experiments compared were computed under different numerics: train threads" in text
     )
     assert "2 for minivgg/normal/train/labels1/seed0" in text
+
+
+def test_label_equivalence_in_the_summary(tmp_path):
+    """A baseline at three budgets and a pretraining at 10%: its equivalent baseline budget is a column of
+    summary.csv and a sentence of summary.md; the row of the baseline has none."""
+    metrics, preds = [], []
+    runs = [("none", 0.01, 0.2), ("none", 0.1, 0.8), ("none", 1.0, 2.0), ("simclr", 0.1, 1.4)]
+    for pre, budget, skill in runs:
+        for seed in (0, 1):
+            a, b = fake_result(tmp_path, "minivgg", pre, "train", seed, skill, 0.1, k=6, labels_fraction=budget)
+            metrics.append(a)
+            preds.append(b)
+    out = summarise_files(tmp_path, metrics, preds, flag="demo", k=6)
+    with open(out["summary"]) as fh:
+        rows = {(r["pretrain"], r["labels"]): r for r in csv.DictReader(fh)}
+    simclr = rows[("simclr", "0.1")]
+    assert 0.1 < float(simclr["auc_macro_baseline_labels"]) < 1.0  # between the baseline's 10% and 100%
+    assert float(simclr["auc_macro_baseline_labels_ci_low"]) <= float(simclr["auc_macro_baseline_labels"])
+    assert rows[("none", "1.0")]["auc_macro_baseline_labels"] == ""
+    md = open(out["markdown"]).read()
+    assert "## Label equivalence" in md
+    assert "VGG simclr pretrain with 10% of the labels matches the baseline with " in md

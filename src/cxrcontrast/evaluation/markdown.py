@@ -7,6 +7,7 @@ import numpy as np
 from ..vocabulary.experiments import experiment_key
 from .calibration import BINS
 from .display import METRIC_LABELS, experiment_label, percent
+from .label_equivalence import budget_text
 from .metrics import HEADLINE
 from .published import PUBLISHED, SOURCE, paper_reported
 
@@ -38,7 +39,7 @@ def p_text(p: float, resamples: int) -> str:
     return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
 
 
-def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int) -> str:
+def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int, equivalence=()) -> str:
     k = task["classes"]
     warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
     warnings += [f"> **Numerics warning:** {w}" for w in task.get("numerics_warnings", [])]
@@ -85,8 +86,38 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
                 f"| {experiment_label(c)} | {c['baseline']} | {c['metric']} | {100 * c['difference']:+.1f} | "
                 f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |"
             )
-    lines += calibration_section(exp_rows) + embedding_section(embedding) + official_section(official)
+    lines += equivalence_section(equivalence) + calibration_section(exp_rows)
+    lines += embedding_section(embedding) + official_section(official)
     return "\n".join(lines) + "\n"
+
+
+def equivalence_sentences(rows) -> list[str]:
+    """ "VGG simclr pretrain with 10% of the labels matches the baseline with 37% [21%, 80%] (macro AUC)"."""
+    out = []
+    for r in rows:
+        budgets = r["baseline_budgets"]
+        interval = f"[{budget_text(r['ci_low'], budgets)}, {budget_text(r['ci_high'], budgets)}]"
+        name = experiment_label({**r, "labels": 1.0})
+        out.append(
+            f"{name} with {percent(r['labels'])} of the labels matches the baseline with "
+            f"{budget_text(r['equivalent_budget'], budgets)} {interval} ({METRIC_LABELS[r['metric']]})"
+        )
+    return out
+
+
+def equivalence_section(rows) -> list[str]:
+    if not rows:
+        return []
+    lines = [
+        "",
+        "## Label equivalence: the baseline's label budget that reaches the same value",
+        "",
+        "The baseline (same encoder and training set, no pretraining), linear in log budget between its "
+        f"measured budgets ({', '.join(percent(b) for b in rows[0]['baseline_budgets'].split(';'))}); "
+        "95% bootstrap interval over seeds and test images.",
+        "",
+    ]
+    return lines + [f"- {sentence}." for sentence in equivalence_sentences(rows)]
 
 
 def calibration_section(rows: list[dict]) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError
+from ..evaluation.label_equivalence import add_equivalence, label_equivalence
 from ..evaluation.markdown import markdown
 from ..evaluation.numerics import numerics_warnings
 from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
@@ -88,6 +89,8 @@ def run_summary(
             check_made_for(experiments[i], m, metrics[i], pred, path)
         preds.setdefault(experiment_key(m), {})[m["seed"]] = pred
     comp = comparisons(preds, params["bootstrap"], params["seed"])
+    equivalence = label_equivalence(preds, params["bootstrap"], params["seed"])
+    add_equivalence(exp_rows, equivalence)
     configs = {}
     for m in results:  # one config per experiment (the seed's own value is not a difference)
         configs.setdefault(experiment_key(m), m["config"])
@@ -108,7 +111,7 @@ def run_summary(
         save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
     save_text(
         outputs["markdown"],
-        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"])
+        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"], equivalence)
         + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
         "metrics.json holds the config slices of its experiment.\n",
     )
