@@ -253,3 +253,7 @@ def test_label_equivalence_in_the_summary(tmp_path):
     md = open(out["markdown"]).read()
     assert "## Label equivalence" in md
     assert "VGG simclr pretrain with 10% of the labels matches the baseline with " in md
+    from cxrcontrast.evaluation.label_equivalence import findings
+
+    landing = findings({"demo": out["summary"], "absent": str(tmp_path / "none.csv")})  # the report's sentences
+    assert len(landing) == 1 and landing[0].startswith("demo: VGG simclr pretrain") and landing[0][6:] + "." in md

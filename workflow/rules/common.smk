@@ -5,6 +5,8 @@ from pathlib import Path
 
 from cxrcontrast.config import fidelity_rows, report_facts, resolve
 from cxrcontrast.config.recorded import results_of_other_settings
+from cxrcontrast.config.report import rst_text
+from cxrcontrast.evaluation.label_equivalence import findings
 from cxrcontrast.vocabulary.experiments import fraction_text
 from cxrcontrast.data import sources
 from cxrcontrast.digests import content_digest
@@ -208,6 +210,14 @@ SUMMARY = {  # of each dataset
     "embedding_quality": f"{DS}/figures/embedding_quality.png",
     "label_efficiency": f"{DS}/figures/label_efficiency.png",
 }
+# the landing page's findings: read from the summaries a finished run has written (the report is built after it)
+config["_report"]["findings"] = [
+    rst_text(line)
+    for line in findings(
+        {d: SUMMARY["summary"].format(dataset=d) for d in CONFIG.datasets}
+    )
+]
+
 ACROSS = {  # the run's datasets side by side
     "datasets": "results/summary/datasets.csv",
     "figure": "results/figures/datasets.png",

@@ -110,6 +110,7 @@ def add_equivalence(exp_rows: list[dict], rows: list[dict]) -> None:
     (empty where there is no baseline curve)."""
     found = {(experiment_key(r), r["metric"]): r for r in rows}
     for e in exp_rows:
+        e["baseline_budgets"] = found.get((experiment_key(e), METRICS[0]), {}).get("baseline_budgets")
         for metric in METRICS:
             r = found.get((experiment_key(e), metric), {})
             for column in ("equivalent_budget", "ci_low", "ci_high"):
@@ -124,3 +125,32 @@ def budget_text(value: float, budgets: str) -> str:
     if value == 0:
         return f"at most {100 * min(measured):g}%"
     return f"{100 * value:.3g}%"
+
+
+def sentence(row: dict, metric: str) -> str:
+    """ "VGG simclr pretrain with 10% of the labels matches the baseline with 37% [21%, 80%] (macro AUC)", from
+    a row with ``baseline_budgets`` and the equivalent budget of ``metric`` under ``{metric}_baseline_labels``."""
+    from .display import METRIC_LABELS, experiment_label, percent
+
+    budgets, column = row["baseline_budgets"], f"{metric}_baseline_labels"
+    value, lo, hi = (float(row[column + suffix]) for suffix in ("", "_ci_low", "_ci_high"))
+    interval = f"[{budget_text(lo, budgets)}, {budget_text(hi, budgets)}]"
+    return (
+        f"{experiment_label({**row, 'labels': 1.0})} with {percent(row['labels'])} of the labels matches the "
+        f"baseline with {budget_text(value, budgets)} {interval} ({METRIC_LABELS[metric]})"
+    )
+
+
+def findings(summaries: dict[str, str]) -> list[str]:
+    """The macro-AUC label equivalence of every dataset's summary.csv that exists (dataset -> path), for the
+    report's landing text."""
+    import csv
+    from pathlib import Path
+
+    out = []
+    for dataset, path in summaries.items():
+        if Path(path).is_file():
+            with open(path, newline="") as fh:
+                rows = [r for r in csv.DictReader(fh) if r.get("auc_macro_baseline_labels")]
+            out += [f"{dataset}: {sentence(r, 'auc_macro')}" for r in rows]
+    return out

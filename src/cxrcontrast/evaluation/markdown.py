@@ -7,7 +7,8 @@ import numpy as np
 from ..vocabulary.experiments import experiment_key
 from .calibration import BINS
 from .display import METRIC_LABELS, experiment_label, percent
-from .label_equivalence import budget_text
+from .label_equivalence import METRICS as EQUIVALENCE_METRICS
+from .label_equivalence import sentence
 from .metrics import HEADLINE
 from .published import PUBLISHED, SOURCE, paper_reported
 
@@ -39,7 +40,7 @@ def p_text(p: float, resamples: int) -> str:
     return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
 
 
-def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int, equivalence=()) -> str:
+def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int) -> str:
     k = task["classes"]
     warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
     warnings += [f"> **Numerics warning:** {w}" for w in task.get("numerics_warnings", [])]
@@ -86,26 +87,14 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
                 f"| {experiment_label(c)} | {c['baseline']} | {c['metric']} | {100 * c['difference']:+.1f} | "
                 f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |"
             )
-    lines += equivalence_section(equivalence) + calibration_section(exp_rows)
+    lines += equivalence_section(exp_rows) + calibration_section(exp_rows)
     lines += embedding_section(embedding) + official_section(official)
     return "\n".join(lines) + "\n"
 
 
-def equivalence_sentences(rows) -> list[str]:
-    """ "VGG simclr pretrain with 10% of the labels matches the baseline with 37% [21%, 80%] (macro AUC)"."""
-    out = []
-    for r in rows:
-        budgets = r["baseline_budgets"]
-        interval = f"[{budget_text(r['ci_low'], budgets)}, {budget_text(r['ci_high'], budgets)}]"
-        name = experiment_label({**r, "labels": 1.0})
-        out.append(
-            f"{name} with {percent(r['labels'])} of the labels matches the baseline with "
-            f"{budget_text(r['equivalent_budget'], budgets)} {interval} ({METRIC_LABELS[r['metric']]})"
-        )
-    return out
-
-
-def equivalence_section(rows) -> list[str]:
+def equivalence_section(exp_rows) -> list[str]:
+    """Per pretrained experiment with a baseline curve, its label-equivalence sentence per metric."""
+    rows = [r for r in exp_rows if r.get("baseline_budgets")]
     if not rows:
         return []
     lines = [
@@ -117,7 +106,7 @@ def equivalence_section(rows) -> list[str]:
         "95% bootstrap interval over seeds and test images.",
         "",
     ]
-    return lines + [f"- {sentence}." for sentence in equivalence_sentences(rows)]
+    return lines + [f"- {sentence(r, metric)}." for r in rows for metric in EQUIVALENCE_METRICS]
 
 
 def calibration_section(rows: list[dict]) -> list[str]:

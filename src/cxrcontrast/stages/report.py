@@ -89,8 +89,7 @@ def run_summary(
             check_made_for(experiments[i], m, metrics[i], pred, path)
         preds.setdefault(experiment_key(m), {})[m["seed"]] = pred
     comp = comparisons(preds, params["bootstrap"], params["seed"])
-    equivalence = label_equivalence(preds, params["bootstrap"], params["seed"])
-    add_equivalence(exp_rows, equivalence)
+    add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"]))
     configs = {}
     for m in results:  # one config per experiment (the seed's own value is not a difference)
         configs.setdefault(experiment_key(m), m["config"])
@@ -111,7 +110,7 @@ def run_summary(
         save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
     save_text(
         outputs["markdown"],
-        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"], equivalence)
+        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"])
         + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
         "metrics.json holds the config slices of its experiment.\n",
     )
