@@ -249,3 +249,21 @@ def test_official_scores_where_a_label_has_no_positive():
     m = medmnist_metrics(labels, y_score, "multi-label, binary-class")
     assert m["auc"] == pytest.approx(np.mean([roc_auc_score(labels[:, i], y_score[:, i]) for i in range(13)]))
     assert "undefined" in m["note"] and 0 <= m["acc"] <= 1
+
+
+def test_medmnist_plus_knn_is_scikit_learns_uniform_euclidean_majority():
+    """The MedMNIST+ protocol (k=11, Euclidean, one vote each): the same predictions as scikit-learn's
+    KNeighborsClassifier, whose ties also go to the smaller class."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from cxrcontrast.evaluation.probes import majority_knn
+
+    rng = np.random.default_rng(0)
+    train, query = rng.normal(size=(300, 8)) * 3, rng.normal(size=(120, 8)) * 3
+    train_labels = rng.integers(0, 5, 300)
+    train[:, 0] += train_labels  # some structure, so that votes are not all ties
+    ours = majority_knn(train, train_labels, query, n_classes=6, k=11, chunk=50)
+    ref = KNeighborsClassifier(n_neighbors=11, metric="euclidean", algorithm="brute").fit(train, train_labels)
+    assert np.array_equal(ours, ref.predict(query))
+    tie = majority_knn(np.array([[0.0], [1.0]]), np.array([3, 1]), np.array([[0.5]]), n_classes=4, k=2)
+    assert tie.tolist() == [1]  # one vote each: the smaller class

@@ -42,6 +42,7 @@ EVERY_RESULT = {  # what the report must list, by file name: a result dropped fr
     "embedding_table.html",
     "official.html",
     "fidelity.html",
+    "protocols.html",
     "runtime.html",
 }
 PER_EXPERIMENT = {"confusion.png", "auc.png", "curves.png", "reliability.png"}

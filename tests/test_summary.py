@@ -13,7 +13,7 @@ from cxrcontrast.evaluation.tables import differing_keys, mean_interval
 from cxrcontrast.files import save_json, save_npz
 from cxrcontrast.stages.report import run_summary
 
-TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity")
+TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity", "protocols")
 OUTPUTS = (
     *((t, "csv") for t in TABLES),
     *((f"{t}_page", "html") for t in TABLES),

@@ -205,6 +205,7 @@ SUMMARY = {  # of each dataset
     "embedding_table": f"{DS}/summary/embedding_quality.csv",
     "official": f"{DS}/summary/medmnist_official.csv",
     "fidelity": f"{DS}/summary/fidelity.csv",
+    "protocols": f"{DS}/summary/protocols.csv",
     "markdown": f"{DS}/summary/summary.md",
     "figure13": f"{DS}/figures/figure13.png",
     "embedding_quality": f"{DS}/figures/embedding_quality.png",

@@ -12,6 +12,7 @@ rule summary:
         embedding_table=SUMMARY["embedding_table"],
         official=SUMMARY["official"],
         fidelity=SUMMARY["fidelity"],
+        protocols=SUMMARY["protocols"],
         markdown=SUMMARY["markdown"],
         figure13=figure(SUMMARY["figure13"], "figure13", "summary", "Figure 13"),
         label_efficiency=figure(
@@ -41,6 +42,9 @@ rule summary:
             "fidelity_table",
             "summary",
             "fidelity: the paper's text or the authors' code",
+        ),
+        protocols_page=page(
+            "protocols", "protocols_table", "summary", "protocol sensitivity"
         ),
         embedding_table_page=page(
             "embedding_table",

@@ -10,6 +10,7 @@ from .display import METRIC_LABELS, experiment_label, percent
 from .label_equivalence import METRICS as EQUIVALENCE_METRICS
 from .label_equivalence import sentence
 from .metrics import HEADLINE
+from .protocols import PROTOCOLS, kendall_rows
 from .published import PUBLISHED, SOURCE, paper_reported
 
 # balanced accuracy first: the test split is imbalanced
@@ -40,7 +41,7 @@ def p_text(p: float, resamples: int) -> str:
     return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
 
 
-def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int) -> str:
+def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int, protocols=None) -> str:
     k = task["classes"]
     warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
     warnings += [f"> **Numerics warning:** {w}" for w in task.get("numerics_warnings", [])]
@@ -88,7 +89,7 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
                 f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |"
             )
     lines += equivalence_section(exp_rows) + calibration_section(exp_rows)
-    lines += embedding_section(embedding) + official_section(official)
+    lines += embedding_section(embedding) + protocols_section(protocols or {}) + official_section(official)
     return "\n".join(lines) + "\n"
 
 
@@ -128,6 +129,37 @@ def calibration_section(rows: list[dict]) -> list[str]:
         cells.append("–" if t is None else f"{t:.2f}")
         lines.append(f"| {experiment_label(r)} | {percent(r['labels'])} | {r['n_seeds']} | " + " | ".join(cells) + " |")
     return lines
+
+
+def protocols_section(scores: dict[str, dict]) -> list[str]:
+    """Each encoder state's rank under every protocol, and Kendall's tau between the protocols."""
+    if len(scores) < 2:
+        return []
+    states = sorted({s for by_state in scores.values() for s in by_state}, key=lambda s: (s[0], s[1] != "none", s[1]))
+    names = list(scores)
+    lines = [
+        "",
+        "## Protocol sensitivity: the encoder states' ranks under each protocol (1 = best), Kendall's tau",
+        "",
+        *(f"- {p}: {PROTOCOLS[p]}" for p in names),
+        "",
+        "| encoder | pretrain | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    ranks = {p: {s: i + 1 for i, s in enumerate(sorted(by, key=lambda s: -by[s]))} for p, by in scores.items()}
+    for enc, pre in states:
+        cells = [str(ranks[p].get((enc, pre), "–")) for p in names]
+        lines.append(f"| {enc} | {pre} | " + " | ".join(cells) + " |")
+    taus = {(r["protocol"], r["against"]): r for r in kendall_rows(scores)}
+    lines += ["", "| Kendall's tau | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for a in names:
+        cells = [("–" if taus[a, b]["tau"] is None else f"{taus[a, b]['tau']:+.2f}") for b in names]
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    return lines + [
+        "",
+        "Pretrain none: the classifier trained from scratch, or the untrained encoder's features. Tau over the "
+        "states both protocols scored (at least 3); +1: the same order, -1: reversed.",
+    ]
 
 
 def _mean(rows: list[dict], key: str) -> str:

@@ -45,6 +45,21 @@ def knn_probs(
     return torch.cat(out).numpy()
 
 
+def majority_knn(
+    train: np.ndarray, train_labels: np.ndarray, query: np.ndarray, n_classes: int, k: int, chunk: int = 2048
+) -> np.ndarray:
+    """The MedMNIST+ kNN protocol: the majority class of the ``k`` nearest training features by Euclidean
+    distance (raw, not normalized), one vote each, a tie to the smallest class index (``scipy.stats.mode``,
+    as their ``knn_majority_vote``)."""
+    ref = torch.as_tensor(train, dtype=torch.float64)
+    votes = F.one_hot(torch.as_tensor(train_labels, dtype=torch.long), n_classes)
+    out = []
+    for part in torch.as_tensor(query, dtype=torch.float64).split(chunk):
+        nearest = torch.cdist(part, ref).topk(min(k, len(ref)), dim=1, largest=False).indices
+        out.append(votes[nearest].sum(1).argmax(1))  # argmax: the first of equal counts
+    return torch.cat(out).numpy()
+
+
 def linear_probs(
     train: np.ndarray,
     train_labels: np.ndarray,

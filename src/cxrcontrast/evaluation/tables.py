@@ -170,6 +170,8 @@ def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
         for probe in ("knn", "linear"):
             row.update({f"{probe}_{m}": p[probe][m] for m in ("balanced_accuracy", "auc_macro", "accuracy")})
         row["knn_k"], row["linear_c"] = p["knn"]["k"], p["linear"]["c"]
+        for m in ("accuracy", "balanced_accuracy"):  # the MedMNIST+ protocol (probes.json of this version on)
+            row[f"knn_medmnist_plus_{m}"] = p.get("knn_medmnist_plus", {}).get(m)
     return [rows[k] for k in sorted(rows)]
 
 

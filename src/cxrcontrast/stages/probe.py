@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import time
 
+import numpy as np
+
 from .. import __version__
 from ..data.images import load_images
 from ..evaluation.inference import embed
-from ..evaluation.probes import knn_probs, linear_probs, probe_scores
+from ..evaluation.metrics import classification_metrics
+from ..evaluation.probes import knn_probs, linear_probs, majority_knn, probe_scores
 from ..files import load_json, provenance, save_json
 from ..models.build import load_embedder
 from ..runtime import pick_device
@@ -44,6 +47,9 @@ def run_probe(
     cfg = params["probes"]
     votes = knn_probs(feats["train"], labels["train"], feats["test"], n_classes, cfg["knn_k"], cfg["knn_temperature"])
     knn = probe_scores(votes, labels["test"])
+    majority = majority_knn(feats["train"], labels["train"], feats["test"], n_classes, cfg["medmnist_plus_k"])
+    plus = classification_metrics(np.eye(n_classes)[majority], labels["test"])
+    knn_plus = {"k": cfg["medmnist_plus_k"], **{m: plus[m] for m in ("accuracy", "balanced_accuracy")}}
     t1 = time.perf_counter()
     probs, c, val_score = linear_probs(
         feats["train"], labels["train"], feats["val"], labels["val"], feats["test"], n_classes, cfg["linear_c"]
@@ -60,6 +66,7 @@ def run_probe(
             "features": "h",
             "knn": {"k": cfg["knn_k"], **knn},
             "linear": linear,
+            "knn_medmnist_plus": knn_plus,
             "n": {s: int(len(v)) for s, v in labels.items()},
             "seconds": round(t2 - t0, 2),
             "version": __version__,

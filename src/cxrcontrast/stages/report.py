@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..evaluation.label_equivalence import add_equivalence, label_equivalence
 from ..evaluation.markdown import markdown
 from ..evaluation.numerics import numerics_warnings
+from ..evaluation.protocols import kendall_rows, protocol_scores
 from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
@@ -26,6 +27,7 @@ TABLES = {
     "embedding_table": "Embeddings: retrieval and probes",
     "official": "The official MedMNIST task",
     "fidelity": "Fidelity: the paper's text or the authors' code",
+    "protocols": "Protocol sensitivity: Kendall's tau between the encoder states' rankings",
 }
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ def run_summary(
     quals = [load_json(q) for q in qualities]
     embedding = embedding_rows(quals, [load_json(p) for p in probes])
     official_table = official_rows([load_json(p) for p in official])
+    scores = protocol_scores(exp_rows, embedding, official_table)
     tables = {
         "metrics": rows,
         "summary": exp_rows,
@@ -104,13 +107,14 @@ def run_summary(
         "embedding_table": embedding,
         "official": official_table,
         "fidelity": fidelity,
+        "protocols": kendall_rows(scores),
     }
     for key, table in tables.items():
         save_csv(outputs[key], table)
         save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
     save_text(
         outputs["markdown"],
-        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"])
+        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"], scores)
         + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
         "metrics.json holds the config slices of its experiment.\n",
     )

@@ -1,0 +1,63 @@
+"""Protocol sensitivity: do the encoder states rank the same under every protocol?
+
+The unit every protocol scores is an encoder state (encoder, pretraining): its classifier on every
+training label (natural test split, the paper's balanced resample), its frozen features (our weighted kNN,
+the MedMNIST+ kNN, the linear probe) and the official MedMNIST task with a head on those frozen features.
+Each protocol scores a state by its own headline (mean over seeds); Kendall's tau-b between two protocols'
+scores over the states both scored says whether "pretraining helps" depends on the protocol.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# protocol -> (what it reads, its score) for a reader
+PROTOCOLS = {
+    "natural": "classifier, natural test split: balanced accuracy",
+    "paper": "classifier, the paper's balanced resample: top-1",
+    "knn": "weighted kNN of h (ours): balanced accuracy",
+    "knn_medmnist_plus": "MedMNIST+ kNN of h (k=11, Euclidean, majority): accuracy",
+    "linear": "linear probe of h: balanced accuracy",
+    "official": "official MedMNIST task, head on frozen h: AUC",
+}
+
+
+def _mean_by_state(rows: list[dict], column: str, keep=lambda r: True) -> dict[tuple, float]:
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        if keep(r) and r.get(column) is not None:
+            groups.setdefault((r["encoder"], r["pretrain"]), []).append(float(r[column]))
+    return {k: float(np.mean(v)) for k, v in groups.items()}
+
+
+def protocol_scores(exp_rows: list[dict], embedding: list[dict], official: list[dict]) -> dict[str, dict]:
+    """{protocol: {(encoder, pretrain): score}}; a protocol that scored no state is left out."""
+
+    def full_labels(r):
+        return r["trainset"] == "train" and float(r["labels"]) == 1.0
+
+    scores = {
+        "natural": _mean_by_state(exp_rows, "balanced_accuracy_mean", full_labels),
+        "paper": _mean_by_state(exp_rows, "paper_accuracy_mean", full_labels),
+        "knn": _mean_by_state(embedding, "knn_balanced_accuracy"),
+        "knn_medmnist_plus": _mean_by_state(embedding, "knn_medmnist_plus_accuracy"),
+        "linear": _mean_by_state(embedding, "linear_balanced_accuracy"),
+        "official": _mean_by_state(official, "auc", lambda r: r["source"] == "ours" and r["tuning"] == "frozen"),
+    }
+    return {p: s for p, s in scores.items() if s}
+
+
+def kendall_rows(scores: dict[str, dict]) -> list[dict]:
+    """One row per pair of protocols: Kendall's tau-b over the states both scored (None with fewer than 3)."""
+    from scipy.stats import kendalltau
+
+    rows = []
+    for a in scores:
+        for b in scores:
+            common = sorted(set(scores[a]) & set(scores[b]))
+            tau = None
+            if len(common) >= 3:
+                value = kendalltau([scores[a][s] for s in common], [scores[b][s] for s in common]).statistic
+                tau = None if np.isnan(value) else float(value)
+            rows.append({"protocol": a, "against": b, "tau": tau, "states": len(common)})
+    return rows
