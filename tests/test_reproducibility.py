@@ -8,6 +8,7 @@ from conftest import pruned_demo
 from training_helpers import classify, classify_params, pretrain, pretrain_params
 
 from cxrcontrast.runtime import set_threads
+from cxrcontrast.stages.corrupt import run_corrupt
 from cxrcontrast.stages.evaluate import run_evaluate
 
 pytestmark = pytest.mark.slow
@@ -33,10 +34,18 @@ def experiment(data, out, seed):
             ("reliability", "png"),
         )
     }
+    corrupted = out / "corrupted.npz"
+    run_corrupt(
+        str(data / "test.npz"),
+        str(corrupted),
+        {"corruptions": ["pixelate", "gaussian_noise"], "severities": [1, 5]},
+        seed,
+    )
     run_evaluate(
         model=str(out / "model.pt"),
         test=str(data / "test.npz"),
         val=str(data / "val.npz"),
+        corrupted=str(corrupted),
         classes=str(data / "classes.json"),
         history=str(out / "history.csv"),
         outputs=outputs,

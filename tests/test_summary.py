@@ -9,11 +9,12 @@ from scipy import stats
 from cxrcontrast.evaluation.calibration import calibration_of, fit_temperature
 from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
 from cxrcontrast.evaluation.protocol import paper_protocol, paper_protocol_spread, paper_weights
+from cxrcontrast.evaluation.robustness import DROPS, corruption_scores
 from cxrcontrast.evaluation.tables import differing_keys, mean_interval
 from cxrcontrast.files import save_json, save_npz
 from cxrcontrast.stages.report import run_summary
 
-TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity", "protocols")
+TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity", "protocols", "robustness")
 OUTPUTS = (
     *((t, "csv") for t in TABLES),
     *((f"{t}_page", "html") for t in TABLES),
@@ -21,6 +22,7 @@ OUTPUTS = (
     ("figure13", "png"),
     ("embedding_quality", "png"),
     ("label_efficiency", "png"),
+    ("robustness_figure", "png"),
 )
 
 
@@ -28,6 +30,23 @@ def fake_config(pretrain, lr):
     classify = {"classify": {"epochs": 5, "lr": lr}, "architecture": {"xavier": True}, "head": {"dropout": 0.3}}
     pre = None if pretrain == "none" else {"block": {"margin": 0.3}, "augment": None}
     return {"classify": classify, "pretrain": pre}
+
+
+def fake_corruptions(probs, labels, clean):
+    """Two corruptions at severities 1 and 5, each adding noise to the predictions in proportion to severity."""
+    pairs = [(c, s) for c in ("pixelate", "gaussian_noise") for s in (1, 5)]
+    corrupted = {
+        "images": np.arange(len(pairs))[:, None],  # predict() reads which copy it is given
+        "corruption": np.array([c for c, _ in pairs]),
+        "severity": np.array([s for _, s in pairs]),
+        "labels": labels,
+    }
+
+    def predict(copy):
+        k = int(copy[0])
+        return probs + np.random.default_rng(k).normal(size=probs.shape) * 0.1 * pairs[k][1]
+
+    return corruption_scores(predict, corrupted, clean)
 
 
 def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_fraction=1.0):
@@ -40,6 +59,7 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
     temperature = fit_temperature(probs, labels)
     ece, _ = calibration_of(probs, labels, temperature, paper_weights(labels, 0)[0])
     m.update({key: float(f(np.ones((1, 600)))[0]) for key, f in ece.items()})
+    robust = fake_corruptions(probs, labels, m)
     folder = tmp / f"{encoder}/{pretrain}/{trainset}/labels{labels_fraction}/seed{seed}"
     result = {
         "encoder": encoder,
@@ -49,6 +69,8 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
         "seed": seed,
         **{key: m[key] for key in (*HEADLINE, *ece)},
         "temperature": temperature,
+        **{key: robust[key] for key in DROPS},
+        "robustness": {"scores": robust["scores"], "by_severity": robust["by_severity"]},
         "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01] for key in (*HEADLINE, *ece)},
         "paper_protocol": {
             **paper_protocol(probs, labels, 0, extra=ece),
@@ -141,6 +163,13 @@ def test_summary_tables(tmp_path):
     calibration = md.split("## Calibration")[1].split("##")[0]
     row = next(line for line in calibration.splitlines() if line.startswith("| VGG baseline |"))
     assert row.split(" | ")[3].startswith(f"{100 * np.mean(eces):.1f} [")  # natural ECE, points, seed interval
+    with open(out["robustness"]) as fh:
+        robust = list(csv.DictReader(fh))
+    assert len(robust) == 3 * 2 * 2 and {r["seeds"] for r in robust} == {"3"}
+    by_severity = {s: np.mean([float(r["drop_auc_macro"]) for r in robust if r["severity"] == s]) for s in "15"}
+    assert 0 < by_severity["1"] < by_severity["5"]
+    drops = [float(r["corruption_drop_auc_macro"]) for r in seed_rows if r["pretrain"] == "none"]
+    assert float(exp_rows["none"]["corruption_drop_auc_macro_mean"]) == pytest.approx(np.mean(drops))
     assert open(out["figure13"], "rb").read(4) == b"\x89PNG"
     assert open(out["embedding_quality"], "rb").read(4) == b"\x89PNG"
     page = open(out["summary_page"]).read()  # the report's view of the table: every experiment a row

@@ -145,6 +145,7 @@ def test_classifier_of_other_class_count_refused(data, tmp_path):
             model=str(tmp_path / "m/model.pt"),
             test=str(data / "test.npz"),
             val=str(data / "val.npz"),
+            corrupted=str(data / "test.npz"),  # refused before it is read
             classes=str(six),
             history=str(tmp_path / "m/history.csv"),
             outputs={},

@@ -206,10 +206,12 @@ SUMMARY = {  # of each dataset
     "official": f"{DS}/summary/medmnist_official.csv",
     "fidelity": f"{DS}/summary/fidelity.csv",
     "protocols": f"{DS}/summary/protocols.csv",
+    "robustness": f"{DS}/summary/robustness.csv",
     "markdown": f"{DS}/summary/summary.md",
     "figure13": f"{DS}/figures/figure13.png",
     "embedding_quality": f"{DS}/figures/embedding_quality.png",
     "label_efficiency": f"{DS}/figures/label_efficiency.png",
+    "robustness_figure": f"{DS}/figures/robustness.png",
 }
 # the landing page's findings: read from the summaries a finished run has written (the report is built after it)
 config["_report"]["findings"] = [

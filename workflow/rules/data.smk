@@ -102,6 +102,26 @@ rule augment_copies:
         "../scripts/augment_copies.py"
 
 
+rule corrupt:
+    # the test split under MedMNIST-C's chest corruptions, once per seed (the noise is the seed's)
+    input:
+        test="results/{dataset}/data/pruned/test.npz",
+    output:
+        "results/{dataset}/data/corrupted/seed{seed}/test.npz",
+    log:
+        "results/{dataset}/logs/data/corrupt/seed{seed}.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 140),
+        runtime=60,
+    params:
+        job=CONFIG.corrupt_params(),
+    script:
+        "../scripts/corrupt.py"
+
+
 rule augmentation_figure:
     input:
         train="results/{dataset}/data/pruned/train.npz",

@@ -8,6 +8,7 @@ rule evaluate:
         pretrain_history=pretrain_history,
         test="results/{dataset}/data/pruned/test.npz",
         val="results/{dataset}/data/pruned/val.npz",
+        corrupted="results/{dataset}/data/corrupted/seed{seed}/test.npz",
         classes="results/{dataset}/data/pruned/classes.json",
     output:
         metrics=f"{DS}/metrics/{EXPERIMENT}/metrics.json",

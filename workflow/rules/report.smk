@@ -13,6 +13,7 @@ rule summary:
         official=SUMMARY["official"],
         fidelity=SUMMARY["fidelity"],
         protocols=SUMMARY["protocols"],
+        robustness=SUMMARY["robustness"],
         markdown=SUMMARY["markdown"],
         figure13=figure(SUMMARY["figure13"], "figure13", "summary", "Figure 13"),
         label_efficiency=figure(
@@ -20,6 +21,9 @@ rule summary:
             "label_efficiency",
             "summary",
             "label efficiency",
+        ),
+        robustness_figure=figure(
+            SUMMARY["robustness_figure"], "robustness", "summary", "robustness"
         ),
         embedding_quality=figure(
             SUMMARY["embedding_quality"],
@@ -42,6 +46,9 @@ rule summary:
             "fidelity_table",
             "summary",
             "fidelity: the paper's text or the authors' code",
+        ),
+        robustness_page=page(
+            "robustness", "robustness_table", "summary", "robustness to image faults"
         ),
         protocols_page=page(
             "protocols", "protocols_table", "summary", "protocol sensitivity"

@@ -16,6 +16,7 @@ with job(snakemake.log[0], snakemake.params.execution.threads):
         snakemake.input.model,
         snakemake.input.test,
         snakemake.input.val,
+        snakemake.input.corrupted,
         snakemake.input.classes,
         snakemake.input.history,
         {k: snakemake.output[k] for k in ("metrics", "predictions", "confusion", "auc", "curves", "reliability")},

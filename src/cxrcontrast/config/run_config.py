@@ -93,6 +93,10 @@ class RunConfig:
     def evaluate_params(self) -> dict:
         return canonical(self.settings["evaluate"])
 
+    def corrupt_params(self) -> dict:
+        """The corrupted copies of the test split: which corruptions, at which severities."""
+        return canonical({k: self.settings["evaluate"][k] for k in ("corruptions", "severities")})
+
     def summary_params(self) -> dict:
         """The comparisons' bootstrap (the paper protocol's seed is the evaluation's alone)."""
         return canonical({k: self.settings["evaluate"][k] for k in ("bootstrap", "seed")})

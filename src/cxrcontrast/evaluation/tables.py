@@ -11,8 +11,9 @@ from .bootstrap import LEVEL, paired_difference
 from .calibration import CALIBRATION
 from .embeddings import QUALITY
 from .metrics import HEADLINE, PAPER_ORDER
+from .robustness import DROPS
 
-METRICS = HEADLINE + CALIBRATION + ("temperature",) + tuple(f"paper_{k}" for k in PAPER_ORDER + CALIBRATION)
+METRICS = HEADLINE + CALIBRATION + ("temperature",) + DROPS + tuple(f"paper_{k}" for k in PAPER_ORDER + CALIBRATION)
 
 
 def seed_row(m: dict) -> dict:
@@ -22,6 +23,8 @@ def seed_row(m: dict) -> dict:
         lo, hi = m["ci"][k] or (None, None)
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
     row["temperature"] = m["temperature"]
+    for k in DROPS:
+        row[k] = m[k]
     protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = protocol[k]

@@ -15,6 +15,7 @@ from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
 from ..evaluation.protocol import paper_protocol, paper_protocol_spread, paper_weights
+from ..evaluation.robustness import DROPS, corruption_scores
 from ..files import load_checkpoint, load_json, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
@@ -26,6 +27,7 @@ def run_evaluate(
     model: str,
     test: str,
     val: str,
+    corrupted: str,
     classes: str,
     history: str,
     outputs: dict,
@@ -37,7 +39,7 @@ def run_evaluate(
 ) -> None:
     """``experiment``: encoder, pretrain, trainset, labels, seed; ``params``: the ``evaluate`` block;
     ``model_made_by``: what the classifier checkpoint records (``DatasetRun.classifier_made_by``); ``val``: the
-    split the temperature is fitted on."""
+    split the temperature is fitted on; ``corrupted``: the test split's corrupted copies (rule ``corrupt``)."""
     from ..figures.calibration import reliability_diagram
     from ..figures.experiment import auc_bars, confusion, training_curves
 
@@ -61,6 +63,7 @@ def run_evaluate(
     protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
     protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
     protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
+    robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     result = {
         **experiment,
         "n_test": int(len(labels)),
@@ -80,6 +83,8 @@ def run_evaluate(
         "paper_protocol": protocol,
         "ci": {k: interval(dist[k]) for k in (*HEADLINE, *ece)},
         "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
+        **{k: robust[k] for k in DROPS},
+        "robustness": {"scores": robust["scores"], "by_severity": robust["by_severity"]},
         "kept_epoch": ckpt.epoch,
         "config": {"classify": ckpt.params, "pretrain": ckpt.pretrain},
         "version": __version__,
@@ -99,3 +104,32 @@ def run_evaluate(
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])
     training_curves(history, title, outputs["curves"], pretrain_history)
     reliability_diagram(result, title, outputs["reliability"])
+
+
+def scores_under_corruption(net, corrupted: str, test, image_size: int, device, clean: dict) -> dict:
+    """The classifier on each corrupted copy of ``test`` (the same images, in the same order)."""
+    import torch
+
+    from ..data.images import InMemoryImages
+    from ..data.tensors import resize_uint8
+    from ..files import load_npz
+
+    arrays = load_npz(corrupted, ("images", "corruption", "severity", "labels", "index"))
+    if not np.array_equal(arrays["index"], test.index.numpy()):
+        raise InputError(
+            f"{corrupted}: not the corrupted copies of this test split (other images); delete it and rerun"
+        )
+
+    def predict(images):
+        copy = InMemoryImages(resize_uint8(images, image_size), test.labels, test.index)
+        return predict_probs(net, copy, device).numpy()
+
+    with torch.no_grad():
+        robust = corruption_scores(predict, arrays, clean)
+    log.info(
+        "under %d corrupted copies: mean relative drop of macro AUC %s, of balanced accuracy %s",
+        len(arrays["corruption"]),
+        robust["corruption_drop_auc_macro"],
+        robust["corruption_drop_balanced_accuracy"],
+    )
+    return robust

@@ -13,6 +13,7 @@ from ..evaluation.label_equivalence import add_equivalence, label_equivalence
 from ..evaluation.markdown import markdown
 from ..evaluation.numerics import numerics_warnings
 from ..evaluation.protocols import kendall_rows, protocol_scores
+from ..evaluation.robustness import robustness_rows
 from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
 from ..figures.tables import save_table_page
 from ..files import load_json, load_npz, save_csv, save_text
@@ -28,6 +29,7 @@ TABLES = {
     "official": "The official MedMNIST task",
     "fidelity": "Fidelity: the paper's text or the authors' code",
     "protocols": "Protocol sensitivity: Kendall's tau between the encoder states' rankings",
+    "robustness": "Robustness: metrics under MedMNIST-C's corruptions, per severity",
 }
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ def run_summary(
     (``DatasetRun.experiment_identities``), checked against what its files record."""
     from ..figures.budgets import label_efficiency
     from ..figures.comparison import embedding_quality, figure13
+    from ..figures.robustness import robustness_figure
 
     info = load_json(classes)
     task = {
@@ -108,6 +111,7 @@ def run_summary(
         "official": official_table,
         "fidelity": fidelity,
         "protocols": kendall_rows(scores),
+        "robustness": robustness_rows(results),
     }
     for key, table in tables.items():
         save_csv(outputs[key], table)
@@ -120,6 +124,7 @@ def run_summary(
     )
     figure13(exp_rows, {experiment_key(r): r for r in rows}, task, outputs["figure13"])
     embedding_quality(quals, outputs["embedding_quality"])
+    robustness_figure(tables["robustness"], outputs["robustness_figure"])
     label_efficiency(
         exp_rows,
         outputs["label_efficiency"],
