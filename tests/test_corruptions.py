@@ -129,3 +129,33 @@ def test_relative_drops_and_their_means():
     assert out["scores"][1]["drop_balanced_accuracy"] == pytest.approx(1 - guess)
     assert out["corruption_drop_balanced_accuracy"] == pytest.approx((1 - guess) / 2)
     assert out["by_severity"]["2"]["balanced_accuracy"] == pytest.approx(1 - guess)
+
+
+def test_an_unknown_corruption_is_refused_by_the_config_check():
+    from conftest import config
+
+    from cxrcontrast.errors import InputError
+
+    with pytest.raises(InputError, match=r"evaluate.corruptions\[1\]: 'fog' is not one of \['pixelate'"):
+        config(evaluate={"corruptions": ["pixelate", "fog"]})
+
+
+def test_copies_of_another_test_split_are_refused(tmp_path):
+    import torch
+
+    from cxrcontrast.data.images import InMemoryImages
+    from cxrcontrast.errors import InputError
+    from cxrcontrast.files import save_npz
+    from cxrcontrast.stages.evaluate import scores_under_corruption
+
+    save_npz(
+        tmp_path / "c.npz",
+        images=IMAGES[None],
+        corruption=np.array(["pixelate"]),
+        severity=np.array([1]),
+        labels=np.zeros(6, int),
+        index=np.arange(6),
+    )
+    test = InMemoryImages(torch.from_numpy(IMAGES), torch.zeros(6, dtype=torch.long), torch.arange(6) + 100)
+    with pytest.raises(InputError, match=r"c.npz: not the corrupted copies of this test split"):
+        scores_under_corruption(None, str(tmp_path / "c.npz"), test, 28, "cpu", {})

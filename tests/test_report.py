@@ -43,6 +43,8 @@ EVERY_RESULT = {  # what the report must list, by file name: a result dropped fr
     "official.html",
     "fidelity.html",
     "protocols.html",
+    "robustness.html",
+    "robustness.png",
     "runtime.html",
 }
 PER_EXPERIMENT = {"confusion.png", "auc.png", "curves.png", "reliability.png"}

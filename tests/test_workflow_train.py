@@ -150,10 +150,13 @@ def test_only_stale_jobs_rerun(finished):
     }
     assert planned_jobs(finished, extra={"evaluate": {"bootstrap": 2000}}) == {"evaluate": 7, **REPORT}
     assert planned_jobs(finished, extra={"probes": {"knn_k": 5}}) == {"probe": 5, **REPORT}
+    corruptions = planned_jobs(finished, extra={"evaluate": {"corruptions": ["pixelate"]}})
+    assert corruptions == {"corrupt": 1, "evaluate": 7, **REPORT}  # the copies once per seed, then every evaluation
     seeds = planned_jobs(finished, extra={"seeds": [0, 1]})
     assert seeds == {
         "pretrain": 3,
         "augment_copies": 1,
+        "corrupt": 1,
         "classify": 7,
         "evaluate": 7,
         "embed": 5,
