@@ -134,3 +134,16 @@ def test_fitted_temperature_undoes_a_known_overconfidence():
     assert t == pytest.approx(3.0, rel=0.1)
     ones = np.ones((1, n))
     assert weighted_ece(scaled(over, t), labels, ones)[0] < weighted_ece(over, labels, ones)[0] / 2
+
+
+def test_a_temperature_at_an_end_of_the_search_is_said_to_be_a_bound():
+    """A model whose true class is always its least likely: the NLL keeps falling as T grows, so the fit
+    stops at the range's end; the summary says so instead of printing the bound as a fitted value."""
+    from cxrcontrast.evaluation.calibration import T_RANGE
+    from cxrcontrast.evaluation.markdown_sections import temperature_text
+
+    labels = np.zeros(300, dtype=int)
+    wrong = np.tile([0.2, 0.4, 0.4], (300, 1))
+    t = fit_temperature(wrong, labels)
+    assert t == pytest.approx(T_RANGE[1], rel=1e-3)
+    assert temperature_text(t) == f"≥ {T_RANGE[1]:g} (bound)" and temperature_text(1.5) == "1.50"

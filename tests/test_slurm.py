@@ -23,9 +23,27 @@ def sh(*cmd) -> str:
     return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=60).stdout
 
 
-def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
+def new_jobs(before: int) -> dict[str, list[tuple[int, str]]]:
+    """Rule (or group) name -> its SLURM jobs (id, state) submitted after job ``before``."""
+    jobs: dict[str, list] = {}
+    for line in sh("squeue", "-h", "-t", "all", "-o", "%i|%T|%k").splitlines():
+        job, state, comment = line.split("|", 2)
+        if int(job) > before and comment.startswith("rule_"):
+            name = re.match(r"rule_(.+?)(_wildcards_|$)", comment).group(1)
+            jobs.setdefault(name, []).append((int(job), state))
+    return jobs
+
+
+def last_job() -> int:
+    return max([int(x.split("_")[0]) for x in sh("squeue", "-h", "-t", "all", "-o", "%i").split()] or [0])
+
+
+def test_jobs_run_as_slurm_jobs_grouped_and_gpu_rules_get_a_gpu(tmp_path):
+    """Through profiles/localslurm: every rule a SLURM job, except the evaluations of one encoder state
+    (evaluate, embed, probe), which share one; the partition from the profile's partition map; a GPU asked
+    for exactly by the GPU rules and by the group."""
     assert sh("sinfo", "-h", "-o", "%T").split()[0] in ("idle", "mixed"), "the test cluster is not up"
-    before = max([int(x) for x in sh("squeue", "-h", "-t", "all", "-o", "%i").split()] or [0])
+    before = last_job()
     work = workflow_copy(tmp_path)
     import shutil
 
@@ -34,41 +52,70 @@ def test_jobs_run_as_slurm_jobs_and_gpu_rules_get_a_gpu(tmp_path):
         "datasets": {"chest": {"source": "demo", "train": 600, "val": 150, "test": 150, "seed": 1}},
         "pretrain": {"normal": {"epochs": 1}},
         "classify": {"finetune": {"epochs": 1}},
+        "evaluate": {"corruptions": ["pixelate"], "severities": [1]},
+        "embeddings": {"points": 100},
     }
     (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
-    target = "results/chest/classify/minivgg/normal/train/labels1/seed0/model.pt"
+    res = "results/chest"
+    targets = [
+        f"{res}/metrics/minivgg/normal/train/labels1/seed0/metrics.json",
+        f"{res}/embeddings/minivgg/normal/seed0/quality.json",
+        f"{res}/probes/minivgg/normal/seed0/probes.json",
+    ]
     exe = str(Path(sys.executable).with_name("snakemake"))
     proc = subprocess.run(
-        [
-            "timeout",
-            "-k",
-            "15",
-            "600",
-            exe,
-            target,
-            "--profile",
-            "profiles/localslurm",
-            "--configfile",
-            "config/config.yaml",
-            "config/demo.yaml",
-            "tiny.yaml",
-        ],
+        ["timeout", "-k", "15", "900", exe, *targets, "--profile", "profiles/localslurm"]
+        + ["--configfile", "config/config.yaml", "config/demo.yaml", "tiny.yaml"],
         cwd=work,
         capture_output=True,
         text=True,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    jobs = {}
-    for line in sh("squeue", "-h", "-t", "all", "-o", "%i|%T|%k").splitlines():
-        job, state, comment = line.split("|", 2)
-        if int(job) > before and comment.startswith("rule_"):
-            jobs[re.match(r"rule_([a-z_]+?)(_wildcards|$)", comment).group(1)] = (int(job), state)
-    assert set(jobs) == {"source", "prune", "pretrain", "classify"}
-    assert all(state == "COMPLETED" for _, state in jobs.values()), jobs
-    for rule, (job, _) in jobs.items():
-        asks_gpu = "TresPerJob=gres:gpu:1" in sh("scontrol", "show", "job", str(job))
-        assert asks_gpu == (rule in GPU_RULES), rule
-    pre_log = (work / "results/chest/logs/pretrain/minivgg/normal/seed0.log").read_text()
+    jobs = new_jobs(before)
+    group = "evaluation_chest_minivgg_normal_0"
+    assert set(jobs) == {"source", "prune", "corrupt", "pretrain", "classify", group}, jobs
+    assert all(len(v) == 1 and v[0][1] == "COMPLETED" for v in jobs.values()), jobs
+    for name, [(job, _)] in jobs.items():
+        shown = sh("scontrol", "show", "job", str(job))
+        assert ("TresPerJob=gres:gpu:1" in shown) == (name in GPU_RULES | {group}), name
+        assert "Partition=debug" in shown  # from the partition map: no rule names a partition
+    logs = {
+        "evaluate": f"{res}/logs/evaluate/minivgg/normal/train/labels1/seed0.log",
+        "embed": f"{res}/logs/embed/minivgg/normal/seed0.log",
+        "probe": f"{res}/logs/probe/minivgg/normal/seed0.log",
+    }
+    ran_in = {rule: re.search(r"SLURM job (\d+) on", (work / log).read_text()).group(1) for rule, log in logs.items()}
+    assert set(ran_in.values()) == {str(jobs[group][0][0])}, ran_in  # one SLURM job served the three
+    pre_log = (work / f"{res}/logs/pretrain/minivgg/normal/seed0.log").read_text()
     assert re.search(r"SLURM job \d+ on \S+, GPUs on node: 1", pre_log)
-    assert "GPUs on node: 0" in (work / "results/chest/logs/data/prune.log").read_text()
-    assert (work / target).exists()
+    assert "GPUs on node: 0" in (work / f"{res}/logs/data/prune.log").read_text()
+
+
+def test_a_job_killed_for_its_time_is_resubmitted_with_more(tmp_path):
+    """Retries that learn: a job needing 100 s, asked for ``minutes(1)`` (cxrcontrast.resources, as every
+    rule), is killed by SLURM at its time limit and resubmitted with two minutes, which it finishes in."""
+    before = last_job()
+    (tmp_path / "Snakefile").write_text(
+        "from cxrcontrast.resources import mem_mb, minutes\n\n"
+        "rule slow:\n"
+        "    output: 'done.txt'\n"
+        "    resources: runtime=minutes(1), mem_mb=mem_mb(100, 0)\n"
+        "    shell: 'sleep 100; echo $SLURM_JOB_ID > {output}'\n"
+    )
+    exe = str(Path(sys.executable).with_name("snakemake"))
+    proc = subprocess.run(
+        ["timeout", "-k", "15", "900", exe, "--executor", "slurm", "--jobs", "1", "--retries", "1"]
+        + ["--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2"]
+        + ["--default-resources", "slurm_partition=debug", "--latency-wait", "5"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    attempts = sorted(new_jobs(before)["slow"])
+    assert [state for _, state in attempts] == ["TIMEOUT", "COMPLETED"], attempts
+    limits = [re.search(r"TimeLimit=(\S+)", sh("scontrol", "show", "job", str(j))).group(1) for j, _ in attempts]
+    assert limits == ["00:01:00", "00:02:00"]
+    memory = [re.search(r"MinMemoryNode=(\d+)M", sh("scontrol", "show", "job", str(j))).group(1) for j, _ in attempts]
+    assert memory == ["100", "200"]
+    assert (tmp_path / "done.txt").read_text().strip() == str(attempts[1][0])

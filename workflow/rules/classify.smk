@@ -17,7 +17,7 @@ rule classify:
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 8),
-        runtime=240,
+        runtime=minutes(240),
     params:
         job=lambda w: run_of(w).classify_params(experiment(w)),
         pretrained_made_by=lambda w: run_of(w).pretraining_made_by(

@@ -1,5 +1,4 @@
 # The config, resolved once by the package into what each rule gets; paths and input functions.
-import os
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from cxrcontrast.evaluation.label_equivalence import findings
 from cxrcontrast.vocabulary.experiments import fraction_text
 from cxrcontrast.data import sources
 from cxrcontrast.digests import content_digest
+from cxrcontrast.resources import mem_mb, minutes
 from cxrcontrast.runtime import check_device
 from snakemake.logging import logger
 
@@ -49,18 +49,6 @@ DS = "results/{dataset}"
 EXPERIMENT = "{encoder}/{pretrain}/{trainset}/labels{labels}/seed{seed}"
 STATE = "{encoder}/{pretrain}/seed{seed}"
 OFFICIAL = "{encoder}/{pretrain}/{tuning}/seed{seed}"
-
-
-def mem_mb(base, per_input_mb):
-    """Memory that grows with the data: `base` MB plus `per_input_mb` MB per MB of input files (those there
-    yet; os.stat, not Snakemake's `input.size_mb`, which costs milliseconds a job in a dry run of thousands).
-    """
-
-    def of_inputs(wildcards, input):
-        size = sum(os.stat(f).st_size for f in input if os.path.isfile(f))
-        return int(base + per_input_mb * size / 2**20)
-
-    return of_inputs
 
 
 def run_of(w):

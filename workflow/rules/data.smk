@@ -13,7 +13,7 @@ rule source:
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=60,
+        runtime=minutes(60),
     params:
         data=lambda w: run_of(w).data_params(),
         fingerprint=lambda w: sources.fingerprint(run_of(w).data),
@@ -31,7 +31,7 @@ rule download:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=60,
+        runtime=minutes(60),
     script:
         "../scripts/download.py"
 
@@ -51,7 +51,7 @@ rule prune:
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 4),
-        runtime=20,
+        runtime=minutes(20),
     params:
         data=lambda w: run_of(w).data_params(),
         raw_sha256=raw_sha256,
@@ -73,7 +73,7 @@ rule unpruned:
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 4),
-        runtime=20,
+        runtime=minutes(20),
     params:
         data=lambda w: run_of(w).data_params(),
         raw_sha256=raw_sha256,
@@ -93,7 +93,7 @@ rule augment_copies:
     threads: CONFIG.execution.threads
     resources:
         mem_mb=mem_mb(1500, 6),
-        runtime=30,
+        runtime=minutes(30),
     params:
         execution=CONFIG.execution,
         image_size=lambda w: run_of(w).data["image_size"],
@@ -115,7 +115,7 @@ rule corrupt:
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 140),
-        runtime=60,
+        runtime=minutes(60),
     params:
         job=CONFIG.corrupt_params(),
     script:
@@ -141,7 +141,7 @@ rule augmentation_figure:
     threads: CONFIG.execution.threads
     resources:
         mem_mb=mem_mb(1500, 2),
-        runtime=10,
+        runtime=minutes(10),
     params:
         execution=CONFIG.execution,
         image_size=lambda w: run_of(w).data["image_size"],

@@ -51,7 +51,7 @@ rule evaluate:
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 8),
-        runtime=30,
+        runtime=minutes(30),
     params:
         job=CONFIG.evaluate_params(),
         model_made_by=lambda w: run_of(w).classifier_made_by(experiment(w), w.seed),
@@ -82,7 +82,7 @@ rule embed:
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 6),
-        runtime=60,
+        runtime=minutes(60),
     params:
         job=lambda w: run_of(w).embed_params(w.encoder),
         pretrained_made_by=lambda w: run_of(w).pretraining_made_by(
@@ -108,7 +108,7 @@ rule probe:
     resources:
         gpu=1,
         mem_mb=mem_mb(3000, 12),
-        runtime=60,
+        runtime=minutes(60),
     params:
         job=lambda w: run_of(w).probe_params(w.encoder),
         pretrained_made_by=lambda w: run_of(w).pretraining_made_by(

@@ -18,7 +18,7 @@ rule official:
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 10),
-        runtime=240,
+        runtime=minutes(240),
     params:
         job=lambda w: run_of(w).official_params(w.encoder, w.tuning),
         pretrained_made_by=lambda w: run_of(w).pretraining_made_by(
@@ -47,7 +47,7 @@ rule official_evaluate:
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 8),
-        runtime=30,
+        runtime=minutes(30),
     params:
         model_made_by=lambda w: run_of(w).official_made_by(
             w.encoder, w.pretrain, w.tuning, w.seed

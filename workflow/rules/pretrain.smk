@@ -21,7 +21,7 @@ rule pretrain:
     resources:
         gpu=1,
         mem_mb=mem_mb(2000, 8),
-        runtime=240,
+        runtime=minutes(240),
     params:
         job=lambda w: run_of(w).pretrain_params(w.encoder, w.pretrain),
         execution=CONFIG.execution,

@@ -68,7 +68,7 @@ rule summary:
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 3),
-        runtime=30,
+        runtime=minutes(30),
     params:
         job=CONFIG.summary_params(),
         fidelity=FIDELITY,
@@ -100,7 +100,7 @@ rule datasets:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=minutes(10),
     params:
         datasets=list(CONFIG.datasets),
         data={name: run.data_params() for name, run in CONFIG.datasets.items()},
@@ -126,6 +126,6 @@ rule runtime_table:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=5,
+        runtime=minutes(5),
     script:
         "../scripts/runtime_table.py"

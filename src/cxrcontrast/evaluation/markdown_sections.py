@@ -3,7 +3,7 @@ robustness, protocol sensitivity), and the cell formats every section of summary
 
 from __future__ import annotations
 
-from .calibration import BINS
+from .calibration import BINS, T_RANGE
 from .display import experiment_label, percent
 from .label_equivalence import METRICS as EQUIVALENCE_METRICS
 from .label_equivalence import sentence
@@ -21,6 +21,15 @@ def with_interval(row: dict, metric: str) -> str:
     if row[f"{metric}_ci_low"] is not None:
         text += f" [{pct(row[f'{metric}_ci_low'])}, {pct(row[f'{metric}_ci_high'])}]"
     return text
+
+
+def temperature_text(t: float | None) -> str:
+    """A fitted temperature; at an end of the searched range, said so (the fit wanted more: a model with
+    near-uniform outputs is flattened without limit, a nearly constant one sharpened)."""
+    if t is None:
+        return "–"
+    lo, hi = T_RANGE
+    return f"≥ {hi:g} (bound)" if t >= hi * 0.999 else f"≤ {lo:g} (bound)" if t <= lo * 1.001 else f"{t:.2f}"
 
 
 def equivalence_section(exp_rows) -> list[str]:
@@ -55,8 +64,7 @@ def calibration_section(rows: list[dict]) -> list[str]:
     ]
     for r in rows:
         cells = [with_interval(r, m) for m in ("ece", "ece_scaled", "paper_ece", "paper_ece_scaled")]
-        t = r["temperature_mean"]
-        cells.append("–" if t is None else f"{t:.2f}")
+        cells.append(temperature_text(r["temperature_mean"]))
         lines.append(f"| {experiment_label(r)} | {percent(r['labels'])} | {r['n_seeds']} | " + " | ".join(cells) + " |")
     return lines
 

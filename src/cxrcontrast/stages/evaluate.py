@@ -10,7 +10,7 @@ from .. import __version__
 from ..data.images import load_images
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
-from ..evaluation.calibration import BINS, calibration_of, fit_temperature
+from ..evaluation.calibration import BINS, T_RANGE, calibration_of, fit_temperature
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
@@ -59,6 +59,8 @@ def run_evaluate(
     calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
     log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
     log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
+    if not T_RANGE[0] * 1.001 < temperature < T_RANGE[1] * 0.999:
+        log.warning("the fitted temperature %.3f is at an end of the searched range %s", temperature, T_RANGE)
     dist = bootstrap(probs, labels, resamples=params["bootstrap"], seed=params["seed"], extra=ece)
     protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
     protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
