@@ -12,8 +12,13 @@ from .style import percent_axis, save_figure
 
 
 def robustness_figure(rows: list[dict], out: str) -> None:
-    """``rows``: the summary's robustness table (experiment, corruption, severity, drop_<metric>)."""
-    experiments = sorted({tuple(r[k] for k in EXPERIMENT_KEYS) for r in rows}, key=lambda e: (e[1] != "none", e))
+    """``rows``: the summary's robustness table (experiment, corruption, severity, drop_<metric>). As Figure 13,
+    the experiments on every training label (robustness.csv has the label budgets): lines one can tell apart."""
+    full = [r for r in rows if float(r["labels"]) == 1.0] or rows
+    experiments = sorted({tuple(r[k] for k in EXPERIMENT_KEYS) for r in full}, key=lambda e: (e[0], e[1] != "none", e))
+    rows = full
+    palette = plt.get_cmap("tab10").colors
+    colors = {e: palette[i % len(palette)] for i, e in enumerate(experiments)}
     fig, axes = plt.subplots(1, len(METRICS), figsize=(11, 4.6), sharey=True)
     for ax, metric in zip(axes, METRICS):
         for e in experiments:
@@ -21,7 +26,8 @@ def robustness_figure(rows: list[dict], out: str) -> None:
             severities = sorted({r["severity"] for r in mine})
             drops = [np.mean([r[f"drop_{metric}"] for r in mine if r["severity"] == s]) for s in severities]
             label = experiment_label(dict(zip(EXPERIMENT_KEYS, e)))
-            ax.plot(severities, drops, "o-", lw=2 if e[1] == "none" else 1.2, ms=4, label=label)
+            style = "o-" if e[0] == "minivgg" else "s--"
+            ax.plot(severities, drops, style, lw=2.5 if e[1] == "none" else 1.2, ms=4, label=label, color=colors[e])
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xticks(range(1, 6))
         ax.set_xlabel("severity (MedMNIST-C, 1 mild .. 5 severe)")
@@ -39,6 +45,9 @@ def robustness_figure(rows: list[dict], out: str) -> None:
     else:
         axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     n = len({r["corruption"] for r in rows})
-    fig.suptitle(f"Robustness to realistic image faults: {n} chest X-ray corruptions of MedMNIST-C (higher: worse)")
+    fig.suptitle(
+        f"Robustness to realistic image faults: {n} chest X-ray corruptions of MedMNIST-C (higher: worse)\n"
+        "every training label; thick: no pretraining; the label budgets are in robustness.csv"
+    )
     fig.tight_layout()
     save_figure(fig, out, dpi=110)
