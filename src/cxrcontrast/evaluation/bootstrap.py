@@ -20,12 +20,18 @@ def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 
     """Bootstrap distributions {metric: (resamples,)} of the headline metrics (None where not applicable) and of
     ``extra`` ({name: f(w) -> (B,)}, further metrics of the same resamples)."""
     rng = np.random.default_rng(seed)
+    chunks = (resample_counts(len(labels), min(chunk, resamples - s), rng) for s in range(0, resamples, chunk))
+    return distributions(probs, labels, chunks, HEADLINE, extra)
+
+
+def distributions(probs, labels, weight_chunks, keys, extra: dict | None = None) -> dict:
+    """{metric: (rows,)} of ``keys`` (of ``weighted_metrics``) and of ``extra`` ({name: f(w)}) over every row of
+    the weight chunks (each (B, n)); None for a metric not applicable."""
     extra = extra or {}
-    parts: dict[str, list] = {k: [] for k in (*HEADLINE, *extra)}
-    for start in range(0, resamples, chunk):
-        w = resample_counts(len(labels), min(chunk, resamples - start), rng)
+    parts: dict[str, list] = {k: [] for k in (*keys, *extra)}
+    for w in weight_chunks:
         m = weighted_metrics(probs, labels, w)
-        for key in HEADLINE:
+        for key in keys:
             parts[key].append(m[key])
         for key, metric in extra.items():
             parts[key].append(metric(w))

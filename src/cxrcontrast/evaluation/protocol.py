@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..data.balance import balanced_indices
-from .bootstrap import interval
+from .bootstrap import distributions, interval
 from .metrics import PAPER_ORDER, weighted_metrics
 
 
@@ -47,21 +47,16 @@ def paper_protocol_draws(
     labels = np.asarray(labels)
     n = len(labels)
     gen, rng = torch.Generator().manual_seed(seed), np.random.default_rng(seed)
-    extra = extra or {}
-    parts: dict[str, list] = {k: [] for k in (*PAPER_ORDER, *extra)}
-    for start in range(0, resamples, chunk):
-        rows = []
-        for _ in range(min(chunk, resamples - start)):
-            pool = rng.integers(0, n, n) if images else np.arange(n)
-            drawn = pool[balanced_indices(labels[pool], n, gen).numpy()]
-            rows.append(np.bincount(drawn, minlength=n))
-        w = np.asarray(rows, dtype=np.float64)
-        m = weighted_metrics(probs, labels, w)
-        for key in PAPER_ORDER:
-            parts[key].append(m[key])
-        for key, metric in extra.items():
-            parts[key].append(metric(w))
-    return {k: (np.concatenate(v) if v[0] is not None else None) for k, v in parts.items()}
+
+    def draw() -> np.ndarray:
+        pool = rng.integers(0, n, n) if images else np.arange(n)
+        return np.bincount(pool[balanced_indices(labels[pool], n, gen).numpy()], minlength=n)
+
+    chunks = (
+        np.asarray([draw() for _ in range(min(chunk, resamples - s))], dtype=np.float64)
+        for s in range(0, resamples, chunk)
+    )
+    return distributions(probs, labels, chunks, PAPER_ORDER, extra)
 
 
 def paper_protocol_spread(probs, labels, seed: int, resamples: int, extra: dict | None = None) -> dict:
