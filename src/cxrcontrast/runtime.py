@@ -40,6 +40,17 @@ def numerics(device) -> dict:
     }
 
 
+def process_age() -> float | None:
+    """Seconds since this process started (Linux, from /proc; None elsewhere): a step's first log line
+    reports it, so the start-up a job pays (Python, Snakemake's preamble, imports) is in every log."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+
+
 @contextlib.contextmanager
 def job(log_file: str | os.PathLike | None = None, threads: int | None = None):
     """Run a workflow step: log lines to ``log_file`` (and stderr), torch's intra-op ``threads`` set (the
@@ -55,6 +66,9 @@ def job(log_file: str | os.PathLike | None = None, threads: int | None = None):
     if threads is not None:
         set_threads(threads)
     log = logging.getLogger("cxrcontrast")
+    age = process_age()
+    if age is not None:  # benchmarks/bench_startup.py sums these lines over a run's logs
+        log.info("start-up: %.2f s from process start to this line", age)
     if "SLURM_JOB_ID" in os.environ:  # where the job ran, and which GPUs SLURM gave it
         log.info(
             "SLURM job %s on %s, GPUs on node: %s, CUDA_VISIBLE_DEVICES=%s",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 QUALITY = ("precision_at_1", "map_at_r", "silhouette")
 
@@ -11,6 +10,7 @@ QUALITY = ("precision_at_1", "map_at_r", "silhouette")
 def quality(embeddings: np.ndarray, labels: np.ndarray, max_silhouette: int = 4000, seed: int = 0) -> dict:
     """Leave-one-out retrieval quality (pytorch-metric-learning's AccuracyCalculator with a
     brute-force kNN, no faiss needed) and the silhouette of the classes."""
+    import torch
     from pytorch_metric_learning.distances import LpDistance
     from pytorch_metric_learning.utils.accuracy_calculator import AccuracyCalculator
     from pytorch_metric_learning.utils.inference import CustomKNN
