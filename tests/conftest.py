@@ -62,6 +62,15 @@ def snakemake(work: Path, *args: str, check=True) -> subprocess.CompletedProcess
 DEMO_ENTRY = {"source": "demo", "findings": 14, "size": 28, "image_size": 32}
 
 
+def modules_loaded_by(modules: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of ``prefixes`` that importing ``modules`` (comma-separated) loads in a
+    fresh interpreter."""
+    loaded = f"sorted(m for m in sys.modules if m.startswith({prefixes!r}))"
+    code = f"import sys; import {modules}; print('\\n'.join({loaded}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return out.split()
+
+
 def npz_entry(flag: str = "chestmnist", size: int | None = 28) -> dict:
     """The config entry of a local MedMNIST-format file of ``flag`` (size None: any size)."""
     entry = {"source": "npz", "npz": "raw.npz", "flag": flag, "image_size": 32}

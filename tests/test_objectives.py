@@ -2,14 +2,12 @@
 
 import inspect
 import itertools
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import SCHEMA, config
+from conftest import SCHEMA, config, modules_loaded_by
 from torch.nn import functional as F
 
 from cxrcontrast.data.images import InMemoryImages
@@ -256,12 +254,8 @@ def test_the_registrys_sgd_keys_are_the_optimizers_fields():
 
 def test_the_config_never_imports_training_and_the_registry_never_imports_torch():
     """The layering of the house: config reads the vocabulary only; the vocabulary loads no torch."""
-    code = (
-        "import sys; import cxrcontrast.config, cxrcontrast.vocabulary.objectives, cxrcontrast.vocabulary.tasks; "
-        "bad = sorted(m for m in sys.modules if m.startswith(('cxrcontrast.training', 'torch'))); print(bad)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    modules = "cxrcontrast.config, cxrcontrast.vocabulary.objectives, cxrcontrast.vocabulary.tasks"
+    assert modules_loaded_by(modules, ("cxrcontrast.training", "torch")) == []
 
 
 def test_every_schema_key_is_routed_and_the_registry_matches_the_schema():

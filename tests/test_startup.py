@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import modules_loaded_by
 
 from cxrcontrast.runtime import job, process_age
 
@@ -42,12 +43,7 @@ def test_a_steps_first_log_line_is_its_start_up(tmp_path):
 
 def test_the_report_steps_never_import_torch():
     """summary and runtime_table read CSV and JSON: loading torch would add about a second to each."""
-    code = (
-        "import sys; import cxrcontrast.stages.report, cxrcontrast.runtime; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert modules_loaded_by("cxrcontrast.stages.report, cxrcontrast.runtime", ("torch",)) == []
 
 
 def test_the_start_up_lines_are_summed_per_rule(tmp_path):
