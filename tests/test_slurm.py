@@ -5,6 +5,7 @@ Skipped unless CXR_SLURM=1; with it set, a cluster that is not up is a failure.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,19 +24,24 @@ def sh(*cmd) -> str:
     return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=60).stdout
 
 
-def new_jobs(before: int) -> dict[str, list[tuple[int, str]]]:
-    """Rule (or group) name -> its SLURM jobs (id, state) submitted after job ``before``."""
+def job_number(job: str) -> int:
+    """The SLURM job number of a job id, or of an array task's id (``<array job>_<task>``)."""
+    return int(job.split("_")[0])
+
+
+def new_jobs(before: int) -> dict[str, list[tuple[str, str]]]:
+    """Rule (or group) name -> its SLURM jobs (id, state) submitted after job ``before``, in submission order."""
     jobs: dict[str, list] = {}
     for line in sh("squeue", "-h", "-t", "all", "-o", "%i|%T|%k").splitlines():
         job, state, comment = line.split("|", 2)
-        if int(job) > before and comment.startswith("rule_"):
+        if job_number(job) > before and comment.startswith("rule_"):
             name = re.match(r"rule_(.+?)(_wildcards_|$)", comment).group(1)
-            jobs.setdefault(name, []).append((int(job), state))
-    return jobs
+            jobs.setdefault(name, []).append((job, state))
+    return {name: sorted(v, key=lambda js: (job_number(js[0]), js[0])) for name, v in jobs.items()}
 
 
 def last_job() -> int:
-    return max([int(x.split("_")[0]) for x in sh("squeue", "-h", "-t", "all", "-o", "%i").split()] or [0])
+    return max([job_number(x) for x in sh("squeue", "-h", "-t", "all", "-o", "%i").split()] or [0])
 
 
 def test_jobs_run_as_slurm_jobs_grouped_and_gpu_rules_get_a_gpu(tmp_path):
@@ -45,8 +51,6 @@ def test_jobs_run_as_slurm_jobs_grouped_and_gpu_rules_get_a_gpu(tmp_path):
     assert sh("sinfo", "-h", "-o", "%T").split()[0] in ("idle", "mixed"), "the test cluster is not up"
     before = last_job()
     work = workflow_copy(tmp_path)
-    import shutil
-
     shutil.copytree(REPO / "profiles", work / "profiles")
     tiny = {
         "datasets": {"chest": {"source": "demo", "train": 600, "val": 150, "test": 150, "seed": 1}},
@@ -91,6 +95,38 @@ def test_jobs_run_as_slurm_jobs_grouped_and_gpu_rules_get_a_gpu(tmp_path):
     assert "GPUs on node: 0" in (work / f"{res}/logs/data/prune.log").read_text()
 
 
+def test_the_trainings_ready_at_once_go_as_one_slurm_array(tmp_path):
+    """``slurm-array-jobs`` in the profile: three pretrainings (three objectives) ready together are one SLURM
+    array of three tasks, each asking for a GPU; the data rules, one job each, are plain jobs."""
+    before = last_job()
+    work = workflow_copy(tmp_path)
+    shutil.copytree(REPO / "profiles", work / "profiles")
+    objectives = ("normal", "supcon", "simclr")
+    tiny = {
+        "datasets": {"chest": {"source": "demo", "train": 600, "val": 150, "test": 150, "seed": 1}},
+        "pretrain": {name: {"epochs": 1} for name in objectives},
+    }
+    (work / "tiny.yaml").write_text(yaml.safe_dump(tiny))
+    targets = [f"results/chest/pretrain/minivgg/{name}/seed0/encoder.pt" for name in objectives]
+    exe = str(Path(sys.executable).with_name("snakemake"))
+    proc = subprocess.run(
+        ["timeout", "-k", "15", "900", exe, *targets, "--profile", "profiles/localslurm"]
+        + ["--configfile", "config/config.yaml", "config/demo.yaml", "tiny.yaml"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    jobs = new_jobs(before)
+    tasks = jobs.pop("pretrain")
+    assert len(tasks) == 3 and all("_" in job and state == "COMPLETED" for job, state in tasks), tasks
+    assert len({job_number(job) for job, _ in tasks}) == 1, tasks  # one array
+    for job, _ in tasks:
+        assert "TresPerJob=gres:gpu:1" in sh("scontrol", "show", "job", job)
+    assert all(len(v) == 1 and "_" not in v[0][0] for v in jobs.values()), jobs
+    assert all((work / target).exists() for target in targets)
+
+
 def test_a_job_killed_for_its_time_is_resubmitted_with_more(tmp_path):
     """Retries that learn: a job needing 100 s, asked for ``minutes(1)`` (cxrcontrast.resources, as every
     rule), is killed by SLURM at its time limit and resubmitted with two minutes, which it finishes in."""
@@ -112,7 +148,7 @@ def test_a_job_killed_for_its_time_is_resubmitted_with_more(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
-    attempts = sorted(new_jobs(before)["slow"])
+    attempts = new_jobs(before)["slow"]
     assert [state for _, state in attempts] == ["TIMEOUT", "COMPLETED"], attempts
     limits = [re.search(r"TimeLimit=(\S+)", sh("scontrol", "show", "job", str(j))).group(1) for j, _ in attempts]
     assert limits == ["00:01:00", "00:02:00"]
