@@ -68,7 +68,7 @@ def imports(repo: Path, repeats: int) -> dict[str, float]:
 
 def rule_of(log: Path, rules: list[str]) -> str:
     """The rule a log belongs to, from its path (``.../logs/[data|report/]<rule>[_<wildcard>][/...].log``)."""
-    parts = log.parts[len(log.parts) - 1 - log.parts[::-1].index("logs") + 1 :]
+    parts = log.parts[max(i for i, part in enumerate(log.parts) if part == "logs") + 1 :]
     head = parts[1] if parts[0] in ("data", "report") and len(parts) > 1 else parts[0]
     stem = Path(head).stem
     matches = [rule for rule in rules if stem == rule or stem.startswith(rule + "_")]
