@@ -70,12 +70,14 @@ def job(log_file: str | os.PathLike | None = None, threads: int | None = None):
     if age is not None:  # benchmarks/bench_startup.py sums these lines over a run's logs
         log.info("start-up: %.2f s from process start to this line", age)
     if "SLURM_JOB_ID" in os.environ:  # where the job ran, and which GPUs SLURM gave it
+        # As SLURM set them: an array task run in its batch step (no srun) may lack SLURM_GPUS_ON_NODE
+        # while CUDA_VISIBLE_DEVICES names its GPU, so "not set" is not "no GPU".
         log.info(
             "SLURM job %s on %s, GPUs on node: %s, CUDA_VISIBLE_DEVICES=%s",
             os.environ["SLURM_JOB_ID"],
             os.environ.get("SLURMD_NODENAME", "?"),
-            os.environ.get("SLURM_GPUS_ON_NODE", "0"),
-            os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+            os.environ.get("SLURM_GPUS_ON_NODE", "not set"),
+            os.environ.get("CUDA_VISIBLE_DEVICES", "not set"),
         )
     try:
         yield log
