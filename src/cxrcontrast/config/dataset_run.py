@@ -111,21 +111,21 @@ class DatasetRun:
             pretrain, {**self.settings["pretrain"][pretrain], **self.settings["encoders"][encoder]["train_overrides"]}
         )
 
+    def _model_params(self, encoder: str, **job) -> dict:
+        """A model job's slice: the encoder it builds, at the dataset's image size, with the job's own keys."""
+        arch = {"encoder": encoder, "architecture": self.architecture(encoder), "image_size": self.data["image_size"]}
+        return canonical({**arch, **job})
+
     def pretrain_params(self, encoder: str, pretrain: str) -> dict:
         block = self.settings["encoders"][encoder]
-        z_head = block["z_head"]
-        return canonical(
-            {
-                "encoder": encoder,
-                "architecture": self.architecture(encoder),
-                "z_head": z_head,
-                # the authors' typo trains the classification head as z: it is part of the pretrained model
-                "head": block["head"] if z_head == "classifier" else None,
-                "objective": pretrain,
-                "block": self.objective(encoder, pretrain),
-                "augment": self.augment() if OBJECTIVES[pretrain].augments else None,
-                "image_size": self.data["image_size"],
-            }
+        return self._model_params(
+            encoder,
+            z_head=block["z_head"],
+            # the authors' typo trains the classification head as z: it is part of the pretrained model
+            head=block["head"] if block["z_head"] == "classifier" else None,
+            objective=pretrain,
+            block=self.objective(encoder, pretrain),
+            augment=self.augment() if OBJECTIVES[pretrain].augments else None,
         )
 
     def classify_block(self, e: Experiment) -> dict:
@@ -148,37 +148,19 @@ class DatasetRun:
     def classify_params(self, e: Experiment) -> dict:
         block = self.classify_block(e)
         redrawn = block.get("train_aug") == "on_access"
-        return canonical(
-            {
-                "encoder": e.encoder,
-                "architecture": self.architecture(e.encoder),
-                "head": self.settings["encoders"][e.encoder]["head"],
-                "classify": block,
-                "labels": e.labels,
-                "augment": self.augment() if redrawn else None,
-                "image_size": self.data["image_size"],
-            }
+        return self._model_params(
+            e.encoder,
+            head=self.settings["encoders"][e.encoder]["head"],
+            classify=block,
+            labels=e.labels,
+            augment=self.augment() if redrawn else None,
         )
 
     def embed_params(self, encoder: str) -> dict:
-        return canonical(
-            {
-                "encoder": encoder,
-                "architecture": self.architecture(encoder),
-                "image_size": self.data["image_size"],
-                "embeddings": self.settings["embeddings"],
-            }
-        )
+        return self._model_params(encoder, embeddings=self.settings["embeddings"])
 
     def probe_params(self, encoder: str) -> dict:
-        return canonical(
-            {
-                "encoder": encoder,
-                "architecture": self.architecture(encoder),
-                "image_size": self.data["image_size"],
-                "probes": self.settings["probes"],
-            }
-        )
+        return self._model_params(encoder, probes=self.settings["probes"])
 
     @cached_property
     def flag(self) -> str | None:
@@ -203,15 +185,11 @@ class DatasetRun:
 
     def official_params(self, encoder: str, tuning: str) -> dict:
         official = self.settings["official"]
-        return canonical(
-            {
-                "encoder": encoder,
-                "architecture": self.architecture(encoder),
-                "head": self.settings["encoders"][encoder]["head"],
-                "image_size": self.data["image_size"],
-                "data": {"flag": self.flag, "size": self.data["size"]},
-                "official": {tuning: official[tuning], "select_on": official["select_on"]},
-            }
+        return self._model_params(
+            encoder,
+            head=self.settings["encoders"][encoder]["head"],
+            data={"flag": self.flag, "size": self.data["size"]},
+            official={tuning: official[tuning], "select_on": official["select_on"]},
         )
 
     def data_params(self) -> dict:
