@@ -46,7 +46,7 @@ def check_augment(augment: dict) -> None:
             raise InputError(f"augment.{key}: [{low}, {high}] is not ascending; expected [low, high]")
 
 
-def check_encoders(raw: dict, used: set[str]) -> None:
+def check_encoders(raw: dict) -> None:
     eff = raw["encoders"]["efficientnet_b0"]
     if eff["frozen_tensors"] > FROZEN_MAX[eff["features"]]:
         raise InputError(
@@ -56,7 +56,7 @@ def check_encoders(raw: dict, used: set[str]) -> None:
         )
 
 
-def check_experiments(raw: dict) -> set[str]:
+def check_experiments(raw: dict) -> None:
     seen = set()  # one entry per experiment and label fraction on a dataset: entries may split the fractions
     for i, e in enumerate(raw["experiments"]):
         key = "/".join((e["encoder"], e["pretrain"], e["trainset"]))
@@ -68,7 +68,6 @@ def check_experiments(raw: dict) -> set[str]:
                         "each experiment and label fraction must be unique per dataset"
                     )
                 seen.add((dataset, key, fraction))
-    return {e["encoder"] for e in raw["experiments"]}
 
 
 def check_objectives(raw: dict) -> None:
@@ -79,15 +78,6 @@ def check_objectives(raw: dict) -> None:
         sampler = route(name, {**raw["pretrain"][name], **raw["encoders"][encoder]["train_overrides"]})["sampler"]
         if "images_per_class" in sampler and (why := pk_batch_error(**sampler, key=f"pretrain.{name}.")):
             raise InputError(f"{why} (for {encoder})")
-
-
-def check(raw: dict) -> None:
-    """Every cross-key rule; raises InputError at the first that fails."""
-    check_datasets(raw)
-    check_augment(raw["augment"])
-    encoders = check_experiments(raw)
-    check_encoders(raw, encoders)
-    check_objectives(raw)
 
 
 # ---- values the config alone shows wrong (each named before any job) --------------------------------
@@ -126,7 +116,13 @@ def check_weights(encoders: dict, used: set[str]) -> None:
             )
 
 
-def check_values(raw: dict) -> None:
-    """Values that pass the schema but no job could use; raises InputError at the first."""
+def check(raw: dict) -> None:
+    """Every cross-key rule, then the values that pass the schema but no job could use; raises InputError at
+    the first that fails."""
+    check_datasets(raw)
+    check_augment(raw["augment"])
+    check_experiments(raw)
+    check_encoders(raw)
+    check_objectives(raw)
     check_labels(raw["experiments"])
     check_weights(raw["encoders"], {e["encoder"] for e in raw["experiments"]})

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import InputError
-from .checks import check, check_values
+from .checks import check
 from .run_config import RunConfig
 from .safe_yaml import LayerRefused, load_layer
 from .schema import normalize, schema_error
@@ -66,7 +66,6 @@ def resolve(config: dict, schema_path: str | Path) -> RunConfig:
     schema = yaml.safe_load(Path(schema_path).read_text())
     raw = normalize(copy.deepcopy(dict(config)), schema)
     check(raw)
-    check_values(raw)
     return RunConfig(raw)
 
 
