@@ -1,4 +1,4 @@
-"""Config slices as jobs record them: one canonical form, and where two of them differ."""
+"""Config slices as jobs record them: one canonical form, the value at a key path, and where two slices differ."""
 
 from __future__ import annotations
 
@@ -10,6 +10,16 @@ MISSING = object()
 def canonical(value):
     """Keys sorted at every level, tuples as lists: the one form Snakemake's params trigger compares."""
     return json.loads(json.dumps(value, sort_keys=True))
+
+
+def value_at(tree, keys, default=MISSING):
+    """The value under ``keys`` (mapping keys, list indexes as ints), or ``default``."""
+    for key in keys:
+        in_list = isinstance(tree, list) and isinstance(key, int) and key < len(tree)
+        if not (in_list or isinstance(tree, dict) and key in tree):
+            return default
+        tree = tree[key]
+    return tree
 
 
 def dotted_differences(recorded, expected, prefix: str = "") -> list[str]:

@@ -5,7 +5,7 @@ made with other settings under the same paths must not be presented as that conf
 from __future__ import annotations
 
 from ..files import load_json
-from ..slices import MISSING, canonical, dotted_differences
+from ..slices import MISSING, canonical, dotted_differences, value_at
 from ..vocabulary.experiments import Experiment, fraction_text
 from .dataset_run import DatasetRun
 from .run_config import RunConfig
@@ -37,17 +37,11 @@ def recorded_slices(metrics: dict) -> dict:
     )
 
 
-def _shown(value, width: int = 60) -> str:
+def _shown(tree, key: str, width: int = 60) -> str:
+    """The value at dotted ``key``, cut to ``width`` characters."""
+    value = value_at(tree, key.split("."))
     text = "absent" if value is MISSING else repr(value)
     return text if len(text) <= width else text[: width - 3] + "..."  # a whole slice would fill the screen
-
-
-def _value(tree, path: str):
-    for key in path.split("."):
-        if not isinstance(tree, dict) or key not in tree:
-            return MISSING
-        tree = tree[key]
-    return tree
 
 
 def results_of_other_settings(cfg: RunConfig, pattern: str) -> str | None:
@@ -63,14 +57,12 @@ def results_of_other_settings(cfg: RunConfig, pattern: str) -> str | None:
         recorded, expected = recorded_slices(load_json(path)), expected_record(cfg.on(dataset), e)
         keys = dotted_differences(recorded, expected)
         if keys:
-            name = f"{dataset}/{e.encoder}/{e.pretrain}/{e.trainset}/labels{labels} seed {seed}"
+            name = f"{dataset}/{e.path} seed {seed}"
             stale.append((name, path, keys, recorded, expected))
     if not stale:
         return None
     name, path, keys, recorded, expected = stale[0]
-    shown = ", ".join(
-        f"{k} ({_shown(_value(recorded, k))} recorded, {_shown(_value(expected, k))} in this config)" for k in keys[:4]
-    )
+    shown = ", ".join(f"{k} ({_shown(recorded, k)} recorded, {_shown(expected, k)} in this config)" for k in keys[:4])
     more = f" and {len(keys) - 4} more keys" if len(keys) > 4 else ""
     others = f"; {len(stale) - 1} other results differ too" if len(stale) > 1 else ""
     return f"{name} ({path}) was made with other settings than this config: {shown}{more}{others}"

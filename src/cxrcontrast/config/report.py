@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from ..slices import value_at
 from ..vocabulary.experiments import fraction_text
 from .run_config import RunConfig
 from .schema import _resolve
@@ -38,12 +39,6 @@ MODES = (
 )
 
 
-def _get(tree: dict, path: str):
-    for key in path.split("."):
-        tree = tree[key]
-    return tree
-
-
 def _default(schema: dict, path: str):
     node = schema
     for key in path.split("."):
@@ -58,11 +53,8 @@ def fidelity_rows(run: RunConfig, schema_path: str | Path, paper_code_path: str 
     layer = yaml.safe_load(Path(paper_code_path).read_text())
     rows = []
     for path in MODES:
-        value, text = _get(run.settings, path), _default(schema, path)
-        try:
-            code = _get(layer, path)
-        except KeyError:
-            code = text
+        text = _default(schema, path)
+        value, code = value_at(run.settings, path.split(".")), value_at(layer, path.split("."), text)
         follows = (
             "both"
             if value == text == code

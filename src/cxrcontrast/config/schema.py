@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from ..errors import InputError
+from ..slices import MISSING, value_at
 
 
 def _resolve(schema: dict, root: dict) -> dict:
@@ -69,17 +70,6 @@ def key_path(parts) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "(top level)"
 
 
-def _holds(tree, parts) -> bool:
-    for part in parts:
-        if isinstance(part, int) and isinstance(tree, list) and part < len(tree):
-            tree = tree[part]
-        elif isinstance(tree, dict) and part in tree:
-            tree = tree[part]
-        else:
-            return False
-    return True
-
-
 def schema_error(error, layers: list[tuple[str, dict]], root: dict | None = None) -> str:
     """One line for a jsonschema ``ValidationError``: the layer that set the key (the last one holding
     it), the key path, what is wrong and, for an unknown key, the keys allowed there (never the
@@ -99,5 +89,7 @@ def schema_error(error, layers: list[tuple[str, dict]], root: dict | None = None
         message = f"not a key of source {source}; its keys: {', '.join(known)}"
     elif len(message) > 200:  # "{...the whole block...} is not of type 'array'"
         message = f"{message[:120]} ... {message[-60:]}"
-    source = next((name for name, layer in reversed(layers) if _holds(layer, parts)), "the merged config")
+    source = next(
+        (name for name, layer in reversed(layers) if value_at(layer, parts) is not MISSING), "the merged config"
+    )
     return f"{source}: {key_path(parts)}: {message}{allowed}".replace("\n", " ")
