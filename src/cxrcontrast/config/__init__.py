@@ -11,7 +11,7 @@ from ..slices import canonical
 from .dataset_run import DatasetRun
 from .layers import load_layers, read_yaml, replace_datasets, resolve, validate_layers
 from .report import fidelity_rows, report_facts
-from .run_config import Execution, RunConfig
+from .run_config import RunConfig
 
 __all__ = [
     "fidelity_rows",
@@ -21,7 +21,6 @@ __all__ = [
     "replace_datasets",
     "validate_layers",
     "resolve",
-    "Execution",
     "RunConfig",
     "DatasetRun",
     "canonical",

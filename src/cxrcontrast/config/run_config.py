@@ -60,16 +60,14 @@ class RunConfig:
 
     def describe(self) -> str:
         """The modes a run uses, in a few lines (printed when the workflow starts, dry runs too)."""
-        lines = []
-        for name, run in self.datasets.items():
-            d = run.data
-            lines.append(
-                f"dataset {name}: {d['source']} {run.flag or ''} {d['size']}px -> {d['image_size']}px, "
-                f"{len(run.experiments)} experiments x {len(self.seeds)} seeds"
-            )
-        encoders = {pair for run in self.datasets.values() for pair in run.pretrainings}
+        lines = [
+            f"dataset {name}: {run.data['source']} {run.flag or ''} {run.data['size']}px -> "
+            f"{run.data['image_size']}px, {len(run.experiments)} experiments x {len(self.seeds)} seeds"
+            for name, run in self.datasets.items()
+        ]
+        pretrainings = {pair for run in self.datasets.values() for pair in run.pretrainings}
         some = next(iter(self.datasets.values()))
-        for encoder, objective in sorted(encoders):
+        for encoder, objective in sorted(pretrainings):
             block = some.objective(encoder, objective)
             modes = ", ".join(
                 f"{k} {block[k]}" for k in ("batches", "embedding", "forward", "positive", "images") if k in block

@@ -28,13 +28,12 @@ class LayerRefused(yaml.MarkedYAMLError):
 class LayerLoader(yaml.SafeLoader):
     def get_single_node(self):
         node = super().get_single_node()
-        if node is not None:
-            if expanded_size(node, {}, set()) > MAX_NODES:
-                raise LayerRefused(
-                    problem=f"its aliases expand to more than {MAX_NODES:,} values; "
-                    "write the values out or use fewer nested aliases",
-                    problem_mark=node.start_mark,
-                )
+        if node is not None and expanded_size(node, {}, set()) > MAX_NODES:
+            raise LayerRefused(
+                problem=f"its aliases expand to more than {MAX_NODES:,} values; "
+                "write the values out or use fewer nested aliases",
+                problem_mark=node.start_mark,
+            )
         return node
 
     def construct_mapping(self, node, deep=False):

@@ -120,15 +120,14 @@ def route(name: str, block: dict) -> dict[str, dict]:
     choice = block.get("batches")
     if choice not in spec.batches:
         raise InputError(f"pretrain.{name}.batches: {choice!r}; expected one of {sorted(spec.batches)}")
-    parts = {"sampler": spec.batches[choice], "views": spec.views, "loss": spec.loss}
+    takes = dict(sampler=spec.batches[choice].keys, views=spec.views.keys, loss=spec.loss.keys, optim=OPTIM_KEYS)
+    takes.update(step=spec.step_keys, workflow=spec.workflow_keys, validation=spec.validation_keys)
     alternatives = {k for p in spec.batches.values() for k in p.keys}
-    routed: dict[str, dict] = {k: {} for k in (*parts, "optim", "step", "workflow", "validation", "unused")}
+    routed: dict[str, dict] = {owner: {} for owner in (*takes, "unused")}
     for key, value in block.items():
         if key == "batches":
             continue
-        owners = [p for p, spec in parts.items() if key in spec.keys]
-        owners += ["optim"] * (key in OPTIM_KEYS) + ["step"] * (key in spec.step_keys)
-        owners += ["workflow"] * (key in spec.workflow_keys) + ["validation"] * (key in spec.validation_keys)
+        owners = [owner for owner, keys in takes.items() if key in keys]
         if not owners and key in alternatives:
             owners = ["unused"]
         if not owners:
