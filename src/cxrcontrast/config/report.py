@@ -37,6 +37,12 @@ MODES = (
     "classify.softmax_before_loss",
     "classify.train_aug",
 )
+FOLLOWS = {  # (this run's value is the paper's text, is the authors' code) -> the row's "this run follows"
+    (True, True): "both",
+    (True, False): "the paper's text",
+    (False, True): "the authors' code",
+    (False, False): "neither",
+}
 
 
 def _default(schema: dict, path: str):
@@ -55,15 +61,7 @@ def fidelity_rows(run: RunConfig, schema_path: str | Path, paper_code_path: str 
     for path in MODES:
         text = _default(schema, path)
         value, code = value_at(run.settings, path.split(".")), value_at(layer, path.split("."), text)
-        follows = (
-            "both"
-            if value == text == code
-            else "the paper's text"
-            if value == text
-            else "the authors' code"
-            if value == code
-            else "neither"
-        )
+        follows = FOLLOWS[value == text, value == code]
         rows.append(
             {
                 "setting": path,
@@ -113,14 +111,11 @@ def report_facts(config: RunConfig, layers: list[str], fidelity: list[dict]) -> 
             for e in r.experiments
         }
     )
-    experiments = [(name, e) for name, r in runs.items() for e in r.experiments]
+    experiments = config.experiments
     followed = {r["this run follows"] for r in fidelity} - {"both"}
-    layer = (
-        "the paper's text"
-        if followed <= {"the paper's text"}
-        else "the authors' code"
-        if followed <= {"the authors' code"}
-        else "a mix of both (see the fidelity table)"
+    layer = next(  # the one the run follows wherever the two differ (the paper's text if they never do)
+        (f for f in ("the paper's text", "the authors' code") if followed <= {f}),
+        "a mix of both (see the fidelity table)",
     )
     facts = {
         "data": "; ".join(data),
@@ -138,11 +133,9 @@ def report_facts(config: RunConfig, layers: list[str], fidelity: list[dict]) -> 
         "layer": layer,
         "device": config.settings["device"],
     }
-    return {
-        key: value
-        if isinstance(value, int)
-        else [rst_text(v) for v in value]
-        if isinstance(value, list)
-        else rst_text(value)
-        for key, value in facts.items()
-    }
+    for key, value in facts.items():
+        if isinstance(value, list):
+            facts[key] = [rst_text(v) for v in value]
+        elif not isinstance(value, int):
+            facts[key] = rst_text(value)
+    return facts
