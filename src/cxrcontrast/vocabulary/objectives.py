@@ -1,18 +1,11 @@
-"""Pretraining objectives, each a named combination of parts, as pytorch-metric-learning builds them.
+"""Pretraining objectives, each a named combination of parts, as pytorch-metric-learning builds them:
+batch sampler (which images) + view maker (what the model sees) + miner (which triplets) + loss.
 
-    batch sampler (which images) + view maker (what the model sees) + miner (which triplets)
-    + loss (what is minimized)
-
-This module is the one registry, read by the config (at parse time, without torch) and by training
-(``training/objective.py`` builds an objective from its parts). It names the parts ("module:Class" in
-``cxrcontrast.training``) rather than importing them.
-
-An objective's config block (``pretrain.<name>``) is routed key by key: ``batches`` picks the
-sampler, the other keys go to the part whose constructor takes them (``margin`` and
-``temperature`` to the loss, ``images_per_class`` to the sampler, ``positive`` (and ``positive_wrap``) to the view
-maker), ``epochs``/``batch_size``/``lr``/``momentum``/``weight_decay`` to SGD, ``embedding``
-and ``forward`` to the training step, ``images`` to the workflow (which training file). A key
-that no part takes is an error, never silently dropped.
+The one registry, read by the config (at parse time, without torch) and by training (``training/objective.py``
+builds an objective from its parts). It names the parts ("module:Class" in ``cxrcontrast.training``) rather
+than importing them. An objective's config block (``pretrain.<name>``) is routed key by key (``route``):
+``batches`` picks the sampler, every other key goes to the parts that take it, and a key that no part
+takes is an error, never silently dropped.
 """
 
 from __future__ import annotations
