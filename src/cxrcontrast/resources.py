@@ -23,8 +23,4 @@ def mem_mb(base: int, per_input_mb: float):
 
 def minutes(first: int):
     """Wall time of a job: ``first`` minutes, times the attempt."""
-
-    def of_attempt(wildcards, attempt):
-        return first * attempt
-
-    return of_attempt
+    return lambda wildcards, attempt: first * attempt

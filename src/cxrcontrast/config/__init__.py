@@ -1,10 +1,10 @@
 """The validated config, resolved once into what each rule gets.
 
-``resolve(config, schema)`` (the workflow calls it with the config Snakemake validated and
-filled with the schema's defaults) gives a frozen ``RunConfig``: the experiments, the seeds,
-and for each job its slice of the config, canonical (keys sorted, numbers of one type) so
-that only a real change of value makes a job stale. ``load_layers`` does the same from YAML
-files, merged as Snakemake merges ``--configfile`` layers (for tests and benchmarks).
+``resolve(config, schema)`` (the workflow calls it with the config Snakemake validated and filled with the
+schema's defaults) gives a ``RunConfig``: the experiments, the seeds, and each job's slice of the config,
+canonical (keys sorted, numbers of one type) so that only a real change of value makes a job stale.
+``load_layers`` does the same from YAML files merged as Snakemake merges ``--configfile`` layers (for
+``python -m cxrcontrast check``, tests and benchmarks).
 """
 
 from ..slices import canonical

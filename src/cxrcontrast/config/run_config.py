@@ -46,14 +46,13 @@ class RunConfig:
 
     def wildcard_patterns(self) -> dict[str, str]:
         """Wildcard constraints from the config and the objective registry."""
-        runs = self.datasets.values()
-        tunings = {tuning for run in runs for *_, tuning in run.official_jobs}
+        tunings = {tuning for run in self.datasets.values() for *_, tuning in run.official_jobs}
         return {
             "dataset": "|".join(self.datasets),
             "encoder": "|".join(self.settings["encoders"]),
             "pretrain": "|".join(["none", *OBJECTIVES]),
-            "trainset": "|".join(sorted({e.trainset for run in runs for e in run.experiments}) or ["train"]),
-            "labels": "|".join(sorted({fraction_text(e.labels) for run in runs for e in run.experiments}) or ["1"]),
+            "trainset": "|".join(sorted({e.trainset for _, e in self.experiments}) or ["train"]),
+            "labels": "|".join(sorted({fraction_text(e.labels) for _, e in self.experiments}) or ["1"]),
             "tuning": "|".join(sorted(tunings)) or "frozen",
             "seed": r"\d+",
         }
