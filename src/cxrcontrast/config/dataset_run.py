@@ -58,8 +58,7 @@ class DatasetRun:
     # ---- which files a job reads ------------------------------------------------------------
     def pretrain_split(self, objective: str) -> str:
         """The data a pretraining reads: ``unpruned`` (SimCLR with ``images: all``) or ``pruned``."""
-        block = self.settings["pretrain"][objective]
-        return "unpruned" if "images" in OBJECTIVES[objective].workflow_keys and block["images"] == "all" else "pruned"
+        return "unpruned" if self.settings["pretrain"][objective].get("images") == "all" else "pruned"
 
     @property
     def stored_augmented_copy(self) -> bool:

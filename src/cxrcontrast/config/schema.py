@@ -35,17 +35,13 @@ def _chosen_properties(schema: dict, value: dict, root: dict) -> dict:
     return props
 
 
-def _types(schema: dict) -> set[str]:
-    t = schema.get("type", ())
-    return {t} if isinstance(t, str) else set(t)
-
-
 def normalize(value, schema: dict, root: dict | None = None, path: str = "config"):
     """A copy of ``value`` with numbers of type ``number`` as floats; a float where the schema
     wants an integer, or a non-finite number, is an error naming the full key."""
     root = root if root is not None else schema
     schema = _resolve(schema, root)
-    types = _types(schema)
+    types = schema.get("type", ())
+    types = {types} if isinstance(types, str) else set(types)
     if isinstance(value, dict):
         props = {**schema.get("properties", {}), **_chosen_properties(schema, value, root)}
         extra = schema.get("additionalProperties")
