@@ -68,7 +68,7 @@ def label_equivalence(predictions: dict[tuple, dict[int, dict]], resamples: int,
         return []
     n = len(next(iter(predictions[next(iter(needed))].values()))["labels"])
     rng = np.random.default_rng(seed)
-    draws = [np.ones((1, n))] + [resample_counts(n, min(100, resamples - s), rng) for s in range(0, resamples, 100)]
+    draws = [np.ones((1, n)), *resample_counts(n, resamples, rng)]
     per_seed = {  # experiment -> seed -> the metrics of each weight chunk
         k: {s: [weighted_metrics(p["probs"], p["labels"], w) for w in draws] for s, p in predictions[k].items()}
         for k in needed
