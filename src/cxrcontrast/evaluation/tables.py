@@ -22,9 +22,7 @@ def seed_row(m: dict) -> dict:
         row[k] = m[k]
         lo, hi = m["ci"][k] or (None, None)
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
-    row["temperature"] = m["temperature"]
-    for k in DROPS:
-        row[k] = m[k]
+    row.update({k: m[k] for k in ("temperature", *DROPS)})
     protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = protocol[k]
@@ -39,9 +37,7 @@ def mean_interval(values, level: float = LEVEL) -> dict:
     from scipy import stats
 
     v = np.array([x for x in values if x is not None], dtype=float)
-    if len(v) == 0:
-        return {"mean": None, "sd": None, "ci_low": None, "ci_high": None}
-    mean = float(v.mean())
+    mean = float(v.mean()) if len(v) else None
     if len(v) < 2:
         return {"mean": mean, "sd": None, "ci_low": None, "ci_high": None}
     sd = float(v.std(ddof=1))

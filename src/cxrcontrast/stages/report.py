@@ -74,15 +74,9 @@ def run_summary(
     from ..figures.robustness import robustness_figure
 
     info = load_json(classes)
-    task = {
-        "flag": info["flag"],
-        "classes": len(info["class_names"]),
-        "class_names": info["class_names"],
-        "warnings": info["warnings"],
-        "official": info["official"],
-    }
     results = [load_json(p) for p in metrics]
-    task["numerics_warnings"] = numerics_warnings(results)
+    task = {k: info[k] for k in ("flag", "class_names", "warnings", "official")}
+    task.update(classes=len(info["class_names"]), numerics_warnings=numerics_warnings(results))
     for line in task["numerics_warnings"]:
         log.warning("%s", line)
     rows = [seed_row(m) for m in results]
