@@ -13,10 +13,14 @@ The interval is a bootstrap over seeds and test images: each resample draws test
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 
 from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
 from .bootstrap import LEVEL, resample_counts
+from .display import METRIC_LABELS, experiment_label, percent
 from .metrics import weighted_metrics
 
 METRICS = ("auc_macro", "balanced_accuracy")
@@ -130,8 +134,6 @@ def budget_text(value: float, budgets: str) -> str:
 def sentence(row: dict, metric: str) -> str:
     """ "VGG simclr pretrain with 10% of the labels matches the baseline with 37% [21%, 80%] (macro AUC)", from
     a row with ``baseline_budgets`` and the equivalent budget of ``metric`` under ``{metric}_baseline_labels``."""
-    from .display import METRIC_LABELS, experiment_label, percent
-
     budgets, column = row["baseline_budgets"], f"{metric}_baseline_labels"
     value, lo, hi = (float(row[column + suffix]) for suffix in ("", "_ci_low", "_ci_high"))
     interval = f"[{budget_text(lo, budgets)}, {budget_text(hi, budgets)}]"
@@ -144,9 +146,6 @@ def sentence(row: dict, metric: str) -> str:
 def findings(summaries: dict[str, str]) -> list[str]:
     """The macro-AUC label equivalence of every dataset's summary.csv that exists (dataset -> path), for the
     report's landing text."""
-    import csv
-    from pathlib import Path
-
     out = []
     for dataset, path in summaries.items():
         if Path(path).is_file():

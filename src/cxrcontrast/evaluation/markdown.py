@@ -18,6 +18,7 @@ from .markdown_sections import (
 )
 from .metrics import HEADLINE
 from .published import PUBLISHED, SOURCE, paper_reported
+from .tables import group_by
 
 # balanced accuracy first: the test split is imbalanced
 COLUMNS = ("balanced_accuracy", *(k for k in HEADLINE if k != "balanced_accuracy"))
@@ -105,9 +106,7 @@ def embedding_section(rows: list[dict]) -> list[str]:
     """Per encoder state, mean over seeds: retrieval on val, kNN and linear probes on test (features h)."""
     if not rows:
         return []
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:
-        groups.setdefault((r["encoder"], r["pretrain"]), []).append(r)
+    groups = group_by(rows, lambda r: (r["encoder"], r["pretrain"]))
     rows = (
         [enc, "untrained" if pre == "none" else pre, str(len(seeds)), *(_mean(seeds, k) for k in EMBEDDING_COLUMNS)]
         for (enc, pre), seeds in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none", kv[0][1]))
@@ -125,11 +124,8 @@ def official_section(rows: list[dict]) -> list[str]:
     ours = [r for r in rows if r["source"] == "ours"]
     if not ours:
         return []
-    groups: dict[tuple, list[dict]] = {}
-    for r in ours:
-        groups.setdefault((r["encoder"], r["pretrain"], r["tuning"]), []).append(r)
     cells = []
-    for (enc, pre, tuning), members in groups.items():
+    for (enc, pre, tuning), members in group_by(ours, lambda r: (r["encoder"], r["pretrain"], r["tuning"])).items():
         what = (
             "trained end to end"
             if tuning == "end_to_end"

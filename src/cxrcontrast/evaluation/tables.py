@@ -16,6 +16,14 @@ from .robustness import DROPS
 METRICS = HEADLINE + CALIBRATION + ("temperature",) + DROPS + tuple(f"paper_{k}" for k in PAPER_ORDER + CALIBRATION)
 
 
+def group_by(rows, key) -> dict:
+    """{key(row): [the rows of that key]}, keys in the order of their first row."""
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault(key(r), []).append(r)
+    return groups
+
+
 def seed_row(m: dict) -> dict:
     row = {k: m[k] for k in (*EXPERIMENT_KEYS, "seed")}
     for k in HEADLINE + CALIBRATION:
@@ -46,11 +54,8 @@ def mean_interval(values, level: float = LEVEL) -> dict:
 
 
 def experiment_rows(rows: list[dict]) -> list[dict]:
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:
-        groups.setdefault(experiment_key(r), []).append(r)
     out = []
-    for key, members in groups.items():
+    for key, members in group_by(rows, experiment_key).items():
         row = dict(zip(EXPERIMENT_KEYS, key), n_seeds=len(members))
         for metric in METRICS:
             for stat, value in mean_interval([m[metric] for m in members]).items():
@@ -146,10 +151,8 @@ def differing_keys(configs: dict[tuple, dict]) -> dict[tuple, dict]:
 def quality_means(qualities: list[dict], features: str = "z", split: str = "val") -> dict[tuple, dict]:
     """(encoder, pretrain) -> mean over seeds of the retrieval quality of ``features`` on ``split``;
     a NaN (silhouette with one class present) is skipped, not spread."""
-    groups: dict[tuple, list] = {}
-    for q in qualities:
-        groups.setdefault((q["encoder"], q["pretrain"]), []).append(q[split][features])
-    return {k: {m: float(np.nanmean([v[m] for v in vals])) for m in QUALITY} for k, vals in groups.items()}
+    groups = group_by(qualities, lambda q: (q["encoder"], q["pretrain"]))
+    return {k: {m: float(np.nanmean([q[split][features][m] for q in qs])) for m in QUALITY} for k, qs in groups.items()}
 
 
 def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
