@@ -28,14 +28,12 @@ def seed_row(m: dict) -> dict:
     row = {k: m[k] for k in (*EXPERIMENT_KEYS, "seed")}
     for k in HEADLINE + CALIBRATION:
         row[k] = m[k]
-        lo, hi = m["ci"][k] or (None, None)
-        row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
+        row[f"{k}_ci_low"], row[f"{k}_ci_high"] = m["ci"][k] or (None, None)
     row.update({k: m[k] for k in ("temperature", *DROPS)})
     protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = protocol[k]
-        lo, hi = protocol["ci"][k] or (None, None)
-        row[f"paper_{k}_ci_low"], row[f"paper_{k}_ci_high"] = lo, hi
+        row[f"paper_{k}_ci_low"], row[f"paper_{k}_ci_high"] = protocol["ci"][k] or (None, None)
         row[f"paper_{k}_resample_sd"] = protocol["resample_sd"][k]
     return row
 
@@ -72,10 +70,8 @@ def baseline_of(key: tuple, available: set) -> tuple | None:
     encoder, pretrain, trainset, labels = key
     if pretrain == "none":
         return None
-    for candidate in ((encoder, "none", trainset, labels), (encoder, "none", "train", labels)):
-        if candidate in available:
-            return candidate
-    return None
+    candidates = ((encoder, "none", trainset, labels), (encoder, "none", "train", labels))
+    return next((c for c in candidates if c in available), None)
 
 
 def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed: int) -> list[dict]:

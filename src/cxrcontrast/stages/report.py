@@ -92,7 +92,6 @@ def run_summary(
     configs = {}
     for m in results:  # one config per experiment (the seed's own value is not a difference)
         configs.setdefault(experiment_key(m), m["config"])
-    differing = differing_keys(configs)
     quals = [load_json(q) for q in qualities]
     embedding = embedding_rows(quals, [load_json(p) for p in probes])
     official_table = official_rows([load_json(p) for p in official])
@@ -112,7 +111,7 @@ def run_summary(
         save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
     save_text(
         outputs["markdown"],
-        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"], scores)
+        markdown(exp_rows, comp, differing_keys(configs), embedding, official_table, task, params["bootstrap"], scores)
         + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
         "metrics.json holds the config slices of its experiment.\n",
     )
