@@ -38,16 +38,14 @@ def distributions(probs, labels, weight_chunks, keys, extra: dict | None = None)
     return {k: (np.concatenate(v) if v[0] is not None else None) for k, v in parts.items()}
 
 
-def interval(values: np.ndarray | None, level: float = LEVEL) -> list[float] | None:
+def interval(values: np.ndarray | None) -> list[float] | None:
     if values is None:
         return None
-    tail = (1 - level) / 2 * 100
+    tail = (1 - LEVEL) / 2 * 100
     return [float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))]
 
 
-def paired_difference(
-    pairs, resamples: int = 1000, seed: int = 0, chunk: int = 100, metrics=("balanced_accuracy", "auc_macro")
-) -> dict:
+def paired_difference(pairs, resamples: int = 1000, seed: int = 0, metrics=("balanced_accuracy", "auc_macro")) -> dict:
     """Bootstrap of mean(metric(A) - metric(B)) over seeds, one shared resample of test images.
 
     ``pairs`` is a list of (probs_a, probs_b, labels) on the same test images in the same
@@ -60,7 +58,7 @@ def paired_difference(
         per_seed = [(weighted_metrics(a, y, w), weighted_metrics(b, y, w)) for a, b, y in pairs]
         return {k: np.mean([ma[k] - mb[k] for ma, mb in per_seed], axis=0) for k in metrics}
 
-    draws = [mean_difference(w) for w in resample_counts(n, resamples, np.random.default_rng(seed), chunk)]
+    draws = [mean_difference(w) for w in resample_counts(n, resamples, np.random.default_rng(seed))]
     point = mean_difference(np.ones((1, n)))
     out = {}
     for key in metrics:

@@ -39,9 +39,9 @@ def equivalent_budget(budgets, curve, target: float) -> float:
     return float("inf")
 
 
-def _quantiles(values: np.ndarray, level: float = LEVEL) -> list[float]:
+def _quantiles(values: np.ndarray) -> list[float]:
     """Interval of values that may be 0 or +inf: quantiles without interpolation between draws."""
-    tail = (1 - level) / 2
+    tail = (1 - LEVEL) / 2
     return [float(np.quantile(values, q, method="inverted_cdf")) for q in (tail, 1 - tail)]
 
 

@@ -38,7 +38,7 @@ def seed_row(m: dict) -> dict:
     return row
 
 
-def mean_interval(values, level: float = LEVEL) -> dict:
+def mean_interval(values) -> dict:
     """Mean, SD and t-interval over seeds (interval undefined with one seed)."""
     from scipy import stats
 
@@ -47,7 +47,7 @@ def mean_interval(values, level: float = LEVEL) -> dict:
     if len(v) < 2:
         return {"mean": mean, "sd": None, "ci_low": None, "ci_high": None}
     sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, df=len(v) - 1)) * sd / math.sqrt(len(v))
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, df=len(v) - 1)) * sd / math.sqrt(len(v))
     return {"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
