@@ -9,18 +9,18 @@ from .metrics import HEADLINE, weighted_metrics
 LEVEL = 0.95  # of every bootstrap interval
 
 
-def resample_counts(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """(size, n) multiplicities of ``size`` bootstrap resamples of n items."""
-    idx = rng.integers(0, n, (size, n))
-    offsets = (np.arange(size) * n)[:, None]
-    return np.bincount((idx + offsets).ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
+def resample_counts(n: int, resamples: int, rng: np.random.Generator, chunk: int = 100):
+    """The multiplicities of ``resamples`` bootstrap resamples of n items, in (chunk, n) arrays (the last smaller)."""
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        idx = rng.integers(0, n, (size, n)) + (np.arange(size) * n)[:, None]
+        yield np.bincount(idx.ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
 
 
 def bootstrap(probs, labels, resamples: int = 1000, seed: int = 0, chunk: int = 100, extra: dict | None = None):
     """Bootstrap distributions {metric: (resamples,)} of the headline metrics (None where not applicable) and of
     ``extra`` ({name: f(w) -> (B,)}, further metrics of the same resamples)."""
-    rng = np.random.default_rng(seed)
-    chunks = (resample_counts(len(labels), min(chunk, resamples - s), rng) for s in range(0, resamples, chunk))
+    chunks = resample_counts(len(labels), resamples, np.random.default_rng(seed), chunk)
     return distributions(probs, labels, chunks, HEADLINE, extra)
 
 
@@ -38,30 +38,27 @@ def distributions(probs, labels, weight_chunks, keys, extra: dict | None = None)
     return {k: (np.concatenate(v) if v[0] is not None else None) for k, v in parts.items()}
 
 
-def interval(values: np.ndarray | None, level: float = LEVEL) -> list[float] | None:
+def interval(values: np.ndarray | None) -> list[float] | None:
     if values is None:
         return None
-    tail = (1 - level) / 2 * 100
+    tail = (1 - LEVEL) / 2 * 100
     return [float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))]
 
 
-def paired_difference(
-    pairs, resamples: int = 1000, seed: int = 0, chunk: int = 100, metrics=("balanced_accuracy", "auc_macro")
-) -> dict:
+def paired_difference(pairs, resamples: int = 1000, seed: int = 0, metrics=("balanced_accuracy", "auc_macro")) -> dict:
     """Bootstrap of mean(metric(A) - metric(B)) over seeds, one shared resample of test images.
 
     ``pairs`` is a list of (probs_a, probs_b, labels) on the same test images in the same
     order (one pair per seed). Returns, per metric, the point difference (every image
     once), a 95% interval and a two-sided p-value for "no difference".
     """
-    rng = np.random.default_rng(seed)
     n = len(pairs[0][2])
 
     def mean_difference(w):
         per_seed = [(weighted_metrics(a, y, w), weighted_metrics(b, y, w)) for a, b, y in pairs]
         return {k: np.mean([ma[k] - mb[k] for ma, mb in per_seed], axis=0) for k in metrics}
 
-    draws = [mean_difference(resample_counts(n, min(chunk, resamples - s), rng)) for s in range(0, resamples, chunk)]
+    draws = [mean_difference(w) for w in resample_counts(n, resamples, np.random.default_rng(seed))]
     point = mean_difference(np.ones((1, n)))
     out = {}
     for key in metrics:

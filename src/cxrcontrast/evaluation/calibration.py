@@ -21,28 +21,27 @@ TINY = 1e-12  # floor of a probability before its logarithm (a float32 softmax c
 T_RANGE = (0.05, 20.0)  # the fitted temperature is searched in this interval
 
 
-def confidence_bins(probs: np.ndarray, bins: int = BINS) -> np.ndarray:
+def confidence_bins(probs: np.ndarray) -> np.ndarray:
     """Bin index of each image's top-class confidence, bins ((m-1)/M, m/M], 0 in the first."""
-    conf = probs.max(1)
-    return np.clip(np.ceil(conf * bins).astype(int) - 1, 0, bins - 1)
+    return np.clip(np.ceil(probs.max(1) * BINS).astype(int) - 1, 0, BINS - 1)
 
 
-def weighted_ece(probs: np.ndarray, labels: np.ndarray, w: np.ndarray, bins: int = BINS) -> np.ndarray:
+def weighted_ece(probs: np.ndarray, labels: np.ndarray, w: np.ndarray) -> np.ndarray:
     """ECE for each weight row of ``w`` (B, n)."""
     gap = (probs.argmax(1) == np.asarray(labels)).astype(np.float64) - probs.max(1)
-    one_hot = np.eye(bins)[confidence_bins(probs, bins)]  # (n, bins)
+    one_hot = np.eye(BINS)[confidence_bins(probs)]  # (n, bins)
     per_bin = (w * gap) @ one_hot  # (B, bins): weighted sum of (correct - confidence) in each bin
     return np.abs(per_bin).sum(1) / w.sum(1)
 
 
-def reliability(probs: np.ndarray, labels: np.ndarray, w: np.ndarray | None = None, bins: int = BINS) -> dict:
+def reliability(probs: np.ndarray, labels: np.ndarray, w: np.ndarray | None = None) -> dict:
     """Per bin: the weighted number of images, their mean confidence and their accuracy (None where empty)."""
     w = np.ones(len(labels)) if w is None else np.asarray(w, dtype=np.float64)
-    index = confidence_bins(probs, bins)
+    index = confidence_bins(probs)
     correct = (probs.argmax(1) == np.asarray(labels)).astype(np.float64)
-    count = np.bincount(index, weights=w, minlength=bins)
-    conf = np.bincount(index, weights=w * probs.max(1), minlength=bins)
-    hits = np.bincount(index, weights=w * correct, minlength=bins)
+    count = np.bincount(index, weights=w, minlength=BINS)
+    conf = np.bincount(index, weights=w * probs.max(1), minlength=BINS)
+    hits = np.bincount(index, weights=w * correct, minlength=BINS)
 
     def share(x):
         return [None if c == 0 else float(v / c) for v, c in zip(x, count)]

@@ -14,30 +14,15 @@ from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
 
 # the two metrics compared across datasets, by the names comparisons.csv gives them (and the figure's panel order)
 METRICS = ("balanced_accuracy", "auc_macro")
-COLUMNS = (
-    "dataset",
-    "source",
-    "size",
-    "image_size",
-    "classes",
-    *EXPERIMENT_KEYS,
-    "metric",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "seeds",
-    "duplicates",
-)
-EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experiment"
+# the columns of comparisons.csv a row needs, and those of datasets.csv
 NEEDED = (*EXPERIMENT_KEYS, "metric", "difference", "ci_low", "ci_high", "p_value", "seeds")
+COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "duplicates")
+EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experiment"
 
 
 def _number(value, cast=float):
     """A number from a CSV cell or a value as computed; an empty cell is None, "nan" stays NaN."""
-    if value is None or value == "":
-        return None
-    return cast(float(value)) if cast is int else cast(value)
+    return None if value is None or value == "" else cast(float(value))
 
 
 def duplicate_counts(classes: dict) -> dict[str, int]:
@@ -74,34 +59,20 @@ def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
             missing = [k for k in NEEDED if k not in row]
             if missing:
                 raise InputError(f"comparisons of dataset {name!r}: a row lacks {missing}; found {sorted(row)}")
-        order = list(dict.fromkeys(experiment_key(r) for r in comps))
         by_key = {(experiment_key(r), r["metric"]): r for r in comps}
         common = {
             "dataset": name,
-            "source": data.get("source"),
-            "size": data.get("size"),
-            "image_size": data.get("image_size"),
+            **{k: data.get(k) for k in ("source", "size", "image_size")},
             "classes": len(classes.get("class_names", [])),
+            "duplicates": sum(duplicate_counts(classes).values()),
         }
-        duplicates = sum(duplicate_counts(classes).values())
-        for key in order:
+        for key in dict.fromkeys(experiment_key(r) for r in comps):  # in the order of the comparisons
             for metric in METRICS:
                 r = by_key.get((key, metric))
-                if r is None:
-                    continue
-                out.append(
-                    {
-                        **common,
-                        **dict(zip(EXPERIMENT_KEYS, key)),
-                        "metric": metric,
-                        "difference": _number(r["difference"]),
-                        "ci_low": _number(r["ci_low"]),
-                        "ci_high": _number(r["ci_high"]),
-                        "p_value": _number(r["p_value"]),
-                        "seeds": _number(r["seeds"], int),
-                        "duplicates": duplicates,
-                    }
-                )
+                if r is not None:
+                    numbers = {k: _number(r[k]) for k in ("difference", "ci_low", "ci_high", "p_value")}
+                    experiment = dict(zip(EXPERIMENT_KEYS, key))
+                    out.append({**common, **experiment, "metric": metric, **numbers, "seeds": _number(r["seeds"], int)})
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .datasets import EMPTY, METRICS, by_experiment, finite
 from .display import METRIC_LABELS, experiment_label, resolution
+from .markdown_sections import table
 
 
 def points(row: dict | None) -> str:
@@ -29,15 +30,9 @@ def datasets_section(rows: list[dict], warnings: list[str]) -> str:
     if not rows:
         return "\n".join([*lines, f"_{EMPTY}._"]) + "\n"
     head = ["dataset", "resolution", "classes", "experiment", *(f"Δ {METRIC_LABELS[m]} [95% CI]" for m in METRICS)]
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    cells = []
     for group in by_experiment(rows):
         first = next(iter(group.values()))
-        cells = [
-            first["dataset"],
-            resolution(first["size"], first["image_size"]),
-            str(first["classes"]),
-            experiment_label(first),
-            *(points(group.get(m)) for m in METRICS),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        dataset = [first["dataset"], resolution(first["size"], first["image_size"]), str(first["classes"])]
+        cells.append([*dataset, experiment_label(first), *(points(group.get(m)) for m in METRICS)])
+    return "\n".join(lines + table(head, cells)) + "\n"

@@ -13,10 +13,14 @@ The interval is a bootstrap over seeds and test images: each resample draws test
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 
 from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
 from .bootstrap import LEVEL, resample_counts
+from .display import METRIC_LABELS, experiment_label, percent
 from .metrics import weighted_metrics
 
 METRICS = ("auc_macro", "balanced_accuracy")
@@ -35,9 +39,9 @@ def equivalent_budget(budgets, curve, target: float) -> float:
     return float("inf")
 
 
-def _quantiles(values: np.ndarray, level: float = LEVEL) -> list[float]:
+def _quantiles(values: np.ndarray) -> list[float]:
     """Interval of values that may be 0 or +inf: quantiles without interpolation between draws."""
-    tail = (1 - level) / 2
+    tail = (1 - LEVEL) / 2
     return [float(np.quantile(values, q, method="inverted_cdf")) for q in (tail, 1 - tail)]
 
 
@@ -68,7 +72,7 @@ def label_equivalence(predictions: dict[tuple, dict[int, dict]], resamples: int,
         return []
     n = len(next(iter(predictions[next(iter(needed))].values()))["labels"])
     rng = np.random.default_rng(seed)
-    draws = [np.ones((1, n))] + [resample_counts(n, min(100, resamples - s), rng) for s in range(0, resamples, 100)]
+    draws = [np.ones((1, n)), *resample_counts(n, resamples, rng)]
     per_seed = {  # experiment -> seed -> the metrics of each weight chunk
         k: {s: [weighted_metrics(p["probs"], p["labels"], w) for w in draws] for s, p in predictions[k].items()}
         for k in needed
@@ -130,8 +134,6 @@ def budget_text(value: float, budgets: str) -> str:
 def sentence(row: dict, metric: str) -> str:
     """ "VGG simclr pretrain with 10% of the labels matches the baseline with 37% [21%, 80%] (macro AUC)", from
     a row with ``baseline_budgets`` and the equivalent budget of ``metric`` under ``{metric}_baseline_labels``."""
-    from .display import METRIC_LABELS, experiment_label, percent
-
     budgets, column = row["baseline_budgets"], f"{metric}_baseline_labels"
     value, lo, hi = (float(row[column + suffix]) for suffix in ("", "_ci_low", "_ci_high"))
     interval = f"[{budget_text(lo, budgets)}, {budget_text(hi, budgets)}]"
@@ -144,9 +146,6 @@ def sentence(row: dict, metric: str) -> str:
 def findings(summaries: dict[str, str]) -> list[str]:
     """The macro-AUC label equivalence of every dataset's summary.csv that exists (dataset -> path), for the
     report's landing text."""
-    import csv
-    from pathlib import Path
-
     out = []
     for dataset, path in summaries.items():
         if Path(path).is_file():

@@ -5,16 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..vocabulary.experiments import experiment_key
-from .display import METRIC_LABELS, experiment_label, percent
+from .display import METRIC_LABELS, experiment_label
 from .markdown_sections import (
+    EXPERIMENT_COLUMNS,
     calibration_section,
     equivalence_section,
+    experiment_cells,
     protocols_section,
     robustness_section,
+    table,
     with_interval,
 )
 from .metrics import HEADLINE
 from .published import PUBLISHED, SOURCE, paper_reported
+from .tables import group_by
 
 # balanced accuracy first: the test split is imbalanced
 COLUMNS = ("balanced_accuracy", *(k for k in HEADLINE if k != "balanced_accuracy"))
@@ -53,31 +57,29 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
         "",
         *(w + "\n" for w in warnings),
     ]
-    head = ["experiment", "labels", "seeds", "config that differs", *(METRIC_LABELS[m] for m in shown)]
+    head = [*EXPERIMENT_COLUMNS, "config that differs", *(METRIC_LABELS[m] for m in shown)]
     head += ["paper protocol top-1" + (" / top-5" if top5 else "")] + ["paper reported top-1 / top-5"] * paper
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for r in exp_rows:
         key = experiment_key(r)
         diff = ", ".join(f"{name}={v}" for name, v in differing.get(key, {}).items()) or "–"
-        cells = [experiment_label(r), percent(key[3]), str(r["n_seeds"]), diff, *(with_interval(r, m) for m in shown)]
+        cells = [*experiment_cells(r), diff, *(with_interval(r, m) for m in shown)]
         cells.append(" / ".join(paper_cell(r, m) for m in ("paper_accuracy", "paper_top5")[: 1 + top5]))
         if paper:
             reported = paper_reported(key, task)
             cells.append(" / ".join(f"[{v}, {v + 1})" for v in reported) if reported else "–")
-        lines.append("| " + " | ".join(cells) + " |")
+        rows.append(cells)
+    lines += table(head, rows)
     if comp_rows:
-        lines += [
-            "",
-            "## Against the baseline (paired bootstrap over test images, seeds paired)",
-            "",
-            "| experiment | baseline | metric | difference (points) | 95% interval | p |",
-            "|---|---|---|---|---|---|",
-        ]
-        for c in comp_rows:
-            lines.append(
-                f"| {experiment_label(c)} | {c['baseline']} | {c['metric']} | {100 * c['difference']:+.1f} | "
-                f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}] | {p_text(c['p_value'], resamples)} |"
-            )
+        lines += ["", "## Against the baseline (paired bootstrap over test images, seeds paired)", ""]
+        lines += table(
+            ["experiment", "baseline", "metric", "difference (points)", "95% interval", "p"],
+            (
+                [experiment_label(c), c["baseline"], c["metric"], f"{100 * c['difference']:+.1f}"]
+                + [f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]", p_text(c["p_value"], resamples)]
+                for c in comp_rows
+            ),
+        )
     lines += equivalence_section(exp_rows) + calibration_section(exp_rows) + robustness_section(exp_rows)
     lines += embedding_section(embedding) + protocols_section(protocols or {}) + official_section(official)
     return "\n".join(lines) + "\n"
@@ -88,40 +90,33 @@ def _mean(rows: list[dict], key: str) -> str:
     return f"{np.nanmean(values):.3f}" if values else "–"
 
 
-EMBEDDING_COLUMNS = (
-    ("h_precision_at_1", "P@1 (h)"),
-    ("h_map_at_r", "MAP@R (h)"),
-    ("h_silhouette", "silhouette (h)"),
-    ("z_precision_at_1", "P@1 (z)"),
-    ("knn_balanced_accuracy", "kNN bal. acc"),
-    ("knn_auc_macro", "kNN AUC"),
-    ("linear_balanced_accuracy", "linear bal. acc"),
-    ("linear_auc_macro", "linear AUC"),
-)
+EMBEDDING_COLUMNS = {  # column of embedding_table.csv -> its header
+    "h_precision_at_1": "P@1 (h)",
+    "h_map_at_r": "MAP@R (h)",
+    "h_silhouette": "silhouette (h)",
+    "z_precision_at_1": "P@1 (z)",
+    "knn_balanced_accuracy": "kNN bal. acc",
+    "knn_auc_macro": "kNN AUC",
+    "linear_balanced_accuracy": "linear bal. acc",
+    "linear_auc_macro": "linear AUC",
+}
 
 
 def embedding_section(rows: list[dict]) -> list[str]:
     """Per encoder state, mean over seeds: retrieval on val, kNN and linear probes on test (features h)."""
     if not rows:
         return []
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:
-        groups.setdefault((r["encoder"], r["pretrain"]), []).append(r)
-    lines = [
+    groups = group_by(rows, lambda r: (r["encoder"], r["pretrain"]))
+    rows = (
+        [enc, "untrained" if pre == "none" else pre, str(len(seeds)), *(_mean(seeds, k) for k in EMBEDDING_COLUMNS)]
+        for (enc, pre), seeds in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none", kv[0][1]))
+    )
+    return [
         "",
         "## Embeddings: retrieval (val) and probes of the frozen features h (test), mean over seeds",
         "",
-        "| encoder | pretrain | seeds | " + " | ".join(t for _, t in EMBEDDING_COLUMNS) + " |",
-        "|---|---|---|" + "---|" * len(EMBEDDING_COLUMNS),
+        *table(["encoder", "pretrain", "seeds", *EMBEDDING_COLUMNS.values()], rows),
     ]
-    for (enc, pre), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none", kv[0][1])):
-        shown = "untrained" if pre == "none" else pre
-        lines.append(
-            f"| {enc} | {shown} | {len(members)} | "
-            + " | ".join(_mean(members, k) for k, _ in EMBEDDING_COLUMNS)
-            + " |"
-        )
-    return lines
 
 
 def official_section(rows: list[dict]) -> list[str]:
@@ -129,27 +124,24 @@ def official_section(rows: list[dict]) -> list[str]:
     ours = [r for r in rows if r["source"] == "ours"]
     if not ours:
         return []
-    groups: dict[tuple, list[dict]] = {}
-    for r in ours:
-        groups.setdefault((r["encoder"], r["pretrain"], r["tuning"]), []).append(r)
-    flag = ours[0]["flag"]
-    lines = [
-        "",
-        f"## The official MedMNIST task ({flag}, {ours[0]['task']}; medmnist's Evaluator on the test split)",
-        "",
-        "| model | seeds | AUC | ACC |",
-        "|---|---|---|---|",
-    ]
-    for (enc, pre, tuning), members in groups.items():
+    cells = []
+    for (enc, pre, tuning), members in group_by(ours, lambda r: (r["encoder"], r["pretrain"], r["tuning"])).items():
         what = (
             "trained end to end"
             if tuning == "end_to_end"
             else f"head on frozen {'untrained' if pre == 'none' else pre + ' pretrained'} features"
         )
-        lines.append(f"| {enc}, {what} | {len(members)} | {_mean(members, 'auc')} | {_mean(members, 'acc')} |")
+        cells.append([f"{enc}, {what}", str(len(members)), _mean(members, "auc"), _mean(members, "acc")])
     published = [r for r in rows if r["source"] != "ours"]
-    for r in published:
-        lines.append(f"| {r['encoder']}, published ({r['reference']}) | – | {r['auc']:.3f} | {r['acc']:.3f} |")
+    cells += [
+        [f"{r['encoder']}, published ({r['reference']})", "–", f"{r['auc']:.3f}", f"{r['acc']:.3f}"] for r in published
+    ]
+    lines = [
+        "",
+        f"## The official MedMNIST task ({ours[0]['flag']}, {ours[0]['task']}; medmnist's Evaluator on the test split)",
+        "",
+        *table(["model", "seeds", "AUC", "ACC"], cells),
+    ]
     if not published:
         name, auc, acc = PUBLISHED["chestmnist"][0]
         lines += [

@@ -10,6 +10,21 @@ from .label_equivalence import sentence
 from .protocols import PROTOCOLS, kendall_rows
 
 
+def table(head: list[str], rows) -> list[str]:
+    """A Markdown table: the header, its rule, then one line per row of cells."""
+    lines = ["| " + " | ".join(cells) + " |" for cells in (head, *rows)]
+    return [lines[0], "|" + "---|" * len(head), *lines[1:]]
+
+
+EXPERIMENT_COLUMNS = ["experiment", "labels", "seeds"]
+
+
+def experiment_cells(row: dict, metrics=()) -> list[str]:
+    """An experiment's name, label budget and number of seeds, then each of ``metrics`` with its interval."""
+    cells = [experiment_label(row), percent(row["labels"]), str(row["n_seeds"])]
+    return cells + [with_interval(row, m) for m in metrics]
+
+
 def pct(value) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
@@ -53,20 +68,22 @@ def calibration_section(rows: list[dict]) -> list[str]:
     """ECE before and after temperature scaling, both protocols, mean over seeds."""
     if not rows:
         return []
-    lines = [
+    eces = {  # column -> its header
+        "ece": "ECE natural",
+        "ece_scaled": "ECE natural, scaled",
+        "paper_ece": "ECE paper protocol",
+        "paper_ece_scaled": "ECE paper protocol, scaled",
+    }
+    return [
         "",
         f"## Calibration: expected calibration error (ECE, points; {BINS} equal-width bins of the top-class "
         "confidence), as trained and after temperature scaling (one T fitted on the validation split)",
         "",
-        "| experiment | labels | seeds | ECE natural | ECE natural, scaled | ECE paper protocol | "
-        "ECE paper protocol, scaled | T |",
-        "|---|---|---|---|---|---|---|---|",
+        *table(
+            [*EXPERIMENT_COLUMNS, *eces.values(), "T"],
+            [[*experiment_cells(r, eces), temperature_text(r["temperature_mean"])] for r in rows],
+        ),
     ]
-    for r in rows:
-        cells = [with_interval(r, m) for m in ("ece", "ece_scaled", "paper_ece", "paper_ece_scaled")]
-        cells.append(temperature_text(r["temperature_mean"]))
-        lines.append(f"| {experiment_label(r)} | {percent(r['labels'])} | {r['n_seeds']} | " + " | ".join(cells) + " |")
-    return lines
 
 
 def protocols_section(scores: dict[str, dict]) -> list[str]:
@@ -75,25 +92,20 @@ def protocols_section(scores: dict[str, dict]) -> list[str]:
         return []
     states = sorted({s for by_state in scores.values() for s in by_state}, key=lambda s: (s[0], s[1] != "none", s[1]))
     names = list(scores)
-    lines = [
+    ranks = {p: {s: i + 1 for i, s in enumerate(sorted(by, key=lambda s: -by[s]))} for p, by in scores.items()}
+    taus = {(r["protocol"], r["against"]): r["tau"] for r in kendall_rows(scores)}
+    return [
         "",
         "## Protocol sensitivity: the encoder states' ranks under each protocol (1 = best), Kendall's tau",
         "",
         *(f"- {p}: {PROTOCOLS[p]}" for p in names),
         "",
-        "| encoder | pretrain | " + " | ".join(names) + " |",
-        "|---|---|" + "---|" * len(names),
-    ]
-    ranks = {p: {s: i + 1 for i, s in enumerate(sorted(by, key=lambda s: -by[s]))} for p, by in scores.items()}
-    for enc, pre in states:
-        cells = [str(ranks[p].get((enc, pre), "–")) for p in names]
-        lines.append(f"| {enc} | {pre} | " + " | ".join(cells) + " |")
-    taus = {(r["protocol"], r["against"]): r for r in kendall_rows(scores)}
-    lines += ["", "| Kendall's tau | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-    for a in names:
-        cells = [("–" if taus[a, b]["tau"] is None else f"{taus[a, b]['tau']:+.2f}") for b in names]
-        lines.append(f"| {a} | " + " | ".join(cells) + " |")
-    return lines + [
+        *table(["encoder", "pretrain", *names], ([*s, *(str(ranks[p].get(s, "–")) for p in names)] for s in states)),
+        "",
+        *table(
+            ["Kendall's tau", *names],
+            ([a, *("–" if taus[a, b] is None else f"{taus[a, b]:+.2f}" for b in names)] for a in names),
+        ),
         "",
         "Pretrain none: the classifier trained from scratch, or the untrained encoder's features. Tau over the "
         "states both protocols scored (at least 3); +1: the same order, -1: reversed.",
@@ -105,14 +117,12 @@ def robustness_section(rows: list[dict]) -> list[str]:
     rows = [r for r in rows if r.get("corruption_drop_auc_macro_mean") is not None]
     if not rows:
         return []
-    lines = [
+    drops = {"corruption_drop_auc_macro": "macro AUC drop", "corruption_drop_balanced_accuracy": "balanced acc drop"}
+    return [
         "",
         "## Robustness: mean relative drop under MedMNIST-C's chest X-ray corruptions (points; higher: worse)",
         "",
-        "| experiment | labels | seeds | macro AUC drop | balanced acc drop |",
-        "|---|---|---|---|---|",
+        *table([*EXPERIMENT_COLUMNS, *drops.values()], [experiment_cells(r, drops) for r in rows]),
+        "",
+        "Per corruption and severity: robustness.csv and figures/robustness.png.",
     ]
-    for r in rows:
-        cells = [with_interval(r, f"corruption_drop_{m}") for m in ("auc_macro", "balanced_accuracy")]
-        lines.append(f"| {experiment_label(r)} | {percent(r['labels'])} | {r['n_seeds']} | " + " | ".join(cells) + " |")
-    return lines + ["", "Per corruption and severity: robustness.csv and figures/robustness.png."]

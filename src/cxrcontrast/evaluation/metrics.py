@@ -64,7 +64,8 @@ def weighted_metrics(probs: np.ndarray, labels: np.ndarray, w: np.ndarray) -> di
     }
 
 
-def _plain(value) -> float | None:
+def plain(value) -> float | None:
+    """A metric as metrics.json holds it: a float, None where undefined (None or NaN)."""
     return None if value is None or np.isnan(value) else float(value)
 
 
@@ -73,7 +74,7 @@ def classification_metrics(probs: np.ndarray, labels: np.ndarray) -> dict:
     from sklearn.metrics import confusion_matrix
 
     m = weighted_metrics(probs, labels, np.ones((1, len(labels))))
-    out = {k: _plain(None if m[k] is None else m[k][0]) for k in HEADLINE}
-    out["auc_per_class"] = [_plain(a) for a in m["auc_per_class"][0]]
+    out = {k: plain(None if m[k] is None else m[k][0]) for k in HEADLINE}
+    out["auc_per_class"] = [plain(a) for a in m["auc_per_class"][0]]
     out["confusion"] = confusion_matrix(labels, probs.argmax(1), labels=range(probs.shape[1])).tolist()
     return out

@@ -116,4 +116,4 @@ def _full(probs: np.ndarray, classes: np.ndarray, n_classes: int) -> np.ndarray:
 
 def probe_scores(probs: np.ndarray, labels: np.ndarray) -> dict:
     m = classification_metrics(probs, labels)
-    return {"balanced_accuracy": m["balanced_accuracy"], "auc_macro": m["auc_macro"], "accuracy": m["accuracy"]}
+    return {k: m[k] for k in ("balanced_accuracy", "auc_macro", "accuracy")}

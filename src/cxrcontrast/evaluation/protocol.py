@@ -18,7 +18,7 @@ import torch
 
 from ..data.balance import balanced_indices
 from .bootstrap import distributions, interval
-from .metrics import PAPER_ORDER, weighted_metrics
+from .metrics import PAPER_ORDER, plain, weighted_metrics
 
 
 def paper_weights(labels: np.ndarray, seed: int) -> np.ndarray:
@@ -31,11 +31,10 @@ def paper_protocol(probs: np.ndarray, labels: np.ndarray, seed: int, extra: dict
     """The metrics of the balanced resample; ``extra`` ({name: f(w) -> (1,)}) are scored on the same draw."""
     w = paper_weights(labels, seed)
     m = weighted_metrics(probs, labels, w)
-    value = {k: (None if m[k] is None or np.isnan(m[k][0]) else float(m[k][0])) for k in PAPER_ORDER}
+    value = {k: None if m[k] is None else plain(m[k][0]) for k in PAPER_ORDER}
     value.update({k: float(metric(w)[0]) for k, metric in (extra or {}).items()})
-    aucs = [None if np.isnan(a) else float(a) for a in m["auc_per_class"][0]]
-    n = int(w.sum())
-    return {**value, "auc_per_class": aucs, "n": n, "seed": seed, "classes": int(len(np.unique(labels)))}
+    aucs = [plain(a) for a in m["auc_per_class"][0]]
+    return {**value, "auc_per_class": aucs, "n": int(w.sum()), "seed": seed, "classes": int(len(np.unique(labels)))}
 
 
 def paper_protocol_draws(

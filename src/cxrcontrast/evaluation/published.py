@@ -12,84 +12,26 @@ PAPER_REPORTED = {
     ("minivgg", "hard", "train"): (6, 32),
     ("efficientnet_b0", "normal", "train"): (6, 31),
 }
-# The official MedMNIST task, flag -> [(model, AUC, ACC)] on the test split: MedMNIST v2's ResNet baselines,
-# each row naming its input resolution. Transcribed from the benchmark tables of medmnist.com, the page that
+# The official MedMNIST task, flag -> [(model, AUC, ACC)] on the test split (PUBLISHED): MedMNIST v2's ResNet
+# baselines, each naming its input resolution. Transcribed from the benchmark tables of medmnist.com, the page that
 # cites the Scientific Data paper (repository MedMNIST/medmnist.github.io, index.html at commit
 # 83f35a9df2c72f6e95a740c50010423de8326067, "Benchmarking Performance on MedMNIST2D"); the AutoML rows are left out.
-PUBLISHED = {
-    "pathmnist": [
-        ("ResNet-18 (28)", 0.983, 0.907),
-        ("ResNet-18 (224)", 0.989, 0.909),
-        ("ResNet-50 (28)", 0.990, 0.911),
-        ("ResNet-50 (224)", 0.989, 0.892),
-    ],
-    "chestmnist": [
-        ("ResNet-18 (28)", 0.768, 0.947),
-        ("ResNet-18 (224)", 0.773, 0.947),
-        ("ResNet-50 (28)", 0.769, 0.947),
-        ("ResNet-50 (224)", 0.773, 0.948),
-    ],
-    "dermamnist": [
-        ("ResNet-18 (28)", 0.917, 0.735),
-        ("ResNet-18 (224)", 0.920, 0.754),
-        ("ResNet-50 (28)", 0.913, 0.735),
-        ("ResNet-50 (224)", 0.912, 0.731),
-    ],
-    "octmnist": [
-        ("ResNet-18 (28)", 0.943, 0.743),
-        ("ResNet-18 (224)", 0.958, 0.763),
-        ("ResNet-50 (28)", 0.952, 0.762),
-        ("ResNet-50 (224)", 0.958, 0.776),
-    ],
-    "pneumoniamnist": [
-        ("ResNet-18 (28)", 0.944, 0.854),
-        ("ResNet-18 (224)", 0.956, 0.864),
-        ("ResNet-50 (28)", 0.948, 0.854),
-        ("ResNet-50 (224)", 0.962, 0.884),
-    ],
-    "retinamnist": [
-        ("ResNet-18 (28)", 0.717, 0.524),
-        ("ResNet-18 (224)", 0.710, 0.493),
-        ("ResNet-50 (28)", 0.726, 0.528),
-        ("ResNet-50 (224)", 0.716, 0.511),
-    ],
-    "breastmnist": [
-        ("ResNet-18 (28)", 0.901, 0.863),
-        ("ResNet-18 (224)", 0.891, 0.833),
-        ("ResNet-50 (28)", 0.857, 0.812),
-        ("ResNet-50 (224)", 0.866, 0.842),
-    ],
-    "bloodmnist": [
-        ("ResNet-18 (28)", 0.998, 0.958),
-        ("ResNet-18 (224)", 0.998, 0.963),
-        ("ResNet-50 (28)", 0.997, 0.956),
-        ("ResNet-50 (224)", 0.997, 0.950),
-    ],
-    "tissuemnist": [
-        ("ResNet-18 (28)", 0.930, 0.676),
-        ("ResNet-18 (224)", 0.933, 0.681),
-        ("ResNet-50 (28)", 0.931, 0.680),
-        ("ResNet-50 (224)", 0.932, 0.680),
-    ],
-    "organamnist": [
-        ("ResNet-18 (28)", 0.997, 0.935),
-        ("ResNet-18 (224)", 0.998, 0.951),
-        ("ResNet-50 (28)", 0.997, 0.935),
-        ("ResNet-50 (224)", 0.998, 0.947),
-    ],
-    "organcmnist": [
-        ("ResNet-18 (28)", 0.992, 0.900),
-        ("ResNet-18 (224)", 0.994, 0.920),
-        ("ResNet-50 (28)", 0.992, 0.905),
-        ("ResNet-50 (224)", 0.993, 0.911),
-    ],
-    "organsmnist": [
-        ("ResNet-18 (28)", 0.972, 0.782),
-        ("ResNet-18 (224)", 0.974, 0.778),
-        ("ResNet-50 (28)", 0.972, 0.770),
-        ("ResNet-50 (224)", 0.975, 0.785),
-    ],
+MODELS = ("ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)")
+FIGURES = {  # flag -> (AUC, ACC) of each of MODELS
+    "pathmnist": ((0.983, 0.907), (0.989, 0.909), (0.990, 0.911), (0.989, 0.892)),
+    "chestmnist": ((0.768, 0.947), (0.773, 0.947), (0.769, 0.947), (0.773, 0.948)),
+    "dermamnist": ((0.917, 0.735), (0.920, 0.754), (0.913, 0.735), (0.912, 0.731)),
+    "octmnist": ((0.943, 0.743), (0.958, 0.763), (0.952, 0.762), (0.958, 0.776)),
+    "pneumoniamnist": ((0.944, 0.854), (0.956, 0.864), (0.948, 0.854), (0.962, 0.884)),
+    "retinamnist": ((0.717, 0.524), (0.710, 0.493), (0.726, 0.528), (0.716, 0.511)),
+    "breastmnist": ((0.901, 0.863), (0.891, 0.833), (0.857, 0.812), (0.866, 0.842)),
+    "bloodmnist": ((0.998, 0.958), (0.998, 0.963), (0.997, 0.956), (0.997, 0.950)),
+    "tissuemnist": ((0.930, 0.676), (0.933, 0.681), (0.931, 0.680), (0.932, 0.680)),
+    "organamnist": ((0.997, 0.935), (0.998, 0.951), (0.997, 0.935), (0.998, 0.947)),
+    "organcmnist": ((0.992, 0.900), (0.994, 0.920), (0.992, 0.905), (0.993, 0.911)),
+    "organsmnist": ((0.972, 0.782), (0.974, 0.778), (0.972, 0.770), (0.975, 0.785)),
 }
+PUBLISHED = {flag: [(model, *auc_acc) for model, auc_acc in zip(MODELS, row)] for flag, row in FIGURES.items()}
 # the page gives no table number, so none is cited
 SOURCE = "MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), 2D benchmark"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import weighted_metrics
+from .metrics import plain, weighted_metrics
 
 METRICS = ("auc_macro", "balanced_accuracy")
 DROPS = tuple(f"corruption_drop_{m}" for m in METRICS)  # metrics.json's and the summary's mean drops
@@ -26,9 +26,8 @@ def corruption_scores(predict, corrupted: dict, clean: dict) -> dict:
         m = weighted_metrics(predict(images), labels, np.ones((1, len(labels))))
         row = {"corruption": str(name), "severity": int(severity)}
         for metric in METRICS:
-            value = None if m[metric] is None or np.isnan(m[metric][0]) else float(m[metric][0])
-            row[metric] = value
-            row[f"drop_{metric}"] = relative_drop(clean[metric], value)
+            row[metric] = None if m[metric] is None else plain(m[metric][0])
+            row[f"drop_{metric}"] = relative_drop(clean[metric], row[metric])
         scores.append(row)
     return {
         "scores": scores,

@@ -16,45 +16,44 @@ from .robustness import DROPS
 METRICS = HEADLINE + CALIBRATION + ("temperature",) + DROPS + tuple(f"paper_{k}" for k in PAPER_ORDER + CALIBRATION)
 
 
+def group_by(rows, key) -> dict:
+    """{key(row): [the rows of that key]}, keys in the order of their first row."""
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault(key(r), []).append(r)
+    return groups
+
+
 def seed_row(m: dict) -> dict:
     row = {k: m[k] for k in (*EXPERIMENT_KEYS, "seed")}
     for k in HEADLINE + CALIBRATION:
         row[k] = m[k]
-        lo, hi = m["ci"][k] or (None, None)
-        row[f"{k}_ci_low"], row[f"{k}_ci_high"] = lo, hi
-    row["temperature"] = m["temperature"]
-    for k in DROPS:
-        row[k] = m[k]
+        row[f"{k}_ci_low"], row[f"{k}_ci_high"] = m["ci"][k] or (None, None)
+    row.update({k: m[k] for k in ("temperature", *DROPS)})
     protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = protocol[k]
-        lo, hi = protocol["ci"][k] or (None, None)
-        row[f"paper_{k}_ci_low"], row[f"paper_{k}_ci_high"] = lo, hi
+        row[f"paper_{k}_ci_low"], row[f"paper_{k}_ci_high"] = protocol["ci"][k] or (None, None)
         row[f"paper_{k}_resample_sd"] = protocol["resample_sd"][k]
     return row
 
 
-def mean_interval(values, level: float = LEVEL) -> dict:
+def mean_interval(values) -> dict:
     """Mean, SD and t-interval over seeds (interval undefined with one seed)."""
     from scipy import stats
 
     v = np.array([x for x in values if x is not None], dtype=float)
-    if len(v) == 0:
-        return {"mean": None, "sd": None, "ci_low": None, "ci_high": None}
-    mean = float(v.mean())
+    mean = float(v.mean()) if len(v) else None
     if len(v) < 2:
         return {"mean": mean, "sd": None, "ci_low": None, "ci_high": None}
     sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, df=len(v) - 1)) * sd / math.sqrt(len(v))
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, df=len(v) - 1)) * sd / math.sqrt(len(v))
     return {"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
 def experiment_rows(rows: list[dict]) -> list[dict]:
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:
-        groups.setdefault(experiment_key(r), []).append(r)
     out = []
-    for key, members in groups.items():
+    for key, members in group_by(rows, experiment_key).items():
         row = dict(zip(EXPERIMENT_KEYS, key), n_seeds=len(members))
         for metric in METRICS:
             for stat, value in mean_interval([m[metric] for m in members]).items():
@@ -71,10 +70,8 @@ def baseline_of(key: tuple, available: set) -> tuple | None:
     encoder, pretrain, trainset, labels = key
     if pretrain == "none":
         return None
-    for candidate in ((encoder, "none", trainset, labels), (encoder, "none", "train", labels)):
-        if candidate in available:
-            return candidate
-    return None
+    candidates = ((encoder, "none", trainset, labels), (encoder, "none", "train", labels))
+    return next((c for c in candidates if c in available), None)
 
 
 def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed: int) -> list[dict]:
@@ -150,10 +147,8 @@ def differing_keys(configs: dict[tuple, dict]) -> dict[tuple, dict]:
 def quality_means(qualities: list[dict], features: str = "z", split: str = "val") -> dict[tuple, dict]:
     """(encoder, pretrain) -> mean over seeds of the retrieval quality of ``features`` on ``split``;
     a NaN (silhouette with one class present) is skipped, not spread."""
-    groups: dict[tuple, list] = {}
-    for q in qualities:
-        groups.setdefault((q["encoder"], q["pretrain"]), []).append(q[split][features])
-    return {k: {m: float(np.nanmean([v[m] for v in vals])) for m in QUALITY} for k, vals in groups.items()}
+    groups = group_by(qualities, lambda q: (q["encoder"], q["pretrain"]))
+    return {k: {m: float(np.nanmean([q[split][features][m] for q in qs])) for m in QUALITY} for k, qs in groups.items()}
 
 
 def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:

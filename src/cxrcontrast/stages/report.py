@@ -74,15 +74,9 @@ def run_summary(
     from ..figures.robustness import robustness_figure
 
     info = load_json(classes)
-    task = {
-        "flag": info["flag"],
-        "classes": len(info["class_names"]),
-        "class_names": info["class_names"],
-        "warnings": info["warnings"],
-        "official": info["official"],
-    }
     results = [load_json(p) for p in metrics]
-    task["numerics_warnings"] = numerics_warnings(results)
+    task = {k: info[k] for k in ("flag", "class_names", "warnings", "official")}
+    task.update(classes=len(info["class_names"]), numerics_warnings=numerics_warnings(results))
     for line in task["numerics_warnings"]:
         log.warning("%s", line)
     rows = [seed_row(m) for m in results]
@@ -98,7 +92,6 @@ def run_summary(
     configs = {}
     for m in results:  # one config per experiment (the seed's own value is not a difference)
         configs.setdefault(experiment_key(m), m["config"])
-    differing = differing_keys(configs)
     quals = [load_json(q) for q in qualities]
     embedding = embedding_rows(quals, [load_json(p) for p in probes])
     official_table = official_rows([load_json(p) for p in official])
@@ -118,7 +111,7 @@ def run_summary(
         save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
     save_text(
         outputs["markdown"],
-        markdown(exp_rows, comp, differing, embedding, official_table, task, params["bootstrap"], scores)
+        markdown(exp_rows, comp, differing_keys(configs), embedding, official_table, task, params["bootstrap"], scores)
         + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
         "metrics.json holds the config slices of its experiment.\n",
     )
