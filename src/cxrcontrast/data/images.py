@@ -43,13 +43,19 @@ class InMemoryImages:
         return model_input(self.images[idx.to(self.images.device)], device)
 
 
+def load_split(path: str) -> dict[str, np.ndarray]:
+    """A split file's ``images``, ``labels`` and ``index`` (rows in the source split), of one length."""
+    arrays = load_npz(path, ("images", "labels", "index"))
+    if not len(arrays["images"]) == len(arrays["labels"]) == len(arrays["index"]):
+        raise InputError(f"{path}: images, labels and index differ in length; expected equal")
+    return arrays
+
+
 def load_images(paths: list[str], image_size: int) -> InMemoryImages:
     """Load split files (pruned, augmented or official), bring each to ``image_size``, concatenate."""
     parts = []
     for path in paths:
-        arrays = load_npz(path, ("images", "labels", "index"))
-        if not len(arrays["images"]) == len(arrays["labels"]) == len(arrays["index"]):
-            raise InputError(f"{path}: images, labels and index differ in length; expected equal")
+        arrays = load_split(path)
         if len(arrays["labels"]) == 0:
             raise InputError(f"{path}: empty split; expected at least one image")
         parts.append(
