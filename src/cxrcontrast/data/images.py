@@ -23,16 +23,12 @@ class InMemoryImages:
 
     def to(self, device) -> InMemoryImages:
         """Move to a device once (GPU: data resident, no per-batch host copies)."""
-        return InMemoryImages(self.images.to(device), self.labels.to(device), self.index.to(device))
+        return InMemoryImages(*(t.to(device) for t in (self.images, self.labels, self.index)))
 
     def rows(self, rows) -> InMemoryImages:
         """The images at ``rows`` only (a label budget, a subsample)."""
         rows = torch.as_tensor(rows, dtype=torch.long)
-        return InMemoryImages(
-            self.images[rows.to(self.images.device)],
-            self.labels[rows.to(self.labels.device)],
-            self.index[rows.to(self.index.device)],
-        )
+        return InMemoryImages(*(t[rows.to(t.device)] for t in (self.images, self.labels, self.index)))
 
     def unit(self, idx: torch.Tensor, device=None) -> torch.Tensor:
         """Float [0,1] (B,C,S,S) of rows ``idx``: the input of augmentation."""
