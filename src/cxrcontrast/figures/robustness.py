@@ -34,13 +34,8 @@ def robustness_figure(rows: list[dict], out: str) -> None:
         percent_axis(ax)
     axes[0].set_ylabel("relative drop against the clean test split\n(mean over corruptions and seeds)")
     if not rows:
-        axes[0].text(
-            0.5,
-            0.5,
-            "no corrupted copies (RGB data, or evaluate.corruptions: [])",
-            ha="center",
-            transform=axes[0].transAxes,
-        )
+        empty = "no corrupted copies (RGB data, or evaluate.corruptions: [])"
+        axes[0].text(0.5, 0.5, empty, ha="center", transform=axes[0].transAxes)
     else:
         axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     n = len({r["corruption"] for r in rows})
