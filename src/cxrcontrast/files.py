@@ -68,9 +68,8 @@ def save_npz(path: str | os.PathLike, provenance: dict | None = None, **arrays: 
     """
     if provenance is not None:
         arrays["provenance"] = np.array(json.dumps(provenance, sort_keys=True))
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def save_json(path: str | os.PathLike, obj) -> None:

@@ -54,13 +54,8 @@ def load_images(paths: list[str], image_size: int) -> InMemoryImages:
         arrays = load_split(path)
         if len(arrays["labels"]) == 0:
             raise InputError(f"{path}: empty split; expected at least one image")
-        parts.append(
-            (
-                resize_uint8(arrays["images"], image_size),
-                torch.from_numpy(arrays["labels"].astype(np.int64)),
-                torch.from_numpy(arrays["index"].astype(np.int64)),
-            )
-        )
+        labels, index = (torch.from_numpy(arrays[key].astype(np.int64)) for key in ("labels", "index"))
+        parts.append((resize_uint8(arrays["images"], image_size), labels, index))
     channels = {p[0].shape[1] for p in parts}
     if len(channels) > 1:
         raise InputError(f"{paths}: files mix gray and RGB images; expected one kind")
