@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import DownloadError, InputError
 from ..files import file_digest, load_npz
-from ..vocabulary.flags import medmnist_info
+from ..vocabulary.flags import flags_2d, medmnist_info
 from ..vocabulary.tasks import MULTI_LABEL
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,7 @@ class TaskInfo:
 def flag_info(flag: str) -> TaskInfo:
     INFO = medmnist_info()
     if flag not in INFO:
-        flags_2d = sorted(k for k in INFO if not k.endswith("3d"))
-        raise InputError(f"data.flag: unknown MedMNIST flag {flag!r}; expected one of {flags_2d}")
+        raise InputError(f"data.flag: unknown MedMNIST flag {flag!r}; expected one of {flags_2d()}")
     if flag.endswith("3d"):
         raise InputError(f"data.flag: {flag!r} is a 3D dataset; this workflow takes 2D flags only")
     info = INFO[flag]

@@ -58,9 +58,9 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
     axes[0].set_title("natural test split")
     _bars(axes[1], rows, tuple(f"paper_{m}" for m in metrics), seed_rows)
     reported = [(i, marks) for i, r in enumerate(rows) if (marks := paper_reported(experiment_key(r), task))]
-    for k, (i, (top1, top5)) in enumerate(reported):
+    for k, (i, percents) in enumerate(reported):  # (top-1, top-5) in whole percents
         label = "paper reported (printed as whole percents: r lies in [r, r+1)%)" if k == 0 else None
-        axes[1].plot([i - 0.2, i + 0.2], [top1 / 100, top5 / 100], "k_", ms=14, mew=2, label=label)
+        axes[1].plot([i - 0.2, i + 0.2], [p / 100 for p in percents], "k_", ms=14, mew=2, label=label)
     chance = [1 / task["classes"]] + ([5 / task["classes"]] if top5 else [])
     for c in chance:
         axes[1].axhline(c, color="grey", ls=":", lw=1)
