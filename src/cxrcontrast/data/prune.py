@@ -33,7 +33,3 @@ def prune_labels(labels: np.ndarray, task: str) -> tuple[np.ndarray, np.ndarray]
     # argmax of an all-zero row is 0, hence the mask: Normal stays 0, finding k becomes k+1.
     classes = np.where(kept.sum(axis=1) == 0, 0, kept.argmax(axis=1) + 1).astype(np.int64)
     return keep, classes
-
-
-def class_counts(labels: np.ndarray, n_classes: int) -> list[int]:
-    return np.bincount(labels, minlength=n_classes).astype(int).tolist()

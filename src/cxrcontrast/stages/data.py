@@ -11,7 +11,7 @@ from ..data.augment import AugmentParams, augment_uint8
 from ..data.checks import check_classes, check_images, warn
 from ..data.duplicates import cross_split_duplicates
 from ..data.images import load_split
-from ..data.prune import class_counts, class_names, prune_labels
+from ..data.prune import class_names, prune_labels
 from ..data.tensors import resize_uint8, to_nchw
 from ..errors import InputError
 from ..files import load_json, provenance, save_json, save_npz
@@ -34,7 +34,7 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
     for split, (images, _) in splits.items():
         warnings += check_images(raw, split, images, info, size)
     pruned = {split: prune_labels(labels, info.task) for split, (_, labels) in splits.items()}
-    counts = {split: class_counts(classes, len(names)) for split, (_, classes) in pruned.items()}
+    counts = {split: np.bincount(classes, minlength=len(names)).tolist() for split, (_, classes) in pruned.items()}
     for split, (keep, _) in pruned.items():
         if keep.size == 0:
             raise InputError(
