@@ -35,8 +35,9 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
         warnings += check_images(raw, split, images, info, size)
     pruned = {split: prune_labels(labels, info.task) for split, (_, labels) in splits.items()}
     counts = {split: np.bincount(classes, minlength=len(names)).tolist() for split, (_, classes) in pruned.items()}
-    for split, (keep, _) in pruned.items():
-        if keep.size == 0:
+    kept = {split: len(keep) for split, (keep, _) in pruned.items()}
+    for split, n in kept.items():
+        if n == 0:
             raise InputError(
                 f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one"
             )
@@ -49,10 +50,9 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
     ]
     official = source.official_size(raw, flag) if flag else None
     expected = OFFICIAL_PRUNED.get(flag) if official else None
-    got = {s: len(k) for s, (k, _) in pruned.items()}
-    if expected and got != expected:
+    if expected and kept != expected:
         raise InputError(
-            f"{raw}: the official {flag} file pruned to {got}; the paper's pruning gives {expected}. "
+            f"{raw}: the official {flag} file pruned to {kept}; the paper's pruning gives {expected}. "
             "The pruning rule or the file is not what it should be"
         )
     made_by = provenance(raw=str(raw), flag=flag)
