@@ -9,6 +9,7 @@ at every start would be slow, so a digest is kept beside the key (path, size, mt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -38,16 +39,13 @@ def content_digest(path: str | os.PathLike, cache: str | os.PathLike = CACHE) ->
     if not path.is_file():
         return None
     key, identity = str(path.resolve()), _identity(path)
-    entries = _read_cache(cache)
-    entry = entries.get(key)
+    entry = _read_cache(cache).get(key)
     if isinstance(entry, dict) and entry.get("identity") == identity and isinstance(entry.get("sha256"), str):
         return entry["sha256"]
     digest = file_digest(path)
     if _identity(path) != identity:  # changed while it was read: give the digest, trust no record of it
         return digest
     entries = {**_read_cache(cache), key: {"identity": identity, "sha256": digest}}
-    try:
+    with contextlib.suppress(OSError):  # a read-only checkout still gets its digest, computed again next time
         save_json(cache, entries)  # atomic: a parallel start reads the old cache or the new, never half
-    except OSError:  # a read-only checkout still gets its digest, computed again next time
-        pass
     return digest

@@ -51,11 +51,11 @@ def provenance(**params) -> dict:
     return {"package": "cxrcontrast", "version": __version__, "params": params}
 
 
-def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """Hex digest of a file's bytes: SHA-256, or another of hashlib's algorithms (MedMNIST publishes MD5s)."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as fh:
-        while block := fh.read(chunk):
+        while block := fh.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
 
@@ -68,9 +68,8 @@ def save_npz(path: str | os.PathLike, provenance: dict | None = None, **arrays: 
     """
     if provenance is not None:
         arrays["provenance"] = np.array(json.dumps(provenance, sort_keys=True))
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def save_json(path: str | os.PathLike, obj) -> None:
@@ -83,10 +82,11 @@ def save_text(path: str | os.PathLike, text: str) -> None:
         tmp.write_text(text)
 
 
-def save_csv(path: str | os.PathLike, rows: list[dict]) -> None:
-    """Rows of dicts as CSV; the columns are every key in first-seen order."""
+def save_csv(path: str | os.PathLike, rows: list[dict], columns: Iterable[str] | None = None) -> None:
+    """Rows of dicts as CSV; the columns are ``columns`` (a header even without rows), else every key in
+    first-seen order."""
     buf = io.StringIO()
-    fields = list(dict.fromkeys(k for r in rows for k in r)) or ["empty"]
+    fields = list(columns or dict.fromkeys(k for r in rows for k in r)) or ["empty"]
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     writer.writerows(rows)

@@ -54,11 +54,7 @@ class AugmentParams:
 
     @classmethod
     def from_config(cls, cfg: dict) -> AugmentParams:
-        cfg = dict(cfg)
-        for key in ("rrc_scale", "rrc_ratio"):
-            if key in cfg:
-                cfg[key] = tuple(cfg[key])
-        return cls(**cfg)
+        return cls(**{**cfg, "rrc_scale": tuple(cfg["rrc_scale"]), "rrc_ratio": tuple(cfg["rrc_ratio"])})
 
 
 def _uniform(n: int, low, high, generator: torch.Generator) -> torch.Tensor:

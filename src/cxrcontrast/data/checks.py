@@ -36,11 +36,9 @@ def check_images(path, split: str, images: np.ndarray, info: TaskInfo, size: int
         )
     flat = images.reshape(len(images), -1)
     constant = int(np.sum(flat.min(1) == flat.max(1)))
-    return (
-        [f"{split}: {constant} of {len(images)} images are constant (e.g. all black); check the file"]
-        if constant
-        else []
-    )
+    if not constant:
+        return []
+    return [f"{split}: {constant} of {len(images)} images are constant (e.g. all black); check the file"]
 
 
 def check_classes(path, counts: dict[str, list[int]], names: list[str]) -> list[str]:

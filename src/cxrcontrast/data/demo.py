@@ -99,7 +99,7 @@ def synthesize(
     findings: int = N_FINDINGS,
 ) -> dict[str, np.ndarray]:
     """Arrays in the MedMNIST layout: ``{split}_images`` (N,size,size) uint8, ``{split}_labels`` (N,findings)
-    uint8; the first ``findings`` of ChestMNIST's 14 (all: the same bytes as before the option existed)."""
+    uint8; the first ``findings`` of ChestMNIST's 14."""
     if not 1 <= findings <= N_FINDINGS:
         raise ValueError(f"demo: findings={findings}; expected 1 to {N_FINDINGS}")
     if not (0 <= normal_fraction and 0 <= multi_fraction and normal_fraction + multi_fraction < 1):

@@ -27,7 +27,7 @@ def image_digests(images: np.ndarray) -> list[bytes]:
 def cross_split_duplicates(images: dict[str, np.ndarray]) -> dict[str, int]:
     """For each pair of splits ``a-b`` (``a`` before ``b``: train, val, test, then any other split in the
     given order), the number of images of ``b`` whose exact pixels occur somewhere in ``a``."""
-    names = sorted(images, key=lambda s: (ORDER.index(s) if s in ORDER else len(ORDER), list(images).index(s)))
+    names = sorted(images, key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER))  # stable: others as given
     digests = {name: image_digests(images[name]) for name in names}
     counts = {}
     for i, first in enumerate(names):

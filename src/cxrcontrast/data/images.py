@@ -23,16 +23,12 @@ class InMemoryImages:
 
     def to(self, device) -> InMemoryImages:
         """Move to a device once (GPU: data resident, no per-batch host copies)."""
-        return InMemoryImages(self.images.to(device), self.labels.to(device), self.index.to(device))
+        return InMemoryImages(*(t.to(device) for t in (self.images, self.labels, self.index)))
 
     def rows(self, rows) -> InMemoryImages:
         """The images at ``rows`` only (a label budget, a subsample)."""
         rows = torch.as_tensor(rows, dtype=torch.long)
-        return InMemoryImages(
-            self.images[rows.to(self.images.device)],
-            self.labels[rows.to(self.labels.device)],
-            self.index[rows.to(self.index.device)],
-        )
+        return InMemoryImages(*(t[rows.to(t.device)] for t in (self.images, self.labels, self.index)))
 
     def unit(self, idx: torch.Tensor, device=None) -> torch.Tensor:
         """Float [0,1] (B,C,S,S) of rows ``idx``: the input of augmentation."""
@@ -43,22 +39,23 @@ class InMemoryImages:
         return model_input(self.images[idx.to(self.images.device)], device)
 
 
+def load_split(path: str) -> dict[str, np.ndarray]:
+    """A split file's ``images``, ``labels`` and ``index`` (rows in the source split), of one length."""
+    arrays = load_npz(path, ("images", "labels", "index"))
+    if not len(arrays["images"]) == len(arrays["labels"]) == len(arrays["index"]):
+        raise InputError(f"{path}: images, labels and index differ in length; expected equal")
+    return arrays
+
+
 def load_images(paths: list[str], image_size: int) -> InMemoryImages:
     """Load split files (pruned, augmented or official), bring each to ``image_size``, concatenate."""
     parts = []
     for path in paths:
-        arrays = load_npz(path, ("images", "labels", "index"))
-        if not len(arrays["images"]) == len(arrays["labels"]) == len(arrays["index"]):
-            raise InputError(f"{path}: images, labels and index differ in length; expected equal")
+        arrays = load_split(path)
         if len(arrays["labels"]) == 0:
             raise InputError(f"{path}: empty split; expected at least one image")
-        parts.append(
-            (
-                resize_uint8(arrays["images"], image_size),
-                torch.from_numpy(arrays["labels"].astype(np.int64)),
-                torch.from_numpy(arrays["index"].astype(np.int64)),
-            )
-        )
+        labels, index = (torch.from_numpy(arrays[key].astype(np.int64)) for key in ("labels", "index"))
+        parts.append((resize_uint8(arrays["images"], image_size), labels, index))
     channels = {p[0].shape[1] for p in parts}
     if len(channels) > 1:
         raise InputError(f"{paths}: files mix gray and RGB images; expected one kind")

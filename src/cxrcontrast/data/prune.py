@@ -28,13 +28,8 @@ def prune_labels(labels: np.ndarray, task: str) -> tuple[np.ndarray, np.ndarray]
     labels = np.asarray(labels)
     if task != MULTI_LABEL:
         return np.arange(len(labels), dtype=np.int64), labels[:, 0].astype(np.int64)
-    positives = labels.sum(axis=1)
-    keep = np.flatnonzero(positives <= 1).astype(np.int64)
+    keep = np.flatnonzero(labels.sum(axis=1) <= 1).astype(np.int64)
     kept = labels[keep]
     # argmax of an all-zero row is 0, hence the mask: Normal stays 0, finding k becomes k+1.
     classes = np.where(kept.sum(axis=1) == 0, 0, kept.argmax(axis=1) + 1).astype(np.int64)
     return keep, classes
-
-
-def class_counts(labels: np.ndarray, n_classes: int) -> list[int]:
-    return np.bincount(labels, minlength=n_classes).astype(int).tolist()

@@ -7,7 +7,6 @@ follows from the flag's task in ``medmnist.INFO``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DownloadError, InputError
-from ..files import load_npz
-from ..vocabulary.flags import medmnist_info
+from ..files import file_digest, load_npz
+from ..vocabulary.flags import flags_2d, medmnist_info
 from ..vocabulary.tasks import MULTI_LABEL
 
 log = logging.getLogger(__name__)
@@ -43,8 +42,7 @@ class TaskInfo:
 def flag_info(flag: str) -> TaskInfo:
     INFO = medmnist_info()
     if flag not in INFO:
-        flags_2d = sorted(k for k in INFO if not k.endswith("3d"))
-        raise InputError(f"data.flag: unknown MedMNIST flag {flag!r}; expected one of {flags_2d}")
+        raise InputError(f"data.flag: unknown MedMNIST flag {flag!r}; expected one of {flags_2d()}")
     if flag.endswith("3d"):
         raise InputError(f"data.flag: {flag!r} is a 3D dataset; this workflow takes 2D flags only")
     info = INFO[flag]
@@ -68,25 +66,15 @@ def official_name(name: str) -> tuple[str, int]:
 
 def official_file(flag: str, size: int) -> tuple[str, str, str]:
     """(file name, official URL, MD5) of a MedMNIST file, from medmnist's INFO."""
-    INFO = medmnist_info()
-    flag_info(flag)
-    suffix = size_suffix(size)
-    info = INFO[flag]
+    flag_info(flag)  # refuses an unknown or 3D flag
+    info, suffix = medmnist_info()[flag], size_suffix(size)
     if f"url{suffix}" not in info:
         raise InputError(f"data.size: {size} is not a MedMNIST size for {flag!r}; expected 28, 64, 128 or 224")
     return f"{flag}{suffix}.npz", info[f"url{suffix}"], info[f"MD5{suffix}"]
 
 
-def md5sum(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_md5(path: str | Path, expected: str) -> None:
-    actual = md5sum(path)
+    actual = file_digest(path, "md5")
     if actual != expected:
         raise DownloadError(
             f"{path}: MD5 {actual} does not match the official {expected}; "
@@ -96,14 +84,11 @@ def check_md5(path: str | Path, expected: str) -> None:
 
 def official_size(path: str | Path, flag: str) -> int | None:
     """The MedMNIST size of which ``path`` is the official file (by its MD5), else None."""
-    INFO = medmnist_info()
-    if flag not in INFO:
+    info = medmnist_info().get(flag)
+    if info is None:
         return None
-    digest = md5sum(path)
-    for size in SIZES:
-        if INFO[flag].get(f"MD5{size_suffix(size)}") == digest:
-            return size
-    return None
+    digest = file_digest(path, "md5")
+    return next((size for size in SIZES if info.get(f"MD5{size_suffix(size)}") == digest), None)
 
 
 def download(flag: str, size: int, root: str | Path) -> Path:

@@ -27,22 +27,18 @@ def to_nchw(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     raise ValueError(f"expected images of shape (N,H,W) or (N,H,W,3), got {tuple(x.shape)}")
 
 
-def resize_float(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Resize float (B,C,H,W) to (B,C,size,size); antialiased when shrinking."""
-    if x.shape[-1] == size and x.shape[-2] == size:
-        return x
-    shrink = x.shape[-1] > size
-    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=shrink)
-
-
 def resize_uint8(images: np.ndarray | torch.Tensor, size: int, chunk: int = 8192) -> torch.Tensor:
-    """Images (any layout of ``to_nchw``) -> uint8 (N,C,size,size), done once at load time."""
+    """Images (any layout of ``to_nchw``) -> uint8 (N,C,size,size), bilinear (antialiased when shrinking), done
+    once at load time."""
     x = to_nchw(images)
     if x.shape[-1] == size and x.shape[-2] == size:
         return x.contiguous()
+    shrink = x.shape[-1] > size
     out = torch.empty((x.shape[0], x.shape[1], size, size), dtype=torch.uint8)
     for start in range(0, x.shape[0], chunk):
-        part = resize_float(x[start : start + chunk].float(), size)
+        part = F.interpolate(
+            x[start : start + chunk].float(), size=(size, size), mode="bilinear", align_corners=False, antialias=shrink
+        )
         out[start : start + chunk] = part.round_().clamp_(0, 255).to(torch.uint8)
     return out
 
@@ -59,6 +55,6 @@ def normalize(x: torch.Tensor, channels: int = 3) -> torch.Tensor:
     return (x - MEAN) / STD
 
 
-def model_input(batch: torch.Tensor, device=None, channels: int = 3) -> torch.Tensor:
-    """uint8 (B,C,S,S) -> normalized float model input."""
-    return normalize(to_unit(batch, device), channels)
+def model_input(batch: torch.Tensor, device=None) -> torch.Tensor:
+    """uint8 (B,C,S,S) -> normalized 3-channel float model input."""
+    return normalize(to_unit(batch, device))

@@ -30,15 +30,10 @@ def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] 
                 label += " (no labels)" if pretrain in label_free else " (every label)"
             style = {"color": "black", "ls": "--", "lw": 2} if pretrain == "none" else {"ls": "-"}
             (line,) = ax.plot(x, mean, marker="o", label=label, ms=4, **style)
-            if all(r[f"{metric}_ci_low"] is not None for r in rows):
-                ax.fill_between(
-                    x,
-                    [r[f"{metric}_ci_low"] for r in rows],
-                    [r[f"{metric}_ci_high"] for r in rows],
-                    color=line.get_color(),
-                    alpha=0.15,
-                    lw=0,
-                )
+            low = [r[f"{metric}_ci_low"] for r in rows]
+            if None not in low:
+                high = [r[f"{metric}_ci_high"] for r in rows]
+                ax.fill_between(x, low, high, color=line.get_color(), alpha=0.15, lw=0)
         ax.set_xscale("log")
         fractions = sorted({float(r["labels"]) for rows in lines.values() for r in rows})
         ax.set_xticks(fractions, [percent(f) for f in fractions])
@@ -48,15 +43,9 @@ def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] 
     if lines:
         axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     else:
+        empty = "no experiment with several label budgets\n(experiments: labels: [1.0, 0.1, ...])"
         for ax in axes:
-            ax.text(
-                0.5,
-                0.5,
-                "no experiment with several label budgets\n(experiments: labels: [1.0, 0.1, ...])",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-            )
+            ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
     seeds = max(r["n_seeds"] for r in exp_rows)
     fig.suptitle(
         "Label efficiency: each pretraining against the baseline as the classification's labels grow "

@@ -56,23 +56,13 @@ def reliability_diagram(result: dict, title: str, out: str) -> None:
     """``result``: an experiment's metrics.json (its ``calibration``, ``ece``, ``paper_protocol``)."""
     fig, axes = plt.subplots(2, 2, figsize=(10, 5.6), sharex="col", gridspec_kw={"height_ratios": [3, 1]})
     curves = result["calibration"]["reliability"]
-    protocol = result["paper_protocol"]
-    _panel(
-        axes[0, 0],
-        axes[1, 0],
-        curves["natural"],
-        (result["ece"], result["ece_scaled"]),
-        result["temperature"],
-        "natural test split",
+    panels = (
+        ("natural", result, "natural test split"),
+        ("paper_protocol", result["paper_protocol"], "paper protocol (class-balanced resample)"),
     )
-    _panel(
-        axes[0, 1],
-        axes[1, 1],
-        curves["paper_protocol"],
-        (protocol["ece"], protocol["ece_scaled"]),
-        result["temperature"],
-        "paper protocol (class-balanced resample)",
-    )
+    for col, (key, metrics, name) in enumerate(panels):
+        ece = (metrics["ece"], metrics["ece_scaled"])
+        _panel(axes[0, col], axes[1, col], curves[key], ece, result["temperature"], name)
     fig.suptitle(f"{title}: reliability (bars below the diagonal: overconfident)", fontsize=11)
     fig.tight_layout()
     save_figure(fig, out, dpi=110)

@@ -12,20 +12,19 @@ from ..vocabulary.experiments import experiment_key
 from .style import percent_axis, save_figure
 
 
+def _floats(values) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
 def _bars(ax, rows, metrics, seed_rows):
     n = len(rows)
     width = 0.8 / len(metrics)
     for j, metric in enumerate(metrics):
-        means = np.array([np.nan if r[f"{metric}_mean"] is None else r[f"{metric}_mean"] for r in rows])
-        lo, hi = [], []
-        for r in rows:
-            if r[f"{metric}_ci_low"] is not None:  # interval over seeds
-                lo.append(r[f"{metric}_ci_low"]), hi.append(r[f"{metric}_ci_high"])
-            else:  # a single seed: its bootstrap interval over test images, where there is one
-                single = seed_rows.get(experiment_key(r), {})
-                lo.append(single.get(f"{metric}_ci_low", np.nan)), hi.append(single.get(f"{metric}_ci_high", np.nan))
-        lo = np.array([np.nan if v is None else v for v in lo], dtype=float)
-        hi = np.array([np.nan if v is None else v for v in hi], dtype=float)
+        means = _floats(r[f"{metric}_mean"] for r in rows)
+        # the interval over seeds, else (a single seed) its bootstrap interval over test images, where there is one
+        spans = [r if r[f"{metric}_ci_low"] is not None else seed_rows.get(experiment_key(r), {}) for r in rows]
+        lo = _floats(s.get(f"{metric}_ci_low") for s in spans)
+        hi = _floats(s.get(f"{metric}_ci_high") for s in spans)
         err = np.vstack([np.clip(means - lo, 0, None), np.clip(hi - means, 0, None)])
         x = np.arange(n) + (j - (len(metrics) - 1) / 2) * width
         label = METRIC_LABELS[metric.removeprefix("paper_")]  # the paper protocol's bars: the same names
@@ -58,19 +57,10 @@ def figure13(exp_rows: list[dict], seed_rows: dict, task: dict, out: str) -> Non
     _bars(axes[0], rows, metrics, seed_rows)
     axes[0].set_title("natural test split")
     _bars(axes[1], rows, tuple(f"paper_{m}" for m in metrics), seed_rows)
-    for i, r in enumerate(rows):
-        reported = paper_reported(experiment_key(r), task)
-        if reported:
-            axes[1].plot(
-                [i - 0.2, i + 0.2],
-                [reported[0] / 100, reported[1] / 100],
-                "k_",
-                ms=14,
-                mew=2,
-                label="paper reported (printed as whole percents: r lies in [r, r+1)%)"
-                if "paper reported" not in " ".join(axes[1].get_legend_handles_labels()[1])
-                else None,
-            )
+    reported = [(i, marks) for i, r in enumerate(rows) if (marks := paper_reported(experiment_key(r), task))]
+    for k, (i, percents) in enumerate(reported):  # (top-1, top-5) in whole percents
+        label = "paper reported (printed as whole percents: r lies in [r, r+1)%)" if k == 0 else None
+        axes[1].plot([i - 0.2, i + 0.2], [p / 100 for p in percents], "k_", ms=14, mew=2, label=label)
     chance = [1 / task["classes"]] + ([5 / task["classes"]] if top5 else [])
     for c in chance:
         axes[1].axhline(c, color="grey", ls=":", lw=1)

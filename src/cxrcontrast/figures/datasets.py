@@ -41,7 +41,9 @@ def forest_plot(rows: list[dict], out: str) -> list[str]:
     """One row per dataset x experiment (rows of ``evaluation.datasets.dataset_rows``), panels Δ balanced accuracy
     and Δ macro AUC with their 95% paired-bootstrap interval; returns the row labels, top to bottom."""
     groups = by_experiment(rows)
-    labels = [row_label(next(iter(g.values()))) for g in groups]
+    firsts = [next(iter(g.values())) for g in groups]  # a group's rows (one per metric) share dataset and experiment
+    labels = [row_label(r) for r in firsts]
+    datasets = [r["dataset"] for r in firsts]
     fig, axes = plt.subplots(1, 2, figsize=(13, max(3.0, 1.6 + 0.34 * len(groups))), sharey=True)
     if not groups:
         for ax in axes:
@@ -50,17 +52,17 @@ def forest_plot(rows: list[dict], out: str) -> list[str]:
         fig.suptitle("Pretraining against each dataset's baseline")
         save_figure(fig, out, dpi=110)
         return labels
-    names = list(dict.fromkeys(next(iter(g.values()))["dataset"] for g in groups))
+    names = list(dict.fromkeys(datasets))
     palette = plt.get_cmap("tab10").colors
     colors = {name: palette[i % len(palette)] for i, name in enumerate(names)}
     for ax, metric in zip(axes, METRICS):
         _whiskers(ax, groups, metric, colors)
         for y in range(1, len(groups)):  # a line between datasets
-            if next(iter(groups[y].values()))["dataset"] != next(iter(groups[y - 1].values()))["dataset"]:
+            if datasets[y] != datasets[y - 1]:
                 ax.axhline(y - 0.5, color="0.6", lw=0.8, ls="--")
     axes[0].set_yticks(range(len(groups)), labels, fontsize=8)
-    for tick, group in zip(axes[0].get_yticklabels(), groups):
-        tick.set_color(colors[next(iter(group.values()))["dataset"]])
+    for tick, dataset in zip(axes[0].get_yticklabels(), datasets):
+        tick.set_color(colors[dataset])
     axes[0].set_ylim(len(groups) - 0.5, -0.5)  # the first row on top
     seeds = sorted({r["seeds"] for r in rows if r["seeds"] is not None})
     shown = "" if not seeds else f"{seeds[0]} " if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]} "

@@ -24,15 +24,9 @@ def confusion(matrix, names, title: str, out: str) -> None:
     for i in range(len(names)):
         for j in range(len(names)):
             if m[i].sum() and norm[i, j] >= 0.005:
-                ax.text(
-                    j,
-                    i,
-                    f"{norm[i, j]:.2f}"[1:] if norm[i, j] < 1 else "1",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black",
-                )
+                text = f"{norm[i, j]:.2f}"[1:] if norm[i, j] < 1 else "1"  # ".42"
+                color = "white" if norm[i, j] > 0.5 else "black"
+                ax.text(j, i, text, ha="center", va="center", fontsize=7, color=color)
     ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(names)), [f"{n} ({int(c)})" for n, c in zip(names, m.sum(1))], fontsize=8)
     ax.set_xlabel("predicted class")

@@ -14,9 +14,8 @@ from .style import percent_axis, save_figure
 def robustness_figure(rows: list[dict], out: str) -> None:
     """``rows``: the summary's robustness table (experiment, corruption, severity, drop_<metric>). As Figure 13,
     the experiments on every training label (robustness.csv has the label budgets): lines one can tell apart."""
-    full = [r for r in rows if float(r["labels"]) == 1.0] or rows
-    experiments = sorted({tuple(r[k] for k in EXPERIMENT_KEYS) for r in full}, key=lambda e: (e[0], e[1] != "none", e))
-    rows = full
+    rows = [r for r in rows if float(r["labels"]) == 1.0] or rows
+    experiments = sorted({tuple(r[k] for k in EXPERIMENT_KEYS) for r in rows}, key=lambda e: (e[0], e[1] != "none", e))
     palette = plt.get_cmap("tab10").colors
     colors = {e: palette[i % len(palette)] for i, e in enumerate(experiments)}
     fig, axes = plt.subplots(1, len(METRICS), figsize=(11, 4.6), sharey=True)
@@ -31,17 +30,12 @@ def robustness_figure(rows: list[dict], out: str) -> None:
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xticks(range(1, 6))
         ax.set_xlabel("severity (MedMNIST-C, 1 mild .. 5 severe)")
-        ax.set_title(f"{METRIC_LABELS[metric]}")
+        ax.set_title(METRIC_LABELS[metric])
         percent_axis(ax)
     axes[0].set_ylabel("relative drop against the clean test split\n(mean over corruptions and seeds)")
     if not rows:
-        axes[0].text(
-            0.5,
-            0.5,
-            "no corrupted copies (RGB data, or evaluate.corruptions: [])",
-            ha="center",
-            transform=axes[0].transAxes,
-        )
+        empty = "no corrupted copies (RGB data, or evaluate.corruptions: [])"
+        axes[0].text(0.5, 0.5, empty, ha="center", transform=axes[0].transAxes)
     else:
         axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     n = len({r["corruption"] for r in rows})

@@ -10,10 +10,11 @@ from ..data import source, sources
 from ..data.augment import AugmentParams, augment_uint8
 from ..data.checks import check_classes, check_images, warn
 from ..data.duplicates import cross_split_duplicates
-from ..data.prune import class_counts, class_names, prune_labels
+from ..data.images import load_split
+from ..data.prune import class_names, prune_labels
 from ..data.tensors import resize_uint8, to_nchw
 from ..errors import InputError
-from ..files import load_json, load_npz, provenance, save_json, save_npz
+from ..files import load_json, provenance, save_json, save_npz
 
 log = logging.getLogger(__name__)
 # What pruning the official ChestMNIST (any MedMNIST+ size: the same images) to single-label rows gives.
@@ -33,9 +34,10 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
     for split, (images, _) in splits.items():
         warnings += check_images(raw, split, images, info, size)
     pruned = {split: prune_labels(labels, info.task) for split, (_, labels) in splits.items()}
-    counts = {split: class_counts(classes, len(names)) for split, (_, classes) in pruned.items()}
-    for split, (keep, _) in pruned.items():
-        if keep.size == 0:
+    counts = {split: np.bincount(classes, minlength=len(names)).tolist() for split, (_, classes) in pruned.items()}
+    kept = {split: len(keep) for split, (keep, _) in pruned.items()}
+    for split, n in kept.items():
+        if n == 0:
             raise InputError(
                 f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one"
             )
@@ -48,10 +50,9 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
     ]
     official = source.official_size(raw, flag) if flag else None
     expected = OFFICIAL_PRUNED.get(flag) if official else None
-    if expected and {s: len(k) for s, (k, _) in pruned.items()} != expected:
-        got = {s: len(k) for s, (k, _) in pruned.items()}
+    if expected and kept != expected:
         raise InputError(
-            f"{raw}: the official {flag} file pruned to {got}; the paper's pruning gives {expected}. "
+            f"{raw}: the official {flag} file pruned to {kept}; the paper's pruning gives {expected}. "
             "The pruning rule or the file is not what it should be"
         )
     made_by = provenance(raw=str(raw), flag=flag)
@@ -89,19 +90,12 @@ def unpruned(raw: str, data: dict, outputs: dict[str, str]) -> None:
         )
 
 
-def load_pruned(path: str) -> dict[str, np.ndarray]:
-    arrays = load_npz(path, ("images", "labels", "index"))
-    if not (len(arrays["images"]) == len(arrays["labels"]) == len(arrays["index"])):
-        raise InputError(f"{path}: images, labels and index differ in length; expected equal")
-    return arrays
-
-
 def augmented_copies(pruned_train: str, out: str, image_size: int, params: dict, seed: int) -> None:
     """One seeded augmented copy of every pruned training image, at the model's input size.
 
     ``seed`` is the experiment's seed: every seed gets its own copy, so seed-to-seed spread includes it."""
     aug = AugmentParams.from_config(params)
-    arrays = load_pruned(pruned_train)
+    arrays = load_split(pruned_train)
     images = to_nchw(arrays["images"])
     if images.shape[-1] > 2 * image_size:  # large sources: antialiased shrink first, then warp
         images = resize_uint8(images, image_size)
@@ -116,6 +110,6 @@ def augmented_copies(pruned_train: str, out: str, image_size: int, params: dict,
 def augmentation_figure(pruned_train: str, classes_json: str, out: str, image_size: int, params: dict, seed: int):
     from ..figures.augmentation import plot_examples
 
-    arrays = load_pruned(pruned_train)
+    arrays = load_split(pruned_train)
     names = load_json(classes_json)["class_names"]
     plot_examples(arrays["images"], arrays["labels"], names, out, image_size, AugmentParams.from_config(params), seed)

@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import re
 from pathlib import Path
 
+from ..data.checks import warn
 from ..errors import InputError
 from ..evaluation.datasets import COLUMNS, dataset_rows, duplicate_warnings
 from ..evaluation.datasets_markdown import datasets_section
 from ..evaluation.display import resolution
-from ..files import load_json, save_text
+from ..files import load_json, save_csv, save_text
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +27,6 @@ def read_rows(path: str) -> list[dict]:
         raise InputError(f"{path}: file not found (expected a comparisons CSV of the summary)") from None
     except (csv.Error, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable CSV file: {exc}") from exc
-
-
-def save_rows(path: str, rows: list[dict], columns: tuple[str, ...]) -> None:
-    """Rows as CSV with these columns, a header even when there is no row."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    save_text(path, buf.getvalue())
 
 
 def cross_dataset_summary(
@@ -65,10 +56,8 @@ def cross_dataset_summary(
             for name in sorted(names)
         }
     )
-    warnings = duplicate_warnings(info)
-    for line in warnings:
-        log.warning("DATA WARNING: %s", line)
-    save_rows(out_csv, rows, COLUMNS)
+    warnings = warn(duplicate_warnings(info))
+    save_csv(out_csv, rows, COLUMNS)
     forest_plot(rows, out_figure)
     text = f"# Summary of {len(names)} dataset(s): {', '.join(sorted(names))}\n\n" + datasets_section(rows, warnings)
     for name, path in (summaries or {}).items():

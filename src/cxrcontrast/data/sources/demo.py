@@ -38,14 +38,8 @@ def make(entry: dict, out: str) -> None:
     from ..demo import synthesize
 
     sizes = {k: entry[k] for k in ("train", "val", "test")}
-    arrays = synthesize(
-        n_train=sizes["train"],
-        n_val=sizes["val"],
-        n_test=sizes["test"],
-        size=entry["size"],
-        seed=entry["seed"],
-        findings=entry["findings"],
-    )
-    made_by = provenance(sizes=sizes, image_size=entry["size"], seed=entry["seed"], findings=entry["findings"])
+    size, seed, findings = entry["size"], entry["seed"], entry["findings"]
+    arrays = synthesize(sizes["train"], sizes["val"], sizes["test"], size=size, seed=seed, findings=findings)
+    made_by = provenance(sizes=sizes, image_size=size, seed=seed, findings=findings)
     save_npz(out, provenance=made_by, **arrays)
     log.info("wrote demo dataset %s: %s", out, {k: v.shape for k, v in arrays.items()})

@@ -19,6 +19,9 @@ Decompression bombs: Pillow's default guard applies (a warning above ``Image.MAX
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -27,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
-from ...files import provenance, save_npz
+from ...files import load_npz, provenance, save_npz
+from ..source import TaskInfo
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +116,7 @@ def scan(root: str | os.PathLike, files: bool = True) -> FolderScan:
         per_class = {}
         for name in sorted(classes):
             images = _walk(folder / name, count)
-            per_class[name] = sorted(images) if files else [p for p in [next(images, None)] if p]
+            per_class[name] = sorted(images) if files else list(itertools.islice(images, 1))
             if split == "train" and not per_class[name]:
                 raise InputError(
                     f"{folder / name}: no images ({'/'.join(EXTENSIONS)}) for class {name!r} in "
@@ -126,9 +130,6 @@ def scan(root: str | os.PathLike, files: bool = True) -> FolderScan:
         found[split], skipped[split] = per_class, count[0]
     classes = tuple(sorted(found["train"]))
     return FolderScan(root, split_dirs, classes, found if files else {}, skipped if files else {})
-
-
-_scan = scan  # convert's parameter is named ``scan``
 
 
 def _load(path: Path, channels: int, size: int, first: dict) -> np.ndarray:
@@ -161,36 +162,36 @@ def _load(path: Path, channels: int, size: int, first: dict) -> np.ndarray:
         return np.asarray(image.resize((size, size), Image.Resampling.LANCZOS))
 
 
-def convert(scan: FolderScan, size: int, channels: int, out: str | os.PathLike) -> dict:
-    """Convert every image of ``scan`` into one MedMNIST-format .npz at ``out`` (written atomically).
+def convert(found: FolderScan, size: int, channels: int, out: str | os.PathLike) -> dict:
+    """Convert every image that :func:`scan` ``found`` into one MedMNIST-format .npz at ``out`` (written atomically).
 
     ``{split}_images``: uint8 (N, size, size) for ``channels`` 1 or (N, size, size, 3) for 3, each image
     centre-cropped to a square and resized (module docstring); ``{split}_labels``: int64 (N, 1), the index
-    of the image's class in ``scan.classes``. Returns a summary: classes, counts per split and class,
+    of the image's class in ``found.classes``. Returns a summary: classes, counts per split and class,
     skipped non-image files per split.
     """
     if channels not in (1, 3) or int(size) != size or size < 1:
         raise ValueError(f"convert: channels must be 1 or 3 and size a positive integer; got {channels}, {size}")
-    if not scan.files:  # a structure-only scan lists no files
-        scan = _scan(scan.root)
+    if not found.files:  # a structure-only scan lists no files
+        found = scan(found.root)
     arrays, counts, first, done = {}, {}, {}, 0
-    total = sum(len(paths) for per_class in scan.files.values() for paths in per_class.values())
-    for split, per_class in scan.files.items():
-        counts[split] = {name: len(per_class.get(name, [])) for name in scan.classes}
-        labels = [index for index, name in enumerate(scan.classes) for _ in per_class.get(name, [])]
+    total = sum(len(paths) for per_class in found.files.values() for paths in per_class.values())
+    for split, per_class in found.files.items():
+        counts[split] = {name: len(per_class.get(name, [])) for name in found.classes}
+        labels = [index for index, name in enumerate(found.classes) for _ in per_class.get(name, [])]
         images = np.empty((len(labels), size, size) + ((3,) if channels == 3 else ()), dtype=np.uint8)
-        for row, path in enumerate(path for name in scan.classes for path in per_class.get(name, [])):
+        for row, path in enumerate(path for name in found.classes for path in per_class.get(name, [])):
             images[row] = _load(path, channels, size, first)
             done += 1
             if done % 1000 == 0:
                 log.info("converted %d of %d images", done, total)
         arrays[f"{split}_images"] = images
         arrays[f"{split}_labels"] = np.array(labels, dtype=np.int64).reshape(-1, 1)
-    params = {"root": str(scan.root), "size": size, "channels": channels, "classes": list(scan.classes)}
+    params = {"root": str(found.root), "size": size, "channels": channels, "classes": list(found.classes)}
     save_npz(out, provenance=provenance(source="folder", filter="LANCZOS", **params), **arrays)
-    log.info("converted %d images of %d classes from %s into %s", total, len(scan.classes), scan.root, out)
-    log.info("skipped non-image files per split: %s", scan.skipped)
-    return {"classes": list(scan.classes), "counts": counts, "skipped": dict(scan.skipped)}
+    log.info("converted %d images of %d classes from %s into %s", total, len(found.classes), found.root, out)
+    log.info("skipped non-image files per split: %s", found.skipped)
+    return {"classes": list(found.classes), "counts": counts, "skipped": dict(found.skipped)}
 
 
 # ---- the source contract (data/sources/__init__.py) ------------------------------------------------
@@ -200,11 +201,6 @@ def flag(entry: dict) -> None:
 
 def task(entry: dict, raw: str):
     """Multi-class, the class names being the folder names as ``convert`` recorded them in ``raw``."""
-    import json
-
-    from ...files import load_npz
-    from ..source import TaskInfo
-
     names = json.loads(str(load_npz(raw, ("provenance",))["provenance"]))["params"]["classes"]
     return TaskInfo(None, "multi-class", tuple(names), entry["channels"])
 
@@ -223,8 +219,6 @@ def check(key: str, entry: dict) -> None:
 
 def fingerprint(entry: dict) -> str:
     """Every image's path, size and modification time: an image added, removed or replaced remakes the file."""
-    import hashlib
-
     digest = hashlib.sha256()
     for split, per_class in scan(entry["root"]).files.items():
         for name, paths in per_class.items():
