@@ -8,20 +8,25 @@ import logging
 import torch
 
 from .checkpoints import ClassifierCheckpoint, ClassifyCheckpoint, PretrainCheckpoint
-from .encoders import build_architecture, build_encoder
+from .encoders import Encoder, build_architecture, build_encoder
 from .heads import Classifier, ClassifierHead, Embedder
 from .init import xavier_init
 
 log = logging.getLogger(__name__)
 
 
+def with_z_head(enc: Encoder, z_head: str, head: dict | None, n_classes: int | None) -> Embedder:
+    """``enc`` with its z head (``z_head: classifier``: a classification head of ``n_classes``, block ``head``)."""
+    classifier = None
+    if z_head == "classifier":
+        classifier = ClassifierHead.from_block(enc.out_features, n_classes, head, softmax_output=True)
+    return Embedder(enc, z_head, classifier)
+
+
 def embedder_from_checkpoint(ckpt: PretrainCheckpoint) -> Embedder:
     """Encoder and z head with the pretrained weights."""
     enc = build_architecture(ckpt.encoder, ckpt.image_size, ckpt.architecture)
-    classifier = None
-    if ckpt.z_head == "classifier":
-        classifier = ClassifierHead.from_block(enc.out_features, ckpt.n_classes, ckpt.head, softmax_output=True)
-    model = Embedder(enc, ckpt.z_head, classifier)
+    model = with_z_head(enc, ckpt.z_head, ckpt.head, ckpt.n_classes)
     model.load_state_dict(ckpt.state_dict)
     return model.eval()
 
@@ -36,11 +41,7 @@ def build_embedder(
 ) -> Embedder:
     """A fresh embedder: the encoder, and its z head (Xavier-initialised with the encoder when
     ``architecture["xavier"]``: "Xavier for all models" in the paper's text)."""
-    enc = build_encoder(encoder, image_size, **architecture)
-    classifier = None
-    if z_head == "classifier":
-        classifier = ClassifierHead.from_block(enc.out_features, n_classes, head, softmax_output=True)
-    model = Embedder(enc, z_head, classifier)
+    model = with_z_head(build_encoder(encoder, image_size, **architecture), z_head, head, n_classes)
     if architecture["xavier"]:
         xavier_init(model.head)
     return model
@@ -53,13 +54,13 @@ def untrained_embedder(encoder: str, architecture: dict, image_size: int, seed: 
     return build_embedder(encoder, image_size, architecture).eval()
 
 
-def load_embedder(
-    path: str | None, encoder: str, architecture: dict, image_size: int, seed: int, made_by: dict | None = None
-) -> Embedder:
-    """A pretrained embedder from ``path`` (checked against ``made_by``), or the untrained one when ``path`` is None."""
+def load_embedder(path: str | None, params: dict, seed: int, made_by: dict | None = None) -> Embedder:
+    """A pretrained embedder from ``path`` (checked against ``made_by``), or the untrained one when ``path`` is None;
+    ``params``: a job's slice (its encoder, architecture and image_size)."""
+    encoder, size = params["encoder"], params["image_size"]
     if path is None:
-        return untrained_embedder(encoder, architecture, image_size, seed)
-    return embedder_from_checkpoint(PretrainCheckpoint.load(path, encoder, image_size, made_by))
+        return untrained_embedder(encoder, params["architecture"], size, seed)
+    return embedder_from_checkpoint(PretrainCheckpoint.load(path, encoder, size, made_by))
 
 
 def build_classifier(

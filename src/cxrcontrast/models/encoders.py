@@ -9,7 +9,6 @@ The keyword arguments of each builder are exactly the keys of its
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -37,18 +36,21 @@ class MiniVGG(Encoder):
     """
 
     name = "minivgg"
+    channels = (16, 32, 64)
 
-    def __init__(self, image_size: int = 32, channels=(16, 32, 64)):
+    def __init__(self, image_size: int = 32, xavier: bool = True):
         super().__init__()
-        if image_size < 2 ** len(channels):
-            raise InputError(f"data.image_size: minivgg needs at least {2 ** len(channels)} px, got {image_size}")
+        if image_size < 2 ** len(self.channels):
+            raise InputError(f"data.image_size: minivgg needs at least {2 ** len(self.channels)} px, got {image_size}")
         blocks, width, side = [], 3, image_size
-        for c in channels:
+        for c in self.channels:
             pool = nn.MaxPool2d(2, ceil_mode=True)
             blocks += [nn.Conv2d(width, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(inplace=True), pool]
             width, side = c, -(-side // 2)
         self.features = nn.Sequential(*blocks)
         self.out_features = width * side**2
+        if xavier:
+            xavier_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x).flatten(1)
@@ -75,8 +77,6 @@ class EfficientNetB0(Encoder):
         super().__init__()
         from efficientnet_pytorch import EfficientNet
 
-        if features not in ("pooled", "imagenet_logits"):
-            raise InputError(f"encoders.efficientnet_b0.features: {features!r}; expected 'pooled' or 'imagenet_logits'")
         # architecture only (weights below, never unpickled). The "same" padding of each strided convolution
         # is fixed for the input size given. The library's default, 224 px, pads every strided map as an even
         # one: right for 32/64/128 px inputs (even down to the last stride, so their numerics are the same
@@ -119,14 +119,7 @@ class EfficientNetB0(Encoder):
         return self.net(x)
 
 
-def _minivgg(image_size: int, xavier: bool = True) -> Encoder:
-    enc = MiniVGG(image_size)
-    if xavier:
-        xavier_init(enc)
-    return enc
-
-
-ENCODERS: dict[str, Callable[..., Encoder]] = {"minivgg": _minivgg, "efficientnet_b0": EfficientNetB0}
+ENCODERS: dict[str, type[Encoder]] = {"minivgg": MiniVGG, "efficientnet_b0": EfficientNetB0}
 
 
 def build_encoder(name: str, image_size: int = 32, **architecture) -> Encoder:

@@ -6,10 +6,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..errors import InputError
-
-Z_HEADS = ("projection", "classifier")
-
 
 class ClassifierHead(nn.Module):
     """Linear(F,h1) -> ReLU -> Dropout(p) [-> Linear(h1,h2) -> ReLU ...] -> Linear(., classes).
@@ -78,8 +74,6 @@ class Embedder(nn.Module):
 
     def __init__(self, encoder: nn.Module, z_head: str = "projection", classifier: ClassifierHead | None = None):
         super().__init__()
-        if z_head not in Z_HEADS:
-            raise InputError(f"z_head: {z_head!r}; expected one of {Z_HEADS}")
         if (z_head == "classifier") != (classifier is not None):
             raise ValueError("z_head 'classifier' needs a classifier head, and only it")
         self.encoder, self.z_head = encoder, z_head

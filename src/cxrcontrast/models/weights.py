@@ -36,17 +36,17 @@ def hash_prefix(url: str) -> str:
 def cached_imagenet_file(name: str) -> Path:
     """The official weights file in the torch hub cache, downloaded if missing, its hash checked."""
     url = IMAGENET_URLS[name]
+    expected = hash_prefix(url)
     target = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         log.info("downloading the ImageNet weights of %s from %s", name, url)
         try:  # torch hub checks the hash prefix before moving the file into place
-            torch.hub.download_url_to_file(url, str(target), hash_prefix=hash_prefix(url), progress=False)
+            torch.hub.download_url_to_file(url, str(target), hash_prefix=expected, progress=False)
         except Exception as exc:  # offline: URLError; no silent fallback
             raise DownloadError(
                 f"could not download the ImageNet weights of {name} from {url} ({type(exc).__name__}: {exc}). {HOW_TO}"
             ) from exc
-    expected = hash_prefix(url)
     if not file_digest(target).startswith(expected):
         raise InputError(
             f"{target}: its SHA-256 does not start with {expected}, the hash in the official file "

@@ -73,8 +73,7 @@ def run_classify(
         log.info("kept epoch %d: val balanced accuracy %.4f", row["epoch"], row["val_balanced_accuracy"])
         pretrain = start.params if start else None
         own = dict(softmax_output=softmax, val=row, train_images=n, class_names=names, pretrain=pretrain)
-        kept = ClassifyCheckpoint.of(params, seed, keep.best, row["epoch"], **own)
-        return kept, history
+        return ClassifyCheckpoint.of(params, seed, keep.best, row["epoch"], **own), history
 
     inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)}, "pretrained": pretrained, "weights": weights}
     run_training_job(train_model, out_model, out_history, params, seed, inputs, device, performance)

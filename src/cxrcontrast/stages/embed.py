@@ -39,31 +39,21 @@ def run_embed(
     names = load_json(classes)["class_names"]
     cfg = params["embeddings"]
     dev = pick_device(device)
-    model = load_embedder(
-        pretrained, params["encoder"], params["architecture"], params["image_size"], seed, pretrained_made_by
-    )
-    scores, panels = {}, []
+    model = load_embedder(pretrained, params, seed, pretrained_made_by)
+    scores = {}
     for split, path in (("train", train), ("val", val)):
         data = load_images([path], params["image_size"])
         idx = torch.from_numpy(subsample(len(data), cfg["points"], cfg["seed"]))
-        h, z = (t.numpy() for t in embed(model, data, dev, idx))
+        features = dict(zip(("h", "z"), (t.numpy() for t in embed(model, data, dev, idx))))
         labels = data.labels[idx].numpy()
-        scores[split] = {key: quality(x, labels, seed=cfg["seed"]) for key, x in (("h", h), ("z", z))}
+        scores[split] = {key: quality(x, labels, seed=cfg["seed"]) for key, x in features.items()}
         log.info("%s: h %s; z %s", split, scores[split]["h"], scores[split]["z"])
-        if split == "val":
-            for key, x in (("h", h), ("z", z)):
-                q = scores[split][key]
-                note = " - collapsed to one point" if collapsed(x) else ""
-                panels.append(
-                    (
-                        f"{FEATURES[key]}{note}\nP@1 {q['precision_at_1']:.2f}, MAP@R {q['map_at_r']:.2f}",
-                        tsne(x, cfg["seed"], cfg["perplexity"]),
-                        labels,
-                    )
-                )
-            points = len(idx)
+    panels = []  # t-SNE maps of the val split (the loop's last)
+    for key, x in features.items():
+        q, note = scores["val"][key], " - collapsed to one point" if collapsed(x) else ""
+        title = f"{FEATURES[key]}{note}\nP@1 {q['precision_at_1']:.2f}, MAP@R {q['map_at_r']:.2f}"
+        panels.append((title, tsne(x, cfg["seed"], cfg["perplexity"]), labels))
     when = "untrained encoder" if pretrained is None else f"after {pretrain} pretraining"
-    made_by = provenance(pretrained=pretrained, params=params, seed=seed)
     save_json(
         out_json,
         {
@@ -73,9 +63,9 @@ def run_embed(
             "points": cfg["points"],
             **scores,
             "version": __version__,
-            "provenance": made_by,
+            "provenance": provenance(pretrained=pretrained, params=params, seed=seed),
         },
     )
     tsne_panels(
-        panels, names, f"t-SNE of {params['encoder']} ({when}), val split, {points} images, seed {seed}", out_png
+        panels, names, f"t-SNE of {params['encoder']} ({when}), val split, {len(idx)} images, seed {seed}", out_png
     )

@@ -7,7 +7,8 @@ import logging
 import numpy as np
 
 from .. import __version__
-from ..data.images import load_images
+from ..data.images import InMemoryImages, load_images
+from ..data.tensors import resize_uint8
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
 from ..evaluation.calibration import BINS, T_RANGE, calibration_of, fit_temperature
@@ -16,7 +17,7 @@ from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
 from ..evaluation.protocol import paper_protocol, paper_protocol_spread, paper_weights
 from ..evaluation.robustness import DROPS, corruption_scores
-from ..files import load_checkpoint, load_json, provenance, save_json, save_npz
+from ..files import load_checkpoint, load_json, load_npz, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
 
@@ -110,12 +111,6 @@ def run_evaluate(
 
 def scores_under_corruption(net, corrupted: str, test, image_size: int, device, clean: dict) -> dict:
     """The classifier on each corrupted copy of ``test`` (the same images, in the same order)."""
-    import torch
-
-    from ..data.images import InMemoryImages
-    from ..data.tensors import resize_uint8
-    from ..files import load_npz
-
     arrays = load_npz(corrupted, ("images", "corruption", "severity", "labels", "index"))
     if not np.array_equal(arrays["index"], test.index.numpy()):
         raise InputError(
@@ -126,8 +121,7 @@ def scores_under_corruption(net, corrupted: str, test, image_size: int, device, 
         copy = InMemoryImages(resize_uint8(images, image_size), test.labels, test.index)
         return predict_probs(net, copy, device).numpy()
 
-    with torch.no_grad():
-        robust = corruption_scores(predict, arrays, clean)
+    robust = corruption_scores(predict, arrays, clean)
     log.info(
         "under %d corrupted copies: mean relative drop of macro AUC %s, of balanced accuracy %s",
         len(arrays["corruption"]),

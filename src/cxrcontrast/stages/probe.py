@@ -35,9 +35,7 @@ def run_probe(
     """``params``: ``RunConfig.probe_params`` (architecture, image size, the ``probes`` block)."""
     n_classes = len(load_json(classes)["class_names"])
     dev = pick_device(device)
-    model = load_embedder(
-        pretrained, params["encoder"], params["architecture"], params["image_size"], seed, pretrained_made_by
-    )
+    model = load_embedder(pretrained, params, seed, pretrained_made_by)
     feats, labels = {}, {}
     for split, path in (("train", train), ("val", val), ("test", test)):
         data = load_images([path], params["image_size"])

@@ -10,7 +10,7 @@ Checkpoints always hold the plain (uncompiled) module's weights.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
@@ -28,12 +28,7 @@ class Accel:
 
     def describe(self, device: torch.device) -> dict:
         """How a job runs, as a finished result's key holds it (``training/resume.py``)."""
-        return {
-            "device": device.type,
-            "bf16_autocast": self.bf16_autocast,
-            "channels_last": self.channels_last,
-            "compile": self.compile,
-        }
+        return {"device": device.type, **asdict(self)}
 
     def prepare(self, model: nn.Module, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
         """The callable to run forward passes with; ``model`` itself keeps the weights.

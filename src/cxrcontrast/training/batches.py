@@ -24,14 +24,14 @@ class TripletIndices(NamedTuple):
 
 
 def class_members(labels: torch.Tensor):
-    """(order, counts, starts, rank): members of class c are ``order[starts[c] : starts[c] + counts[c]]``
-    in index order, and ``rank[i]`` is image i's place among its class's members."""
+    """(order, counts, starts, rank, present): members of class c are ``order[starts[c] : starts[c] + counts[c]]``
+    in index order, ``rank[i]`` is image i's place among its class's members, ``present`` the classes with images."""
     order = torch.argsort(labels, stable=True)
     counts = torch.bincount(labels)
     starts = torch.cumsum(counts, 0) - counts
     rank = torch.empty_like(labels)
     rank[order] = torch.arange(len(labels)) - starts[labels[order]]
-    return order, counts, starts, rank
+    return order, counts, starts, rank, torch.nonzero(counts).squeeze(1)
 
 
 def class_labels(labels, need_pairs: bool) -> torch.Tensor:
@@ -49,10 +49,6 @@ def class_labels(labels, need_pairs: bool) -> torch.Tensor:
     return labels
 
 
-def chunks(indices: torch.Tensor, batch_size: int) -> Iterator[torch.Tensor]:
-    yield from indices.split(batch_size)
-
-
 class RandomTriplets:
     """``batches: random`` (the paper's text, random picking): class-balanced anchors drawn with
     replacement, a random positive of the same class (never the anchor itself) and a random
@@ -60,8 +56,7 @@ class RandomTriplets:
 
     def __init__(self, labels, batch_size: int):
         self.labels, self.batch_size = class_labels(labels, need_pairs=True), batch_size
-        self.order, self.counts, self.starts, self.rank = class_members(self.labels)
-        self.present = torch.nonzero(self.counts).squeeze(1)
+        self.order, self.counts, self.starts, self.rank, self.present = class_members(self.labels)
 
     def triplets(self, g: torch.Generator, epoch: int) -> TripletIndices:
         n = len(self.labels)
@@ -77,9 +72,8 @@ class RandomTriplets:
         return TripletIndices(anchors, positives, negatives)
 
     def batches(self, g: torch.Generator, epoch: int) -> Iterator[TripletIndices]:
-        t = self.triplets(g, epoch)
-        for s in range(0, len(t.anchors), self.batch_size):
-            yield TripletIndices(*(x[s : s + self.batch_size] for x in t))
+        for parts in zip(*(x.split(self.batch_size) for x in self.triplets(g, epoch))):
+            yield TripletIndices(*parts)
 
 
 class RoundRobinTriplets(RandomTriplets):
@@ -118,8 +112,7 @@ class PKBatches:
         self.labels = class_labels(labels, need_pairs=True)
         if why := pk_batch_error(batch_size, images_per_class):
             raise InputError(f"P x K batches: {why}")
-        self.order, self.counts, self.starts, _ = class_members(self.labels)
-        self.present = torch.nonzero(self.counts).squeeze(1)
+        _, self.counts, self.starts, _, self.present = class_members(self.labels)
         self.k, self.p = images_per_class, min(batch_size // images_per_class, len(self.present))
 
     def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
@@ -144,7 +137,7 @@ class NaturalBatches:
         self.n, self.batch_size = len(labels), batch_size
 
     def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
-        yield from chunks(torch.randperm(self.n, generator=g), self.batch_size)
+        yield from torch.randperm(self.n, generator=g).split(self.batch_size)
 
 
 class BalancedBatches:
@@ -154,4 +147,4 @@ class BalancedBatches:
         self.labels, self.batch_size = class_labels(labels, need_pairs=False), batch_size
 
     def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
-        yield from chunks(balanced_indices(self.labels, len(self.labels), g), self.batch_size)
+        yield from balanced_indices(self.labels, len(self.labels), g).split(self.batch_size)

@@ -28,14 +28,6 @@ def seed_epoch(seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(rng_seed(seed, epoch))
 
 
-def check_finite(loss: float, epoch: int, batch: int) -> None:
-    if not math.isfinite(loss):
-        raise FloatingPointError(
-            f"non-finite loss ({loss}) at epoch {epoch}, batch {batch}; stopping without writing a model "
-            "(lower the learning rate or check the inputs)"
-        )
-
-
 class Epochs:
     """``for epoch, g in Epochs(...)`` runs the epochs not yet done, each seeded from (seed, epoch) (``g``: its
     sampling generator); ``batch`` checks a batch's loss and logs progress (every ``every`` seconds); ``end``
@@ -62,7 +54,11 @@ class Epochs:
     def batch(self, i: int, loss: torch.Tensor, images: int) -> float:
         """The batch's loss as a number (one device sync per batch), refused where not finite."""
         value = loss.item()
-        check_finite(value, self.epoch, i)
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"non-finite loss ({value}) at epoch {self.epoch}, batch {i}; stopping without writing a model "
+                "(lower the learning rate or check the inputs)"
+            )
         self.images, now = self.images + images, time.perf_counter()
         if now - self.last >= self.every:
             self.last, of = now, f"/{self.n_batches}" if self.n_batches else ""

@@ -27,7 +27,8 @@ class Objective:
             "augment": AugmentParams.from_config(augment) if spec.augments else None,
             "supervised": spec.supervised,
         }
-        self.views = views(**routed["views"], **{k: v for k, v in extra.items() if k in _params(views)})
+        takes = inspect.signature(views).parameters
+        self.views = views(**routed["views"], **{k: v for k, v in extra.items() if k in takes})
         self.miner = part(spec.miner.ref)() if spec.miner else None
         self.loss_fn = part(spec.loss.ref)(**routed["loss"])
         self.embedding = routed["step"].get("embedding", "z")  # objectives without the key read z
@@ -48,10 +49,6 @@ class Objective:
         triplets = self.miner(emb, views.labels) if self.miner else None
         loss = self.loss_fn(emb, views.labels, triplets)
         return loss, {"images": len(emb), "active": self.loss_fn.active(emb, triplets)}
-
-
-def _params(cls) -> set[str]:
-    return set(inspect.signature(cls).parameters)
 
 
 def part(ref: str) -> type:

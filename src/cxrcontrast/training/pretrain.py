@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import torch
 
 from ..data.images import InMemoryImages
@@ -13,7 +11,6 @@ from .objective import Objective
 from .optim import Optim
 from .resume import Resume
 
-log = logging.getLogger(__name__)
 VALIDATION_SEED = 20230501  # one fixed draw of validation batches, the same every epoch and every job
 
 

@@ -59,24 +59,29 @@ def _difference(old: dict, new: dict) -> str:
     return " and ".join(parts) or "its identity"
 
 
+def _read(path: Path, kind: str, unreadable: str) -> dict | None:
+    """The file at ``path`` where it exists and reads as ``kind``; else None (``unreadable``: the log line's start)."""
+    if not path.exists():
+        return None
+    try:
+        return load_checkpoint(path, kind=kind)
+    except InputError as exc:
+        log.warning("%s: %s", unreadable, exc)
+        return None
+
+
 class Resume:
     """The resume file and the finished-results store of one job (``folder``: its output folder)."""
 
     def __init__(self, folder: str | Path, identity: dict, execution: dict | None = None):
         """``execution``: how the job runs (``Accel.describe``), part of the finished result's key only."""
-        self.folder, self.identity = Path(folder), identity
-        self.path = self.folder / "resume.pt"
+        self.identity, self.path = identity, Path(folder) / "resume.pt"
         self.result_key = {**identity, "execution": execution or {}}
-        self.store = self.folder / ".finished" / f"{identity_hash(self.result_key)}.pt"
+        self.store = Path(folder) / ".finished" / f"{identity_hash(self.result_key)}.pt"
 
     def load(self) -> dict | None:
         """The last finished epoch's state of this same job, or None."""
-        if not self.path.exists():
-            return None
-        try:
-            state = load_checkpoint(self.path, kind="resume")
-        except InputError as exc:
-            log.warning("discarding an unreadable resume file: %s", exc)
+        if (state := _read(self.path, "resume", "discarding an unreadable resume file")) is None:
             return None
         if state.get("identity") != self.identity:
             why = _difference(state.get("identity") or {}, self.identity)
@@ -90,14 +95,8 @@ class Resume:
 
     def finished(self) -> dict | None:
         """The stored result of an identical job that finished before, or None."""
-        if not self.store.exists():
-            return None
-        try:
-            result = load_checkpoint(self.store, kind="finished")
-        except InputError as exc:
-            log.warning("ignoring an unreadable finished result: %s", exc)
-            return None
-        if result.get("identity") != self.result_key:
+        result = _read(self.store, "finished", "ignoring an unreadable finished result")
+        if result is None or result.get("identity") != self.result_key:
             return None
         log.info(
             "an identical job finished before: restoring its result from %s; no epoch is trained "

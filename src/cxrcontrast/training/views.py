@@ -39,8 +39,6 @@ class AugmentedPositive:
     """
 
     def __init__(self, augment: AugmentParams, positive: str, positive_wrap: bool = False):
-        if positive not in ("other", "anchor"):
-            raise ValueError(f"positive: {positive!r}; expected 'other' or 'anchor'")
         self.augment, self.positive, self.wrap = augment, positive, positive_wrap
 
     def __call__(self, data: InMemoryImages, batch: TripletIndices, g, device) -> Views:
