@@ -35,6 +35,18 @@ def test_constant_images_are_warned_about(tmp_path, caplog):
     assert "DATA WARNING: train: 4 of 60 images are constant" in caplog.text
 
 
+def test_the_prune_log_counts_the_rows_kept_of_the_rows_read(tmp_path, caplog):
+    arrays = raw_file(tmp_path)
+    caplog.set_level("INFO", logger="cxrcontrast.stages.data")
+    info = run_prune(tmp_path)
+    for split in ("train", "val", "test"):
+        labels = arrays[f"{split}_labels"]
+        kept = int((labels.sum(axis=1) <= 1).sum())  # single-label rows: Normal or one finding
+        assert kept < len(labels), "the fixture should hold multi-label rows"
+        assert sum(info["counts"][split].values()) == kept
+        assert f"{split}: kept {kept} of {len(labels)} rows;" in caplog.text
+
+
 def test_a_class_absent_from_train_is_warned_about(tmp_path):
     arrays = write_medmnist(tmp_path / "base.npz", n=(60, 20, 20), seed=1)
     arrays["train_labels"][:, 13] = 0  # hernia nowhere in train

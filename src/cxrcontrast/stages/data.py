@@ -58,7 +58,7 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
     made_by = provenance(raw=str(raw), flag=flag)
     for split, (keep, classes) in pruned.items():
         save_npz(outputs[split], provenance=made_by, images=splits[split][0][keep], labels=classes, index=keep)
-        log.info("%s: kept %d of %d rows; per class %s", split, keep.size, len(classes), counts[split])
+        log.info("%s: kept %d of %d rows; per class %s", split, keep.size, len(splits[split][1]), counts[split])
     save_json(
         classes_json,
         {
