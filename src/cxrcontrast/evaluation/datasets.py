@@ -64,15 +64,16 @@ def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
             "dataset": name,
             **{k: data.get(k) for k in ("source", "size", "image_size")},
             "classes": len(classes.get("class_names", [])),
-            "duplicates": sum(duplicate_counts(classes).values()),
         }
+        duplicates = sum(duplicate_counts(classes).values())
         for key in dict.fromkeys(experiment_key(r) for r in comps):  # in the order of the comparisons
             for metric in METRICS:
                 r = by_key.get((key, metric))
                 if r is not None:
                     numbers = {k: _number(r[k]) for k in ("difference", "ci_low", "ci_high", "p_value")}
+                    numbers["seeds"] = _number(r["seeds"], int)
                     experiment = dict(zip(EXPERIMENT_KEYS, key))
-                    out.append({**common, **experiment, "metric": metric, **numbers, "seeds": _number(r["seeds"], int)})
+                    out.append({**common, **experiment, "metric": metric, **numbers, "duplicates": duplicates})
     return out
 
 

@@ -17,7 +17,7 @@ PAPER_REPORTED = {
 # cites the Scientific Data paper (repository MedMNIST/medmnist.github.io, index.html at commit
 # 83f35a9df2c72f6e95a740c50010423de8326067, "Benchmarking Performance on MedMNIST2D"); the AutoML rows are left out.
 MODELS = ("ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)")
-FIGURES = {  # flag -> (AUC, ACC) of each of MODELS
+RESULTS = {  # flag -> (AUC, ACC) of each of MODELS
     "pathmnist": ((0.983, 0.907), (0.989, 0.909), (0.990, 0.911), (0.989, 0.892)),
     "chestmnist": ((0.768, 0.947), (0.773, 0.947), (0.769, 0.947), (0.773, 0.948)),
     "dermamnist": ((0.917, 0.735), (0.920, 0.754), (0.913, 0.735), (0.912, 0.731)),
@@ -31,7 +31,7 @@ FIGURES = {  # flag -> (AUC, ACC) of each of MODELS
     "organcmnist": ((0.992, 0.900), (0.994, 0.920), (0.992, 0.905), (0.993, 0.911)),
     "organsmnist": ((0.972, 0.782), (0.974, 0.778), (0.972, 0.770), (0.975, 0.785)),
 }
-PUBLISHED = {flag: [(model, *auc_acc) for model, auc_acc in zip(MODELS, row)] for flag, row in FIGURES.items()}
+PUBLISHED = {flag: [(model, *auc_acc) for model, auc_acc in zip(MODELS, row)] for flag, row in RESULTS.items()}
 # the page gives no table number, so none is cited
 SOURCE = "MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), 2D benchmark"
 

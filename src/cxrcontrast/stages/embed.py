@@ -48,11 +48,13 @@ def run_embed(
         labels = data.labels[idx].numpy()
         scores[split] = {key: quality(x, labels, seed=cfg["seed"]) for key, x in features.items()}
         log.info("%s: h %s; z %s", split, scores[split]["h"], scores[split]["z"])
-    panels = []  # t-SNE maps of the val split (the loop's last)
-    for key, x in features.items():
+        if split == "val":
+            val_features, val_labels, points = features, labels, len(idx)
+    panels = []  # t-SNE maps of the val split
+    for key, x in val_features.items():
         q, note = scores["val"][key], " - collapsed to one point" if collapsed(x) else ""
         title = f"{FEATURES[key]}{note}\nP@1 {q['precision_at_1']:.2f}, MAP@R {q['map_at_r']:.2f}"
-        panels.append((title, tsne(x, cfg["seed"], cfg["perplexity"]), labels))
+        panels.append((title, tsne(x, cfg["seed"], cfg["perplexity"]), val_labels))
     when = "untrained encoder" if pretrained is None else f"after {pretrain} pretraining"
     save_json(
         out_json,
@@ -67,5 +69,5 @@ def run_embed(
         },
     )
     tsne_panels(
-        panels, names, f"t-SNE of {params['encoder']} ({when}), val split, {len(idx)} images, seed {seed}", out_png
+        panels, names, f"t-SNE of {params['encoder']} ({when}), val split, {points} images, seed {seed}", out_png
     )

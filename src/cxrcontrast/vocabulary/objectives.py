@@ -4,8 +4,10 @@ batch sampler (which images) + view maker (what the model sees) + miner (which t
 The one registry, read by the config (at parse time, without torch) and by training (``training/objective.py``
 builds an objective from its parts). It names the parts ("module:Class" in ``cxrcontrast.training``) rather
 than importing them. An objective's config block (``pretrain.<name>``) is routed key by key (``route``):
-``batches`` picks the sampler, every other key goes to the parts that take it, and a key that no part
-takes is an error, never silently dropped.
+``batches`` picks the sampler, every other key goes to the parts that take it (``margin`` and ``temperature``
+to the loss, ``images_per_class`` to the sampler, ``positive`` and ``positive_wrap`` to the view maker, the SGD
+keys to the optimizer, ``embedding`` and ``forward`` to the training step, ``images`` to the workflow), and a
+key that no part takes is an error, never silently dropped.
 """
 
 from __future__ import annotations
@@ -113,8 +115,15 @@ def route(name: str, block: dict) -> dict[str, dict]:
     choice = block.get("batches")
     if choice not in spec.batches:
         raise InputError(f"pretrain.{name}.batches: {choice!r}; expected one of {sorted(spec.batches)}")
-    takes = dict(sampler=spec.batches[choice].keys, views=spec.views.keys, loss=spec.loss.keys, optim=OPTIM_KEYS)
-    takes.update(step=spec.step_keys, workflow=spec.workflow_keys, validation=spec.validation_keys)
+    takes = {
+        "sampler": spec.batches[choice].keys,
+        "views": spec.views.keys,
+        "loss": spec.loss.keys,
+        "optim": OPTIM_KEYS,
+        "step": spec.step_keys,
+        "workflow": spec.workflow_keys,
+        "validation": spec.validation_keys,
+    }
     alternatives = {k for p in spec.batches.values() for k in p.keys}
     routed: dict[str, dict] = {owner: {} for owner in (*takes, "unused")}
     for key, value in block.items():
