@@ -59,6 +59,20 @@ def test_multiclass_label_range(tmp_path):
         load(tmp_path, flag="pathmnist", **over)
 
 
+@pytest.mark.parametrize(
+    "flag, top, needle",
+    [
+        ("organamnist", 11, "values span [0, 11]; expected class indices in [0, 10] (the 11 classes of organamnist)"),
+        ("pneumoniamnist", 2, "values span [0, 2]; expected class indices in [0, 1] (the 2 classes of pneumoniamnist)"),
+    ],
+)
+def test_labels_outside_the_flags_classes_are_refused_naming_the_flag(tmp_path, flag, top, needle):
+    labels = {f"{s}_labels": (np.arange(6) * top // 5)[:, None] for s in ("train", "val", "test")}
+    with pytest.raises(InputError) as err:
+        load(tmp_path, flag=flag, **labels)
+    assert "bad.npz: train_labels " + needle in str(err.value)
+
+
 def test_truncated_and_non_npz_files(tmp_path):
     good = tmp_path / "good.npz"
     np.savez(good, **good_arrays())

@@ -159,7 +159,8 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray,
     elif labels.min() < 0 or labels.max() >= len(info.label_names):
         raise InputError(
             f"{path}: {lk} values span [{labels.min()}, {labels.max()}]; "
-            f"expected class indices in [0, {len(info.label_names) - 1}] ({len(info.label_names)} classes)"
+            f"expected class indices in [0, {len(info.label_names) - 1}] "
+            f"(the {len(info.label_names)} classes of {info.flag or 'the dataset'}); check the dataset's flag"
         )
 
 
