@@ -57,6 +57,44 @@ def test_a_class_absent_from_train_is_warned_about(tmp_path):
     assert any(w.startswith("test: classes ['Hernia'] occur in test but not in train") for w in warnings)
 
 
+def organ_file(tmp_path, train_classes: int) -> None:
+    """A gray multi-class file whose training split holds the first ``train_classes`` classes; val and
+    test hold the same classes, so no other warning applies."""
+    rng = np.random.default_rng(2)
+    arrays = {}
+    for split, n in (("train", 60), ("val", 20), ("test", 20)):
+        arrays[f"{split}_images"] = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        arrays[f"{split}_labels"] = (np.arange(n) % train_classes)[:, None].astype(np.int64)
+    save_npz(tmp_path / "raw.npz", **arrays)
+
+
+def test_a_file_of_far_fewer_classes_than_its_flag_is_warned_about(tmp_path, caplog):
+    """A 2-class file given as organamnist (11 classes): warned in the log, classes.json and the summary,
+    saying that chance and top-5 are computed over the flag's 11 classes."""
+    from cxrcontrast.evaluation.markdown import markdown
+
+    organ_file(tmp_path, 2)
+    info = run_prune(tmp_path, "organamnist")
+    expected = (
+        "train: only 2 of the 11 classes of organamnist occur (Bladder, Femur-left); chance level "
+        "(9.1% top-1, 45% top-5) and top-5 are computed over all 11 classes, so top-5 is 100% by construction; "
+        "check the dataset's flag"
+    )
+    assert info["warnings"] == [expected]
+    assert f"DATA WARNING: {expected}" in caplog.text
+    task = {k: info[k] for k in ("flag", "class_names", "warnings", "official")}  # as the summary stage reads it
+    summary = markdown([], [], {}, [], [], {**task, "classes": len(info["class_names"])}, resamples=1000)
+    assert "> **Data warning:** train: only 2 of the 11 classes of organamnist occur" in summary
+
+
+@pytest.mark.parametrize("present, warned", [(5, True), (6, False)])
+def test_far_fewer_classes_means_fewer_than_half_of_the_flags(tmp_path, present, warned):
+    """5 of organamnist's 11 classes are fewer than half: warned; 6 are not (and top-5 is no longer trivial)."""
+    organ_file(tmp_path, present)
+    warnings = run_prune(tmp_path, "organamnist")["warnings"]
+    assert [w.startswith(f"train: only {present} of the 11 classes") for w in warnings] == ([True] if warned else [])
+
+
 def test_a_training_split_of_one_class_is_refused(tmp_path):
     raw_file(tmp_path, train_labels=np.zeros((60, 14), np.uint8))
     with pytest.raises(InputError, match=r"raw.npz: the training split holds one class only \(Normal\)"):

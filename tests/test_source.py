@@ -59,6 +59,20 @@ def test_multiclass_label_range(tmp_path):
         load(tmp_path, flag="pathmnist", **over)
 
 
+@pytest.mark.parametrize(
+    "flag, top, needle",
+    [
+        ("organamnist", 11, "values span [0, 11]; expected class indices in [0, 10] (the 11 classes of organamnist)"),
+        ("pneumoniamnist", 2, "values span [0, 2]; expected class indices in [0, 1] (the 2 classes of pneumoniamnist)"),
+    ],
+)
+def test_labels_outside_the_flags_classes_are_refused_naming_the_flag(tmp_path, flag, top, needle):
+    labels = {f"{s}_labels": (np.arange(6) * top // 5)[:, None] for s in ("train", "val", "test")}
+    with pytest.raises(InputError) as err:
+        load(tmp_path, flag=flag, **labels)
+    assert "bad.npz: train_labels " + needle in str(err.value)
+
+
 def test_truncated_and_non_npz_files(tmp_path):
     good = tmp_path / "good.npz"
     np.savez(good, **good_arrays())
@@ -160,3 +174,39 @@ def test_download_uses_medmnists_download_without_loading_the_dataset(tmp_path, 
     with pytest.raises(DownloadError, match="does not match the official"):
         source.download("chestmnist", 64, tmp_path)
     assert calls == [("chestmnist", "_64", str(tmp_path))]
+
+
+def multiclass_file(path, labels_shape, n=(40, 20, 60), classes=11):
+    """A gray multi-class file (organamnist's 11 classes), its labels of shape (N,) or (N, 1)."""
+    rng = np.random.default_rng(3)
+    arrays = {}
+    for split, k in zip(("train", "val", "test"), n):
+        arrays[f"{split}_images"] = rng.integers(0, 256, (k, 28, 28), dtype=np.uint8)
+        arrays[f"{split}_labels"] = (np.arange(k) % classes).astype(np.int64).reshape(labels_shape(k))
+    save_npz(path, **arrays)
+    return arrays
+
+
+def test_multiclass_labels_of_shape_n_reach_the_official_task_as_medmnist_ships_them(tmp_path):
+    """A multi-class file with (N,) labels gives the unpruned splits and the Evaluator (N, 1) labels, and the
+    official scores of the same labels shipped as (N, 1); it used to fail only at official_evaluate."""
+    from cxrcontrast.evaluation.official import evaluate_official, medmnist_metrics, scores
+    from cxrcontrast.files import load_npz
+    from cxrcontrast.stages.data import unpruned
+
+    entry = npz_entry("organamnist")
+    results = {}
+    for name, shape in {"flat": lambda k: (k,), "shipped": lambda k: (k, 1)}.items():
+        raw = tmp_path / name / "raw.npz"
+        raw.parent.mkdir()
+        arrays = multiclass_file(raw, shape)
+        outs = {s: str(raw.parent / f"unpruned_{s}.npz") for s in ("train", "val", "test")}
+        unpruned(str(raw), {**entry, "npz": str(raw)}, outs)
+        labels = load_npz(outs["test"], ("labels",))["labels"]
+        assert labels.shape == (60, 1)
+        np.testing.assert_array_equal(labels[:, 0], arrays["test_labels"].reshape(-1))
+        logits = np.random.default_rng(0).normal(size=(60, 11)) + 2 * np.eye(11)[labels[:, 0]]
+        y_score = scores(logits, "multi-class")
+        results[name] = evaluate_official(str(raw), "organamnist", 28, "test", y_score, labels)
+        assert results[name] == pytest.approx(medmnist_metrics(labels, y_score, "multi-class"))
+    assert results["flat"] == results["shipped"]

@@ -2,7 +2,8 @@
 
 Refused (an InputError naming the file): non-square images, images of another channel count
 than the flag's, images of another size than ``data.size`` says, a training split of one class.
-Warned: constant (e.g. all-zero) images, a class present in val/test but absent from train.
+Warned: constant (e.g. all-zero) images, a class present in val/test but absent from train, a
+training split holding far fewer classes than the flag names (``check_class_coverage``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,27 @@ def check_classes(path, counts: dict[str, list[int]], names: list[str]) -> list[
         if missing:
             warnings.append(f"{split}: classes {missing} occur in {split} but not in train; their recall will be 0")
     return warnings
+
+
+def check_class_coverage(train_counts: list[int], names: list[str], flag: str | None) -> list[str]:
+    """Warn when the training split holds fewer than half of the classes the flag (or dataset) names.
+
+    Such a file is likely not the flag's data (a 2-class file given as organamnist): its labels fit the
+    flag's range, yet chance level and top-5 are computed over all the flag's classes, so chance is
+    understated and top-5 is 100% by construction once the classes present are five or fewer. Half is
+    where "some classes are rare" becomes "the flag does not describe this data"."""
+    present = [name for name, count in zip(names, train_counts) if count]
+    k = len(names)
+    if 2 * len(present) >= k:
+        return []
+    top5 = k > 5  # top-5 is reported only then
+    chance = f"{1 / k:.1%} top-1" + (f", {5 / k:.0%} top-5" if top5 else "")
+    by_construction = ", so top-5 is 100% by construction" if top5 and len(present) <= 5 else ""
+    return [
+        f"train: only {len(present)} of the {k} classes of {flag or 'this dataset'} occur ({', '.join(present)}); "
+        f"chance level ({chance}){' and top-5 are' if top5 else ' is'} computed over all {k} classes{by_construction}; "
+        + ("check the dataset's flag" if flag else "check the data")
+    ]
 
 
 def warn(warnings: list[str]) -> list[str]:

@@ -2,7 +2,9 @@
 
 A MedMNIST ``.npz`` holds ``{train,val,test}_images`` (uint8, (N,H,W) or
 (N,H,W,3)) and ``{split}_labels`` ((N,L)). What L and the label values must be
-follows from the flag's task in ``medmnist.INFO``.
+follows from the flag's task in ``medmnist.INFO``. Single-column labels given as
+(N,) are read as (N,1), the shape MedMNIST ships (``label_matrix``), by every
+reader of the file: ``load_splits`` and the official task's Evaluator.
 """
 
 from __future__ import annotations
@@ -124,6 +126,12 @@ def download(flag: str, size: int, root: str | Path) -> Path:
     return target
 
 
+def label_matrix(labels: np.ndarray) -> np.ndarray:
+    """Labels as MedMNIST ships them, (N, L): a single-column file's (N,) becomes (N, 1). The one place the
+    shape is normalized, so the pruned, unpruned and official readers of a file agree on it."""
+    return labels.reshape(len(labels), -1) if labels.ndim == 1 else labels
+
+
 def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray, info: TaskInfo) -> None:
     ik, lk = f"{split}_images", f"{split}_labels"
     if images.dtype != np.uint8:
@@ -133,8 +141,7 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray,
     if images.shape[0] == 0:
         raise InputError(f"{path}: {ik} is empty; expected at least one image")
     given = labels.shape  # quoted as the file holds it, not as reshaped below
-    if labels.ndim == 1:
-        labels = labels[:, None]
+    labels = label_matrix(labels)
     if labels.ndim != 2 or labels.shape[1] != info.label_width:
         raise InputError(
             f"{path}: {lk} has shape {given}; expected (N, {info.label_width}) for {info.flag or 'its'} {info.task} "
@@ -152,7 +159,8 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray,
     elif labels.min() < 0 or labels.max() >= len(info.label_names):
         raise InputError(
             f"{path}: {lk} values span [{labels.min()}, {labels.max()}]; "
-            f"expected class indices in [0, {len(info.label_names) - 1}] ({len(info.label_names)} classes)"
+            f"expected class indices in [0, {len(info.label_names) - 1}] "
+            f"(the {len(info.label_names)} classes of {info.flag or 'the dataset'}); check the dataset's flag"
         )
 
 
@@ -166,5 +174,5 @@ def load_splits(path: str | Path, info: TaskInfo | str, splits=SPLITS) -> dict[s
     for split in splits:
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         _check_split(path, split, images, labels, info)
-        out[split] = (images, labels.reshape(len(labels), -1))
+        out[split] = (images, label_matrix(labels))
     return out

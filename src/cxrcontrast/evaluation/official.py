@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.source import size_suffix
+from ..data.source import label_matrix, size_suffix
 from ..errors import InputError
 from ..vocabulary.tasks import MULTI_LABEL
 
@@ -74,6 +74,8 @@ def evaluate_official(raw: str, flag: str, size: int, split: str, y_score: np.nd
     with tempfile.TemporaryDirectory() as root:
         os.symlink(Path(raw).resolve(), Path(root) / f"{flag}{size_suffix(size)}.npz")
         evaluator = Evaluator(flag, split, size=size, root=root)
+        # the Evaluator reads raw itself: its labels take the shape the source gives every other reader
+        evaluator.labels = label_matrix(evaluator.labels)
         if not np.array_equal(evaluator.labels, labels):
             raise InputError(
                 f"{raw}: the labels of its {split} split are not those of the {len(labels)} rows scored, in order"

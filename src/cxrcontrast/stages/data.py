@@ -8,7 +8,7 @@ import numpy as np
 
 from ..data import source, sources
 from ..data.augment import AugmentParams, augment_uint8
-from ..data.checks import check_classes, check_images, warn
+from ..data.checks import check_class_coverage, check_classes, check_images, warn
 from ..data.duplicates import cross_split_duplicates
 from ..data.images import load_split
 from ..data.prune import class_names, prune_labels
@@ -42,6 +42,7 @@ def prune(raw: str, data: dict, outputs: dict[str, str], classes_json: str) -> N
                 f"{raw}: split {split!r} has no single-label rows left after pruning; expected at least one"
             )
     warnings += check_classes(raw, counts, names)
+    warnings += check_class_coverage(counts["train"], names, flag)
     duplicates = cross_split_duplicates({split: images for split, (images, _) in splits.items()})
     warnings += [
         f"{n} {pair.split('-')[1]} images are exact copies of {pair.split('-')[0]} images (a leak between splits?)"
