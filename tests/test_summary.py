@@ -237,6 +237,21 @@ def test_class_names_reach_summary_md_as_text(tmp_path):
     assert not re.search(r"(?<!\\)\]\(", md)  # no link
 
 
+def test_a_differing_config_value_is_escaped_where_it_is_text():
+    """The summary's "config that differs" cell: a weights path the user chose is text, escaped; numbers and
+    lists of numbers hold no markup and keep their bytes (the demo's encoder.head.hidden=[256])."""
+    from cxrcontrast.evaluation.markdown import setting_text
+
+    assert setting_text("/w/<img src=x onerror=alert(1)>|.pt") == r"/w/\<img src=x onerror=alert\(1\)\>\|.pt"
+    assert [setting_text(v) for v in ([256], [0.08, 1.0], 0.01, True, None)] == [
+        "[256]",
+        "[0.08, 1.0]",
+        "0.01",
+        "True",
+        "None",
+    ]
+
+
 def test_the_table_pages_escape_every_cell():
     """The report's HTML table pages: a user-named value in a cell, a header or the title is text, not markup."""
     from cxrcontrast.figures.tables import html_table

@@ -36,6 +36,13 @@ def p_text(p: float, resamples: int) -> str:
     return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
 
 
+def setting_text(value) -> str:
+    """A config value in a table cell: text (a weights file's path the user chose) escaped for Markdown; numbers,
+    booleans and lists of them hold no markup and are shown as always (``hidden=[256]``, not ``\\[256\\]``)."""
+    holds_text = isinstance(value, str) or (isinstance(value, list) and any(isinstance(v, str) for v in value))
+    return markdown_text(value) if holds_text else str(value)
+
+
 def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int, protocols=None) -> str:
     k = task["classes"]
     warnings = [f"> **Data warning:** {markdown_text(w)}" for w in task["warnings"]]  # they quote class names
@@ -64,8 +71,7 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
     rows = []
     for r in exp_rows:
         key = experiment_key(r)
-        # a value may be a path the user chose (a weights file); the keys are the schema's
-        diff = ", ".join(f"{name}={markdown_text(v)}" for name, v in differing.get(key, {}).items()) or "–"
+        diff = ", ".join(f"{name}={setting_text(v)}" for name, v in differing.get(key, {}).items()) or "–"
         cells = [*experiment_cells(r), diff, *(with_interval(r, m) for m in shown)]
         cells.append(" / ".join(paper_cell(r, m) for m in ("paper_accuracy", "paper_top5")[: 1 + top5]))
         if paper:
