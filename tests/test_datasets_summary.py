@@ -3,6 +3,7 @@ of each difference known), on hand-written rows, and on no comparisons at all.""
 
 import csv
 import math
+import re
 
 import numpy as np
 import pytest
@@ -256,3 +257,13 @@ def test_each_datasets_summary_follows_under_its_own_heading(tmp_path, planted_c
     small = text.index("# Dataset small (")
     assert text.index("## Across datasets") < chest < text.index("rows of chest") < small < text.index("rows of small")
     assert text.count("\n## Summary of all experiments\n") == 2 and text.count("\n### Against the baseline\n") == 2
+
+
+def test_a_warning_and_a_dataset_name_reach_the_markdown_as_text():
+    """A duplicates warning quoting a user's file name and a dataset name with markup (the schema admits only
+    [a-z0-9_] names; the section escapes what it is given all the same): shown as written, no raw HTML or link."""
+    row = {**HAND_ROW, "dataset": "<b>x</b>|y"}
+    text = datasets_section([row], ["own/<img src=x onerror=alert(1)>.png: 2 test images are exact copies"])
+    assert r"> **Data warning:** own/\<img src=x onerror=alert\(1\)\>.png: 2 test images are exact copies" in text
+    assert r"| \<b\>x\</b\>\|y | 64 px | 2 | VGG simclr pretrain, 10% labels |" in text
+    assert not re.search(r"(?<!\\)<[A-Za-z/!?]", text)  # no raw HTML: every < a tag could start is escaped

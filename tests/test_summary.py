@@ -1,6 +1,7 @@
 """The summary step on hand-made results: several seeds, comparisons, differing config keys, the task's chance."""
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -83,17 +84,17 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
     return str(folder / "metrics.json"), str(folder / "predictions.npz")
 
 
-def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings=(), official=28):
+def summarise(tmp_path, runs, flag="chestmnist", k=15, seeds=(0, 1, 2), warnings=(), official=28, names=None):
     metrics, preds = [], []
     for enc, pre, ts, skill, lr in runs:
         for seed in seeds:
             a, b = fake_result(tmp_path, enc, pre, ts, seed, skill, lr, k=k)
             metrics.append(a)
             preds.append(b)
-    return summarise_files(tmp_path, metrics, preds, flag, k, warnings, official)
+    return summarise_files(tmp_path, metrics, preds, flag, k, warnings, official, names)
 
 
-def summarise_files(tmp_path, metrics, preds, flag="chestmnist", k=6, warnings=(), official=28):
+def summarise_files(tmp_path, metrics, preds, flag="chestmnist", k=6, warnings=(), official=28, names=None):
     q = {
         "encoder": "minivgg",
         "pretrain": "normal",
@@ -103,7 +104,12 @@ def summarise_files(tmp_path, metrics, preds, flag="chestmnist", k=6, warnings=(
     save_json(tmp_path / "q.json", q)
     save_json(
         tmp_path / "classes.json",
-        {"flag": flag, "class_names": [f"c{i}" for i in range(k)], "warnings": list(warnings), "official": official},
+        {
+            "flag": flag,
+            "class_names": names or [f"c{i}" for i in range(k)],
+            "warnings": list(warnings),
+            "official": official,
+        },
     )
     out = {key: str(tmp_path / f"out/{key}.{ext}") for key, ext in OUTPUTS}
     run_summary(
@@ -194,7 +200,65 @@ def test_summary_speaks_of_its_own_data(tmp_path):
     )
     md = open(eight["markdown"]).read()
     assert "chance 12.5% top-1, 62% top-5" in md and "paper reported" not in md
-    assert "> **Data warning:** test: classes ['c7'] occur in test but not in train" in md
+    assert r"> **Data warning:** test: classes \['c7'\] occur in test but not in train" in md  # Markdown-escaped
+
+
+# Class folder names a user (or an archive they were sent) chose, each shown in summary.md as written
+HOSTILE_NAMES = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "[see](javascript:alert(1))",
+    "two\nlines",
+    "a|b *c* _d_",
+    "Pleural_thickening",
+]
+# each as Markdown that a CommonMark renderer shows as exactly that text (backslash escapes, the newline visible)
+ESCAPED_NAMES = [
+    r"\<img src=x onerror=alert\(1\)\>",
+    r"\<script\>alert\(1\)\</script\>",
+    r"\[see\]\(javascript:alert\(1\)\)",
+    r"two\\nlines",
+    r"a\|b \*c\* \_d\_",
+    "Pleural_thickening",  # an underscore inside a word is no markup: ordinary names keep their bytes
+]
+
+
+def test_class_names_reach_summary_md_as_text(tmp_path):
+    """A folder's class names and a data warning quoting one: escaped where they enter the Markdown, so no raw
+    HTML tag, link or emphasis survives and the newline does not break the line (it is shown as \\n)."""
+    warning = f"test: classes [{HOSTILE_NAMES[1]!r}] occur in test but not in train; their recall will be 0"
+    out = summarise(tmp_path, RUNS[:2], flag=None, k=6, seeds=(0,), warnings=[warning], names=HOSTILE_NAMES)
+    md = open(out["markdown"]).read()
+    data = next(line for line in md.splitlines() if line.startswith("Data: "))
+    assert data.startswith(f"Data: own classes, 6 classes ({', '.join(ESCAPED_NAMES)}). Percentages;")
+    escaped_warning = r"test: classes \['\<script\>alert\(1\)\</script\>'\] occur in test but not in train"
+    assert f"> **Data warning:** {escaped_warning}" in md
+    assert not re.search(r"(?<!\\)<[A-Za-z/!?]", md)  # no raw HTML: every < a tag could start is escaped
+    assert not re.search(r"(?<!\\)\]\(", md)  # no link
+
+
+def test_a_differing_config_value_is_escaped_where_it_is_text():
+    """The summary's "config that differs" cell: a weights path the user chose is text, escaped; numbers and
+    lists of numbers hold no markup and keep their bytes (the demo's encoder.head.hidden=[256])."""
+    from cxrcontrast.evaluation.markdown import setting_text
+
+    assert setting_text("/w/<img src=x onerror=alert(1)>|.pt") == r"/w/\<img src=x onerror=alert\(1\)\>\|.pt"
+    assert [setting_text(v) for v in ([256], [0.08, 1.0], 0.01, True, None)] == [
+        "[256]",
+        "[0.08, 1.0]",
+        "0.01",
+        "True",
+        "None",
+    ]
+
+
+def test_the_table_pages_escape_every_cell():
+    """The report's HTML table pages: a user-named value in a cell, a header or the title is text, not markup."""
+    from cxrcontrast.figures.tables import html_table
+
+    page = html_table([{"class <b>": HOSTILE_NAMES[0], "n": 1.0}], "<script>x</script>", HOSTILE_NAMES[1])
+    assert "<img" not in page and "<script" not in page and "<b>" not in page
+    assert "<td>&lt;img src=x onerror=alert(1)&gt;</td>" in page and "<th>class &lt;b&gt;</th>" in page
 
 
 def test_mean_interval_is_the_t_interval():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .datasets import EMPTY, METRICS, by_experiment, finite
 from .display import METRIC_LABELS, experiment_label, resolution
 from .markdown_sections import table
+from .markdown_text import markdown_text
 
 
 def points(row: dict | None) -> str:
@@ -20,7 +21,7 @@ def points(row: dict | None) -> str:
 def datasets_section(rows: list[dict], warnings: list[str]) -> str:
     """Markdown: the duplicate warnings first, then one table row per dataset x experiment."""
     lines = ["## Across datasets", ""]
-    lines += [f"> **Data warning:** {w}\n" for w in warnings]
+    lines += [f"> **Data warning:** {markdown_text(w)}\n" for w in warnings]
     lines += [
         "Each pretraining against its own dataset's baseline (same encoder, label budget and training set, no "
         "pretraining): the difference in percentage points on that dataset's test split, with the 95% interval "
@@ -33,6 +34,7 @@ def datasets_section(rows: list[dict], warnings: list[str]) -> str:
     cells = []
     for group in by_experiment(rows):
         first = next(iter(group.values()))
-        dataset = [first["dataset"], resolution(first["size"], first["image_size"]), str(first["classes"])]
+        size = resolution(first["size"], first["image_size"])
+        dataset = [markdown_text(first["dataset"]), size, str(first["classes"])]
         cells.append([*dataset, experiment_label(first), *(points(group.get(m)) for m in METRICS)])
     return "\n".join(lines + table(head, cells)) + "\n"

@@ -16,6 +16,7 @@ from .markdown_sections import (
     table,
     with_interval,
 )
+from .markdown_text import markdown_text
 from .metrics import HEADLINE
 from .published import PUBLISHED, SOURCE, paper_reported
 from .tables import group_by
@@ -35,18 +36,26 @@ def p_text(p: float, resamples: int) -> str:
     return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
 
 
+def setting_text(value) -> str:
+    """A config value in a table cell: text (a weights file's path the user chose) escaped for Markdown; numbers,
+    booleans and lists of them hold no markup and are shown as always (``hidden=[256]``, not ``\\[256\\]``)."""
+    holds_text = isinstance(value, str) or (isinstance(value, list) and any(isinstance(v, str) for v in value))
+    return markdown_text(value) if holds_text else str(value)
+
+
 def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int, protocols=None) -> str:
     k = task["classes"]
-    warnings = [f"> **Data warning:** {w}" for w in task["warnings"]]
+    warnings = [f"> **Data warning:** {markdown_text(w)}" for w in task["warnings"]]  # they quote class names
     warnings += [f"> **Numerics warning:** {w}" for w in task.get("numerics_warnings", [])]
     top5 = k > 5
     shown = [m for m in COLUMNS if top5 or m != "top5"]
     paper = any(paper_reported(experiment_key(r), task) for r in exp_rows)
+    names = ", ".join(map(markdown_text, task["class_names"]))  # a folder's class names, as the user named them
     chance = f"chance {1 / k:.1%} top-1" + (f", {5 / k:.0%} top-5" if top5 else "")
     lines = [
         "# Summary of all experiments",
         "",
-        f"Data: {task['flag'] or 'own classes'}, {k} classes ({', '.join(task['class_names'])}). Percentages; "
+        f"Data: {task['flag'] or 'own classes'}, {k} classes ({names}). Percentages; "
         "mean over seeds with a 95% t-interval over seeds where there are several. 'Natural' is the test split "
         "as it is; 'paper protocol' is a seeded "
         f"class-balanced resample of it ({chance}), the protocol behind the paper's numbers; after ± the SD of "
@@ -62,7 +71,7 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
     rows = []
     for r in exp_rows:
         key = experiment_key(r)
-        diff = ", ".join(f"{name}={v}" for name, v in differing.get(key, {}).items()) or "–"
+        diff = ", ".join(f"{name}={setting_text(v)}" for name, v in differing.get(key, {}).items()) or "–"
         cells = [*experiment_cells(r), diff, *(with_interval(r, m) for m in shown)]
         cells.append(" / ".join(paper_cell(r, m) for m in ("paper_accuracy", "paper_top5")[: 1 + top5]))
         if paper:
