@@ -5,10 +5,16 @@ shared library at import time, pins medmnist 3.0.1 and scikit-image 0.23.2, and 
 global NumPy state. The names and severity parameters are those of its registry
 (``medmnistc/corruptions/registry.py``, ``CORRUPTIONS_DS['chestmnist']``); each operation follows its
 class (PIL's ``ImageEnhance``, torchvision's ``adjust_gamma`` and ``gaussian_blur``, PIL's box resize
-and JPEG, the noise formulas of ``noise.py``), on gray images, with a seeded generator per
-(seed, corruption, severity). MedMNIST-C corrupts the 224 px images; here the images are corrupted at the
-size the dataset stores them (28 or 64 px), where the same parameters weigh more (a 13 px blur kernel, a
-pixelation to 10% of the side).
+and JPEG, the noise formulas of ``noise.py``), with a seeded generator per (seed, corruption, severity).
+
+Gray images go through the benchmark's own pipeline (``medmnistc/dataset_manager.py``, lines 119-124): the
+gray image is made RGB, corrupted, and made gray again by PIL's ``convert('L')`` (integer weights
+19595/38470/7471 of 65536, rounded). For the deterministic corruptions the three channels are equal, so
+this changes nothing; the noises draw each channel independently, so the gray result averages three draws:
+about 0.67x the noise SD of one draw, and impulse noise reaches up to 1 - (1 - amount)^3 of the pixels,
+with values between black and white. MedMNIST-C corrupts the 224 px images; here the images are corrupted
+at the size the dataset stores them (28 or 64 px), where the same parameters weigh more (an 11 px blur
+kernel, a pixelation to 10% of the side).
 """
 
 from __future__ import annotations
@@ -64,6 +70,18 @@ def shot_noise(img, photons, rng):
     return _to_uint8(rng.poisson(img / 255.0 * photons) / photons)
 
 
+def through_rgb(noise):
+    """``noise`` as the benchmark applies it to a gray image: on its RGB copy, each channel with its own draws,
+    then back to gray with PIL's ``convert('L')`` (``dataset_manager.py``, lines 119-124)."""
+
+    def on_gray(img, param, rng):
+        rgb = np.repeat(img[..., None], 3, axis=2)
+        return np.asarray(Image.fromarray(noise(rgb, param, rng)).convert("L"))
+
+    on_gray.__name__ = noise.__name__
+    return on_gray
+
+
 def gaussian_blur(img, kernel, rng):
     import torch
     from torchvision.transforms.functional import gaussian_blur as blur
@@ -90,10 +108,10 @@ def gamma(img, factor, rng):
 CORRUPTIONS = {
     "pixelate": (pixelate, (0.30, 0.25, 0.20, 0.15, 0.10)),
     "jpeg_compression": (jpeg_compression, (50, 30, 15, 10, 7)),
-    "gaussian_noise": (gaussian_noise, (0.04, 0.08, 0.12, 0.18, 0.26)),
-    "speckle_noise": (speckle_noise, (0.05, 0.15, 0.2, 0.35, 0.45)),
-    "impulse_noise": (impulse_noise, (0.01, 0.03, 0.06, 0.09, 0.17)),
-    "shot_noise": (shot_noise, (60, 25, 18, 10, 5)),
+    "gaussian_noise": (through_rgb(gaussian_noise), (0.04, 0.08, 0.12, 0.18, 0.26)),
+    "speckle_noise": (through_rgb(speckle_noise), (0.05, 0.15, 0.2, 0.35, 0.45)),
+    "impulse_noise": (through_rgb(impulse_noise), (0.01, 0.03, 0.06, 0.09, 0.17)),
+    "shot_noise": (through_rgb(shot_noise), (60, 25, 18, 10, 5)),
     "gaussian_blur": (gaussian_blur, (3, 5, 7, 9, 11)),
     "brightness_up": (brightness, (1.1, 1.2, 1.3, 1.4, 1.5)),
     "brightness_down": (brightness, (0.9, 0.8, 0.7, 0.6, 0.5)),

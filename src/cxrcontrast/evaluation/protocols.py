@@ -4,7 +4,9 @@ The unit every protocol scores is an encoder state (encoder, pretraining): its c
 training label (natural test split, the paper's balanced resample), its frozen features (our weighted kNN,
 the MedMNIST+ kNN, the linear probe) and the official MedMNIST task with a head on those frozen features.
 Each protocol scores a state by its own headline (mean over seeds); Kendall's tau-b between two protocols'
-scores over the states both scored says whether "pretraining helps" depends on the protocol.
+scores over the states both scored says whether "pretraining helps" depends on the protocol. A state whose
+features h collapsed in any seed (probes.json ``collapsed``: no probe score) is left out of the probes' rankings:
+its score would be the tie-breaking of identical features, and a mean over its other seeds a biased one.
 """
 
 from __future__ import annotations
@@ -31,17 +33,23 @@ def _mean_by_state(rows: list[dict], column: str, keep=lambda r: True) -> dict[t
 
 
 def protocol_scores(exp_rows: list[dict], embedding: list[dict], official: list[dict]) -> dict[str, dict]:
-    """{protocol: {(encoder, pretrain): score}}; a protocol that scored no state is left out."""
+    """{protocol: {(encoder, pretrain): score}}; a protocol that scored no state is left out, and so is a state of
+    collapsed features from the probes' protocols."""
 
     def full_labels(r):
         return r["trainset"] == "train" and float(r["labels"]) == 1.0
 
+    collapsed = {(r["encoder"], r["pretrain"]) for r in embedding if r.get("collapsed")}
+
+    def probed(r):
+        return (r["encoder"], r["pretrain"]) not in collapsed
+
     scores = {
         "natural": _mean_by_state(exp_rows, "balanced_accuracy_mean", full_labels),
         "paper": _mean_by_state(exp_rows, "paper_accuracy_mean", full_labels),
-        "knn": _mean_by_state(embedding, "knn_balanced_accuracy"),
-        "knn_medmnist_plus": _mean_by_state(embedding, "knn_medmnist_plus_accuracy"),
-        "linear": _mean_by_state(embedding, "linear_balanced_accuracy"),
+        "knn": _mean_by_state(embedding, "knn_balanced_accuracy", probed),
+        "knn_medmnist_plus": _mean_by_state(embedding, "knn_medmnist_plus_accuracy", probed),
+        "linear": _mean_by_state(embedding, "linear_balanced_accuracy", probed),
         "official": _mean_by_state(official, "auc", lambda r: r["source"] == "ours" and r["tuning"] == "frozen"),
     }
     return {p: s for p, s in scores.items() if s}

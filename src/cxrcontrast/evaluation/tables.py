@@ -153,7 +153,8 @@ def quality_means(qualities: list[dict], features: str = "z", split: str = "val"
 
 def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
     """One row per (encoder, pretrain, seed): retrieval quality of h and z on val, kNN and linear probes of h on
-    test."""
+    test. Collapsed features (probes.json ``collapsed``) have no probe scores (None) and ``collapsed`` True with
+    its reason."""
     rows = {}
 
     def row_of(r: dict) -> dict:
@@ -168,6 +169,7 @@ def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
         for probe in ("knn", "linear"):
             row.update({f"{probe}_{m}": p[probe][m] for m in ("balanced_accuracy", "auc_macro", "accuracy")})
         row["knn_k"], row["linear_c"] = p["knn"]["k"], p["linear"]["c"]
+        row["collapsed"], row["collapsed_reason"] = bool(p.get("collapsed", False)), p.get("collapsed_reason")
         for m in ("accuracy", "balanced_accuracy"):  # the MedMNIST+ protocol (probes.json of this version on)
             row[f"knn_medmnist_plus_{m}"] = p.get("knn_medmnist_plus", {}).get(m)
     return [rows[k] for k in sorted(rows)]
