@@ -36,36 +36,35 @@ def test_jpeg_loses_more_at_lower_quality():
     assert 0 < errors[0] < errors[1] < errors[2]
 
 
-# MedMNIST-C's noises as medmnistc 0.1.0 writes them (medmnistc/corruptions/noise.py, the ``apply`` of
-# GaussianNoise lines 7-17, ImpulseNoise 20-31, SpeckleNoise 34-44, ShotNoise 47-56; severity given, no
-# augmentation; Apache-2.0, Francesco Di Salvo), copied line for line but for the global ``np.random``: here
-# ``random``, a ``RandomState`` as the one ``seed_everything`` seeds (utils/utils.py). Impulse noise draws from
-# the generator ``dataset_manager.py`` hands it (line 105) through scikit-image's ``random_noise``.
+# MedMNIST-C's four noises, written here from the formulas of medmnistc 0.1.0 (medmnistc/corruptions/noise.py:
+# the ``apply`` of GaussianNoise, ImpulseNoise, SpeckleNoise and ShotNoise, severity given, no augmentation),
+# not copied: on x = image / 255, gaussian clip(x + N(0, c)), speckle clip(x + x N(0, c)), shot
+# clip(Poisson(x c) / c), impulse scikit-image's salt-and-pepper of amount c; back to bytes by truncation.
+# medmnistc draws from the global ``np.random`` that ``seed_everything`` seeds (utils/utils.py): here a
+# ``RandomState``; impulse noise takes the generator ``dataset_manager.py`` hands it.
+def _to_bytes(unit):
+    return (np.clip(unit, 0, 1) * 255).astype(np.uint8)
+
+
 def medmnistc_gaussian(img, c, random):
-    img = np.array(img) / 255.0
-    noisy_image = np.clip(img + random.normal(size=img.shape, scale=c), 0, 1)
-    return (noisy_image * 255).astype(np.uint8)
+    x = np.asarray(img, float) / 255
+    return _to_bytes(x + random.normal(scale=c, size=x.shape))
 
 
 def medmnistc_impulse(img, c, rng):
-    import skimage as sk
+    from skimage.util import random_noise
 
-    noisy_image = sk.util.random_noise(np.array(img) / 255.0, mode="s&p", amount=c, rng=rng)
-    noisy_image = np.clip(noisy_image, 0, 1)
-    return (noisy_image * 255).astype(np.uint8)
+    return _to_bytes(random_noise(np.asarray(img, float) / 255, mode="s&p", amount=c, rng=rng))
 
 
 def medmnistc_speckle(img, c, random):
-    img = np.array(img) / 255.0
-    noise = random.normal(size=img.shape, scale=c)
-    noisy_image = np.clip(img + img * noise, 0, 1)
-    return (noisy_image * 255).astype(np.uint8)
+    x = np.asarray(img, float) / 255
+    return _to_bytes(x * (1 + random.normal(scale=c, size=x.shape)))
 
 
-def medmnistc_shot(img, mult, random):
-    img = np.array(img) / 255.0
-    noisy_image = np.clip(random.poisson(img * mult) / mult, 0, 1)
-    return (noisy_image * 255).astype(np.uint8)
+def medmnistc_shot(img, photons, random):
+    x = np.asarray(img, float) / 255
+    return _to_bytes(random.poisson(x * photons) / photons)
 
 
 MEDMNISTC_NOISES = {
