@@ -3,7 +3,13 @@
 each refusal naming its path."""
 
 import json
+import os
 import re
+import signal
+import struct
+import unicodedata
+import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,3 +220,192 @@ def test_a_decompression_bomb_is_refused_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10_000)  # big.png: 40000 pixels, over twice the limit
     with pytest.raises(InputError, match=re.escape(str(root / "train/effusion/big.png"))):
         folder.convert(folder.scan(root), size=16, channels=1, out=tmp_path / "o.npz")
+
+
+# ---- reliability round four (issue 32) -------------------------------------------------------------
+def write_uncompressed(path, seed):
+    """A 28x28 grey PNG stored uncompressed: any two such files have the same byte length."""
+    pixels = np.random.default_rng(seed).integers(0, 256, (28, 28), dtype=np.uint8)
+    Image.fromarray(pixels).save(path, compress_level=0)
+
+
+def wait_for_the_clock_to_pass(ctime_ns, probe):
+    """The kernel stamps ctime with a coarse clock (a tick of a few ms): wait until a fresh stamp is later
+    than ``ctime_ns``, so a rewrite gets a ctime of its own (a wait on a condition, not a fixed sleep)."""
+    while True:
+        probe.write_bytes(b"")
+        if probe.stat().st_ctime_ns > ctime_ns:
+            return
+
+
+def test_an_image_replaced_with_its_size_and_mtime_kept_changes_the_fingerprint(tmp_path):
+    root = make_folder(tmp_path / "data")
+    image = root / "test/NORMAL/s.png"
+    write_uncompressed(image, 1)
+    entry = {"root": str(root)}
+    before, old = folder.fingerprint(entry), image.stat()
+    wait_for_the_clock_to_pass(old.st_ctime_ns, tmp_path / "probe")
+    write_uncompressed(image, 2)  # other pixels, the same length
+    os.utime(image, ns=(old.st_atime_ns, old.st_mtime_ns))  # the old mtime put back
+    new = image.stat()
+    assert (new.st_size, new.st_mtime_ns) == (old.st_size, old.st_mtime_ns) and image.read_bytes() != b""
+    assert folder.fingerprint(entry) != before
+    assert folder.fingerprint(entry) == folder.fingerprint(entry)  # nothing changed: the same text
+
+
+def test_without_a_trusted_ctime_the_fingerprint_is_the_images_content(tmp_path, monkeypatch):
+    monkeypatch.setattr(folder, "ctime_is_kept", lambda stat: False)  # as on a filesystem without ctime
+    root = make_folder(tmp_path / "data")
+    image = root / "test/NORMAL/s.png"
+    write_uncompressed(image, 1)
+    entry = {"root": str(root)}
+    before = folder.fingerprint(entry)
+    os.utime(image, ns=(1, 1))  # time stamps alone: the same content, the same fingerprint
+    assert folder.fingerprint(entry) == before
+    old = image.stat()
+    write_uncompressed(image, 2)
+    os.utime(image, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert folder.fingerprint(entry) != before
+
+
+def test_a_dangling_class_folder_link_is_refused_naming_link_and_target(tmp_path):
+    root = make_folder(tmp_path / "data")
+    (root / "test/atelectasis").symlink_to(tmp_path / "unmounted/atelectasis")
+    for files in (True, False):
+        expect_refusal(root, f"{root / 'test/atelectasis'}: a broken symbolic link to {tmp_path}/unmounted", files)
+
+
+def test_an_unreadable_class_folder_is_refused_naming_it(tmp_path, monkeypatch):
+    root = make_folder(tmp_path / "data")
+    locked = root / "train/effusion"
+    locked.chmod(0)
+    try:
+        if os.access(locked, os.R_OK):  # root reads any folder: make os.scandir fail as it would for a user
+            real = os.scandir
+
+            def scandir(path="."):
+                if Path(path) == locked:
+                    raise PermissionError(13, "Permission denied", str(path))
+                return real(path)
+
+            monkeypatch.setattr(os, "scandir", scandir)
+        for files in (True, False):
+            expect_refusal(root, f"{locked}: cannot be listed (Permission denied)", files)
+    finally:
+        locked.chmod(0o755)
+
+
+@pytest.mark.parametrize("target", ["missing.png", "loop"])
+def test_a_broken_image_link_is_refused_by_the_check(tmp_path, target):
+    """An unfetched git-annex or DVC file is a link to data that is not there; a link to itself loops."""
+    root = make_folder(tmp_path / "data")
+    link = root / "train/NORMAL/annexed.png"
+    link.symlink_to(link if target == "loop" else tmp_path / ".git/annex/objects" / target)
+    with pytest.raises(InputError, match=re.escape(f"datasets.own.root: {link}: a broken symbolic link to")):
+        folder.check("datasets.own", {"root": str(root)})
+    (root / "train/NORMAL/notes.txt").unlink()
+    (root / "train/NORMAL/notes.txt").symlink_to(tmp_path / "nowhere.txt")  # not an image: skipped
+    link.unlink()
+    assert folder.scan(root).skipped["train"] == 1
+
+
+def test_a_fifo_named_like_an_image_is_refused_before_any_open(tmp_path):
+    root = make_folder(tmp_path / "data")
+    fifo = root / "train/NORMAL/pipe.png"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer forever; the scan only lists it
+    for files in (True, False):
+        expect_refusal(root, f"{fifo}: a FIFO (named pipe), not a regular file", files)
+
+
+def test_a_fifo_swapped_in_after_the_scan_is_refused_without_blocking(tmp_path):
+    root = make_folder(tmp_path / "data")
+    found = folder.scan(root)
+    fifo = root / "train/NORMAL/c.png"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # a writer that never writes: any read would block
+
+    def stuck(signum, frame):
+        raise TimeoutError("the conversion blocked on a FIFO")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(60)  # a fail-safe so the test never hangs; the refusal comes before any read
+    try:
+        with pytest.raises(InputError, match=re.escape(f"{fifo}: a FIFO (named pipe), not a regular file")):
+            folder.convert(found, size=16, channels=1, out=tmp_path / "o.npz")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        os.close(writer)
+
+
+def png_header_only(path, width, height):
+    """A PNG whose header says width x height 16-bit grey but that holds no pixel data: decoding it fails."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"") + chunk(b"IEND", b""))
+
+
+def test_an_image_of_too_many_pixels_is_refused_from_its_header(tmp_path):
+    root = make_folder(tmp_path / "data")
+    big = root / "train/effusion/big.png"
+    png_header_only(big, 9000, 8000)  # 72 Mpixel, under Pillow's bomb warning (89 Mpixel)
+    assert 9000 * 8000 > folder.MAX_PIXELS
+    with pytest.raises(InputError, match=re.escape(f"{big}: 9000x8000 pixels (72 Mpixel); at most")):
+        folder.convert(folder.scan(root), size=16, channels=1, out=tmp_path / "o.npz")
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32])
+def test_wide_grey_is_scaled_as_the_whole_image_float64_formula_scales_it(tmp_path, monkeypatch, dtype):
+    """Scaled in bands of rows (here bands of 3 rows, so several bands), the values of the documented
+    formula computed on the whole image in float64."""
+    from cxrcontrast.data.imagefolder import pixels as imagepixels
+
+    monkeypatch.setattr(imagepixels, "BAND_PIXELS", 3 * 37)
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(1000, 4096 if dtype == np.uint16 else 70000, (29, 37)).astype(dtype)
+    image = Image.fromarray(pixels)
+    assert image.mode == ("I;16" if dtype == np.uint16 else "I")
+    values = pixels.astype(np.float64)
+    expected = np.round((values - values.min()) * (255.0 / np.ptp(values))).astype(np.uint8)
+    np.testing.assert_array_equal(np.asarray(imagepixels.scaled_to_8_bits(image)), expected)
+    flat = Image.fromarray(np.full((4, 4), 700, np.uint16))
+    np.testing.assert_array_equal(np.asarray(imagepixels.scaled_to_8_bits(flat)), np.zeros((4, 4), np.uint8))
+
+
+def test_a_grey_palette_png_is_grey(tmp_path):
+    root = make_folder(tmp_path / "data")
+    levels = np.arange(256, dtype=np.uint8)[::-1]  # palette entry i is grey level 255 - i
+    indices = np.random.default_rng(3).integers(0, 256, (30, 30), dtype=np.uint8)
+    palette = Image.fromarray(indices, "P")
+    palette.putpalette(np.repeat(levels, 3).tolist())
+    path = root / "test/effusion/r.jpg"
+    path.unlink()
+    palette.save(path.with_suffix(".png"))
+    assert Image.open(path.with_suffix(".png")).mode == "P"
+    folder.convert(folder.scan(root), size=30, channels=1, out=tmp_path / "o.npz")
+    np.testing.assert_array_equal(load_npz(tmp_path / "o.npz")["test_images"][-1], levels[indices])
+
+    palette.putpalette([0, 0, 0, 255, 0, 0] + [128] * 762)  # entry 1 is red: a colour image
+    palette.save(path.with_suffix(".png"))
+    with pytest.raises(InputError, match=re.escape(f"{path.with_suffix('.png')} is colour (mode P)")):
+        folder.convert(folder.scan(root), size=30, channels=1, out=tmp_path / "o.npz")
+
+
+def test_class_names_are_nfc_whatever_form_the_folders_are_written_in(tmp_path):
+    nfc, nfd = unicodedata.normalize("NFC", "Pneumonié"), unicodedata.normalize("NFD", "Pneumonié")
+    assert nfc != nfd
+    root = make_folder(tmp_path / "data")
+    for split, form in (("train", nfc), ("valid", nfd), ("test", nfd)):
+        write_image(root / split / form / "x.png", (28, 28), 7)
+    found = folder.scan(root)
+    assert found.classes == ("NORMAL", "PNEUMONIA", nfc, "effusion")
+    assert found.files["test"][nfc] == [root / "test" / nfd / "x.png"]
+    summary = folder.convert(found, size=16, channels=1, out=tmp_path / "o.npz")
+    assert summary["counts"]["test"][nfc] == 1 and summary["classes"][2] == nfc
+
+    write_image(root / "train" / nfd / "y.png", (28, 28), 8)  # both forms in one split: which is meant?
+    expect_refusal(root, "the same class name 'Pneumonié' written in two Unicode forms")
