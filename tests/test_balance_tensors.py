@@ -32,6 +32,31 @@ def test_balanced_indices_seeded():
     assert torch.equal(a, b) and not torch.equal(a, c)
 
 
+def test_balanced_indices_are_the_papers_weighted_random_sampler():
+    """The paper's code drew with WeightedRandomSampler(1/count(class), n): the same indices for the same
+    seed, which are also torch.multinomial's (the draw this module made before it used the sampler)."""
+    from torch.utils.data import WeightedRandomSampler
+
+    labels = skewed_labels()
+    weights = 1.0 / torch.bincount(torch.as_tensor(labels))[labels].double()
+    for seed, n in ((0, len(labels)), (7, 50), (3, 2000)):
+        drawn = balanced_indices(labels, n, torch.Generator().manual_seed(seed))
+        sampler = WeightedRandomSampler(weights, n, generator=torch.Generator().manual_seed(seed))
+        assert drawn.dtype == torch.long and drawn.tolist() == list(sampler)
+        assert torch.equal(drawn, torch.multinomial(weights, n, True, generator=torch.Generator().manual_seed(seed)))
+
+
+def test_balanced_indices_continue_the_generator_as_the_sampler_does():
+    """Successive draws from one generator (an epoch after another) are the sampler's successive passes."""
+    from torch.utils.data import WeightedRandomSampler
+
+    labels = skewed_labels()
+    g = torch.Generator().manual_seed(5)
+    epochs = [balanced_indices(labels, 100, g).tolist() for _ in range(3)]
+    sampler = WeightedRandomSampler(class_balanced_weights(labels), 100, generator=torch.Generator().manual_seed(5))
+    assert epochs == [list(sampler) for _ in range(3)]
+
+
 def test_model_input_is_normalized_rgb():
     gray = np.array([[[0, 255], [128, 64]]], dtype=np.uint8)
     x = model_input(to_nchw(gray))

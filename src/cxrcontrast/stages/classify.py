@@ -55,25 +55,47 @@ def run_classify(
 
     def train_model(job: Job) -> tuple[ClassifyCheckpoint, list[dict]]:
         names = load_json(classes)["class_names"]
-        full = load_images(train, size)
-        rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
-        train_data, val_data = full.rows(rows).to(job.device), load_images([val], size).to(job.device)
+        train_data, val_data, redrawn = training_data(train, val, params, seed, job.device)
         start = PretrainCheckpoint.load(pretrained, enc, size, pretrained_made_by) if pretrained else None
-        n, softmax = len(train_data), block["softmax_before_loss"]
-        kw = dict(softmax_output=softmax, pretrained=start, carry_head=True)
-        model = build_classifier(enc, size, params["architecture"], params["head"], len(names), seed, **kw)
+        model = classifier_to_train(params, len(names), seed, start)
         how = "fine-tuning a head on" if pretrained else "training end to end"
-        log.info("%s %s on %d images (%s of the labels), seed %d", how, enc, n, params["labels"], seed)
-        on_access = None if redrawn is None else (redrawn, AugmentParams.from_config(params["augment"]))
-        frozen = (bool(pretrained), bool(pretrained) and block["freeze_batchnorm"])
-        source = feature_source(model, train_data, val_data, job.device, job.accel, *frozen, on_access)
+        log.info("%s %s on %d images (%s of the labels), seed %d", how, enc, len(train_data), params["labels"], seed)
+        source = training_source(model, train_data, val_data, job, params, redrawn, frozen=bool(pretrained))
         keep = selection(block["select_on"], SingleLabel.select)
         history = train_classifier(source, Optim.from_block(block), seed, job.resume, keep)
-        row = keep.best_row
-        log.info("kept epoch %d: val balanced accuracy %.4f", row["epoch"], row["val_balanced_accuracy"])
-        pretrain = start.params if start else None
-        own = dict(softmax_output=softmax, val=row, train_images=n, class_names=names, pretrain=pretrain)
-        return ClassifyCheckpoint.of(params, seed, keep.best, row["epoch"], **own), history
+        return kept_checkpoint(params, seed, keep, len(train_data), names, start), history
 
     inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)}, "pretrained": pretrained, "weights": weights}
     run_training_job(train_model, out_model, out_history, params, seed, inputs, device, performance)
+
+
+def training_data(train: list[str], val: str, params: dict, seed: int, device):
+    """The training rows (the label budget; twice for train_aug on_access), the val split, both on ``device``,
+    and which training rows are re-augmented on each access (None: none)."""
+    full = load_images(train, params["image_size"])
+    rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
+    return full.rows(rows).to(device), load_images([val], params["image_size"]).to(device), redrawn
+
+
+def classifier_to_train(params: dict, n_classes: int, seed: int, start: PretrainCheckpoint | None):
+    """A fresh classifier (seeded), its encoder (and a carried head) from ``start`` when fine-tuning."""
+    kw = dict(softmax_output=params["classify"]["softmax_before_loss"], pretrained=start, carry_head=True)
+    enc, size = params["encoder"], params["image_size"]
+    return build_classifier(enc, size, params["architecture"], params["head"], n_classes, seed, **kw)
+
+
+def training_source(model, train_data, val_data, job: Job, params: dict, redrawn, frozen: bool):
+    """What the classifier trains on: images (the augmented half redrawn on each access for train_aug
+    on_access), or the frozen encoder's features when fine-tuning a head."""
+    on_access = None if redrawn is None else (redrawn, AugmentParams.from_config(params["augment"]))
+    freeze_batchnorm = frozen and params["classify"]["freeze_batchnorm"]
+    return feature_source(model, train_data, val_data, job.device, job.accel, frozen, freeze_batchnorm, on_access)
+
+
+def kept_checkpoint(params: dict, seed: int, keep, n_train: int, names: list[str], start) -> ClassifyCheckpoint:
+    """The checkpoint of the epoch ``keep`` selected, with what evaluation needs to read it."""
+    row = keep.best_row
+    log.info("kept epoch %d: val balanced accuracy %.4f", row["epoch"], row["val_balanced_accuracy"])
+    softmax, pretrain = params["classify"]["softmax_before_loss"], start.params if start else None
+    own = dict(softmax_output=softmax, val=row, train_images=n_train, class_names=names, pretrain=pretrain)
+    return ClassifyCheckpoint.of(params, seed, keep.best, row["epoch"], **own)

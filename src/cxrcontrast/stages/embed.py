@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
+import numpy as np
 import torch
 
 from .. import __version__
@@ -40,34 +42,55 @@ def run_embed(
     cfg = params["embeddings"]
     dev = pick_device(device)
     model = load_embedder(pretrained, params, seed, pretrained_made_by)
-    scores = {}
-    for split, path in (("train", train), ("val", val)):
-        data = load_images([path], params["image_size"])
-        idx = torch.from_numpy(subsample(len(data), cfg["points"], cfg["seed"]))
-        features = dict(zip(("h", "z"), (t.numpy() for t in embed(model, data, dev, idx))))
-        labels = data.labels[idx].numpy()
-        scores[split] = {key: quality(x, labels, seed=cfg["seed"]) for key, x in features.items()}
-        log.info("%s: h %s; z %s", split, scores[split]["h"], scores[split]["z"])
-        if split == "val":
-            val_features, val_labels, points = features, labels, len(idx)
-    panels = []  # t-SNE maps of the val split
-    for key, x in val_features.items():
-        q, note = scores["val"][key], " - collapsed to one point" if collapsed(x) else ""
-        title = f"{FEATURES[key]}{note}\nP@1 {q['precision_at_1']:.2f}, MAP@R {q['map_at_r']:.2f}"
-        panels.append((title, tsne(x, cfg["seed"], cfg["perplexity"]), val_labels))
+    # one split after the other, each embedded then scored (the val split's h and z kept for its maps)
+    splits = (("train", train), ("val", val))
+    embedded = {split: embedded_split(model, split, path, params["image_size"], cfg, dev) for split, path in splits}
+    scores = {split: e.scores for split, e in embedded.items()}
+    panels = tsne_maps(embedded["val"], cfg)
+    save_json(out_json, embedding_record(params, pretrain, seed, scores, pretrained))
     when = "untrained encoder" if pretrained is None else f"after {pretrain} pretraining"
-    save_json(
-        out_json,
-        {
-            "encoder": params["encoder"],
-            "pretrain": pretrain,
-            "seed": seed,
-            "points": cfg["points"],
-            **scores,
-            "version": __version__,
-            "provenance": provenance(pretrained=pretrained, params=params, seed=seed),
-        },
-    )
-    tsne_panels(
-        panels, names, f"t-SNE of {params['encoder']} ({when}), val split, {points} images, seed {seed}", out_png
-    )
+    points = len(embedded["val"].labels)
+    title = f"t-SNE of {params['encoder']} ({when}), val split, {points} images, seed {seed}"
+    tsne_panels(panels, names, title, out_png)
+
+
+class Embedded(NamedTuple):
+    """One split's subsample: its h and z ({"h": ..., "z": ...}), labels and retrieval quality of each."""
+
+    features: dict[str, np.ndarray]
+    labels: np.ndarray
+    scores: dict[str, dict]
+
+
+def embedded_split(model, split: str, path: str, image_size: int, cfg: dict, device) -> Embedded:
+    """h and z of the split's seeded subsample and their retrieval quality."""
+    data = load_images([path], image_size)
+    idx = torch.from_numpy(subsample(len(data), cfg["points"], cfg["seed"]))
+    features = dict(zip(("h", "z"), (t.numpy() for t in embed(model, data, device, idx))))
+    labels = data.labels[idx].numpy()
+    scores = {key: quality(x, labels, seed=cfg["seed"]) for key, x in features.items()}
+    log.info("%s: h %s; z %s", split, scores["h"], scores["z"])
+    return Embedded(features, labels, scores)
+
+
+def tsne_maps(val: Embedded, cfg: dict) -> list[tuple]:
+    """A t-SNE panel (title, 2-d points, labels) of h, then of z, titled with its retrieval quality."""
+    panels = []
+    for key, x in val.features.items():
+        q, note = val.scores[key], " - collapsed to one point" if collapsed(x) else ""
+        title = f"{FEATURES[key]}{note}\nP@1 {q['precision_at_1']:.2f}, MAP@R {q['map_at_r']:.2f}"
+        panels.append((title, tsne(x, cfg["seed"], cfg["perplexity"]), val.labels))
+    return panels
+
+
+def embedding_record(params: dict, pretrain: str, seed: int, scores: dict, pretrained: str | None) -> dict:
+    """The JSON of rule ``embed``: which encoder state, and the retrieval quality on each split."""
+    return {
+        "encoder": params["encoder"],
+        "pretrain": pretrain,
+        "seed": seed,
+        "points": params["embeddings"]["points"],
+        **scores,
+        "version": __version__,
+        "provenance": provenance(pretrained=pretrained, params=params, seed=seed),
+    }

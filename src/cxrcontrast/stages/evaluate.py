@@ -41,59 +41,15 @@ def run_evaluate(
     """``experiment``: encoder, pretrain, trainset, labels, seed; ``params``: the ``evaluate`` block;
     ``model_made_by``: what the classifier checkpoint records (``DatasetRun.classifier_made_by``); ``val``: the
     split the temperature is fitted on; ``corrupted``: the test split's corrupted copies (rule ``corrupt``)."""
-    from ..figures.calibration import reliability_diagram
-    from ..figures.experiment import auc_bars, confusion, training_curves
-
-    names = load_json(classes)["class_names"]
-    net, ckpt = load_classifier(model, made_by=model_made_by)
-    if len(ckpt.class_names) != len(names):
-        raise InputError(f"{model}: a classifier of {len(ckpt.class_names)} classes; {classes} lists {len(names)}")
+    names, net, ckpt = classifier_of(model, classes, model_made_by)
     data = load_images([test], ckpt.image_size)
     dev = pick_device(device)
-    probs = predict_probs(net, data, dev).numpy()
-    labels = data.labels.numpy()
-    m = classification_metrics(probs, labels)
-    log.info("test: accuracy %.4f, balanced %.4f, macro AUC %s", m["accuracy"], m["balanced_accuracy"], m["auc_macro"])
-    val_data = load_images([val], ckpt.image_size)
-    temperature = fit_temperature(predict_probs(net, val_data, dev).numpy(), val_data.labels.numpy())
-    ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, params["paper_protocol_seed"])[0])
-    calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
-    log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
-    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
-    if not T_RANGE[0] * 1.001 < temperature < T_RANGE[1] * 0.999:
-        log.warning("the fitted temperature %.3f is at an end of the searched range %s", temperature, T_RANGE)
-    dist = bootstrap(probs, labels, resamples=params["bootstrap"], seed=params["seed"], extra=ece)
-    protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
-    protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
-    protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
+    probs, labels, m = scores_on_test(net, data, dev)
+    ece, calibration = calibrate(net, val, ckpt.image_size, dev, probs, labels, params["paper_protocol_seed"])
+    uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
-    result = {
-        **experiment,
-        "n_test": int(len(labels)),
-        "n_train": ckpt.train_images,
-        "class_names": names,
-        **{k: m[k] for k in HEADLINE},
-        **calibration,
-        "temperature": temperature,
-        "calibration": {
-            "bins": BINS,
-            "binning": "equal-width bins of the top-class confidence",
-            "temperature_fitted_on": {"split": "val", "n": int(len(val_data.labels))},
-            "reliability": curves,
-        },
-        "auc_per_class": dict(zip(names, m["auc_per_class"])),
-        "confusion": m["confusion"],
-        "paper_protocol": protocol,
-        "ci": {k: interval(dist[k]) for k in (*HEADLINE, *ece)},
-        "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
-        **{k: robust[k] for k in DROPS},
-        "robustness": {"scores": robust["scores"], "by_severity": robust["by_severity"]},
-        "kept_epoch": ckpt.epoch,
-        "config": {"classify": ckpt.params, "pretrain": ckpt.pretrain},
-        "version": __version__,
-        # what the floats depended on beyond config, seed and inputs (the summary compares them)
-        "numerics": {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)},
-    }
+    run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
+    result = metrics_record(experiment, ckpt, names, len(labels), m, calibration, uncertainty, robust, run_numerics)
     save_npz(
         outputs["predictions"],
         provenance=provenance(model=model, test=test, experiment=experiment),
@@ -102,6 +58,104 @@ def run_evaluate(
         index=data.index.numpy(),
     )
     save_json(outputs["metrics"], result)
+    draw_figures(result, m, experiment, history, pretrain_history, outputs)
+
+
+def classifier_of(model: str, classes: str, made_by: dict | None):
+    """The class names, the classifier and its checkpoint; refused where the two disagree on the classes."""
+    names = load_json(classes)["class_names"]
+    net, ckpt = load_classifier(model, made_by=made_by)
+    if len(ckpt.class_names) != len(names):
+        raise InputError(f"{model}: a classifier of {len(ckpt.class_names)} classes; {classes} lists {len(names)}")
+    return names, net, ckpt
+
+
+def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The classifier's probabilities on the test split, its labels and the metrics of the two."""
+    probs = predict_probs(net, data, device).numpy()
+    labels = data.labels.numpy()
+    m = classification_metrics(probs, labels)
+    log.info("test: accuracy %.4f, balanced %.4f, macro AUC %s", m["accuracy"], m["balanced_accuracy"], m["auc_macro"])
+    return probs, labels, m
+
+
+def calibrate(net, val: str, image_size: int, device, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
+    """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
+    fields: the ECEs on the test split, the temperature fitted on ``val`` and the reliability curves."""
+    val_data = load_images([val], image_size)
+    temperature = fit_temperature(predict_probs(net, val_data, device).numpy(), val_data.labels.numpy())
+    ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, protocol_seed)[0])
+    calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
+    log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
+    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
+    if not T_RANGE[0] * 1.001 < temperature < T_RANGE[1] * 0.999:
+        log.warning("the fitted temperature %.3f is at an end of the searched range %s", temperature, T_RANGE)
+    fields = {
+        **calibration,
+        "temperature": temperature,
+        "calibration": {
+            "bins": BINS,
+            "binning": "equal-width bins of the top-class confidence",
+            "temperature_fitted_on": {"split": "val", "n": int(len(val_data.labels))},
+            "reliability": curves,
+        },
+    }
+    return ece, fields
+
+
+def uncertainty_of(probs, labels, names: list[str], params: dict, ece: dict) -> dict:
+    """The record's paper protocol (one balanced draw, with its spread) and bootstrap intervals, in that order."""
+    dist = bootstrap(probs, labels, resamples=params["bootstrap"], seed=params["seed"], extra=ece)
+    protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
+    protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
+    protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
+    return {
+        "paper_protocol": protocol,
+        "ci": {k: interval(dist[k]) for k in (*HEADLINE, *ece)},
+        "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
+    }
+
+
+def metrics_record(
+    experiment: dict,
+    ckpt,
+    names: list[str],
+    n_test: int,
+    m: dict,
+    calibration: dict,
+    uncertainty: dict,
+    robust: dict,
+    run_numerics: dict,
+) -> dict:
+    """metrics.json: the experiment, its test metrics and the checkpoint's config, keys in this order."""
+    return {
+        **experiment,
+        "n_test": int(n_test),
+        "n_train": ckpt.train_images,
+        "class_names": names,
+        **{k: m[k] for k in HEADLINE},
+        **calibration,
+        "auc_per_class": dict(zip(names, m["auc_per_class"])),
+        "confusion": m["confusion"],
+        **uncertainty,
+        **{k: robust[k] for k in DROPS},
+        "robustness": {"scores": robust["scores"], "by_severity": robust["by_severity"]},
+        "kept_epoch": ckpt.epoch,
+        "config": {"classify": ckpt.params, "pretrain": ckpt.pretrain},
+        "version": __version__,
+        # what the floats depended on beyond config, seed and inputs (the summary compares them)
+        "numerics": run_numerics,
+    }
+
+
+def draw_figures(
+    result: dict, m: dict, experiment: dict, history: str, pretrain_history: str | None, outputs: dict
+) -> None:
+    """The confusion matrix, per-class AUCs, training curves and reliability diagram of one experiment."""
+    from ..figures.calibration import reliability_diagram
+    from ..figures.experiment import auc_bars, confusion, training_curves
+
+    names = result["class_names"]
     title = f"{experiment_label(experiment)}, seed {experiment['seed']}"
     confusion(m["confusion"], names, title, outputs["confusion"])
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from .. import __version__
 from ..data.images import load_images
 from ..data.source import flag_info
@@ -35,29 +37,36 @@ def run_official_evaluate(
     data, dev = ckpt.params["data"], pick_device(device)
     task = flag_info(data["flag"]).task
     test_data = load_images([test], ckpt.image_size)
-    for_inference(net, dev)
-    logits = map_rows(lambda part: net(test_data.batch(part, dev)).float().cpu(), len(test_data)).numpy()
-    y_score = scores(logits, task)
+    y_score = scores(logits_on_test(net, test_data, dev), task)
     result = evaluate_official(raw, data["flag"], data["size"], "test", y_score, test_data.labels.numpy())
     log.info("test (medmnist Evaluator): AUC %.4f, ACC %.4f", result["auc"], result["acc"])
     official = load_json(classes)["official"]  # the MedMNIST size of which raw is the official file, or None
-    save_json(
-        out_metrics,
-        {
-            "encoder": ckpt.encoder,
-            "pretrain": pretrain,
-            "tuning": ckpt.tuning,
-            "seed": ckpt.seed,
-            "flag": data["flag"],
-            "size": data["size"],
-            "task": task,
-            "test": result,
-            "kept_epoch": ckpt.epoch,
-            "n": {"train": ckpt.train_images, "val": ckpt.val_images, "test": len(test_data)},
-            # published figures only beside runs on the official file (not demo or other data)
-            "published": PUBLISHED.get(data["flag"], []) if official else [],
-            "published_source": SOURCE,
-            "version": __version__,
-            "provenance": provenance(params=ckpt.params),
-        },
-    )
+    save_json(out_metrics, official_record(ckpt, pretrain, task, result, len(test_data), official))
+
+
+def logits_on_test(net, test_data, device) -> np.ndarray:
+    """The model's logits of every test image, in the split's order."""
+    for_inference(net, device)
+    return map_rows(lambda part: net(test_data.batch(part, device)).float().cpu(), len(test_data)).numpy()
+
+
+def official_record(ckpt, pretrain: str, task: str, result: dict, n_test: int, official: int | None) -> dict:
+    """The JSON of rule ``official_evaluate``: which model, the Evaluator's test scores and the published figures
+    to read them against (only beside runs on the official file: not demo or other data)."""
+    data = ckpt.params["data"]
+    return {
+        "encoder": ckpt.encoder,
+        "pretrain": pretrain,
+        "tuning": ckpt.tuning,
+        "seed": ckpt.seed,
+        "flag": data["flag"],
+        "size": data["size"],
+        "task": task,
+        "test": result,
+        "kept_epoch": ckpt.epoch,
+        "n": {"train": ckpt.train_images, "val": ckpt.val_images, "test": n_test},
+        "published": PUBLISHED.get(data["flag"], []) if official else [],
+        "published_source": SOURCE,
+        "version": __version__,
+        "provenance": provenance(params=ckpt.params),
+    }

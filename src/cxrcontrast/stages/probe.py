@@ -36,54 +36,79 @@ def run_probe(
     n_classes = len(load_json(classes)["class_names"])
     dev = pick_device(device)
     model = load_embedder(pretrained, params, seed, pretrained_made_by)
-    feats, labels = {}, {}
-    for split, path in (("train", train), ("val", val), ("test", test)):
-        data = load_images([path], params["image_size"])
-        feats[split] = embed(model, data, dev)[0].numpy()  # h: the features a frozen encoder hands on
-        labels[split] = data.labels.numpy()
-    t0 = time.perf_counter()
-    cfg = params["probes"]
+    feats, labels = frozen_features(model, {"train": train, "val": val, "test": test}, params["image_size"], dev)
+    probes, seconds = timed_probes(feats, labels, n_classes, params["probes"])
+    n = {s: int(len(v)) for s, v in labels.items()}
+    save_json(out_json, probe_record(params, pretrain, seed, probes, n, seconds, pretrained))
+
+
+def timed_probes(feats: dict, labels: dict, n_classes: int, cfg: dict) -> tuple[dict, float]:
+    """The record's probes on h (kNN, linear, MedMNIST+'s kNN) and the seconds they took; collapsed
+    features (``probes.collapse``) are marked, with every score null, not scored at chance."""
     collapsed = next((f"{split}: {why}" for split, f in feats.items() if (why := collapse(f))), None)
+    mark = {"features": "h", "collapsed": collapsed is not None, "collapsed_reason": collapsed}
     if collapsed:
         log.warning("features h collapsed (%s): the probes are not scored", collapsed)
-        scores = unscored(cfg)
-    else:
-        scores = probe_all(feats, labels, n_classes, cfg)
-    t1 = time.perf_counter()
-    save_json(
-        out_json,
-        {
-            "encoder": params["encoder"],
-            "pretrain": pretrain,
-            "seed": seed,
-            "features": "h",
-            "collapsed": collapsed is not None,
-            "collapsed_reason": collapsed,
-            **scores,
-            "n": {s: int(len(v)) for s, v in labels.items()},
-            "seconds": round(t1 - t0, 2),
-            "version": __version__,
-            "provenance": provenance(pretrained=pretrained, params=params),
-        },
-    )
-
-
-def probe_all(feats: dict, labels: dict, n_classes: int, cfg: dict) -> dict:
-    """The kNN (ours and MedMNIST+'s) and linear probes of ``feats``, trained on train, scored on test."""
+        return {**mark, **unscored(cfg)}, 0.0
     t0 = time.perf_counter()
+    knn, knn_plus = knn_probes(feats, labels, n_classes, cfg)
+    t1 = time.perf_counter()
+    linear = linear_probe(feats, labels, n_classes, cfg["linear_c"])
+    t2 = time.perf_counter()
+    log.info(
+        "kNN (k=%d): %s in %.1f s; linear (C=%g): %s in %.1f s",
+        cfg["knn_k"],
+        knn,
+        t1 - t0,
+        linear["c"],
+        linear,
+        t2 - t1,
+    )
+    probes = {**mark, "knn": {"k": cfg["knn_k"], **knn}, "linear": linear, "knn_medmnist_plus": knn_plus}
+    return probes, round(t2 - t0, 2)
+
+
+def frozen_features(model, paths: dict[str, str], image_size: int, device) -> tuple[dict, dict]:
+    """{split: h} (the features a frozen encoder hands on) and {split: labels} of each split in ``paths``."""
+    feats, labels = {}, {}
+    for split, path in paths.items():
+        data = load_images([path], image_size)
+        feats[split] = embed(model, data, device)[0].numpy()
+        labels[split] = data.labels.numpy()
+    return feats, labels
+
+
+def knn_probes(feats: dict, labels: dict, n_classes: int, cfg: dict) -> tuple[dict, dict]:
+    """The test scores of the weighted kNN probe, and the accuracies of MedMNIST+'s majority kNN."""
     votes = knn_probs(feats["train"], labels["train"], feats["test"], n_classes, cfg["knn_k"], cfg["knn_temperature"])
     knn = probe_scores(votes, labels["test"])
     majority = majority_knn(feats["train"], labels["train"], feats["test"], n_classes, cfg["medmnist_plus_k"])
     plus = classification_metrics(np.eye(n_classes)[majority], labels["test"])
-    knn_plus = {"k": cfg["medmnist_plus_k"], **{m: plus[m] for m in ("accuracy", "balanced_accuracy")}}
-    t1 = time.perf_counter()
+    return knn, {"k": cfg["medmnist_plus_k"], **{m: plus[m] for m in ("accuracy", "balanced_accuracy")}}
+
+
+def linear_probe(feats: dict, labels: dict, n_classes: int, c_grid) -> dict:
+    """The test scores of the logistic-regression probe whose C scored best on the val split."""
     probs, c, val_score = linear_probs(
-        feats["train"], labels["train"], feats["val"], labels["val"], feats["test"], n_classes, cfg["linear_c"]
+        feats["train"], labels["train"], feats["val"], labels["val"], feats["test"], n_classes, c_grid
     )
-    linear = {**probe_scores(probs, labels["test"]), "c": c, "val_balanced_accuracy": val_score}
-    t2 = time.perf_counter()
-    log.info("kNN (k=%d): %s in %.1f s; linear (C=%g): %s in %.1f s", cfg["knn_k"], knn, t1 - t0, c, linear, t2 - t1)
-    return {"knn": {"k": cfg["knn_k"], **knn}, "linear": linear, "knn_medmnist_plus": knn_plus}
+    return {**probe_scores(probs, labels["test"]), "c": c, "val_balanced_accuracy": val_score}
+
+
+def probe_record(
+    params: dict, pretrain: str, seed: int, probes: dict, n: dict, seconds: float, pretrained: str | None
+) -> dict:
+    """The JSON of rule ``probe``: which encoder state, its probes' scores, the split sizes and the time taken."""
+    return {
+        "encoder": params["encoder"],
+        "pretrain": pretrain,
+        "seed": seed,
+        **probes,
+        "n": n,
+        "seconds": seconds,
+        "version": __version__,
+        "provenance": provenance(pretrained=pretrained, params=params),
+    }
 
 
 def unscored(cfg: dict) -> dict:
