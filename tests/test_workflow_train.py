@@ -167,6 +167,26 @@ def test_only_stale_jobs_rerun(finished):
     }
 
 
+def test_a_deleted_result_is_made_again_without_training(finished):
+    """Issue 32, item 2: Snakemake makes a missing file again only for a job that needs it, and the summary
+    (newer than its inputs) did not: `rm .../metrics.json` was "Nothing to be done" and --report failed.
+    Now its evaluation is scheduled with what reads it (the summaries), no training; --report names it."""
+    res = finished / "results/chest"
+    for name, rule in (
+        ("metrics/minivgg/normal/train/labels1/seed0/metrics.json", "evaluate"),
+        ("probes/minivgg/simclr/seed0/probes.json", "probe"),
+    ):
+        path, aside = res / name, finished / "aside"
+        path.rename(aside)  # put back below as it was (same bytes and time stamps)
+        try:
+            assert planned_jobs(finished) == {rule: 1, **REPORT}, name
+            report = snakemake(finished, "--configfile", *LAYERS, "--report", "r.html", check=False)
+            assert report.returncode != 0 and f"results/chest/{name} and 0 more missing" in report.stderr, name
+        finally:
+            aside.rename(path)
+    assert planned_jobs(finished) == {}
+
+
 def test_a_new_label_budget_schedules_only_its_classifications(finished):
     experiments = [dict(e) for e in TINY["experiments"]]
     for e in experiments[:2]:  # the baseline and the normal pretraining get a 5% budget

@@ -129,3 +129,9 @@ rule runtime_table:
         runtime=minutes(5),
     script:
         "../scripts/runtime_table.py"
+
+
+# the checks of --report list every result of the run: made here, once every rule is defined
+if REPORTING:
+    check_report_inputs()
+    check_report_settings()

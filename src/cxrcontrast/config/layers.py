@@ -52,6 +52,16 @@ def read_yaml(path: str | Path) -> dict:
     return data
 
 
+def given_layers(paths: list[str | Path], overrides: dict | None = None) -> list[tuple[str, dict]]:
+    """(name, data) of every layer in the order Snakemake applies them: the files read as data only, then
+    ``--config`` (``overrides``), which Snakemake applies last. The front door and the Snakefile both take
+    the layers from here, so what the check validated is what the workflow runs."""
+    layers = [(str(path), read_yaml(path)) for path in paths]
+    if overrides:
+        layers.append(("--config", dict(overrides)))
+    return layers
+
+
 def replace_datasets(config: dict, layers: list[dict]) -> None:
     """``datasets`` as the last layer holding it says: a later layer's map replaces an earlier one whole (as
     a list does), where Snakemake would merge them and keep the earlier layer's datasets in the run."""
@@ -75,9 +85,7 @@ def load_layers(paths: list[str | Path], schema_path: str | Path, overrides: dic
     that set the key (``--config`` for ``overrides``)."""
     from snakemake.utils import update_config
 
-    layers = [(str(path), read_yaml(path)) for path in paths]
-    if overrides:
-        layers.append(("--config", overrides))
+    layers = given_layers(paths, overrides)
     config: dict = {}
     for _, layer in layers:
         update_config(config, copy.deepcopy(layer))

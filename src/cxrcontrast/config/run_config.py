@@ -54,7 +54,7 @@ class RunConfig:
             "trainset": "|".join(sorted({e.trainset for _, e in self.experiments}) or ["train"]),
             "labels": "|".join(sorted({fraction_text(e.labels) for _, e in self.experiments}) or ["1"]),
             "tuning": "|".join(sorted(tunings)) or "frozen",
-            "seed": r"\d+",
+            "seed": "[0-9]+",  # not \d, which takes any Unicode digit (int() reads '٣' as 3)
         }
 
     def describe(self) -> str:
