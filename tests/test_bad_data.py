@@ -71,7 +71,7 @@ def organ_file(tmp_path, train_classes: int) -> None:
 def test_a_file_of_far_fewer_classes_than_its_flag_is_warned_about(tmp_path, caplog):
     """A 2-class file given as organamnist (11 classes): warned in the log, classes.json and the summary,
     saying that chance and top-5 are computed over the flag's 11 classes."""
-    from cxrcontrast.evaluation.markdown import markdown
+    from cxrcontrast.summary.markdown import markdown
 
     organ_file(tmp_path, 2)
     info = run_prune(tmp_path, "organamnist")

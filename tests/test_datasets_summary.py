@@ -11,7 +11,7 @@ from PIL import Image
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.evaluation.datasets import COLUMNS, EMPTY, dataset_rows, duplicate_warnings
-from cxrcontrast.evaluation.datasets_markdown import datasets_section, points
+from cxrcontrast.summary.datasets import datasets_section, points
 from cxrcontrast.evaluation.tables import comparisons
 from cxrcontrast.figures.datasets import forest_plot
 from cxrcontrast.files import save_csv, save_json

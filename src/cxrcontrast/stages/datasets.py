@@ -11,7 +11,7 @@ from pathlib import Path
 from ..data.checks import warn
 from ..errors import InputError
 from ..evaluation.datasets import COLUMNS, dataset_rows, duplicate_warnings
-from ..evaluation.datasets_markdown import datasets_section
+from ..summary.datasets import datasets_section
 from ..evaluation.display import resolution
 from ..files import load_json, save_csv, save_text
 

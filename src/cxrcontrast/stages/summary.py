@@ -1,36 +1,21 @@
-"""Stages of rules ``summary`` and ``runtime_table``: tables and figures over all experiments."""
+"""Stage of rule ``summary``: tables, Markdown and figures over all experiments of one dataset."""
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
-from pathlib import Path
 
-from .. import __version__
 from ..errors import InputError
 from ..evaluation.label_equivalence import add_equivalence, label_equivalence
-from ..evaluation.markdown import markdown
-from ..evaluation.numerics import numerics_warnings
-from ..evaluation.protocols import kendall_rows, protocol_scores
+from ..evaluation.protocol_sensitivity import kendall_rows, protocol_scores
 from ..evaluation.robustness import robustness_rows
 from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
-from ..figures.tables import save_table_page
-from ..files import load_json, load_npz, save_csv, save_text
+from ..files import load_json, load_npz, save_text
+from ..summary.markdown import summary_markdown
+from ..summary.numerics import numerics_warnings
+from ..summary.table_pages import save_tables
 from ..vocabulary.experiments import Experiment, experiment_key
 from ..vocabulary.objectives import OBJECTIVES
-
-# the summary's tables: output key -> title of its page in the report (the page's output key: <key>_page)
-TABLES = {
-    "metrics": "Test metrics per experiment and seed",
-    "summary": "Test metrics per experiment, over seeds",
-    "comparisons": "Each pretraining against its baseline",
-    "embedding_table": "Embeddings: retrieval and probes",
-    "official": "The official MedMNIST task",
-    "fidelity": "Fidelity: the paper's text or the authors' code",
-    "protocols": "Protocol sensitivity: Kendall's tau between the encoder states' rankings",
-    "robustness": "Robustness: metrics under MedMNIST-C's corruptions, per severity",
-}
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +39,70 @@ def check_made_for(expected: dict, metrics: dict, metrics_path: str, predictions
             )
 
 
+def summary_task(classes: str, results: list[dict]) -> dict:
+    """What the Markdown says of the data: flag, class names, data and numerics warnings (logged too)."""
+    info = load_json(classes)
+    task = {k: info[k] for k in ("flag", "class_names", "warnings", "official")}
+    task.update(classes=len(info["class_names"]), numerics_warnings=numerics_warnings(results))
+    for line in task["numerics_warnings"]:
+        log.warning("%s", line)
+    return task
+
+
+def load_predictions(results, metrics: list[str], predictions: list[str], experiments) -> dict[tuple, dict]:
+    """Experiment key -> seed -> its predictions.npz, each checked to be that of the experiment its path names."""
+    preds: dict[tuple, dict[int, dict]] = {}
+    for i, (m, path) in enumerate(zip(results, predictions)):
+        pred = load_npz(path, ("probs", "labels", "index"))
+        if experiments is not None:
+            check_made_for(experiments[i], m, metrics[i], pred, path)
+        preds.setdefault(experiment_key(m), {})[m["seed"]] = pred
+    return preds
+
+
+def summary_tables(results, preds, quals, probes, official, fidelity, params) -> tuple[dict, dict]:
+    """The summary's tables (output key -> rows) and the protocols' scores of the encoder states."""
+    rows = [seed_row(m) for m in results]
+    exp_rows = experiment_rows(rows)
+    comp = comparisons(preds, params["bootstrap"], params["seed"])
+    add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"]))
+    embedding = embedding_rows(quals, probes)
+    official_table = official_rows(official)
+    scores = protocol_scores(exp_rows, embedding, official_table)
+    tables = {
+        "metrics": rows,
+        "summary": exp_rows,
+        "comparisons": comp,
+        "embedding_table": embedding,
+        "official": official_table,
+        "fidelity": fidelity,
+        "protocols": kendall_rows(scores),
+        "robustness": robustness_rows(results),
+    }
+    return tables, scores
+
+
+def experiment_configs(results: list[dict]) -> dict[tuple, dict]:
+    """One config per experiment: the seed's own value is not a difference."""
+    configs = {}
+    for m in results:
+        configs.setdefault(experiment_key(m), m["config"])
+    return configs
+
+
+def draw_figures(tables: dict, quals: list[dict], task: dict, outputs: dict) -> None:
+    from ..figures.budgets import label_efficiency
+    from ..figures.comparison import embedding_quality, figure13
+    from ..figures.robustness import robustness_figure
+
+    exp_rows = tables["summary"]
+    figure13(exp_rows, {experiment_key(r): r for r in tables["metrics"]}, task, outputs["figure13"])
+    embedding_quality(quals, outputs["embedding_quality"])
+    robustness_figure(tables["robustness"], outputs["robustness_figure"])
+    label_free = frozenset(name for name, recipe in OBJECTIVES.items() if not recipe.supervised)
+    label_efficiency(exp_rows, outputs["label_efficiency"], label_free)
+
+
 def run_summary(
     metrics: list[str],
     predictions: list[str],
@@ -69,86 +118,15 @@ def run_summary(
     """``params``: bootstrap resamples and seed of the comparisons (``RunConfig.summary_params``); ``fidelity``: the
     rows of ``cxrcontrast.config.fidelity_rows``; ``experiments``: the experiment and seed each metrics path names
     (``DatasetRun.experiment_identities``), checked against what its files record."""
-    from ..figures.budgets import label_efficiency
-    from ..figures.comparison import embedding_quality, figure13
-    from ..figures.robustness import robustness_figure
-
-    info = load_json(classes)
     results = [load_json(p) for p in metrics]
-    task = {k: info[k] for k in ("flag", "class_names", "warnings", "official")}
-    task.update(classes=len(info["class_names"]), numerics_warnings=numerics_warnings(results))
-    for line in task["numerics_warnings"]:
-        log.warning("%s", line)
-    rows = [seed_row(m) for m in results]
-    exp_rows = experiment_rows(rows)
-    preds: dict[tuple, dict[int, dict]] = {}
-    for i, (m, path) in enumerate(zip(results, predictions)):
-        pred = load_npz(path, ("probs", "labels", "index"))
-        if experiments is not None:
-            check_made_for(experiments[i], m, metrics[i], pred, path)
-        preds.setdefault(experiment_key(m), {})[m["seed"]] = pred
-    comp = comparisons(preds, params["bootstrap"], params["seed"])
-    add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"]))
-    configs = {}
-    for m in results:  # one config per experiment (the seed's own value is not a difference)
-        configs.setdefault(experiment_key(m), m["config"])
-    quals = [load_json(q) for q in qualities]
-    embedding = embedding_rows(quals, [load_json(p) for p in probes])
-    official_table = official_rows([load_json(p) for p in official])
-    scores = protocol_scores(exp_rows, embedding, official_table)
-    tables = {
-        "metrics": rows,
-        "summary": exp_rows,
-        "comparisons": comp,
-        "embedding_table": embedding,
-        "official": official_table,
-        "fidelity": fidelity,
-        "protocols": kendall_rows(scores),
-        "robustness": robustness_rows(results),
-    }
-    for key, table in tables.items():
-        save_csv(outputs[key], table)
-        save_table_page(outputs[f"{key}_page"], table, TABLES[key], outputs[key])
-    save_text(
-        outputs["markdown"],
-        markdown(exp_rows, comp, differing_keys(configs), embedding, official_table, task, params["bootstrap"], scores)
-        + f"\nMade by cxrcontrast {__version__} from {len(results)} metrics files; each "
-        "metrics.json holds the config slices of its experiment.\n",
-    )
-    figure13(exp_rows, {experiment_key(r): r for r in rows}, task, outputs["figure13"])
-    embedding_quality(quals, outputs["embedding_quality"])
-    robustness_figure(tables["robustness"], outputs["robustness_figure"])
-    label_efficiency(
-        exp_rows,
-        outputs["label_efficiency"],
-        frozenset(name for name, recipe in OBJECTIVES.items() if not recipe.supervised),
-    )
-    log.info("summarised %d runs of %d experiments", len(rows), len(exp_rows))
-
-
-def benchmark_record(path: str) -> dict | None:
-    """The last record of a Snakemake benchmark file (s, max_rss, cpu_time, ...), None if it has none."""
-    with open(path) as fh:
-        records = list(csv.DictReader(fh, delimiter="\t"))
-    return records[-1] if records else None
-
-
-def run_runtime_table(benchmarks: list[str], out: str, page: str) -> None:
-    """One row per job that runs a model, from Snakemake's benchmark files (wall seconds, peak memory)."""
-    rows = []
-    for path in benchmarks:
-        rec = benchmark_record(path)
-        if rec is None:
-            continue
-        head, _, tail = path.partition("/benchmarks/")  # results/{dataset}/benchmarks/{stage}/...
-        job = f"{Path(head).name}/{tail.rsplit('.', 1)[0]}"
-        rows.append(
-            {
-                "job": job,
-                "seconds": float(rec["s"]),
-                "max_rss_mb": rec.get("max_rss"),
-                "cpu_time_s": rec.get("cpu_time"),
-            }
-        )
-    save_csv(out, rows)
-    save_table_page(page, rows, "Runtime and peak memory of the jobs", out)
+    task = summary_task(classes, results)
+    preds = load_predictions(results, metrics, predictions, experiments)
+    quals, probe_results = [load_json(q) for q in qualities], [load_json(p) for p in probes]
+    official_results = [load_json(p) for p in official]
+    tables, scores = summary_tables(results, preds, quals, probe_results, official_results, fidelity, params)
+    save_tables(tables, outputs)
+    differing = differing_keys(experiment_configs(results))
+    markdown = summary_markdown(tables, differing, task, params["bootstrap"], scores, len(results))
+    save_text(outputs["markdown"], markdown)
+    draw_figures(tables, quals, task, outputs)
+    log.info("summarised %d runs of %d experiments", len(tables["metrics"]), len(tables["summary"]))
