@@ -11,11 +11,11 @@ from PIL import Image
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.evaluation.datasets import COLUMNS, EMPTY, dataset_rows, duplicate_warnings
-from cxrcontrast.summary.datasets import datasets_section, points
 from cxrcontrast.evaluation.tables import comparisons
 from cxrcontrast.figures.datasets import forest_plot
 from cxrcontrast.files import save_csv, save_json
 from cxrcontrast.stages.datasets import cross_dataset_summary
+from cxrcontrast.summary.datasets import datasets_section, points
 
 DATA = {
     "chest": {"source": "demo", "flag": "chestmnist", "size": 28, "image_size": 28},

@@ -11,9 +11,9 @@ from pathlib import Path
 from ..data.checks import warn
 from ..errors import InputError
 from ..evaluation.datasets import COLUMNS, dataset_rows, duplicate_warnings
-from ..summary.datasets import datasets_section
 from ..evaluation.display import resolution
 from ..files import load_json, save_csv, save_text
+from ..summary.datasets import datasets_section
 
 log = logging.getLogger(__name__)
 
