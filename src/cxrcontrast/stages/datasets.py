@@ -29,7 +29,7 @@ def read_rows(path: str) -> list[dict]:
         raise InputError(f"{path}: not a readable CSV file: {exc}") from exc
 
 
-def cross_dataset_summary(
+def run_datasets(
     comparisons: dict[str, str],
     classes: dict[str, str],
     data: dict[str, dict],
