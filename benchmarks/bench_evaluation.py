@@ -20,8 +20,8 @@ from cxrcontrast.evaluation.bootstrap import bootstrap
 from cxrcontrast.evaluation.embeddings import subsample, tsne
 from cxrcontrast.evaluation.inference import embed, predict_probs
 from cxrcontrast.evaluation.metrics import classification_metrics
+from cxrcontrast.evaluation.paper_protocol import paper_protocol
 from cxrcontrast.evaluation.probes import knn_probs, linear_probs
-from cxrcontrast.evaluation.protocol import paper_protocol
 from cxrcontrast.models import Classifier, ClassifierHead, build_encoder
 from cxrcontrast.models.build import untrained_embedder
 

@@ -34,7 +34,7 @@ import fullsize
 import yaml
 
 from cxrcontrast.config import DatasetRun, load_layers
-from cxrcontrast.stages.report import benchmark_record
+from cxrcontrast.stages.runtime_table import benchmark_record
 
 REPO = Path(__file__).resolve().parents[1]
 TRAINING = ("pretrain", "classify")

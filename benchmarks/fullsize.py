@@ -36,7 +36,7 @@ def make_raw(path: Path, scale: float = 1.0, seed: int = 0) -> Path:
 
     Demo images (learnable classes), no multi-label rows, so pruning keeps every
     row; Normal's share is the real pruned one."""
-    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.data.synthetic import synthesize
 
     path = Path(path)
     sizes = {split: max(28, round(n * scale)) for split, n in SIZES.items()}
@@ -59,12 +59,12 @@ def make_raw(path: Path, scale: float = 1.0, seed: int = 0) -> Path:
 def make_learnable(root: Path) -> Path:
     """Pruned splits of the real sizes with learnable (demo) images, for timings whose cost depends on
     what the features hold (a linear probe converges slower on structure than on noise)."""
-    from cxrcontrast.stages.data import prune
+    from cxrcontrast.stages.prune import run_prune
 
     root = Path(root)
     if (root / "classes.json").exists():
         return root
     root.mkdir(parents=True, exist_ok=True)
     raw = make_raw(root / "raw.npz")
-    prune(str(raw), "chestmnist", {s: str(root / f"{s}.npz") for s in SIZES}, str(root / "classes.json"))
+    run_prune(str(raw), "chestmnist", {s: str(root / f"{s}.npz") for s in SIZES}, str(root / "classes.json"))
     return root

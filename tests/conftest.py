@@ -79,13 +79,13 @@ def npz_entry(flag: str = "chestmnist", size: int | None = 28) -> dict:
 
 def pruned_demo(root: Path, train: int, val: int, test: int, seed: int) -> Path:
     """Demo data of the given sizes, pruned into ``root/{train,val,test}.npz`` and ``classes.json``."""
-    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.data.synthetic import synthesize
     from cxrcontrast.files import save_npz
-    from cxrcontrast.stages.data import prune
+    from cxrcontrast.stages.prune import run_prune
 
     save_npz(root / "raw.npz", **synthesize(train, val, test, seed=seed))
     outs = {s: str(root / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(root / "raw.npz"), DEMO_ENTRY, outputs=outs, classes_json=str(root / "classes.json"))
+    run_prune(str(root / "raw.npz"), DEMO_ENTRY, outputs=outs, classes_json=str(root / "classes.json"))
     return root
 
 

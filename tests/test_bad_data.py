@@ -9,7 +9,7 @@ from conftest import npz_entry, write_medmnist
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_checkpoint, save_npz
-from cxrcontrast.stages.data import prune
+from cxrcontrast.stages.prune import run_prune
 
 
 def raw_file(tmp_path, **change):
@@ -19,9 +19,11 @@ def raw_file(tmp_path, **change):
     return arrays
 
 
-def run_prune(tmp_path, flag="chestmnist", size=None):
+def classes_after_pruning(tmp_path, flag="chestmnist", size=None):
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(str(tmp_path / "raw.npz"), npz_entry(flag, size), outputs=outs, classes_json=str(tmp_path / "classes.json"))
+    run_prune(
+        str(tmp_path / "raw.npz"), npz_entry(flag, size), outputs=outs, classes_json=str(tmp_path / "classes.json")
+    )
     return json.loads((tmp_path / "classes.json").read_text())
 
 
@@ -30,15 +32,15 @@ def test_constant_images_are_warned_about(tmp_path, caplog):
     arrays["train_images"][:3] = 0
     arrays["train_images"][3] = 77
     save_npz(tmp_path / "raw.npz", **arrays)
-    info = run_prune(tmp_path)
+    info = classes_after_pruning(tmp_path)
     assert info["warnings"] == ["train: 4 of 60 images are constant (e.g. all black); check the file"]
     assert "DATA WARNING: train: 4 of 60 images are constant" in caplog.text
 
 
 def test_the_prune_log_counts_the_rows_kept_of_the_rows_read(tmp_path, caplog):
     arrays = raw_file(tmp_path)
-    caplog.set_level("INFO", logger="cxrcontrast.stages.data")
-    info = run_prune(tmp_path)
+    caplog.set_level("INFO", logger="cxrcontrast.stages.prune")
+    info = classes_after_pruning(tmp_path)
     for split in ("train", "val", "test"):
         labels = arrays[f"{split}_labels"]
         kept = int((labels.sum(axis=1) <= 1).sum())  # single-label rows: Normal or one finding
@@ -53,7 +55,7 @@ def test_a_class_absent_from_train_is_warned_about(tmp_path):
     arrays["test_labels"][0] = 0
     arrays["test_labels"][0, 13] = 1
     save_npz(tmp_path / "raw.npz", **arrays)
-    warnings = run_prune(tmp_path)["warnings"]
+    warnings = classes_after_pruning(tmp_path)["warnings"]
     assert any(w.startswith("test: classes ['Hernia'] occur in test but not in train") for w in warnings)
 
 
@@ -71,10 +73,10 @@ def organ_file(tmp_path, train_classes: int) -> None:
 def test_a_file_of_far_fewer_classes_than_its_flag_is_warned_about(tmp_path, caplog):
     """A 2-class file given as organamnist (11 classes): warned in the log, classes.json and the summary,
     saying that chance and top-5 are computed over the flag's 11 classes."""
-    from cxrcontrast.evaluation.markdown import markdown
+    from cxrcontrast.summary.markdown import markdown
 
     organ_file(tmp_path, 2)
-    info = run_prune(tmp_path, "organamnist")
+    info = classes_after_pruning(tmp_path, "organamnist")
     expected = (
         "train: only 2 of the 11 classes of organamnist occur (Bladder, Femur-left); chance level "
         "(9.1% top-1, 45% top-5) and top-5 are computed over all 11 classes, so top-5 is 100% by construction; "
@@ -91,14 +93,14 @@ def test_a_file_of_far_fewer_classes_than_its_flag_is_warned_about(tmp_path, cap
 def test_far_fewer_classes_means_fewer_than_half_of_the_flags(tmp_path, present, warned):
     """5 of organamnist's 11 classes are fewer than half: warned; 6 are not (and top-5 is no longer trivial)."""
     organ_file(tmp_path, present)
-    warnings = run_prune(tmp_path, "organamnist")["warnings"]
+    warnings = classes_after_pruning(tmp_path, "organamnist")["warnings"]
     assert [w.startswith(f"train: only {present} of the 11 classes") for w in warnings] == ([True] if warned else [])
 
 
 def test_a_training_split_of_one_class_is_refused(tmp_path):
     raw_file(tmp_path, train_labels=np.zeros((60, 14), np.uint8))
     with pytest.raises(InputError, match=r"raw.npz: the training split holds one class only \(Normal\)"):
-        run_prune(tmp_path)
+        classes_after_pruning(tmp_path)
     assert not (tmp_path / "train.npz").exists()
 
 
@@ -136,14 +138,14 @@ def test_images_of_the_wrong_shape_for_the_flag_are_refused(tmp_path, flag, imag
         ),
     )
     with pytest.raises(InputError, match="raw.npz") as err:
-        run_prune(tmp_path, flag)
+        classes_after_pruning(tmp_path, flag)
     assert needle in str(err.value)
 
 
 def test_a_file_of_another_size_than_data_size_is_refused(tmp_path):
     raw_file(tmp_path)
     with pytest.raises(InputError, match=r"train_images are 28x28 but the dataset's size is 64; set its size: 28"):
-        run_prune(tmp_path, size=64)
+        classes_after_pruning(tmp_path, size=64)
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage" * 50, bytes(range(256)) * 16])

@@ -153,18 +153,18 @@ def test_published_figures_of_every_2d_flag():
 def test_official_rules_score_their_own_model(tmp_path):
     """A tiny run of the official task's two rules: the metrics are medmnist's Evaluator on the kept model's
     test scores; test labels that are not the raw file's test split are refused."""
-    from cxrcontrast.data.demo import synthesize
     from cxrcontrast.data.images import load_images
+    from cxrcontrast.data.synthetic import synthesize
     from cxrcontrast.files import load_npz, save_npz
     from cxrcontrast.models.build import load_classifier
     from cxrcontrast.models.checkpoints import OfficialCheckpoint
-    from cxrcontrast.stages.data import unpruned
     from cxrcontrast.stages.official import run_official
     from cxrcontrast.stages.official_evaluate import run_official_evaluate
+    from cxrcontrast.stages.unpruned import run_unpruned
 
     save_npz(tmp_path / "raw.npz", **synthesize(300, 100, 150, seed=2))
     splits = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    unpruned(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=splits)
+    run_unpruned(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=splits)
     cfg = config(
         encoders={"minivgg": {"head": {"hidden": [32]}}}, official={"end_to_end": {"epochs": 2, "batch_size": 32}}
     )
@@ -205,11 +205,11 @@ def test_official_rules_score_their_own_model(tmp_path):
 def test_simclr_pretrains_on_every_training_image_without_labels(tmp_path):
     """images: all reads the unpruned split (multi-label rows too); the labels play no part in the loss."""
     from cxrcontrast.files import load_checkpoint, save_npz
-    from cxrcontrast.stages.data import unpruned
     from cxrcontrast.stages.pretrain import run_pretrain
+    from cxrcontrast.stages.unpruned import run_unpruned
 
     pruned_demo(tmp_path, 400, 100, 60, 3)
-    unpruned(
+    run_unpruned(
         raw=str(tmp_path / "raw.npz"),
         data=npz_entry(),
         outputs={s: str(tmp_path / f"all_{s}.npz") for s in ("train", "val", "test")},

@@ -12,7 +12,7 @@ from cxrcontrast.evaluation.calibration import (
     scaled,
     weighted_ece,
 )
-from cxrcontrast.evaluation.protocol import paper_protocol, paper_weights
+from cxrcontrast.evaluation.paper_protocol import paper_protocol, paper_weights
 
 
 def softmax(z):
@@ -140,7 +140,7 @@ def test_a_temperature_at_an_end_of_the_search_is_said_to_be_a_bound():
     """A model whose true class is always its least likely: the NLL keeps falling as T grows, so the fit
     stops at the range's end; the summary says so instead of printing the bound as a fitted value."""
     from cxrcontrast.evaluation.calibration import T_RANGE
-    from cxrcontrast.evaluation.markdown_sections import temperature_text
+    from cxrcontrast.summary.sections import temperature_text
 
     labels = np.zeros(300, dtype=int)
     wrong = np.tile([0.2, 0.4, 0.4], (300, 1))

@@ -48,7 +48,7 @@ def test_code_takes_the_schemas_values_not_its_own():
     import inspect
 
     from cxrcontrast.data.augment import AugmentParams
-    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.data.synthetic import synthesize
     from cxrcontrast.models import ClassifierHead
     from cxrcontrast.training.features import feature_source
     from cxrcontrast.training.selection import selection

@@ -225,7 +225,7 @@ def test_a_schema_error_names_layer_key_path_and_allowed_keys_in_one_line(tmp_pa
 def test_chestmnist_labels_of_shape_n_quote_that_shape(tmp_path):
     from conftest import write_medmnist
 
-    from cxrcontrast.data.source import load_splits
+    from cxrcontrast.data.medmnist_format import load_splits
 
     arrays = write_medmnist(tmp_path / "raw.npz")
     arrays["train_labels"] = arrays["train_labels"][:, 0]

@@ -11,11 +11,11 @@ from PIL import Image
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.evaluation.datasets import COLUMNS, EMPTY, dataset_rows, duplicate_warnings
-from cxrcontrast.evaluation.datasets_markdown import datasets_section, points
 from cxrcontrast.evaluation.tables import comparisons
 from cxrcontrast.figures.datasets import forest_plot
 from cxrcontrast.files import save_csv, save_json
-from cxrcontrast.stages.datasets import cross_dataset_summary
+from cxrcontrast.stages.datasets import run_datasets
+from cxrcontrast.summary.datasets import datasets_section, points
 
 DATA = {
     "chest": {"source": "demo", "flag": "chestmnist", "size": 28, "image_size": 28},
@@ -72,7 +72,7 @@ def run_stage(tmp_path, comps, classes, summaries=None):
     paths_c, paths_k = write_inputs(tmp_path, comps, classes)
     out = {k: str(tmp_path / f"out/datasets.{k}") for k in ("csv", "png", "md")}
     data = {n: DATA[n] for n in comps}
-    cross_dataset_summary(paths_c, paths_k, data, out["csv"], out["png"], out["md"], summaries=summaries)
+    run_datasets(paths_c, paths_k, data, out["csv"], out["png"], out["md"], summaries=summaries)
     with open(out["csv"], newline="") as fh:
         reader = csv.DictReader(fh)
         return list(reader), reader.fieldnames, out
@@ -225,13 +225,13 @@ def test_no_comparisons(tmp_path):
 
 def test_datasets_must_match_across_inputs(tmp_path):
     with pytest.raises(InputError, match="datasets differ"):
-        cross_dataset_summary({"a": "x"}, {}, {"a": {}}, *(str(tmp_path / f"o.{e}") for e in ("csv", "png", "md")))
+        run_datasets({"a": "x"}, {}, {"a": {}}, *(str(tmp_path / f"o.{e}") for e in ("csv", "png", "md")))
 
 
 def test_a_missing_comparisons_file_is_named(tmp_path):
     save_json(tmp_path / "classes.json", classes_json(2))
     with pytest.raises(InputError, match="nowhere.csv: file not found"):
-        cross_dataset_summary(
+        run_datasets(
             {"a": str(tmp_path / "nowhere.csv")},
             {"a": str(tmp_path / "classes.json")},
             {"a": DATA["chest"]},

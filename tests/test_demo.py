@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from cxrcontrast.data.demo import N_FINDINGS, synthesize
+from cxrcontrast.data.medmnist_format import MULTI_LABEL
 from cxrcontrast.data.prune import prune_labels
-from cxrcontrast.data.source import MULTI_LABEL
+from cxrcontrast.data.synthetic import N_FINDINGS, synthesize
 
 
 def test_same_seed_same_bytes_other_seed_differs():

@@ -98,22 +98,24 @@ def test_train_aug_on_access_redraws_the_augmented_half(data):
 
 
 def test_the_official_chestmnist_must_prune_to_the_papers_counts(tmp_path, monkeypatch):
-    from cxrcontrast.data import source
-    from cxrcontrast.data.demo import synthesize
+    from cxrcontrast.data import medmnist_format
+    from cxrcontrast.data.synthetic import synthesize
     from cxrcontrast.files import save_npz
-    from cxrcontrast.stages.data import prune
+    from cxrcontrast.stages.prune import run_prune
 
     save_npz(tmp_path / "raw.npz", **synthesize(200, 60, 60, seed=0))
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
     # not official: any counts
-    prune(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json"))
-    monkeypatch.setattr(source, "official_size", lambda path, flag: 28)  # as if its MD5 were the official one
+    run_prune(
+        raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json")
+    )
+    monkeypatch.setattr(medmnist_format, "official_size", lambda path, flag: 28)  # as if its MD5 were the official one
     with pytest.raises(
         InputError,
         match=r"the official chestmnist file pruned to \{'train': \d+.*the paper's "
         r"pruning gives \{'train': 64007, 'val': 9191, 'test': 18187\}",
     ):
-        prune(
+        run_prune(
             raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json")
         )
 
@@ -186,12 +188,12 @@ def test_paper_notebook_is_the_recorded_run_over_the_authors_code():
 def test_every_seed_gets_its_own_augmented_copy(data, tmp_path):
     """train_aug: the doubled set's augmented half is drawn from the experiment's seed (its spread counts)."""
     from cxrcontrast.files import load_npz
-    from cxrcontrast.stages.data import augmented_copies
+    from cxrcontrast.stages.augment_copies import run_augment_copies
 
     copies = {}
     for seed in (0, 0, 1):
         out = tmp_path / f"seed{seed}.npz"
-        augmented_copies(str(data / "train.npz"), str(out), 32, config().augment(), seed)
+        run_augment_copies(str(data / "train.npz"), str(out), 32, config().augment(), seed)
         copies.setdefault(seed, []).append(load_npz(out, ("images", "labels"))["images"])
     assert (copies[0][0] == copies[0][1]).all()  # seeded
     assert (copies[0][0] != copies[1][0]).mean() > 0.5  # another seed, another copy

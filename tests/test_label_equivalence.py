@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from cxrcontrast.evaluation.label_equivalence import budget_text, equivalent_budget, label_equivalence
+from cxrcontrast.evaluation.label_equivalence import equivalent_budget, label_equivalence
+from cxrcontrast.summary.label_equivalence import budget_text
 
 N, K = 400, 4
 LABELS = np.arange(N) % K

@@ -11,7 +11,7 @@ from conftest import TINY_LAYERS, config, snakemake
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import load_npz, provenance, save_checkpoint, save_npz
 from cxrcontrast.models.checkpoints import ClassifyCheckpoint, PretrainCheckpoint
-from cxrcontrast.stages.report import check_made_for
+from cxrcontrast.stages.summary import check_made_for
 from cxrcontrast.vocabulary.experiments import Experiment
 
 BASELINE, NORMAL = Experiment("minivgg", "none", "train"), Experiment("minivgg", "normal", "train")

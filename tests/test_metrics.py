@@ -4,7 +4,7 @@ from sklearn.metrics import balanced_accuracy_score, confusion_matrix, roc_auc_s
 
 from cxrcontrast.evaluation.bootstrap import bootstrap, interval, paired_difference
 from cxrcontrast.evaluation.metrics import classification_metrics, weighted_auc, weighted_metrics
-from cxrcontrast.evaluation.protocol import paper_protocol, paper_protocol_draws, paper_protocol_spread
+from cxrcontrast.evaluation.paper_protocol import paper_protocol, paper_protocol_draws, paper_protocol_spread
 
 
 def random_case(n=300, k=6, seed=0, skill=1.0):

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cxrcontrast.evaluation.probes import collapse, knn_probs
-from cxrcontrast.evaluation.protocols import protocol_scores
+from cxrcontrast.evaluation.protocol_sensitivity import protocol_scores
 from cxrcontrast.evaluation.tables import embedding_rows
 
 

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from cxrcontrast.evaluation.protocols import kendall_rows, protocol_scores
+from cxrcontrast.evaluation.protocol_sensitivity import kendall_rows, protocol_scores
 
 
 def brute_force_tau(x, y):

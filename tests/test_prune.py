@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from cxrcontrast.data.medmnist_format import MULTI_LABEL, flag_info, load_splits
 from cxrcontrast.data.prune import class_names, prune_labels
-from cxrcontrast.data.source import MULTI_LABEL, flag_info, load_splits
 
 
 def brute_force_prune(labels):

@@ -96,7 +96,7 @@ def test_the_code_identity_covers_what_training_runs_and_not_the_figures(tmp_pat
     shutil.copytree(Path(runtime.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(runtime, "__file__", str(copy / "runtime.py"))
     digests = []
-    for edit in (None, "figures/style.py", "stages/report.py", "training/optim.py", "models/heads.py"):
+    for edit in (None, "figures/style.py", "stages/summary.py", "training/optim.py", "models/heads.py"):
         if edit:
             (copy / edit).write_text((copy / edit).read_text() + "\n# an edit\n")
         runtime.code_digest.cache_clear()

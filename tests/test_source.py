@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from conftest import npz_entry, write_medmnist
 
-from cxrcontrast.data import source
+from cxrcontrast.data import medmnist_format
 from cxrcontrast.errors import DownloadError, InputError
 from cxrcontrast.files import save_npz
-from cxrcontrast.stages.data import prune
+from cxrcontrast.stages.prune import run_prune
 
 
 def good_arrays(**over):
@@ -24,7 +24,7 @@ def load(tmp_path, flag="chestmnist", **over):
     path = tmp_path / "bad.npz"
     arrays = good_arrays(**over)
     np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
-    return source.load_splits(path, flag)
+    return medmnist_format.load_splits(path, flag)
 
 
 def test_valid_file_loads(tmp_path):
@@ -79,36 +79,36 @@ def test_truncated_and_non_npz_files(tmp_path):
     cut = tmp_path / "cut.npz"
     cut.write_bytes(good.read_bytes()[:2000])
     with pytest.raises(InputError, match="cut.npz: not a readable .npz"):
-        source.load_splits(cut, "chestmnist")
+        medmnist_format.load_splits(cut, "chestmnist")
     text = tmp_path / "text.npz"
     text.write_text("hello")
     with pytest.raises(InputError, match="text.npz: not a readable .npz"):
-        source.load_splits(text, "chestmnist")
+        medmnist_format.load_splits(text, "chestmnist")
     with pytest.raises(InputError, match="missing.npz: file not found"):
-        source.load_splits(tmp_path / "missing.npz", "chestmnist")
+        medmnist_format.load_splits(tmp_path / "missing.npz", "chestmnist")
 
 
 def test_pickled_arrays_refused(tmp_path):
     path = tmp_path / "pickled.npz"
     np.savez(path, **good_arrays(train_labels=np.array([{"a": 1}] * 6, dtype=object)))
     with pytest.raises(InputError, match="pickled objects"):
-        source.load_splits(path, "chestmnist")
+        medmnist_format.load_splits(path, "chestmnist")
 
 
 def test_unknown_flag_and_size():
     with pytest.raises(InputError, match="unknown MedMNIST flag 'xraymnist'"):
-        source.flag_info("xraymnist")
+        medmnist_format.flag_info("xraymnist")
     with pytest.raises(InputError, match="data.size: 32"):
-        source.official_file("chestmnist", 32)
-    assert source.official_file("chestmnist", 64)[0] == "chestmnist_64.npz"
+        medmnist_format.official_file("chestmnist", 32)
+    assert medmnist_format.official_file("chestmnist", 64)[0] == "chestmnist_64.npz"
 
 
 def test_md5_mismatch(tmp_path):
     path = tmp_path / "f.npz"
     path.write_bytes(b"not the official file")
-    source.check_md5(path, hashlib.md5(b"not the official file").hexdigest())
+    medmnist_format.check_md5(path, hashlib.md5(b"not the official file").hexdigest())
     with pytest.raises(DownloadError, match="does not match the official"):
-        source.check_md5(path, "0" * 32)
+        medmnist_format.check_md5(path, "0" * 32)
 
 
 def test_offline_download_names_url_md5_and_workaround(tmp_path, monkeypatch):
@@ -119,7 +119,7 @@ def test_offline_download_names_url_md5_and_workaround(tmp_path, monkeypatch):
 
     monkeypatch.setattr(medmnist.ChestMNIST, "download", offline)
     with pytest.raises(DownloadError) as err:
-        source.download("chestmnist", 28, tmp_path)
+        medmnist_format.download("chestmnist", 28, tmp_path)
     msg = str(err.value)
     assert "chestmnist.npz" in msg and "zenodo.org" in msg and "02c8a6516a18b556561a56cbdd36c4a8" in msg
     assert "{source: npz, npz: /path/to/chestmnist.npz, flag: chestmnist}" in msg
@@ -129,14 +129,16 @@ def test_offline_download_names_url_md5_and_workaround(tmp_path, monkeypatch):
 def test_existing_official_file_checked_against_md5(tmp_path):
     (tmp_path / "chestmnist.npz").write_bytes(b"corrupt")
     with pytest.raises(DownloadError, match="MD5"):
-        source.download("chestmnist", 28, tmp_path)
+        medmnist_format.download("chestmnist", 28, tmp_path)
     assert (tmp_path / "chestmnist.npz").exists()  # nothing deleted
 
 
 def test_prune_stage_writes_splits(tmp_path):
     arrays = write_medmnist(tmp_path / "raw.npz")
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
-    prune(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json"))
+    run_prune(
+        raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json")
+    )
     for split in outs:
         with np.load(outs[split]) as f:
             kept = arrays[f"{split}_labels"].sum(1) <= 1
@@ -150,7 +152,7 @@ def test_prune_validates_every_split_before_writing(tmp_path):
     save_npz(tmp_path / "raw.npz", **arrays)
     outs = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
     with pytest.raises(InputError, match="test_labels"):
-        prune(
+        run_prune(
             raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=outs, classes_json=str(tmp_path / "classes.json")
         )
     assert not any((tmp_path / f"{s}.npz").exists() for s in outs)
@@ -172,7 +174,7 @@ def test_download_uses_medmnists_download_without_loading_the_dataset(tmp_path, 
     monkeypatch.setattr(medmnist.ChestMNIST, "download", staticmethod(fake_download))
     monkeypatch.setattr(medmnist.ChestMNIST, "__init__", no_dataset)
     with pytest.raises(DownloadError, match="does not match the official"):
-        source.download("chestmnist", 64, tmp_path)
+        medmnist_format.download("chestmnist", 64, tmp_path)
     assert calls == [("chestmnist", "_64", str(tmp_path))]
 
 
@@ -192,7 +194,7 @@ def test_multiclass_labels_of_shape_n_reach_the_official_task_as_medmnist_ships_
     official scores of the same labels shipped as (N, 1); it used to fail only at official_evaluate."""
     from cxrcontrast.evaluation.official import evaluate_official, medmnist_metrics, scores
     from cxrcontrast.files import load_npz
-    from cxrcontrast.stages.data import unpruned
+    from cxrcontrast.stages.unpruned import run_unpruned
 
     entry = npz_entry("organamnist")
     results = {}
@@ -201,7 +203,7 @@ def test_multiclass_labels_of_shape_n_reach_the_official_task_as_medmnist_ships_
         raw.parent.mkdir()
         arrays = multiclass_file(raw, shape)
         outs = {s: str(raw.parent / f"unpruned_{s}.npz") for s in ("train", "val", "test")}
-        unpruned(str(raw), {**entry, "npz": str(raw)}, outs)
+        run_unpruned(str(raw), {**entry, "npz": str(raw)}, outs)
         labels = load_npz(outs["test"], ("labels",))["labels"]
         assert labels.shape == (60, 1)
         np.testing.assert_array_equal(labels[:, 0], arrays["test_labels"].reshape(-1))

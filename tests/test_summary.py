@@ -9,11 +9,11 @@ from scipy import stats
 
 from cxrcontrast.evaluation.calibration import calibration_of, fit_temperature
 from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
-from cxrcontrast.evaluation.protocol import paper_protocol, paper_protocol_spread, paper_weights
+from cxrcontrast.evaluation.paper_protocol import paper_protocol, paper_protocol_spread, paper_weights
 from cxrcontrast.evaluation.robustness import DROPS, corruption_scores
 from cxrcontrast.evaluation.tables import differing_keys, mean_interval
 from cxrcontrast.files import save_json, save_npz
-from cxrcontrast.stages.report import run_summary
+from cxrcontrast.stages.summary import run_summary
 
 TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity", "protocols", "robustness")
 OUTPUTS = (
@@ -240,7 +240,7 @@ def test_class_names_reach_summary_md_as_text(tmp_path):
 def test_a_differing_config_value_is_escaped_where_it_is_text():
     """The summary's "config that differs" cell: a weights path the user chose is text, escaped; numbers and
     lists of numbers hold no markup and keep their bytes (the demo's encoder.head.hidden=[256])."""
-    from cxrcontrast.evaluation.markdown import setting_text
+    from cxrcontrast.summary.markdown import setting_text
 
     assert setting_text("/w/<img src=x onerror=alert(1)>|.pt") == r"/w/\<img src=x onerror=alert\(1\)\>\|.pt"
     assert [setting_text(v) for v in ([256], [0.08, 1.0], 0.01, True, None)] == [
@@ -254,7 +254,7 @@ def test_a_differing_config_value_is_escaped_where_it_is_text():
 
 def test_the_table_pages_escape_every_cell():
     """The report's HTML table pages: a user-named value in a cell, a header or the title is text, not markup."""
-    from cxrcontrast.figures.tables import html_table
+    from cxrcontrast.summary.table_pages import html_table
 
     page = html_table([{"class <b>": HOSTILE_NAMES[0], "n": 1.0}], "<script>x</script>", HOSTILE_NAMES[1])
     assert "<img" not in page and "<script" not in page and "<b>" not in page
@@ -294,7 +294,7 @@ def numerics(threads, capability="AVX2"):
 
 
 def test_numerics_warnings_name_the_field_and_the_experiments():
-    from cxrcontrast.evaluation.numerics import numerics_warnings
+    from cxrcontrast.summary.numerics import numerics_warnings
 
     run = {"encoder": "minivgg", "trainset": "train", "labels": 1.0}
     same = [{**run, "pretrain": p, "seed": 0, "numerics": numerics(1)} for p in ("none", "normal")]
@@ -346,7 +346,7 @@ def test_label_equivalence_in_the_summary(tmp_path):
     md = open(out["markdown"]).read()
     assert "## Label equivalence" in md
     assert "VGG simclr pretrain with 10% of the labels matches the baseline with " in md
-    from cxrcontrast.evaluation.label_equivalence import findings
+    from cxrcontrast.summary.label_equivalence import findings
 
     landing = findings({"demo": out["summary"], "absent": str(tmp_path / "none.csv")})  # the report's sentences
     assert len(landing) == 1 and landing[0].startswith("demo: VGG simclr pretrain") and landing[0][6:] + "." in md

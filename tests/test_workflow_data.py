@@ -49,7 +49,7 @@ def test_data_rules_run_on_demo(tmp_path):
 
 @pytest.mark.slow
 def test_npz_source_on_the_genuine_chestmnist_fixture(tmp_path, genuine_chestmnist):
-    """data.source npz with a 64px file built from the genuine ChestMNIST rows."""
+    """data.medmnist_format npz with a 64px file built from the genuine ChestMNIST rows."""
     with np.load(genuine_chestmnist) as f:
         images, labels = f["train_images"], f["train_labels"]
     local = tmp_path / "chest64.npz"

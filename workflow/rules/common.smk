@@ -4,8 +4,8 @@ from pathlib import Path
 
 from cxrcontrast.config import fidelity_rows, report_facts, resolve
 from cxrcontrast.config.recorded import results_of_other_settings
-from cxrcontrast.config.report import rst_text
-from cxrcontrast.evaluation.label_equivalence import findings
+from cxrcontrast.config.report_facts import rst_text
+from cxrcontrast.summary.label_equivalence import findings
 from cxrcontrast.vocabulary.experiments import fraction_text
 from cxrcontrast.data import sources
 from cxrcontrast.digests import content_digest

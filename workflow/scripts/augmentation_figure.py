@@ -1,10 +1,10 @@
-"""Adapter: rule augmentation_figure -> cxrcontrast.stages.data.augmentation_figure."""
+"""Adapter: rule augmentation_figure -> cxrcontrast.stages.augmentation_figure.run_augmentation_figure."""
 
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.data import augmentation_figure
+from cxrcontrast.stages.augmentation_figure import run_augmentation_figure
 
 with job(snakemake.log[0], snakemake.params.execution.threads):
-    augmentation_figure(
+    run_augmentation_figure(
         snakemake.input.train,
         snakemake.input.classes,
         snakemake.output[0],

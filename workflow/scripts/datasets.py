@@ -1,11 +1,11 @@
-"""Adapter: rule datasets -> cxrcontrast.stages.datasets.cross_dataset_summary."""
+"""Adapter: rule datasets -> cxrcontrast.stages.datasets.run_datasets."""
 
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.datasets import cross_dataset_summary
+from cxrcontrast.stages.datasets import run_datasets
 
 with job(snakemake.log[0]):
     names = snakemake.params.datasets
-    cross_dataset_summary(
+    run_datasets(
         dict(zip(names, snakemake.input.comparisons)),
         dict(zip(names, snakemake.input.classes)),
         snakemake.params.data,

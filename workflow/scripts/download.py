@@ -1,10 +1,7 @@
-"""Adapter: rule download -> cxrcontrast.data.source.download (medmnist, then MD5 check)."""
+"""Adapter: rule download -> cxrcontrast.stages.download.run_download (medmnist, then MD5 check)."""
 
-from pathlib import Path
-
-from cxrcontrast.data.source import download, official_name
 from cxrcontrast.runtime import job
+from cxrcontrast.stages.download import run_download
 
 with job(snakemake.log[0]):
-    flag, size = official_name(snakemake.wildcards.name)
-    download(flag, size, Path(snakemake.output[0]).parent)
+    run_download(snakemake.wildcards.name, snakemake.output[0])

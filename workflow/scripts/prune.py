@@ -1,8 +1,8 @@
-"""Adapter: rule prune -> cxrcontrast.stages.data.prune."""
+"""Adapter: rule prune -> cxrcontrast.stages.prune.run_prune."""
 
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.data import prune
+from cxrcontrast.stages.prune import run_prune
 
 with job(snakemake.log[0]):
     splits = {s: snakemake.output[s] for s in ("train", "val", "test")}
-    prune(snakemake.input.raw, snakemake.params.data, splits, snakemake.output.classes)
+    run_prune(snakemake.input.raw, snakemake.params.data, splits, snakemake.output.classes)

@@ -1,7 +1,7 @@
-"""Adapter: rule source -> cxrcontrast.data.sources.make (the dataset's source module)."""
+"""Adapter: rule source -> cxrcontrast.stages.source.run_source (the dataset's source module makes its file)."""
 
-from cxrcontrast.data import sources
 from cxrcontrast.runtime import job
+from cxrcontrast.stages.source import run_source
 
 with job(snakemake.log[0]):
-    sources.make(snakemake.params.data, snakemake.output[0])
+    run_source(snakemake.params.data, snakemake.output[0])

@@ -1,7 +1,7 @@
-"""Adapter: rule summary -> cxrcontrast.stages.report.run_summary."""
+"""Adapter: rule summary -> cxrcontrast.stages.summary.run_summary."""
 
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.report import run_summary
+from cxrcontrast.stages.summary import run_summary
 
 with job(snakemake.log[0]):
     run_summary(

@@ -1,7 +1,7 @@
-"""Adapter: rule unpruned -> cxrcontrast.stages.data.unpruned."""
+"""Adapter: rule unpruned -> cxrcontrast.stages.unpruned.run_unpruned."""
 
 from cxrcontrast.runtime import job
-from cxrcontrast.stages.data import unpruned
+from cxrcontrast.stages.unpruned import run_unpruned
 
 with job(snakemake.log[0]):
-    unpruned(snakemake.input.raw, snakemake.params.data, {s: snakemake.output[s] for s in ("train", "val", "test")})
+    run_unpruned(snakemake.input.raw, snakemake.params.data, {s: snakemake.output[s] for s in ("train", "val", "test")})

@@ -10,7 +10,7 @@ canonical (keys sorted, numbers of one type) so that only a real change of value
 from ..slices import canonical
 from .dataset_run import DatasetRun
 from .layers import given_layers, load_layers, read_yaml, replace_datasets, resolve, validate_layers
-from .report import fidelity_rows, report_facts
+from .report_facts import fidelity_rows, report_facts
 from .run_config import RunConfig
 
 __all__ = [

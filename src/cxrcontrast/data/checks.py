@@ -13,7 +13,7 @@ import logging
 import numpy as np
 
 from ..errors import InputError
-from .source import TaskInfo
+from .medmnist_format import TaskInfo
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..vocabulary.tasks import MULTI_LABEL
-from .source import TaskInfo
+from .medmnist_format import TaskInfo
 
 
 def class_names(info: TaskInfo) -> list[str]:

@@ -1,4 +1,5 @@
-"""Evaluation: inference, metrics (each defined once), bootstrap, embeddings and probes, summary tables.
+"""Evaluation: inference, metrics (each defined once), bootstrap, embeddings and probes, the summary's tables of
+numbers. The text a person reads of them is ``cxrcontrast.summary``'s.
 
 Nothing here imports the training package: a trained model is all inference needs.
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.source import label_matrix, size_suffix
+from ..data.medmnist_format import label_matrix, size_suffix
 from ..errors import InputError
 from ..vocabulary.tasks import MULTI_LABEL
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from ..data.checks import warn
 from ..errors import InputError
 from ..evaluation.datasets import COLUMNS, dataset_rows, duplicate_warnings
-from ..evaluation.datasets_markdown import datasets_section
 from ..evaluation.display import resolution
 from ..files import load_json, save_csv, save_text
+from ..summary.datasets import datasets_section
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def read_rows(path: str) -> list[dict]:
         raise InputError(f"{path}: not a readable CSV file: {exc}") from exc
 
 
-def cross_dataset_summary(
+def run_datasets(
     comparisons: dict[str, str],
     classes: dict[str, str],
     data: dict[str, dict],

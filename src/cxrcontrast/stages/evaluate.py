@@ -15,7 +15,7 @@ from ..evaluation.calibration import BINS, T_RANGE, calibration_of, fit_temperat
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
-from ..evaluation.protocol import paper_protocol, paper_protocol_spread, paper_weights
+from ..evaluation.paper_protocol import paper_protocol, paper_protocol_spread, paper_weights
 from ..evaluation.robustness import DROPS, corruption_scores
 from ..files import load_checkpoint, load_json, load_npz, provenance, save_json, save_npz
 from ..models.build import load_classifier

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from ..data.images import load_images
-from ..data.source import flag_info
+from ..data.medmnist_format import flag_info
 from ..evaluation.official import output_width
 from ..models.build import build_classifier
 from ..models.checkpoints import OfficialCheckpoint, PretrainCheckpoint

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import __version__
 from ..data.images import load_images
-from ..data.source import flag_info
+from ..data.medmnist_format import flag_info
 from ..evaluation.inference import for_inference, map_rows
 from ..evaluation.official import evaluate_official, scores
 from ..evaluation.published import PUBLISHED, SOURCE

@@ -1,4 +1,4 @@
-"""Synthetic chest-like data (``data.demo``): ChestMNIST-format, with ``findings`` of its 14 findings, any
+"""Synthetic chest-like data (``data.synthetic``): ChestMNIST-format, with ``findings`` of its 14 findings, any
 size, seed and split sizes. With all 14 it is ChestMNIST-format and the official ChestMNIST task runs on it."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from ...vocabulary.tasks import MULTI_LABEL
-from ..source import TaskInfo, flag_info
+from ..medmnist_format import TaskInfo, flag_info
 
 log = logging.getLogger(__name__)
 CHESTMNIST = "chestmnist"

@@ -12,7 +12,7 @@ from ...errors import InputError
 from ...files import file_digest, load_npz
 from ..imagefolder.layout import FolderScan, scan
 from ..imagefolder.pixels import MAX_PIXELS, convert
-from ..source import TaskInfo
+from ..medmnist_format import TaskInfo
 
 __all__ = ["MAX_PIXELS", "FolderScan", "convert", "scan"]
 

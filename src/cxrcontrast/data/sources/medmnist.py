@@ -4,7 +4,7 @@ and checked against its MD5; any 2D flag at any MedMNIST+ size."""
 from __future__ import annotations
 
 from ...errors import InputError
-from ..source import flag_info, size_suffix
+from ..medmnist_format import flag_info, size_suffix
 
 RAW_FOLDER = "data/raw"  # downloads, shared by every dataset of a flag and size (kept by `make clean`)
 

@@ -84,58 +84,77 @@ def rst_text(value) -> str:
     return re.sub(r"([!-/:-@\\[-`{-~])", r"\\\1", text)
 
 
-def report_facts(config: RunConfig, layers: list[str], fidelity: list[dict]) -> dict:
-    """The landing page's facts (workflow/report/workflow.rst and the captions that quote them): every
-    text escaped for reStructuredText (``rst_text``), numbers as numbers."""
-    runs = config.datasets
+SOURCES = {  # a dataset's source -> where its images come from, as the landing page says it
+    "medmnist": lambda d: "the official MedMNIST file",
+    "npz": lambda d: f"a local file ({d.get('npz')})",
+    "folder": lambda d: f"a folder of images ({d.get('root')})",
+}
 
-    def source(d: dict) -> str:
-        return {
-            "medmnist": "the official MedMNIST file",
-            "npz": f"a local file ({d.get('npz')})",
-            "folder": f"a folder of images ({d.get('root')})",
-        }.get(d["source"], "synthetic demo data")
 
-    data = [
-        f"{name}: {run.flag or 'its own classes'} ({source(run.data)}), {run.data['size']}px source images, "
-        f"model input {run.data['image_size']}px"
+def data_text(runs: dict) -> str:
+    """Per dataset: its classes, where its images come from, their size and the model's input size."""
+    return "; ".join(
+        f"{name}: {run.flag or 'its own classes'} "
+        f"({SOURCES.get(run.data['source'], lambda d: 'synthetic demo data')(run.data)}), "
+        f"{run.data['size']}px source images, model input {run.data['image_size']}px"
         for name, run in runs.items()
-    ]
-    epochs = sorted(
-        {f"{enc}/{obj}: {r.objective(enc, obj)['epochs']}" for r in runs.values() for enc, obj in r.pretrainings}
     )
-    classify = sorted(
-        {
-            f"{e.encoder}/{e.pretrain}/{e.trainset}: {r.classify_block(e)['epochs']}"
-            for r in runs.values()
-            for e in r.experiments
-        }
-    )
-    experiments = config.experiments
+
+
+def epochs_texts(runs: dict) -> tuple[str, str]:
+    """The pretrainings' and the classifiers' epochs, one ``encoder/...: epochs`` entry per distinct one."""
+    pretrain = {f"{enc}/{obj}: {r.objective(enc, obj)['epochs']}" for r in runs.values() for enc, obj in r.pretrainings}
+    classify = {
+        f"{e.encoder}/{e.pretrain}/{e.trainset}: {r.classify_block(e)['epochs']}"
+        for r in runs.values()
+        for e in r.experiments
+    }
+    return "; ".join(sorted(pretrain)) or "none", "; ".join(sorted(classify))
+
+
+def followed_layer(fidelity: list[dict]) -> str:
+    """The one the run follows wherever the paper's text and the authors' code differ (the paper's text if
+    they never do)."""
     followed = {r["this run follows"] for r in fidelity} - {"both"}
-    layer = next(  # the one the run follows wherever the two differ (the paper's text if they never do)
+    return next(
         (f for f in ("the paper's text", "the authors' code") if followed <= {f}),
         "a mix of both (see the fidelity table)",
     )
-    facts = {
-        "data": "; ".join(data),
-        "layers": ", ".join(layers),
-        "experiments": [f"{name}/{e.path}" for name, e in experiments],
-        "n_experiments": len(experiments),
-        "seeds": ", ".join(map(str, config.seeds)),
-        "n_seeds": len(config.seeds),
-        "simclr_images": "every training image of the source split"
-        if next(iter(runs.values())).pretrain_split("simclr") == "unpruned"
-        else "the pruned training images",
-        "pretrain_epochs": "; ".join(epochs) or "none",
-        "classify_epochs": "; ".join(classify),
-        "budgets": ", ".join(sorted({fraction_text(e.labels) for _, e in experiments}, key=float)),
-        "layer": layer,
-        "device": config.settings["device"],
+
+
+def rst_escaped(facts: dict) -> dict:
+    """Every text (and each text of a list) through ``rst_text``; numbers as numbers."""
+    return {
+        key: [rst_text(v) for v in value]
+        if isinstance(value, list)
+        else value
+        if isinstance(value, int)
+        else rst_text(value)
+        for key, value in facts.items()
     }
-    for key, value in facts.items():
-        if isinstance(value, list):
-            facts[key] = [rst_text(v) for v in value]
-        elif not isinstance(value, int):
-            facts[key] = rst_text(value)
-    return facts
+
+
+def report_facts(config: RunConfig, layers: list[str], fidelity: list[dict]) -> dict:
+    """The landing page's facts (workflow/report/workflow.rst and the captions that quote them): every
+    text escaped for reStructuredText (``rst_text``), numbers as numbers."""
+    runs, experiments = config.datasets, config.experiments
+    pretrain_epochs, classify_epochs = epochs_texts(runs)
+    simclr_split = next(iter(runs.values())).pretrain_split("simclr")
+    return rst_escaped(
+        {
+            "data": data_text(runs),
+            "layers": ", ".join(layers),
+            "experiments": [f"{name}/{e.path}" for name, e in experiments],
+            "n_experiments": len(experiments),
+            "seeds": ", ".join(map(str, config.seeds)),
+            "n_seeds": len(config.seeds),
+            "simclr_images": "every training image of the source split"
+            if simclr_split == "unpruned"
+            else "the pruned training images",
+            "pretrain_epochs": pretrain_epochs,
+            "classify_epochs": classify_epochs,
+            "budgets": ", ".join(sorted({fraction_text(e.labels) for _, e in experiments}, key=float)),
+            "layer": followed_layer(fidelity),
+            "device": config.settings["device"],
+        }
+    )

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import __version__
+from ..evaluation.display import METRIC_LABELS, experiment_label
+from ..evaluation.metrics import HEADLINE
+from ..evaluation.published import PUBLISHED, SOURCE, paper_reported
+from ..evaluation.tables import group_by
 from ..vocabulary.experiments import experiment_key
-from .display import METRIC_LABELS, experiment_label
-from .markdown_sections import (
+from .markdown_text import markdown_text
+from .sections import (
     EXPERIMENT_COLUMNS,
     calibration_section,
     equivalence_section,
@@ -16,10 +21,6 @@ from .markdown_sections import (
     table,
     with_interval,
 )
-from .markdown_text import markdown_text
-from .metrics import HEADLINE
-from .published import PUBLISHED, SOURCE, paper_reported
-from .tables import group_by
 
 # balanced accuracy first: the test split is imbalanced
 COLUMNS = ("balanced_accuracy", *(k for k in HEADLINE if k != "balanced_accuracy"))
@@ -92,6 +93,24 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
     lines += equivalence_section(exp_rows) + calibration_section(exp_rows) + robustness_section(exp_rows)
     lines += embedding_section(embedding) + protocols_section(protocols or {}) + official_section(official)
     return "\n".join(lines) + "\n"
+
+
+def summary_markdown(tables: dict, differing: dict, task: dict, resamples: int, scores: dict, n_files: int) -> str:
+    """summary.md: the sections over the summary's ``tables`` (output key -> rows), then what made it."""
+    body = markdown(
+        tables["summary"],
+        tables["comparisons"],
+        differing,
+        tables["embedding_table"],
+        tables["official"],
+        task,
+        resamples,
+        scores,
+    )
+    return body + (
+        f"\nMade by cxrcontrast {__version__} from {n_files} metrics files; each "
+        "metrics.json holds the config slices of its experiment.\n"
+    )
 
 
 def _mean(rows: list[dict], key: str) -> str:

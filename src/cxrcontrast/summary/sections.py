@@ -3,11 +3,11 @@ robustness, protocol sensitivity), and the cell formats every section of summary
 
 from __future__ import annotations
 
-from .calibration import BINS, T_RANGE
-from .display import experiment_label, percent
-from .label_equivalence import METRICS as EQUIVALENCE_METRICS
+from ..evaluation.calibration import BINS, T_RANGE
+from ..evaluation.display import experiment_label, percent
+from ..evaluation.label_equivalence import METRICS as EQUIVALENCE_METRICS
+from ..evaluation.protocol_sensitivity import PROTOCOLS, kendall_rows
 from .label_equivalence import sentence
-from .protocols import PROTOCOLS, kendall_rows
 
 
 def table(head: list[str], rows) -> list[str]:

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import html
 
-from ..files import save_text
+from ..files import save_csv, save_text
+
+# the summary's tables: output key -> title of its page in the report (the page's output key: <key>_page)
+TABLES = {
+    "metrics": "Test metrics per experiment and seed",
+    "summary": "Test metrics per experiment, over seeds",
+    "comparisons": "Each pretraining against its baseline",
+    "embedding_table": "Embeddings: retrieval and probes",
+    "official": "The official MedMNIST task",
+    "fidelity": "Fidelity: the paper's text or the authors' code",
+    "protocols": "Protocol sensitivity: Kendall's tau between the encoder states' rankings",
+    "robustness": "Robustness: metrics under MedMNIST-C's corruptions, per severity",
+}
 
 STYLE = """body{font-family:system-ui,sans-serif;font-size:13px;margin:12px;color:#1e293b}
 h1{font-size:16px;margin:0 0 4px}p{margin:0 0 10px;color:#475569}
@@ -36,3 +48,10 @@ def html_table(rows: list[dict], title: str, note: str) -> str:
 def save_table_page(path: str, rows: list[dict], title: str, csv_path: str) -> None:
     note = f"{len(rows)} rows; the whole numbers are in {csv_path}."
     save_text(path, html_table(rows, title, note))
+
+
+def save_tables(tables: dict[str, list[dict]], outputs: dict[str, str]) -> None:
+    """Each of the summary's tables (a key of ``TABLES``) as its CSV and its page."""
+    for key, rows in tables.items():
+        save_csv(outputs[key], rows)
+        save_table_page(outputs[f"{key}_page"], rows, TABLES[key], outputs[key])

@@ -1,11 +1,12 @@
-"""The cross-dataset section of the summary ("## Across datasets"), from the rows of ``datasets.dataset_rows``."""
+"""The cross-dataset section of the summary ("## Across datasets"), from the rows of
+``evaluation.datasets.dataset_rows``."""
 
 from __future__ import annotations
 
-from .datasets import EMPTY, METRICS, by_experiment, finite
-from .display import METRIC_LABELS, experiment_label, resolution
-from .markdown_sections import table
+from ..evaluation.datasets import EMPTY, METRICS, by_experiment, finite
+from ..evaluation.display import METRIC_LABELS, experiment_label, resolution
 from .markdown_text import markdown_text
+from .sections import table
 
 
 def points(row: dict | None) -> str:

@@ -1,6 +1,6 @@
 """A user-named string (class, dataset, layer or file name, a data warning quoting them) as inert Markdown:
 shown as written wherever it lands in summary.md (a line, a table cell, a block quote), never markup, a link or
-raw HTML. The one Markdown escaper; reST has ``config.report.rst_text``, HTML ``html.escape``."""
+raw HTML. The one Markdown escaper; reST has ``config.report_facts.rst_text``, HTML ``html.escape``."""
 
 from __future__ import annotations
 
