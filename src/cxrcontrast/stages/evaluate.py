@@ -12,6 +12,7 @@ from ..data.tensors import resize_uint8
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
 from ..evaluation.calibration import BINS, T_RANGE, calibration_of, fit_temperature
+from ..evaluation.collapse import collapse_of
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
@@ -45,11 +46,14 @@ def run_evaluate(
     data = load_images([test], ckpt.image_size)
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
-    ece, calibration = calibrate(net, val, ckpt.image_size, dev, probs, labels, params["paper_protocol_seed"])
+    val_probs, val_labels = predictions_on(net, val, ckpt.image_size, dev)
+    collapse = collapse_of(probs, val_probs, val_labels, names)
+    ece, calibration = calibrate(val_probs, val_labels, probs, labels, params["paper_protocol_seed"])
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
     result = metrics_record(experiment, ckpt, names, len(labels), m, calibration, uncertainty, robust, run_numerics)
+    result.update(collapse_fields(collapse))
     save_npz(
         outputs["predictions"],
         provenance=provenance(model=model, test=test, experiment=experiment),
@@ -79,15 +83,28 @@ def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
     return probs, labels, m
 
 
-def calibrate(net, val: str, image_size: int, device, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
+def predictions_on(net, split: str, image_size: int, device) -> tuple[np.ndarray, np.ndarray]:
+    """The classifier's probabilities on the images of ``split`` (a file) and their labels."""
+    data = load_images([split], image_size)
+    return predict_probs(net, data, device).numpy(), data.labels.numpy()
+
+
+def collapse_fields(collapse: dict) -> dict:
+    """metrics.json's collapse mark (``evaluation.collapse``), logged as a warning where the model collapsed."""
+    if collapse["collapsed"]:
+        log.warning("the classifier collapsed: %s; the summary makes no claim of it", collapse["collapsed_reason"])
+    return {k: collapse[k] for k in ("collapsed", "collapsed_reason", "val_balanced_accuracy")}
+
+
+def calibrate(val_probs, val_labels, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
     """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
-    fields: the ECEs on the test split, the temperature fitted on ``val`` and the reliability curves."""
-    val_data = load_images([val], image_size)
-    temperature = fit_temperature(predict_probs(net, val_data, device).numpy(), val_data.labels.numpy())
+    fields: the ECEs on the test split, the temperature fitted on the validation probabilities and the
+    reliability curves."""
+    temperature = fit_temperature(val_probs, val_labels)
     ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, protocol_seed)[0])
     calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
     log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
-    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
+    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_labels))
     if not T_RANGE[0] * 1.001 < temperature < T_RANGE[1] * 0.999:
         log.warning("the fitted temperature %.3f is at an end of the searched range %s", temperature, T_RANGE)
     fields = {
@@ -96,7 +113,7 @@ def calibrate(net, val: str, image_size: int, device, probs, labels, protocol_se
         "calibration": {
             "bins": BINS,
             "binning": "equal-width bins of the top-class confidence",
-            "temperature_fitted_on": {"split": "val", "n": int(len(val_data.labels))},
+            "temperature_fitted_on": {"split": "val", "n": int(len(val_labels))},
             "reliability": curves,
         },
     }

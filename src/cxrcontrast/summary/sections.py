@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..evaluation.calibration import BINS, T_RANGE
 from ..evaluation.display import experiment_label, percent
 from ..evaluation.label_equivalence import METRICS as EQUIVALENCE_METRICS
-from ..evaluation.protocol_sensitivity import PROTOCOLS, kendall_rows
+from ..evaluation.protocol_sensitivity import PROTOCOLS, kendall_rows, left_out
 from .label_equivalence import sentence
 
 
@@ -19,9 +19,17 @@ def table(head: list[str], rows) -> list[str]:
 EXPERIMENT_COLUMNS = ["experiment", "labels", "seeds"]
 
 
+def collapsed_mark(row: dict) -> str:
+    """After an experiment's name: " **collapsed** (k of n seeds)" where a seed's classifier collapsed
+    (``evaluation.collapse``), else nothing."""
+    k = int(row.get("collapsed_seeds") or 0)
+    return f" **collapsed** ({k} of {row['n_seeds']} seeds)" if k else ""
+
+
 def experiment_cells(row: dict, metrics=()) -> list[str]:
-    """An experiment's name, label budget and number of seeds, then each of ``metrics`` with its interval."""
-    cells = [experiment_label(row), percent(row["labels"]), str(row["n_seeds"])]
+    """An experiment's name (with its collapse mark), label budget and number of seeds, then each of ``metrics``
+    with its interval."""
+    cells = [experiment_label(row) + collapsed_mark(row), percent(row["labels"]), str(row["n_seeds"])]
     return cells + [with_interval(row, m) for m in metrics]
 
 
@@ -86,13 +94,20 @@ def calibration_section(rows: list[dict]) -> list[str]:
     ]
 
 
-def protocols_section(scores: dict[str, dict]) -> list[str]:
-    """Each encoder state's rank under every protocol, and Kendall's tau between the protocols."""
+def protocols_section(scores: dict[str, dict], collapsed: dict | None = None) -> list[str]:
+    """Each encoder state's rank under every protocol, and Kendall's tau between the protocols; a state a protocol
+    left out as collapsed (``collapsed``: ``protocol_sensitivity.collapsed_states``) is ranked "collapsed"."""
     if len(scores) < 2:
         return []
-    states = sorted({s for by_state in scores.values() for s in by_state}, key=lambda s: (s[0], s[1] != "none", s[1]))
+    collapsed = collapsed or {}
+    gone = {p: left_out(p, collapsed) for p in scores}
+    states = {s for by_state in [*scores.values(), *gone.values()] for s in by_state}
+    states = sorted(states, key=lambda s: (s[0], s[1] != "none", s[1]))
     names = list(scores)
     ranks = {p: {s: i + 1 for i, s in enumerate(sorted(by, key=lambda s: -by[s]))} for p, by in scores.items()}
+    for p in names:
+        ranks[p].update({s: "collapsed" for s in gone[p]})
+    whys = {s: why for by_state in gone.values() for s, why in by_state.items()}
     taus = {(r["protocol"], r["against"]): r["tau"] for r in kendall_rows(scores)}
     return [
         "",
@@ -109,13 +124,18 @@ def protocols_section(scores: dict[str, dict]) -> list[str]:
         "",
         "Pretrain none: the classifier trained from scratch, or the untrained encoder's features. Tau over the "
         "states both protocols scored (at least 3); +1: the same order, -1: reversed.",
+        *(
+            ["", "Left out of the rankings as collapsed: " + "; ".join(f"{e}/{p} ({w})" for (e, p), w in whys.items())]
+            * bool(whys)
+        ),
     ]
 
 
-def robustness_section(rows: list[dict]) -> list[str]:
-    """Mean relative drop under the corruptions, per experiment (mean and interval over seeds)."""
+def robustness_section(rows: list[dict], left_out: list[str] = ()) -> list[str]:
+    """Mean relative drop under the corruptions, per experiment (mean and interval over seeds); the collapsed
+    models (``left_out``: ``evaluation.robustness.collapsed_models``) are left out of the means and named."""
     rows = [r for r in rows if r.get("corruption_drop_auc_macro_mean") is not None]
-    if not rows:
+    if not rows and not left_out:
         return []
     drops = {"corruption_drop_auc_macro": "macro AUC drop", "corruption_drop_balanced_accuracy": "balanced acc drop"}
     return [
@@ -125,4 +145,5 @@ def robustness_section(rows: list[dict]) -> list[str]:
         *table([*EXPERIMENT_COLUMNS, *drops.values()], [experiment_cells(r, drops) for r in rows]),
         "",
         "Per corruption and severity: robustness.csv and figures/robustness.png.",
+        *(["", "Left out as collapsed (no drop to measure): " + "; ".join(left_out) + "."] * bool(left_out)),
     ]
