@@ -16,13 +16,21 @@ from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
 METRICS = ("balanced_accuracy", "auc_macro")
 # the columns of comparisons.csv a row needs, and those of datasets.csv
 NEEDED = (*EXPERIMENT_KEYS, "metric", "difference", "ci_low", "ci_high", "p_value", "seeds")
-COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "duplicates")
+# a comparison of a collapsed pair (tables.comparisons ``collapsed``): kept, marked, no effect (absent: not marked)
+COLLAPSE = ("collapsed", "collapsed_reason")
+COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "duplicates", *COLLAPSE)
 EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experiment"
 
 
 def _number(value, cast=float):
     """A number from a CSV cell or a value as computed; an empty cell is None, "nan" stays NaN."""
     return None if value is None or value == "" else cast(float(value))
+
+
+def collapse_of(row: dict) -> dict:
+    """A comparison's collapse mark, from a CSV cell ("True") or a value as computed."""
+    marked = str(row.get("collapsed", "")).strip().lower() == "true"
+    return {"collapsed": marked, "collapsed_reason": (row.get("collapsed_reason") or None) if marked else None}
 
 
 def duplicate_counts(classes: dict) -> dict[str, int]:
@@ -73,7 +81,8 @@ def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
                     numbers = {k: _number(r[k]) for k in ("difference", "ci_low", "ci_high", "p_value")}
                     numbers["seeds"] = _number(r["seeds"], int)
                     experiment = dict(zip(EXPERIMENT_KEYS, key))
-                    out.append({**common, **experiment, "metric": metric, **numbers, "duplicates": duplicates})
+                    marks = {"duplicates": duplicates, **collapse_of(r)}
+                    out.append({**common, **experiment, "metric": metric, **numbers, **marks})
     return out
 
 
