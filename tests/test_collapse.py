@@ -232,3 +232,44 @@ def test_collapsed_probe_features_show_why_in_the_embedding_table():
     row = next(line for line in lines if line.startswith("| minivgg | normal |"))
     probe_cells = row.strip("| ").split(" | ")[-4:]  # kNN and linear: balanced accuracy, AUC
     assert probe_cells == ["collapsed (every feature is constant)"] * 4
+
+
+def test_evaluate_records_the_mark_in_metrics_json(tmp_path, monkeypatch):
+    """The evaluate stage of a classifier whose every output is the same (its head zeroed): collapsed, with why."""
+    import json
+
+    import torch
+    from conftest import pruned_demo
+    from training_helpers import classify, classify_params
+
+    from cxrcontrast.stages import evaluate
+    from cxrcontrast.stages.corrupt import run_corrupt
+
+    data = pruned_demo(tmp_path / "data", 120, 40, 40, 3)
+    classify(data, tmp_path / "m", params=classify_params(epochs=1))
+    real = evaluate.predict_probs
+
+    def constant(net, images, device):  # every image scored as the first: what a dead head outputs
+        probs = real(net, images, device)
+        return torch.softmax(torch.zeros_like(probs) + torch.arange(probs.shape[1], 0, -1), 1)
+
+    monkeypatch.setattr(evaluate, "predict_probs", constant)
+    run_corrupt(str(data / "test.npz"), str(tmp_path / "c.npz"), {"corruptions": [], "severities": [1]}, 0)
+    outputs = {k: str(tmp_path / f"{k}.{ext}") for k, ext in (("metrics", "json"), ("predictions", "npz"))}
+    outputs |= {k: str(tmp_path / f"{k}.png") for k in ("confusion", "auc", "curves", "reliability")}
+    evaluate.run_evaluate(
+        model=str(tmp_path / "m/model.pt"),
+        test=str(data / "test.npz"),
+        val=str(data / "val.npz"),
+        corrupted=str(tmp_path / "c.npz"),
+        classes=str(data / "classes.json"),
+        history=str(tmp_path / "m/history.csv"),
+        outputs=outputs,
+        experiment={"encoder": "minivgg", "pretrain": "none", "trainset": "train", "labels": 1.0, "seed": 0},
+        params={"bootstrap": 100, "seed": 0, "paper_protocol_seed": 0},
+        device="cpu",
+    )
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    first = json.loads((data / "classes.json").read_text())["class_names"][0]
+    assert m["collapsed"] is True
+    assert m["collapsed_reason"].startswith(f"predicts one class ({first}) for every test image; val balanced accuracy")
