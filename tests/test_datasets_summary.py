@@ -151,6 +151,8 @@ HAND_ROW = {
     "p_value": 0.2,
     "seeds": 3,
     "duplicates": 0,
+    "collapsed": False,  # a comparisons.csv of an earlier version, without the column: not marked
+    "collapsed_reason": None,
 }
 
 
