@@ -38,7 +38,9 @@ def pct(value) -> str:
 
 
 def with_interval(row: dict, metric: str) -> str:
-    if row[f"{metric}_mean"] is None:
+    """The mean over seeds and its interval, in points; "n/a" where there is none (a column of an earlier
+    version's summary, or no seed with the number)."""
+    if row.get(f"{metric}_mean") is None:
         return "n/a"
     text = pct(row[f"{metric}_mean"])
     if row[f"{metric}_ci_low"] is not None:
@@ -72,24 +74,43 @@ def equivalence_section(exp_rows) -> list[str]:
     return lines + [f"- {sentence(r, metric)}." for r in rows for metric in EQUIVALENCE_METRICS]
 
 
+# column of summary.csv -> its header in the calibration table: the plug-in ECE (Guo et al. 2017) is biased
+# upwards on few images; the debiased one (Kumar et al. 2019) is not (evaluation.calibration)
+ECE_COLUMNS = {
+    "ece": "ECE natural (plug-in)",
+    "ece_scaled": "ECE natural, scaled (plug-in)",
+    "ece_debiased": "ECE natural, debiased (Kumar et al. 2019)",
+    "ece_scaled_debiased": "ECE natural, scaled, debiased",
+    "paper_ece": "ECE paper protocol (plug-in)",
+    "paper_ece_scaled": "ECE paper protocol, scaled (plug-in)",
+    "paper_ece_debiased": "ECE paper protocol, debiased",
+    "paper_ece_scaled_debiased": "ECE paper protocol, scaled, debiased",
+}
+
+
+def temperature_cell(row: dict) -> str:
+    """The mean fitted T; "failed fit (k of n seeds)" where a seed's fit failed (summary.csv
+    ``temperature_fit_failed``: it has no T and no scaled ECE), after the others' mean T where there are others."""
+    failed, n = int(row.get("temperature_fit_failed") or 0), row["n_seeds"]
+    if not failed:
+        return temperature_text(row["temperature_mean"])
+    mark = f"failed fit ({failed} of {n} seeds)"
+    return mark if row.get("temperature_mean") is None else f"{temperature_text(row['temperature_mean'])}; {mark}"
+
+
 def calibration_section(rows: list[dict]) -> list[str]:
-    """ECE before and after temperature scaling, both protocols, mean over seeds."""
+    """ECE before and after temperature scaling, plug-in and debiased, both protocols, mean over seeds."""
     if not rows:
         return []
-    eces = {  # column -> its header
-        "ece": "ECE natural",
-        "ece_scaled": "ECE natural, scaled",
-        "paper_ece": "ECE paper protocol",
-        "paper_ece_scaled": "ECE paper protocol, scaled",
-    }
     return [
         "",
         f"## Calibration: expected calibration error (ECE, points; {BINS} equal-width bins of the top-class "
-        "confidence), as trained and after temperature scaling (one T fitted on the validation split)",
+        "confidence), as trained and after temperature scaling (one T fitted on the validation images of the "
+        "experiment's label budget; a fit at the search bound is a failed fit, with no scaled ECE)",
         "",
         *table(
-            [*EXPERIMENT_COLUMNS, *eces.values(), "T"],
-            [[*experiment_cells(r, eces), temperature_text(r["temperature_mean"])] for r in rows],
+            [*EXPERIMENT_COLUMNS, *ECE_COLUMNS.values(), "T"],
+            [[*experiment_cells(r, ECE_COLUMNS), temperature_cell(r)] for r in rows],
         ),
     ]
 
