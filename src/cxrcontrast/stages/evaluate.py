@@ -20,6 +20,7 @@ from ..evaluation.robustness import DROPS, corruption_scores
 from ..files import load_checkpoint, load_json, load_npz, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
+from .classify import budgeted_val
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,13 @@ def run_evaluate(
     data = load_images([test], ckpt.image_size)
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
-    ece, calibration = calibrate(net, val, ckpt.image_size, dev, probs, labels, params["paper_protocol_seed"])
+    val_data = budgeted_val(val, ckpt.image_size, experiment["labels"], experiment["seed"])
+    ece, calibration = calibrate(net, val_data, dev, probs, labels, params["paper_protocol_seed"])
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
-    result = metrics_record(experiment, ckpt, names, len(labels), m, calibration, uncertainty, robust, run_numerics)
+    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(val_data)}
+    result = metrics_record(experiment, ckpt, names, n, m, calibration, uncertainty, robust, run_numerics)
     save_npz(
         outputs["predictions"],
         provenance=provenance(model=model, test=test, experiment=experiment),
@@ -79,10 +82,10 @@ def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
     return probs, labels, m
 
 
-def calibrate(net, val: str, image_size: int, device, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
+def calibrate(net, val_data, device, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
     """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
-    fields: the ECEs on the test split, the temperature fitted on ``val`` and the reliability curves."""
-    val_data = load_images([val], image_size)
+    fields: the ECEs on the test split, the temperature fitted on ``val_data`` (the validation images of the
+    experiment's label budget, those its epoch was selected on) and the reliability curves."""
     temperature = fit_temperature(predict_probs(net, val_data, device).numpy(), val_data.labels.numpy())
     ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, protocol_seed)[0])
     calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
@@ -120,18 +123,18 @@ def metrics_record(
     experiment: dict,
     ckpt,
     names: list[str],
-    n_test: int,
+    n: dict,
     m: dict,
     calibration: dict,
     uncertainty: dict,
     robust: dict,
     run_numerics: dict,
 ) -> dict:
-    """metrics.json: the experiment, its test metrics and the checkpoint's config, keys in this order."""
+    """metrics.json: the experiment, its test metrics and the checkpoint's config, keys in this order; ``n``: the
+    number of test, training and validation images (those of the label budget)."""
     return {
         **experiment,
-        "n_test": int(n_test),
-        "n_train": ckpt.train_images,
+        **{k: int(v) for k, v in n.items()},
         "class_names": names,
         **{k: m[k] for k in HEADLINE},
         **calibration,
