@@ -147,3 +147,63 @@ def test_a_temperature_at_an_end_of_the_search_is_said_to_be_a_bound():
     t = fit_temperature(wrong, labels)
     assert t == pytest.approx(T_RANGE[1], rel=1e-3)
     assert temperature_text(t) == f"≥ {T_RANGE[1]:g} (bound)" and temperature_text(1.5) == "1.50"
+
+
+def least_likely_true(n=300):
+    """A sub-chance model: the true class is always its least likely; the NLL falls as T grows without limit."""
+    return np.tile([0.2, 0.4, 0.4], (n, 1)), np.zeros(n, dtype=int)
+
+
+def always_right_unsure(n=300):
+    """A model always right but unsure: sharpening lowers the NLL without limit, so T falls to the lower end."""
+    return np.tile([0.5, 0.3, 0.2], (n, 1)), np.zeros(n, dtype=int)
+
+
+def test_a_fit_at_either_bound_or_worsening_the_nll_is_a_failed_fit():
+    from cxrcontrast.evaluation.calibration import T_RANGE, fit_failure
+
+    for model, end, bound in ((least_likely_true, "upper", T_RANGE[1]), (always_right_unsure, "lower", T_RANGE[0])):
+        probs, labels = model()
+        t = fit_temperature(probs, labels)
+        assert t == pytest.approx(bound, rel=1e-3)
+        assert fit_failure(probs, labels, t) == f"failed (at the {end} bound of the search, T = {bound:g})"
+    probs, labels = random_predictions(n=400, seed=8, skill=3)
+    t = fit_temperature(probs, labels)
+    assert fit_failure(probs, labels, t) is None and nll(probs, labels, t) <= nll(probs, labels, 1.0)
+    # a T that does not lower the validation NLL below T = 1 (5 is far from this model's optimum) is no calibration
+    assert nll(probs, labels, 5.0) > nll(probs, labels, 1.0)
+    assert fit_failure(probs, labels, 5.0) == "failed (scaling by T = 5 worsens the validation NLL)"
+
+
+def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_path):
+    """The evaluate stage's record of a model whose validation logits force the upper bound: temperature and
+    every scaled ECE (test split, interval, paper protocol, its interval and spread) null, the reason recorded,
+    a warning in the log; the ECE as trained is still scored."""
+    from cxrcontrast.stages.evaluate import calibration_fields, figure_view, uncertainty_of
+
+    val_probs, val_labels = least_likely_true()
+    probs, labels = random_predictions(n=200, k=3, seed=1)
+    with caplog.at_level("WARNING"):
+        ece, fields = calibration_fields(val_probs, val_labels, probs, labels, protocol_seed=0)
+    assert "temperature fit failed (at the upper bound of the search, T = 20)" in caplog.text
+    assert fields["temperature"] is None and fields["ece_scaled"] is None
+    assert fields["temperature_fit"] == "failed (at the upper bound of the search, T = 20)"
+    assert fields["ece"] == pytest.approx(brute_force_ece(probs, labels))
+    assert all(c["after"] is None for c in fields["calibration"]["reliability"].values())
+    names = ["a", "b", "c"]
+    u = uncertainty_of(probs, labels, names, {"bootstrap": 30, "seed": 0, "paper_protocol_seed": 0}, ece)
+    protocol = u["paper_protocol"]
+    assert u["ci"]["ece_scaled"] is None and u["ci"]["ece"] is not None
+    assert protocol["ece_scaled"] is None and protocol["ci"]["ece_scaled"] is None
+    assert protocol["resample_sd"]["ece_scaled"] is None
+    shown = figure_view({**fields, **u})  # the reliability diagram draws no scaled curve and no number
+    assert np.isnan(shown["temperature"]) and np.isnan(shown["ece_scaled"])
+    from cxrcontrast.figures.calibration import reliability_diagram
+
+    reliability_diagram(shown, "a failed fit", str(tmp_path / "reliability.png"))
+    assert (tmp_path / "reliability.png").stat().st_size > 0
+    # a fit that succeeds records its T and scaled numbers as before
+    val_probs, val_labels = random_predictions(n=400, seed=8, skill=3)
+    _, ok = calibration_fields(val_probs, val_labels, probs, labels, protocol_seed=0)
+    assert ok["temperature_fit"] == "ok" and ok["temperature"] == pytest.approx(fit_temperature(val_probs, val_labels))
+    assert ok["ece_scaled"] == pytest.approx(brute_force_ece(scaled(probs, ok["temperature"]), labels))

@@ -8,7 +8,9 @@ multiplicities per bootstrap resample or balanced resample, the row of ones for 
 Temperature scaling divides the logits by one scalar T fitted on the validation split by minimizing the
 negative log-likelihood; the ranking of classes (so accuracy and AUC) does not change, only the confidence.
 The classifier's probabilities are a softmax, so their logarithms are its logits up to a per-image constant
-that the softmax ignores.
+that the softmax ignores. A fit that stops at an end of the searched range (the NLL was still falling: a
+sub-chance model is flattened without limit, a nearly constant one sharpened) or that does not lower the
+validation NLL is a failed fit: such a model has no calibrated numbers (``fit_failure``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ BINS = 15
 CALIBRATION = ("ece", "ece_scaled")  # before and after temperature scaling
 TINY = 1e-12  # floor of a probability before its logarithm (a float32 softmax can underflow to 0)
 T_RANGE = (0.05, 20.0)  # the fitted temperature is searched in this interval
+AT_BOUND = 1e-3  # relative: a fitted T this close to an end of T_RANGE stopped there (Brent's xatol is 1e-6 in log T)
 
 
 def confidence_bins(probs: np.ndarray) -> np.ndarray:
@@ -77,14 +80,34 @@ def fit_temperature(probs: np.ndarray, labels: np.ndarray) -> float:
     return float(np.exp(found.x))
 
 
-def calibration_of(probs: np.ndarray, labels: np.ndarray, temperature: float, paper_w: np.ndarray):
+def fit_failure(probs: np.ndarray, labels: np.ndarray, temperature: float) -> str | None:
+    """Why ``temperature`` (fitted on these validation ``probs``) is no calibration, None when it is one: it lies
+    at an end of ``T_RANGE`` (the optimum lies beyond: the number is the search's bound, not a fit), or scaling
+    by it does not lower the validation NLL below that of T = 1."""
+    lo, hi = T_RANGE
+    if temperature <= lo * (1 + AT_BOUND):
+        return f"failed (at the lower bound of the search, T = {lo:g})"
+    if temperature >= hi * (1 - AT_BOUND):
+        return f"failed (at the upper bound of the search, T = {hi:g})"
+    labels = np.asarray(labels)
+    if nll(probs, labels, temperature) > nll(probs, labels, 1.0):
+        return f"failed (scaling by T = {temperature:.3g} worsens the validation NLL)"
+    return None
+
+
+def calibration_of(probs: np.ndarray, labels: np.ndarray, temperature: float | None, paper_w: np.ndarray):
     """The ECE before and after scaling as metrics of a weight row ({name: f(w) -> (B,)}, for the bootstrap and
     the paper protocol), and the reliability bins of both on the natural split and the balanced resample
-    ``paper_w``."""
-    after = scaled(probs, temperature)
-    ece = {"ece": lambda w: weighted_ece(probs, labels, w), "ece_scaled": lambda w: weighted_ece(after, labels, w)}
+    ``paper_w``. ``temperature`` None (a failed fit): the ECE as trained only, no curve after scaling."""
+    ece = {"ece": lambda w: weighted_ece(probs, labels, w)}
+    after = None if temperature is None else scaled(probs, temperature)
+    if after is not None:
+        ece["ece_scaled"] = lambda w: weighted_ece(after, labels, w)
     curves = {
-        protocol: {"before": reliability(probs, labels, w), "after": reliability(after, labels, w)}
+        protocol: {
+            "before": reliability(probs, labels, w),
+            "after": None if after is None else reliability(after, labels, w),
+        }
         for protocol, w in (("natural", None), ("paper_protocol", paper_w))
     }
     return ece, curves

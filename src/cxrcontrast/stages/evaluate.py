@@ -11,7 +11,7 @@ from ..data.images import InMemoryImages, load_images
 from ..data.tensors import resize_uint8
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
-from ..evaluation.calibration import BINS, T_RANGE, calibration_of, fit_temperature
+from ..evaluation.calibration import BINS, CALIBRATION, calibration_of, fit_failure, fit_temperature
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
@@ -86,20 +86,37 @@ def calibrate(net, val_data, device, probs, labels, protocol_seed: int) -> tuple
     """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
     fields: the ECEs on the test split, the temperature fitted on ``val_data`` (the validation images of the
     experiment's label budget, those its epoch was selected on) and the reliability curves."""
-    temperature = fit_temperature(predict_probs(net, val_data, device).numpy(), val_data.labels.numpy())
+    val_probs = predict_probs(net, val_data, device).numpy()
+    return calibration_fields(val_probs, val_data.labels.numpy(), probs, labels, protocol_seed)
+
+
+def calibration_fields(val_probs, val_labels, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
+    """``calibrate`` on the validation probabilities: a failed temperature fit (``fit_failure``) leaves every
+    calibrated number of the model null, with the reason in ``temperature_fit``."""
+    fitted = fit_temperature(val_probs, val_labels)
+    failure = fit_failure(val_probs, val_labels, fitted)
+    temperature = None if failure else fitted
     ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, protocol_seed)[0])
-    calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
-    log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
-    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
-    if not T_RANGE[0] * 1.001 < temperature < T_RANGE[1] * 0.999:
-        log.warning("the fitted temperature %.3f is at an end of the searched range %s", temperature, T_RANGE)
+    values = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
+    calibration = {k: values.get(k) for k in CALIBRATION}  # None: not a calibrated number
+    log.info("calibration: ECE %s as trained, %s after temperature scaling", *(calibration[k] for k in CALIBRATION))
+    if failure:
+        log.warning(
+            "temperature fit %s on %d validation images (stopped at T = %.3g): no calibrated numbers for this model",
+            failure,
+            len(val_labels),
+            fitted,
+        )
+    else:
+        log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_labels))
     fields = {
         **calibration,
         "temperature": temperature,
+        "temperature_fit": failure or "ok",
         "calibration": {
             "bins": BINS,
             "binning": "equal-width bins of the top-class confidence",
-            "temperature_fitted_on": {"split": "val", "n": int(len(val_data.labels))},
+            "temperature_fitted_on": {"split": "val", "n": int(len(val_labels))},
             "reliability": curves,
         },
     }
@@ -112,9 +129,13 @@ def uncertainty_of(probs, labels, names: list[str], params: dict, ece: dict) -> 
     protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
     protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
     protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
+    for k in CALIBRATION:  # a metric left out of ``ece`` (a failed temperature fit) is null, not absent
+        protocol.setdefault(k, None)
+        protocol["ci"].setdefault(k, None)
+        protocol["resample_sd"].setdefault(k, None)
     return {
         "paper_protocol": protocol,
-        "ci": {k: interval(dist[k]) for k in (*HEADLINE, *ece)},
+        "ci": {k: interval(dist.get(k)) for k in (*HEADLINE, *CALIBRATION)},
         "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
     }
 
@@ -163,7 +184,24 @@ def draw_figures(
     confusion(m["confusion"], names, title, outputs["confusion"])
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])
     training_curves(history, title, outputs["curves"], pretrain_history)
-    reliability_diagram(result, title, outputs["reliability"])
+    reliability_diagram(figure_view(result), title, outputs["reliability"])
+
+
+def figure_view(result: dict) -> dict:
+    """The record as the reliability diagram reads it: after a failed temperature fit, no curve after scaling
+    and NaN for its T and ECEs (drawn as nothing and "nan", never as a calibrated number)."""
+    if result["temperature"] is not None:
+        return result
+    reliability = result["calibration"]["reliability"]
+    empty = {"count": [0.0] * BINS, "confidence": [None] * BINS, "accuracy": [None] * BINS}
+    curves = {p: {**c, "after": c["after"] or empty} for p, c in reliability.items()}
+    nan = {k: float("nan") if result[k] is None else result[k] for k in CALIBRATION}
+    protocol = {
+        **result["paper_protocol"],
+        **{k: float("nan") for k in CALIBRATION if result["paper_protocol"][k] is None},
+    }
+    calibration = {**result["calibration"], "reliability": curves}
+    return {**result, **nan, "temperature": float("nan"), "paper_protocol": protocol, "calibration": calibration}
 
 
 def scores_under_corruption(net, corrupted: str, test, image_size: int, device, clean: dict) -> dict:
