@@ -99,7 +99,10 @@ def calibration_fields(val_probs, val_labels, probs, labels, protocol_seed: int)
     ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, protocol_seed)[0])
     values = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
     calibration = {k: values.get(k) for k in CALIBRATION}  # None: not a calibrated number
-    log.info("calibration: ECE %s as trained, %s after temperature scaling", *(calibration[k] for k in CALIBRATION))
+    log.info(
+        "calibration: ECE %s as trained (debiased %s), %s after temperature scaling (debiased %s)",
+        *(calibration[k] for k in ("ece", "ece_debiased", "ece_scaled", "ece_scaled_debiased")),
+    )
     if failure:
         log.warning(
             "temperature fit %s on %d validation images (stopped at T = %.3g): no calibrated numbers for this model",
