@@ -30,6 +30,7 @@ def seed_row(m: dict) -> dict:
         row[k] = m[k]
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = m["ci"][k] or (None, None)
     row.update({k: m[k] for k in ("temperature", *DROPS)})
+    row["temperature_fit"] = m.get("temperature_fit", "ok")  # "failed (...)": no calibrated numbers (None)
     protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = protocol[k]
@@ -55,6 +56,8 @@ def experiment_rows(rows: list[dict]) -> list[dict]:
     out = []
     for key, members in group_by(rows, experiment_key).items():
         row = dict(zip(EXPERIMENT_KEYS, key), n_seeds=len(members))
+        # the seeds whose temperature fit failed: their calibrated numbers are left out of the means, not averaged
+        row["temperature_fit_failed"] = sum(m["temperature_fit"] != "ok" for m in members)
         for metric in METRICS:
             for stat, value in mean_interval([m[metric] for m in members]).items():
                 row[f"{metric}_{stat}"] = value

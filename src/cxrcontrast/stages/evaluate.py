@@ -11,7 +11,7 @@ from ..data.images import InMemoryImages, load_images
 from ..data.tensors import resize_uint8
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
-from ..evaluation.calibration import BINS, T_RANGE, calibration_of, fit_temperature
+from ..evaluation.calibration import BINS, CALIBRATION, calibration_of, fit_failure, fit_temperature
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
@@ -20,6 +20,7 @@ from ..evaluation.robustness import DROPS, corruption_scores
 from ..files import load_checkpoint, load_json, load_npz, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
+from .classify import budgeted_val
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,13 @@ def run_evaluate(
     data = load_images([test], ckpt.image_size)
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
-    ece, calibration = calibrate(net, val, ckpt.image_size, dev, probs, labels, params["paper_protocol_seed"])
+    val_data = budgeted_val(val, ckpt.image_size, experiment["labels"], experiment["seed"])
+    ece, calibration = calibrate(net, val_data, dev, probs, labels, params["paper_protocol_seed"])
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
-    result = metrics_record(experiment, ckpt, names, len(labels), m, calibration, uncertainty, robust, run_numerics)
+    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(val_data)}
+    result = metrics_record(experiment, ckpt, names, n, m, calibration, uncertainty, robust, run_numerics)
     save_npz(
         outputs["predictions"],
         provenance=provenance(model=model, test=test, experiment=experiment),
@@ -79,24 +82,44 @@ def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
     return probs, labels, m
 
 
-def calibrate(net, val: str, image_size: int, device, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
+def calibrate(net, val_data, device, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
     """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
-    fields: the ECEs on the test split, the temperature fitted on ``val`` and the reliability curves."""
-    val_data = load_images([val], image_size)
-    temperature = fit_temperature(predict_probs(net, val_data, device).numpy(), val_data.labels.numpy())
+    fields: the ECEs on the test split, the temperature fitted on ``val_data`` (the validation images of the
+    experiment's label budget, those its epoch was selected on) and the reliability curves."""
+    val_probs = predict_probs(net, val_data, device).numpy()
+    return calibration_fields(val_probs, val_data.labels.numpy(), probs, labels, protocol_seed)
+
+
+def calibration_fields(val_probs, val_labels, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
+    """``calibrate`` on the validation probabilities: a failed temperature fit (``fit_failure``) leaves every
+    calibrated number of the model null, with the reason in ``temperature_fit``."""
+    fitted = fit_temperature(val_probs, val_labels)
+    failure = fit_failure(val_probs, val_labels, fitted)
+    temperature = None if failure else fitted
     ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, protocol_seed)[0])
-    calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
-    log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
-    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_data.labels))
-    if not T_RANGE[0] * 1.001 < temperature < T_RANGE[1] * 0.999:
-        log.warning("the fitted temperature %.3f is at an end of the searched range %s", temperature, T_RANGE)
+    values = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
+    calibration = {k: values.get(k) for k in CALIBRATION}  # None: not a calibrated number
+    log.info(
+        "calibration: ECE %s as trained (debiased %s), %s after temperature scaling (debiased %s)",
+        *(calibration[k] for k in ("ece", "ece_debiased", "ece_scaled", "ece_scaled_debiased")),
+    )
+    if failure:
+        log.warning(
+            "temperature fit %s on %d validation images (stopped at T = %.3g): no calibrated numbers for this model",
+            failure,
+            len(val_labels),
+            fitted,
+        )
+    else:
+        log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_labels))
     fields = {
         **calibration,
         "temperature": temperature,
+        "temperature_fit": failure or "ok",
         "calibration": {
             "bins": BINS,
             "binning": "equal-width bins of the top-class confidence",
-            "temperature_fitted_on": {"split": "val", "n": int(len(val_data.labels))},
+            "temperature_fitted_on": {"split": "val", "n": int(len(val_labels))},
             "reliability": curves,
         },
     }
@@ -109,9 +132,13 @@ def uncertainty_of(probs, labels, names: list[str], params: dict, ece: dict) -> 
     protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
     protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
     protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
+    for k in CALIBRATION:  # a metric left out of ``ece`` (a failed temperature fit) is null, not absent
+        protocol.setdefault(k, None)
+        protocol["ci"].setdefault(k, None)
+        protocol["resample_sd"].setdefault(k, None)
     return {
         "paper_protocol": protocol,
-        "ci": {k: interval(dist[k]) for k in (*HEADLINE, *ece)},
+        "ci": {k: interval(dist.get(k)) for k in (*HEADLINE, *CALIBRATION)},
         "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
     }
 
@@ -120,18 +147,18 @@ def metrics_record(
     experiment: dict,
     ckpt,
     names: list[str],
-    n_test: int,
+    n: dict,
     m: dict,
     calibration: dict,
     uncertainty: dict,
     robust: dict,
     run_numerics: dict,
 ) -> dict:
-    """metrics.json: the experiment, its test metrics and the checkpoint's config, keys in this order."""
+    """metrics.json: the experiment, its test metrics and the checkpoint's config, keys in this order; ``n``: the
+    number of test, training and validation images (those of the label budget)."""
     return {
         **experiment,
-        "n_test": int(n_test),
-        "n_train": ckpt.train_images,
+        **{k: int(v) for k, v in n.items()},
         "class_names": names,
         **{k: m[k] for k in HEADLINE},
         **calibration,
@@ -160,7 +187,24 @@ def draw_figures(
     confusion(m["confusion"], names, title, outputs["confusion"])
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])
     training_curves(history, title, outputs["curves"], pretrain_history)
-    reliability_diagram(result, title, outputs["reliability"])
+    reliability_diagram(figure_view(result), title, outputs["reliability"])
+
+
+def figure_view(result: dict) -> dict:
+    """The record as the reliability diagram reads it: after a failed temperature fit, no curve after scaling
+    and NaN for its T and ECEs (drawn as nothing and "nan", never as a calibrated number)."""
+    if result["temperature"] is not None:
+        return result
+    reliability = result["calibration"]["reliability"]
+    empty = {"count": [0.0] * BINS, "confidence": [None] * BINS, "accuracy": [None] * BINS}
+    curves = {p: {**c, "after": c["after"] or empty} for p, c in reliability.items()}
+    nan = {k: float("nan") if result[k] is None else result[k] for k in CALIBRATION}
+    protocol = {
+        **result["paper_protocol"],
+        **{k: float("nan") for k in CALIBRATION if result["paper_protocol"][k] is None},
+    }
+    calibration = {**result["calibration"], "reliability": curves}
+    return {**result, **nan, "temperature": float("nan"), "paper_protocol": protocol, "calibration": calibration}
 
 
 def scores_under_corruption(net, corrupted: str, test, image_size: int, device, clean: dict) -> dict:
