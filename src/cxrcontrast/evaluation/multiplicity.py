@@ -1,0 +1,24 @@
+"""Multiplicity: Holm's step-down adjustment of a family of p-values.
+
+One dataset's comparisons.csv is one family (every paired test of its experiments against their baselines, every
+metric); datasets.csv is another (all its rows, every dataset). Holm (1979) controls the family-wise error rate
+under any dependence between the tests, which paired tests sharing a baseline and test images have.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def holm(p_values: list[float | None]) -> list[float | None]:
+    """Holm-adjusted p-values, in the order given: the i-th smallest of the m defined p-values becomes
+    max over j <= i of min(1, (m - j + 1) p_(j)). A missing or NaN p-value is no test: it stays None and
+    does not count in m."""
+    defined = [i for i, p in enumerate(p_values) if p is not None and not math.isnan(p)]
+    m = len(defined)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0  # the step-down max keeps the adjusted values in the order of the raw ones
+    for rank, i in enumerate(sorted(defined, key=lambda i: p_values[i])):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
