@@ -107,3 +107,69 @@ def test_comparisons_csv_adjusts_over_its_dataset_and_datasets_csv_over_all_its_
     assert len(rows) == 8  # the family of datasets.csv: every row of both datasets
     assert [r["p_holm"] for r in rows] == pytest.approx(brute_force_holm([r["p_value"] for r in rows]))
     assert all(r["p_holm"] >= c["p_holm"] for r, c in zip(rows, comps))  # a larger family, no smaller p
+
+
+def comparison_row(pretrain, p_value, p_holm, difference=0.05):
+    return {
+        "encoder": "minivgg",
+        "pretrain": pretrain,
+        "trainset": "train",
+        "labels": 1.0,
+        "baseline": "minivgg/none/train/labels1",
+        "metric": "balanced_accuracy",
+        "difference": difference,
+        "ci_low": difference - 0.01,  # both intervals exclude 0: only Holm's p tells them apart
+        "ci_high": difference + 0.01,
+        "p_value": p_value,
+        "p_holm": p_holm,
+    }
+
+
+def test_summary_shows_holm_p_and_marks_only_what_survives_it():
+    from cxrcontrast.summary.markdown import comparison_section
+
+    rows = [comparison_row("normal", 2 / 1001, 4 / 1001), comparison_row("simclr", 0.03, 0.06)]
+    text = "\n".join(comparison_section(rows, 1000))
+    assert "| p | p (Holm) |" in text and "over the 2 paired tests of this table (one family" in text
+    normal = next(line for line in text.splitlines() if "normal" in line)
+    simclr = next(line for line in text.splitlines() if "simclr" in line)
+    assert "+5.0 * |" in normal and "| ≤ 0.002 | 0.004 |" in normal  # the floor of 1000 resamples, never 0.000
+    assert "+5.0 |" in simclr and "*" not in simclr and "| 0.030 | 0.060 |" in simclr
+    assert "0.000" not in text
+
+
+def test_datasets_section_and_forest_plot_mark_by_holm_p(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from cxrcontrast.evaluation.datasets import FAMILY, by_experiment
+    from cxrcontrast.figures.datasets import _whiskers
+    from cxrcontrast.summary.datasets import datasets_section
+
+    common = {"dataset": "chest", "source": "demo", "size": 28, "image_size": 28, "classes": 3, "seeds": 2}
+    cases = (("normal", 0.001, 0.004), ("simclr", 0.03, 0.06))
+    rows = [{**common, **comparison_row(p, raw, adj)} for p, raw, adj in cases]
+    text = datasets_section(rows, [])
+    assert "+5.0 [+4.0, +6.0], p_Holm 0.004 *" in text and "p_Holm 0.060 |" in text and FAMILY in text
+    fig, ax = plt.subplots()
+    _whiskers(ax, by_experiment(rows), "balanced_accuracy", {"chest": "tab:blue"})
+    points = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [line.get_markerfacecolor() != "white" for line in points] == [True, False]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("tests", [1, 2, 24, 25, 34, 100])
+def test_resamples_for_a_mark_is_the_fewest_that_allow_one(tests):
+    from cxrcontrast.evaluation.multiplicity import ALPHA, resamples_for_a_mark
+
+    b = resamples_for_a_mark(tests)
+    floor = [holm([two_sided_p(np.full(n, 1.0))] * tests)[0] for n in (b - 1, b)]  # every test at the floor
+    assert floor[0] >= ALPHA > floor[1]
+
+
+def test_summary_says_when_the_resamples_cannot_mark_anything():
+    from cxrcontrast.summary.markdown import comparison_section
+
+    rows = [comparison_row(f"p{i}", 2 / 1001, min(1.0, 34 * 2 / 1001)) for i in range(34)]
+    text = "\n".join(comparison_section(rows, 1000))
+    assert "nothing can be marked; evaluate.bootstrap: 1360 or more would allow it" in text
+    assert "nothing can be marked" not in "\n".join(comparison_section(rows[:2], 1000))
