@@ -187,7 +187,9 @@ def official_rows(results: list[dict]) -> list[dict]:
             "source": "ours",
             **{k: r[k] for k in ("encoder", "pretrain", "tuning", "seed", "flag", "task")},
             "auc": r["test"]["auc"],
+            "map": r["test"].get("map"),  # official.json of this version on
             "acc": r["test"]["acc"],
+            "acc_constant": r["test"].get("acc_constant"),
         }
         for r in results
     ]
@@ -204,7 +206,9 @@ def official_rows(results: list[dict]) -> list[dict]:
                 "flag": results[0]["flag"],
                 "task": results[0]["task"],
                 "auc": auc,
+                "map": None,  # not published
                 "acc": acc,
+                "acc_constant": None,
             }
             for model, auc, acc in results[0]["published"]
         ]
