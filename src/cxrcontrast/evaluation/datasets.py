@@ -11,12 +11,15 @@ import math
 
 from ..errors import InputError
 from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
+from .multiplicity import holm
 
 # the two metrics compared across datasets, by the names comparisons.csv gives them (and the figure's panel order)
 METRICS = ("balanced_accuracy", "auc_macro")
 # the columns of comparisons.csv a row needs, and those of datasets.csv
 NEEDED = (*EXPERIMENT_KEYS, "metric", "difference", "ci_low", "ci_high", "p_value", "seeds")
-COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "duplicates")
+COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "p_holm", "duplicates")
+# what p_holm of datasets.csv adjusts over (each comparisons.csv adjusts over its own dataset's tests only)
+FAMILY = "all rows of datasets.csv (every dataset, experiment and metric)"
 EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experiment"
 
 
@@ -47,7 +50,8 @@ def duplicate_warnings(classes: dict[str, dict]) -> list[str]:
 
 def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
     """One row per dataset x experiment x metric (balanced accuracy, macro AUC), in the order of the dataset names,
-    then of the experiments as each dataset's comparisons give them.
+    then of the experiments as each dataset's comparisons give them; ``p_holm``: ``p_value`` Holm-adjusted over
+    every row returned (one family, ``FAMILY``).
 
     ``datasets``: name -> {"comparisons": rows of its comparisons.csv (text or numbers), "classes": its
     classes.json, "data": its config entry (source, size, image_size, ...)}."""
@@ -74,6 +78,8 @@ def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
                     numbers["seeds"] = _number(r["seeds"], int)
                     experiment = dict(zip(EXPERIMENT_KEYS, key))
                     out.append({**common, **experiment, "metric": metric, **numbers, "duplicates": duplicates})
+    for row, adjusted in zip(out, holm([r["p_value"] for r in out])):
+        row["p_holm"] = adjusted
     return out
 
 

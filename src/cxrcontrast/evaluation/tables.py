@@ -11,6 +11,7 @@ from .bootstrap import LEVEL, paired_difference
 from .calibration import CALIBRATION
 from .embeddings import QUALITY
 from .metrics import HEADLINE, PAPER_ORDER
+from .multiplicity import holm
 from .robustness import DROPS
 
 METRICS = HEADLINE + CALIBRATION + ("temperature",) + DROPS + tuple(f"paper_{k}" for k in PAPER_ORDER + CALIBRATION)
@@ -78,7 +79,8 @@ def baseline_of(key: tuple, available: set) -> tuple | None:
 
 
 def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed: int) -> list[dict]:
-    """Each experiment against its baseline: paired bootstrap over test images, seeds paired."""
+    """Each experiment against its baseline: paired bootstrap over test images, seeds paired; ``p_holm``: the
+    p-value Holm-adjusted over every row (one family: all the paired tests of this dataset)."""
     out = []
     for key, by_seed in predictions.items():
         base = baseline_of(key, set(predictions))
@@ -104,6 +106,8 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
                     "p_value": d["p_value"],
                 }
             )
+    for row, adjusted in zip(out, holm([r["p_value"] for r in out])):
+        row["p_holm"] = adjusted
     return out
 
 
@@ -186,7 +190,9 @@ def official_rows(results: list[dict]) -> list[dict]:
             "source": "ours",
             **{k: r[k] for k in ("encoder", "pretrain", "tuning", "seed", "flag", "task")},
             "auc": r["test"]["auc"],
+            "map": r["test"].get("map"),  # official.json of this version on
             "acc": r["test"]["acc"],
+            "acc_constant": r["test"].get("acc_constant"),
         }
         for r in results
     ]
@@ -203,7 +209,9 @@ def official_rows(results: list[dict]) -> list[dict]:
                 "flag": results[0]["flag"],
                 "task": results[0]["task"],
                 "auc": auc,
+                "map": None,  # not published
                 "acc": acc,
+                "acc_constant": None,
             }
             for model, auc, acc in results[0]["published"]
         ]
