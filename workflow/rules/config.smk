@@ -29,12 +29,11 @@ configfile: WORKFLOW_CONFIG
 
 # a later layer's datasets replace the earlier ones whole; errors name the layer, key and allowed keys
 replace_datasets(config, [data for _, data in LAYERS_GIVEN])
-validate_layers(config, Path(workflow.basedir) / SCHEMA, LAYERS_GIVEN)
-CONFIG = resolve(config, Path(workflow.basedir) / SCHEMA)
+SCHEMA_FILE = Path(workflow.basedir) / SCHEMA
+validate_layers(config, SCHEMA_FILE, LAYERS_GIVEN)
+CONFIG = resolve(config, SCHEMA_FILE)
 # which modes of the paper's text or the authors' code this run uses (the summary's table, the landing page)
-FIDELITY = fidelity_rows(
-    CONFIG, Path(workflow.basedir) / SCHEMA, Path(workflow.basedir) / PAPER_CODE
-)
+FIDELITY = fidelity_rows(CONFIG, SCHEMA_FILE, Path(workflow.basedir) / PAPER_CODE)
 if workflow.is_main_process:
     logger.info(CONFIG.describe())
     if workflow.local_exec:
