@@ -153,6 +153,8 @@ def test_published_figures_of_every_2d_flag():
 def test_official_rules_score_their_own_model(tmp_path):
     """A tiny run of the official task's two rules: the metrics are medmnist's Evaluator on the kept model's
     test scores; test labels that are not the raw file's test split are refused."""
+    from sklearn.metrics import average_precision_score
+
     from cxrcontrast.data.images import load_images
     from cxrcontrast.data.synthetic import synthesize
     from cxrcontrast.files import load_npz, save_npz
@@ -188,9 +190,12 @@ def test_official_rules_score_their_own_model(tmp_path):
     with torch.no_grad():
         y_score = scores(net(test.batch(torch.arange(len(test)))).numpy(), result["task"])
     labels = test.labels.numpy()
-    assert result["test"] == pytest.approx(
-        evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score, labels), abs=1e-6
-    )
+    evaluator = evaluate_official(str(tmp_path / "raw.npz"), "chestmnist", 28, "test", y_score, labels)
+    assert {k: result["test"][k] for k in evaluator} == pytest.approx(evaluator, abs=1e-6)
+    found = [i for i in range(labels.shape[1]) if labels[:, i].any()]  # average precision needs a positive
+    expected_map = np.mean([average_precision_score(labels[:, i], y_score[:, i]) for i in found])
+    assert result["test"]["map"] == pytest.approx(expected_map, abs=1e-6)
+    assert result["test"]["acc_constant"] == pytest.approx(1 - labels.mean())  # every label negative
     assert result["published"] == []  # synthetic data: the published figures are not of this data
     published = score(official=28)["published"]  # as the pruning records it for the official file
     assert [p[0] for p in published] == ["ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)"]

@@ -147,3 +147,141 @@ def test_a_temperature_at_an_end_of_the_search_is_said_to_be_a_bound():
     t = fit_temperature(wrong, labels)
     assert t == pytest.approx(T_RANGE[1], rel=1e-3)
     assert temperature_text(t) == f"≥ {T_RANGE[1]:g} (bound)" and temperature_text(1.5) == "1.50"
+
+
+def least_likely_true(n=300):
+    """A sub-chance model: the true class is always its least likely; the NLL falls as T grows without limit."""
+    return np.tile([0.2, 0.4, 0.4], (n, 1)), np.zeros(n, dtype=int)
+
+
+def always_right_unsure(n=300):
+    """A model always right but unsure: sharpening lowers the NLL without limit, so T falls to the lower end."""
+    return np.tile([0.5, 0.3, 0.2], (n, 1)), np.zeros(n, dtype=int)
+
+
+def test_a_fit_at_either_bound_or_worsening_the_nll_is_a_failed_fit():
+    from cxrcontrast.evaluation.calibration import T_RANGE, fit_failure
+
+    for model, end, bound in ((least_likely_true, "upper", T_RANGE[1]), (always_right_unsure, "lower", T_RANGE[0])):
+        probs, labels = model()
+        t = fit_temperature(probs, labels)
+        assert t == pytest.approx(bound, rel=1e-3)
+        assert fit_failure(probs, labels, t) == f"failed (at the {end} bound of the search, T = {bound:g})"
+    probs, labels = random_predictions(n=400, seed=8, skill=3)
+    t = fit_temperature(probs, labels)
+    assert fit_failure(probs, labels, t) is None and nll(probs, labels, t) <= nll(probs, labels, 1.0)
+    # a T that does not lower the validation NLL below T = 1 (5 is far from this model's optimum) is no calibration
+    assert nll(probs, labels, 5.0) > nll(probs, labels, 1.0)
+    assert fit_failure(probs, labels, 5.0) == "failed (scaling by T = 5 worsens the validation NLL)"
+
+
+def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_path):
+    """The evaluate stage's record of a model whose validation logits force the upper bound: temperature and
+    every scaled ECE (test split, interval, paper protocol, its interval and spread) null, the reason recorded,
+    a warning in the log; the ECE as trained is still scored."""
+    from cxrcontrast.stages.evaluate import calibration_fields, figure_view, uncertainty_of
+
+    val_probs, val_labels = least_likely_true()
+    probs, labels = random_predictions(n=200, k=3, seed=1)
+    with caplog.at_level("WARNING"):
+        ece, fields = calibration_fields(val_probs, val_labels, probs, labels, protocol_seed=0)
+    assert "temperature fit failed (at the upper bound of the search, T = 20)" in caplog.text
+    assert fields["temperature"] is None and fields["ece_scaled"] is None
+    assert fields["temperature_fit"] == "failed (at the upper bound of the search, T = 20)"
+    assert fields["ece"] == pytest.approx(brute_force_ece(probs, labels))
+    assert fields["ece_debiased"] is not None and fields["ece_scaled_debiased"] is None
+    assert all(c["after"] is None for c in fields["calibration"]["reliability"].values())
+    names = ["a", "b", "c"]
+    u = uncertainty_of(probs, labels, names, {"bootstrap": 30, "seed": 0, "paper_protocol_seed": 0}, ece)
+    protocol = u["paper_protocol"]
+    assert u["ci"]["ece_scaled"] is None and u["ci"]["ece"] is not None
+    assert protocol["ece_scaled"] is None and protocol["ci"]["ece_scaled"] is None
+    assert protocol["resample_sd"]["ece_scaled"] is None
+    assert u["ci"]["ece_scaled_debiased"] is None and protocol["ece_scaled_debiased"] is None
+    shown = figure_view({**fields, **u})  # the reliability diagram draws no scaled curve and no number
+    assert np.isnan(shown["temperature"]) and np.isnan(shown["ece_scaled"])
+    from cxrcontrast.figures.calibration import reliability_diagram
+
+    reliability_diagram(shown, "a failed fit", str(tmp_path / "reliability.png"))
+    assert (tmp_path / "reliability.png").stat().st_size > 0
+    # a fit that succeeds records its T and scaled numbers as before
+    val_probs, val_labels = random_predictions(n=400, seed=8, skill=3)
+    _, ok = calibration_fields(val_probs, val_labels, probs, labels, protocol_seed=0)
+    assert ok["temperature_fit"] == "ok" and ok["temperature"] == pytest.approx(fit_temperature(val_probs, val_labels))
+    assert ok["ece_scaled"] == pytest.approx(brute_force_ece(scaled(probs, ok["temperature"]), labels))
+
+
+def calibrated_predictions(n, rng, k=4):
+    """A perfectly calibrated model: top class 0 at confidence c ~ U(1/k, 1), right with probability c."""
+    conf = rng.uniform(1 / k + 0.01, 1, n)
+    probs = np.column_stack([conf] + [(1 - conf) / (k - 1)] * (k - 1))
+    return probs, np.where(rng.random(n) < conf, 0, 1)
+
+
+def binned(probs, labels, bins=BINS):
+    """(count, accuracy, mean confidence) of each non-empty bin ((m-1)/M, m/M], by a plain loop."""
+    conf, right = probs.max(1), probs.argmax(1) == labels
+    out = []
+    for m in range(1, bins + 1):
+        inside = ((m - 1) / bins < conf) & (conf <= m / bins) | ((m == 1) & (conf == 0))
+        if inside.any():
+            out.append((inside.sum(), right[inside].mean(), conf[inside].mean()))
+    return out
+
+
+def kumar_normal_debiased_ece(probs, labels, resamples, rng):
+    """Kumar et al.'s ``normal_debiased_ce`` (p-lambda/verified_calibration, power 1) as written there: draw
+    each bin's label mean from N(mean, mean (1 - mean) / count) ``resamples`` times; 2 * plug-in - mean of the
+    resampled plug-ins. Also returns the SD of the resampled plug-ins (for the Monte Carlo tolerance)."""
+    count, acc, conf = (np.array(v, dtype=float) for v in zip(*binned(probs, labels)))
+    share = count / count.sum()
+    plugin = share @ np.abs(acc - conf)
+    draws = rng.normal(acc, np.sqrt(acc * (1 - acc) / count), size=(resamples, len(acc)))
+    resampled = np.abs(draws - conf) @ share
+    return 2 * plugin - resampled.mean(), resampled.std()
+
+
+def test_debiased_ece_is_kumar_et_als_estimator():
+    """Equal to a per-bin loop of the folded-normal mean (scipy's foldnorm) and, within the Monte Carlo error,
+    to Kumar et al.'s resampling estimator; weights are multiplicities."""
+    from scipy.stats import foldnorm
+
+    from cxrcontrast.evaluation.calibration import debiased_ece
+
+    for seed in (0, 1, 2):
+        probs, labels = random_predictions(n=400, seed=seed)
+        bins = binned(probs, labels)
+        plugin = sum(c / 400 * abs(a - f) for c, a, f in bins)
+        expected = 0.0
+        for c, a, f in bins:
+            sd = np.sqrt(a * (1 - a) / c)
+            expected += c / 400 * (abs(a - f) if sd == 0 else foldnorm.mean(abs(a - f) / sd, scale=sd))
+        ours = debiased_ece(probs, labels, np.ones((1, 400)))[0]
+        assert ours == pytest.approx(2 * plugin - expected, abs=1e-12)
+        resamples = 200_000
+        mc, sd = kumar_normal_debiased_ece(probs, labels, resamples, np.random.default_rng(seed))
+        assert abs(ours - mc) < 5 * sd / np.sqrt(resamples)  # 5 standard errors of the Monte Carlo mean
+    w = np.random.default_rng(3).integers(0, 4, (4, 400)).astype(float)
+    for row, value in zip(w, debiased_ece(probs, labels, w)):
+        idx = np.repeat(np.arange(400), row.astype(int))
+        assert value == pytest.approx(debiased_ece(probs[idx], labels[idx], np.ones((1, len(idx))))[0], abs=1e-12)
+
+
+def test_debiased_ece_is_nearer_zero_than_the_plugin_on_calibrated_data():
+    """Perfectly calibrated models (true ECE 0): over 200 draws of 300 images the plug-in ECE is biased up; the
+    debiased estimate lies nearer 0 in expectation, by more than 4 standard errors of the mean paired difference.
+    On a badly calibrated model (a gap far above the noise) the two agree."""
+    from cxrcontrast.evaluation.calibration import debiased_ece
+
+    rng = np.random.default_rng(0)
+    n, draws = 300, 200
+    gaps = []
+    for _ in range(draws):
+        probs, labels = calibrated_predictions(n, rng)
+        w = np.ones((1, n))
+        gaps.append(weighted_ece(probs, labels, w)[0] - abs(debiased_ece(probs, labels, w)[0]))
+    gaps = np.array(gaps)
+    assert gaps.mean() > 4 * gaps.std(ddof=1) / np.sqrt(draws)
+    probs, labels = with_confidence(0.9, np.arange(2000) < 1200)  # accuracy 0.6 at confidence 0.9: ECE 0.3
+    w = np.ones((1, 2000))
+    assert debiased_ece(probs, labels, w)[0] == pytest.approx(weighted_ece(probs, labels, w)[0], abs=1e-9)

@@ -128,7 +128,7 @@ def test_a_comparison_of_a_collapsed_pair_is_marked_and_claims_no_effect(collaps
         assert "no effect claimed (collapsed: the baseline's seeds 0, 1) | – | – |" in line
         assert not re.search(r"[+-]\d+\.\d", line.split("no effect")[0])  # no difference shown before the mark
     assert any(
-        line.startswith("| VGG normal pretrain | ") and re.search(r"\| [+-]\d+\.\d \|", line)
+        line.startswith("| VGG normal pretrain | ") and re.search(r"\| [+-]\d+\.\d( \*)? \|", line)
         for line in text.splitlines()
     )
 
@@ -161,11 +161,12 @@ def test_protocol_rankings_leave_the_collapsed_state_out_and_name_it(collapsed_s
     rows = read_csv(collapsed_summary["protocols"])
     natural = next(r for r in rows if r["protocol"] == "natural" and r["against"] == "paper")
     assert natural["states"] == "3"
-    assert natural["left_out_collapsed"] == "efficientnet_b0/none (classifier collapsed in 2 of 2 seeds)"
+    assert natural["left_out_collapsed"] == "efficientnet_b0/none (end to end) (classifier collapsed in 2 of 2 seeds)"
     section = open(collapsed_summary["markdown"]).read().split("## Protocol sensitivity")[1]
-    assert "| efficientnet_b0 | none | collapsed | collapsed |" in section
+    assert "| efficientnet_b0 | none (end to end) | collapsed | collapsed |" in section
     assert (
-        "Left out of the rankings as collapsed: efficientnet_b0/none (classifier collapsed in 2 of 2 seeds)" in section
+        "Left out of the rankings as collapsed: efficientnet_b0/none (end to end) (classifier collapsed in 2 of 2 seeds)"
+        in section
     )
 
 

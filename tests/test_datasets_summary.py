@@ -150,6 +150,7 @@ HAND_ROW = {
     "ci_high": 0.05,
     "p_value": 0.2,
     "seeds": 3,
+    "p_holm": 3 * 0.2,  # three tests of 0.2 in the family of datasets.csv
     "duplicates": 0,
     "collapsed": False,  # a comparisons.csv of an earlier version, without the column: not marked
     "collapsed_reason": None,
@@ -182,7 +183,7 @@ def test_figure_has_one_row_per_dataset_and_experiment(tmp_path, planted_compari
 
 def test_markdown_warns_of_duplicates_and_shows_both_datasets(tmp_path, planted_comparisons):
     classes = {"chest": classes_json(4, {"train-test": 12}), "small": classes_json(3, {"val": 0})}
-    _, _, out = run_stage(tmp_path, planted_comparisons, classes)
+    csv_rows, _, out = run_stage(tmp_path, planted_comparisons, classes)
     text = open(out["md"]).read()
     assert text.startswith("# Summary of 2 dataset(s): chest, small\n\n## Across datasets\n")
     assert "> **Data warning:** chest: 12 test images are exact copies of train images" in text
@@ -195,8 +196,9 @@ def test_markdown_warns_of_duplicates_and_shows_both_datasets(tmp_path, planted_
     ]
     chest_normal = {c["metric"]: c for c in planted_comparisons["chest"] if c["pretrain"] == "normal"}
     ba = chest_normal["balanced_accuracy"]
+    p_holm = float(csv_rows[0]["p_holm"])  # chest, normal, balanced accuracy
     assert table[0].split(" | ")[4] == (
-        f"{100 * ba['difference']:+.1f} [{100 * ba['ci_low']:+.1f}, {100 * ba['ci_high']:+.1f}]"
+        f"{100 * ba['difference']:+.1f} [{100 * ba['ci_low']:+.1f}, {100 * ba['ci_high']:+.1f}], p_Holm {p_holm:.3f}"
     )
     assert Image.open(out["png"]).size[1] > 0
 

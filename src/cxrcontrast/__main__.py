@@ -19,10 +19,8 @@ import os
 import sys
 from pathlib import Path
 
+from .config.layers import SCHEMA, WORKFLOW_CONFIG, layer_files
 from .errors import InputError
-
-SCHEMA = Path("workflow/schemas/config.schema.yaml")
-WORKFLOW_CONFIG = "config/config.yaml"  # the Snakefile's own `configfile:`, read before any --configfile
 
 
 def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None = None, out=None) -> int:
@@ -57,7 +55,7 @@ def run(args: list[str]) -> int:
         sys.stderr.write(said.getvalue())
         raise
     base = Path(parsed.directory or ".")
-    layers = [base / WORKFLOW_CONFIG, *parsed.configfile]
+    layers = layer_files(parsed.configfile, base)
     overrides = parse_config(parsed.config) if parsed.config else None
     if check_layers(layers, base / SCHEMA, overrides, out=sys.stderr):  # stdout is Snakemake's (--dag | dot)
         return 1
@@ -72,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check config layers (run from the workflow's folder)")
     check.add_argument("--configfile", nargs="+", default=[WORKFLOW_CONFIG], help="layers, later wins")
-    check.add_argument("--schema", default=str(SCHEMA))
+    check.add_argument("--schema", default=SCHEMA)
     sub.add_parser("run", help="check every config layer, then run snakemake with the same arguments")
     args = parser.parse_args(argv)
     return check_layers(args.configfile, args.schema)

@@ -9,14 +9,31 @@ canonical (keys sorted, numbers of one type) so that only a real change of value
 
 from ..slices import canonical
 from .dataset_run import DatasetRun
-from .layers import given_layers, load_layers, read_yaml, replace_datasets, resolve, validate_layers
+from .layers import (
+    PAPER_CODE,
+    SCHEMA,
+    WORKFLOW_CONFIG,
+    given_layers,
+    layer_files,
+    load_layers,
+    read_yaml,
+    replace_datasets,
+    resolve,
+    shown_layers,
+    validate_layers,
+)
 from .report_facts import fidelity_rows, report_facts
 from .run_config import RunConfig
 
 __all__ = [
     "fidelity_rows",
     "report_facts",
+    "PAPER_CODE",
+    "SCHEMA",
+    "WORKFLOW_CONFIG",
     "given_layers",
+    "layer_files",
+    "shown_layers",
     "load_layers",
     "read_yaml",
     "replace_datasets",

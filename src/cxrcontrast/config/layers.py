@@ -15,6 +15,12 @@ from .schema import normalize, schema_error
 
 YTE = "__use_yte__"  # Snakemake's --configfile loader evaluates a layer holding it as a Python template (YTE)
 
+# The workflow's own files, relative to its folder, named here only: the Snakefile, its rules and the front
+# door (``python -m cxrcontrast``) import them, so the layers checked are the layers the workflow reads.
+WORKFLOW_CONFIG = "config/config.yaml"  # the Snakefile's `configfile:`, read before any --configfile
+SCHEMA = "workflow/schemas/config.schema.yaml"
+PAPER_CODE = "config/paper_code.yaml"  # the authors' code's settings: the fidelity table compares with them
+
 
 def read_yaml(path: str | Path) -> dict:
     """One config layer, as data only; a mistake names the file and line."""
@@ -50,6 +56,20 @@ def read_yaml(path: str | Path) -> dict:
             "here is data only: remove the key (and any ?-expressions)"
         )
     return data
+
+
+def layer_files(configfiles: list[str | Path] | None, folder: str | Path = ".") -> list[Path]:
+    """The config files in the order Snakemake reads them: the workflow's own (in ``folder``), then each
+    ``--configfile``. The one list the front door checks and the Snakefile validates and reports."""
+    return [Path(folder) / WORKFLOW_CONFIG, *map(Path, configfiles or [])]
+
+
+def shown_layers(paths: list[str | Path]) -> list[str]:
+    """``paths`` as a person reads them in the report: each once, relative to the working folder if inside it
+    (Snakemake gives --configfile layers as absolute paths)."""
+    here = Path.cwd()
+    full = [Path(p).resolve() for p in paths]
+    return list(dict.fromkeys(str(p.relative_to(here)) if p.is_relative_to(here) else str(p) for p in full))
 
 
 def given_layers(paths: list[str | Path], overrides: dict | None = None) -> list[tuple[str, dict]]:

@@ -50,7 +50,7 @@ def paired_difference(pairs, resamples: int = 1000, seed: int = 0, metrics=("bal
 
     ``pairs`` is a list of (probs_a, probs_b, labels) on the same test images in the same
     order (one pair per seed). Returns, per metric, the point difference (every image
-    once), a 95% interval and a two-sided p-value for "no difference".
+    once), a 95% interval and a two-sided p-value for "no difference" (``two_sided_p``).
     """
     n = len(pairs[0][2])
 
@@ -63,6 +63,14 @@ def paired_difference(pairs, resamples: int = 1000, seed: int = 0, metrics=("bal
     out = {}
     for key in metrics:
         d = np.concatenate([c[key] for c in draws])
-        p = 2 * min(np.mean(d <= 0), np.mean(d >= 0))
-        out[key] = {"difference": float(point[key][0]), "ci": interval(d), "p_value": float(min(1.0, p))}
+        out[key] = {"difference": float(point[key][0]), "ci": interval(d), "p_value": two_sided_p(d)}
     return out
+
+
+def two_sided_p(differences: np.ndarray) -> float:
+    """The bootstrap p-value of "no difference": twice the smaller tail at 0, each tail counted as (k + 1) / (B + 1)
+    (Davison & Hinkley 1997, eq. 4.11) so that B resamples never claim p = 0: with no resample across 0 it is
+    2 / (B + 1), the smallest p these resamples can show."""
+    b = len(differences)
+    tail = min(np.sum(differences <= 0), np.sum(differences >= 0))
+    return float(min(1.0, 2 * (tail + 1) / (b + 1)))

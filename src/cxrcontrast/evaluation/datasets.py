@@ -11,6 +11,7 @@ import math
 
 from ..errors import InputError
 from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
+from .multiplicity import holm
 
 # the two metrics compared across datasets, by the names comparisons.csv gives them (and the figure's panel order)
 METRICS = ("balanced_accuracy", "auc_macro")
@@ -18,7 +19,9 @@ METRICS = ("balanced_accuracy", "auc_macro")
 NEEDED = (*EXPERIMENT_KEYS, "metric", "difference", "ci_low", "ci_high", "p_value", "seeds")
 # a comparison of a collapsed pair (tables.comparisons ``collapsed``): kept, marked, no effect (absent: not marked)
 COLLAPSE = ("collapsed", "collapsed_reason")
-COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "duplicates", *COLLAPSE)
+COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "p_holm", "duplicates", *COLLAPSE)
+# what p_holm of datasets.csv adjusts over (each comparisons.csv adjusts over its own dataset's tests only)
+FAMILY = "all rows of datasets.csv (every dataset, experiment and metric)"
 EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experiment"
 
 
@@ -55,7 +58,8 @@ def duplicate_warnings(classes: dict[str, dict]) -> list[str]:
 
 def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
     """One row per dataset x experiment x metric (balanced accuracy, macro AUC), in the order of the dataset names,
-    then of the experiments as each dataset's comparisons give them.
+    then of the experiments as each dataset's comparisons give them; ``p_holm``: ``p_value`` Holm-adjusted over
+    every row returned (one family, ``FAMILY``).
 
     ``datasets``: name -> {"comparisons": rows of its comparisons.csv (text or numbers), "classes": its
     classes.json, "data": its config entry (source, size, image_size, ...)}."""
@@ -83,6 +87,8 @@ def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
                     experiment = dict(zip(EXPERIMENT_KEYS, key))
                     marks = {"duplicates": duplicates, **collapse_of(r)}
                     out.append({**common, **experiment, "metric": metric, **numbers, **marks})
+    for row, adjusted in zip(out, holm([r["p_value"] for r in out])):
+        row["p_holm"] = adjusted
     return out
 
 

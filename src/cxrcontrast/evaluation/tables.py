@@ -11,6 +11,7 @@ from .bootstrap import LEVEL, paired_difference
 from .calibration import CALIBRATION
 from .embeddings import QUALITY
 from .metrics import HEADLINE, PAPER_ORDER
+from .multiplicity import holm
 from .robustness import DROPS
 
 METRICS = HEADLINE + CALIBRATION + ("temperature",) + DROPS + tuple(f"paper_{k}" for k in PAPER_ORDER + CALIBRATION)
@@ -30,6 +31,7 @@ def seed_row(m: dict) -> dict:
         row[k] = m[k]
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = m["ci"][k] or (None, None)
     row.update({k: m[k] for k in ("temperature", *DROPS)})
+    row["temperature_fit"] = m.get("temperature_fit", "ok")  # "failed (...)": no calibrated numbers (None)
     # evaluation.collapse: a metrics.json of an earlier version carries no mark and counts as not collapsed
     row["collapsed"], row["collapsed_reason"] = bool(m.get("collapsed", False)), m.get("collapsed_reason")
     protocol = m["paper_protocol"]
@@ -57,6 +59,8 @@ def experiment_rows(rows: list[dict]) -> list[dict]:
     out = []
     for key, members in group_by(rows, experiment_key).items():
         row = dict(zip(EXPERIMENT_KEYS, key), n_seeds=len(members))
+        # the seeds whose temperature fit failed: their calibrated numbers are left out of the means, not averaged
+        row["temperature_fit_failed"] = sum(m["temperature_fit"] != "ok" for m in members)
         row["collapsed_seeds"] = sum(m["collapsed"] for m in members)
         for metric in METRICS:
             # a collapsed model loses nothing to a corrupted image: its drops are left out, not averaged in
@@ -101,7 +105,8 @@ def comparisons(
 ) -> list[dict]:
     """Each experiment against its baseline: paired bootstrap over test images, seeds paired. ``collapsed``: the
     collapsed seeds of each experiment (``collapsed_seeds``); a pair holding one is marked ``collapsed``, its
-    difference kept in the table but no effect."""
+    difference kept in the table but no effect; ``p_holm``: the p-value Holm-adjusted over every row (one family:
+    all the paired tests of this dataset, collapsed or not)."""
     out = []
     for key, by_seed in predictions.items():
         base = baseline_of(key, set(predictions))
@@ -129,6 +134,8 @@ def comparisons(
                     **mark,
                 }
             )
+    for row, adjusted in zip(out, holm([r["p_value"] for r in out])):
+        row["p_holm"] = adjusted
     return out
 
 
@@ -211,7 +218,9 @@ def official_rows(results: list[dict]) -> list[dict]:
             "source": "ours",
             **{k: r[k] for k in ("encoder", "pretrain", "tuning", "seed", "flag", "task")},
             "auc": r["test"]["auc"],
+            "map": r["test"].get("map"),  # official.json of this version on
             "acc": r["test"]["acc"],
+            "acc_constant": r["test"].get("acc_constant"),
         }
         for r in results
     ]
@@ -228,7 +237,9 @@ def official_rows(results: list[dict]) -> list[dict]:
                 "flag": results[0]["flag"],
                 "task": results[0]["task"],
                 "auc": auc,
+                "map": None,  # not published
                 "acc": acc,
+                "acc_constant": None,
             }
             for model, auc, acc in results[0]["published"]
         ]

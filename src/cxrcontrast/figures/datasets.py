@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 
 from ..evaluation.datasets import EMPTY, METRICS, by_experiment, finite
 from ..evaluation.display import METRIC_LABELS, dataset_label, experiment_label
+from ..evaluation.multiplicity import ALPHA, significant
 from .style import save_figure
 
 TITLES = {"balanced_accuracy": "Δ balanced accuracy", "auc_macro": "Δ macro AUC"}
@@ -34,9 +35,8 @@ def _whiskers(ax, groups: list[dict], metric: str, colors: dict) -> None:
         if finite(r["ci_low"]) and finite(r["ci_high"]):
             lo, hi = 100 * r["ci_low"], 100 * r["ci_high"]
             ax.plot([lo, hi], [y, y], color=color, lw=1.6, solid_capstyle="butt")
-            clear = lo > 0 or hi < 0  # the interval leaves out "no difference"
-        else:
-            clear = False
+        # filled: not noise after Holm's adjustment over all rows (an unadjusted interval clear of 0 is not enough)
+        clear = significant(r.get("p_holm"))
         ax.plot(d, y, "o", ms=6, mec=color, mfc=color if clear else "white", mew=1.6)
     ax.axvline(0, color="black", lw=0.9)
     ax.set_title(TITLES[metric])
@@ -76,7 +76,7 @@ def forest_plot(rows: list[dict], out: str) -> list[str]:
     fig.suptitle(
         "Pretraining against each dataset's own baseline, test split\n"
         f"(point: mean difference over {shown}paired seed(s); whisker: 95% paired-bootstrap interval over test "
-        "images; filled: the interval excludes 0; grey x: a side collapsed, no effect)",
+        f"images; filled: Holm-adjusted p < {ALPHA} over all rows; grey x: a side collapsed, no effect)",
         fontsize=10,
     )
     fig.tight_layout()

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..data.augment import AugmentParams
-from ..data.budgets import budget_rows
+from ..data.budgets import budget_rows, val_budget_rows
 from ..data.images import load_images
 from ..files import load_json
 from ..models.build import build_classifier
@@ -70,11 +70,24 @@ def run_classify(
 
 
 def training_data(train: list[str], val: str, params: dict, seed: int, device):
-    """The training rows (the label budget; twice for train_aug on_access), the val split, both on ``device``,
-    and which training rows are re-augmented on each access (None: none)."""
+    """The training rows (the label budget; twice for train_aug on_access), the val rows of the same budget
+    (the epoch is selected on those only), both on ``device``, and which training rows are re-augmented on
+    each access (None: none)."""
     full = load_images(train, params["image_size"])
     rows, redrawn = training_rows(len(train), params, seed, full.labels.numpy())
-    return full.rows(rows).to(device), load_images([val], params["image_size"]).to(device), redrawn
+    return (
+        full.rows(rows).to(device),
+        budgeted_val(val, params["image_size"], params["labels"], seed).to(device),
+        redrawn,
+    )
+
+
+def budgeted_val(val: str, image_size: int, fraction: float, seed: int):
+    """The validation images of the label budget ``fraction`` (all of them at 1)."""
+    full = load_images([val], image_size)
+    rows = val_budget_rows(full.labels.numpy(), fraction, seed)
+    log.info("validation: %d of %d images (%s of the labels)", len(rows), len(full), fraction)
+    return full.rows(rows)
 
 
 def classifier_to_train(params: dict, n_classes: int, seed: int, start: PretrainCheckpoint | None):

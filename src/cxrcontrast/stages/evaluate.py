@@ -11,7 +11,7 @@ from ..data.images import InMemoryImages, load_images
 from ..data.tensors import resize_uint8
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
-from ..evaluation.calibration import BINS, T_RANGE, calibration_of, fit_temperature
+from ..evaluation.calibration import BINS, CALIBRATION, calibration_of, fit_failure, fit_temperature
 from ..evaluation.collapse import collapse_of
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
@@ -21,6 +21,7 @@ from ..evaluation.robustness import DROPS, corruption_scores
 from ..files import load_checkpoint, load_json, load_npz, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
+from .classify import budgeted_val
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,15 @@ def run_evaluate(
     data = load_images([test], ckpt.image_size)
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
-    val_probs, val_labels = predictions_on(net, val, ckpt.image_size, dev)
+    val_data = budgeted_val(val, ckpt.image_size, experiment["labels"], experiment["seed"])
+    val_probs, val_labels = predict_probs(net, val_data, dev).numpy(), val_data.labels.numpy()
     collapse = collapse_of(probs, val_probs, val_labels, names)
-    ece, calibration = calibrate(val_probs, val_labels, probs, labels, params["paper_protocol_seed"])
+    ece, calibration = calibration_fields(val_probs, val_labels, probs, labels, params["paper_protocol_seed"])
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
-    result = metrics_record(experiment, ckpt, names, len(labels), m, calibration, uncertainty, robust, run_numerics)
+    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(val_data)}
+    result = metrics_record(experiment, ckpt, names, n, m, calibration, uncertainty, robust, run_numerics)
     result.update(collapse_fields(collapse))
     save_npz(
         outputs["predictions"],
@@ -83,12 +86,6 @@ def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
     return probs, labels, m
 
 
-def predictions_on(net, split: str, image_size: int, device) -> tuple[np.ndarray, np.ndarray]:
-    """The classifier's probabilities on the images of ``split`` (a file) and their labels."""
-    data = load_images([split], image_size)
-    return predict_probs(net, data, device).numpy(), data.labels.numpy()
-
-
 def collapse_fields(collapse: dict) -> dict:
     """metrics.json's collapse mark (``evaluation.collapse``), logged as a warning where the model collapsed."""
     if collapse["collapsed"]:
@@ -96,20 +93,34 @@ def collapse_fields(collapse: dict) -> dict:
     return {k: collapse[k] for k in ("collapsed", "collapsed_reason", "val_balanced_accuracy")}
 
 
-def calibrate(val_probs, val_labels, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
+def calibration_fields(val_probs, val_labels, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
     """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
-    fields: the ECEs on the test split, the temperature fitted on the validation probabilities and the
-    reliability curves."""
-    temperature = fit_temperature(val_probs, val_labels)
+    fields: the ECEs on the test split, the temperature fitted on the validation probabilities (of the images of the
+    experiment's label budget, those its epoch was selected on) and the reliability curves. A failed temperature fit
+    (``fit_failure``) leaves every calibrated number of the model null, with the reason in ``temperature_fit``."""
+    fitted = fit_temperature(val_probs, val_labels)
+    failure = fit_failure(val_probs, val_labels, fitted)
+    temperature = None if failure else fitted
     ece, curves = calibration_of(probs, labels, temperature, paper_weights(labels, protocol_seed)[0])
-    calibration = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
-    log.info("calibration: ECE %(ece).4f, %(ece_scaled).4f after temperature scaling", calibration)
-    log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_labels))
-    if not T_RANGE[0] * 1.001 < temperature < T_RANGE[1] * 0.999:
-        log.warning("the fitted temperature %.3f is at an end of the searched range %s", temperature, T_RANGE)
+    values = {k: float(f(np.ones((1, len(labels))))[0]) for k, f in ece.items()}
+    calibration = {k: values.get(k) for k in CALIBRATION}  # None: not a calibrated number
+    log.info(
+        "calibration: ECE %s as trained (debiased %s), %s after temperature scaling (debiased %s)",
+        *(calibration[k] for k in ("ece", "ece_debiased", "ece_scaled", "ece_scaled_debiased")),
+    )
+    if failure:
+        log.warning(
+            "temperature fit %s on %d validation images (stopped at T = %.3g): no calibrated numbers for this model",
+            failure,
+            len(val_labels),
+            fitted,
+        )
+    else:
+        log.info("temperature %.3f, fitted on %d validation images", temperature, len(val_labels))
     fields = {
         **calibration,
         "temperature": temperature,
+        "temperature_fit": failure or "ok",
         "calibration": {
             "bins": BINS,
             "binning": "equal-width bins of the top-class confidence",
@@ -126,9 +137,13 @@ def uncertainty_of(probs, labels, names: list[str], params: dict, ece: dict) -> 
     protocol = paper_protocol(probs, labels, params["paper_protocol_seed"], extra=ece)
     protocol.update(paper_protocol_spread(probs, labels, params["paper_protocol_seed"], params["bootstrap"], ece))
     protocol["auc_per_class"] = dict(zip(names, protocol["auc_per_class"]))
+    for k in CALIBRATION:  # a metric left out of ``ece`` (a failed temperature fit) is null, not absent
+        protocol.setdefault(k, None)
+        protocol["ci"].setdefault(k, None)
+        protocol["resample_sd"].setdefault(k, None)
     return {
         "paper_protocol": protocol,
-        "ci": {k: interval(dist[k]) for k in (*HEADLINE, *ece)},
+        "ci": {k: interval(dist.get(k)) for k in (*HEADLINE, *CALIBRATION)},
         "bootstrap": {"resamples": params["bootstrap"], "seed": params["seed"], "level": LEVEL},
     }
 
@@ -137,18 +152,18 @@ def metrics_record(
     experiment: dict,
     ckpt,
     names: list[str],
-    n_test: int,
+    n: dict,
     m: dict,
     calibration: dict,
     uncertainty: dict,
     robust: dict,
     run_numerics: dict,
 ) -> dict:
-    """metrics.json: the experiment, its test metrics and the checkpoint's config, keys in this order."""
+    """metrics.json: the experiment, its test metrics and the checkpoint's config, keys in this order; ``n``: the
+    number of test, training and validation images (those of the label budget)."""
     return {
         **experiment,
-        "n_test": int(n_test),
-        "n_train": ckpt.train_images,
+        **{k: int(v) for k, v in n.items()},
         "class_names": names,
         **{k: m[k] for k in HEADLINE},
         **calibration,
@@ -177,7 +192,24 @@ def draw_figures(
     confusion(m["confusion"], names, title, outputs["confusion"])
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])
     training_curves(history, title, outputs["curves"], pretrain_history)
-    reliability_diagram(result, title, outputs["reliability"])
+    reliability_diagram(figure_view(result), title, outputs["reliability"])
+
+
+def figure_view(result: dict) -> dict:
+    """The record as the reliability diagram reads it: after a failed temperature fit, no curve after scaling
+    and NaN for its T and ECEs (drawn as nothing and "nan", never as a calibrated number)."""
+    if result["temperature"] is not None:
+        return result
+    reliability = result["calibration"]["reliability"]
+    empty = {"count": [0.0] * BINS, "confidence": [None] * BINS, "accuracy": [None] * BINS}
+    curves = {p: {**c, "after": c["after"] or empty} for p, c in reliability.items()}
+    nan = {k: float("nan") if result[k] is None else result[k] for k in CALIBRATION}
+    protocol = {
+        **result["paper_protocol"],
+        **{k: float("nan") for k in CALIBRATION if result["paper_protocol"][k] is None},
+    }
+    calibration = {**result["calibration"], "reliability": curves}
+    return {**result, **nan, "temperature": float("nan"), "paper_protocol": protocol, "calibration": calibration}
 
 
 def scores_under_corruption(net, corrupted: str, test, image_size: int, device, clean: dict) -> dict:

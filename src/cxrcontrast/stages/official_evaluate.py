@@ -11,7 +11,7 @@ from .. import __version__
 from ..data.images import load_images
 from ..data.medmnist_format import flag_info
 from ..evaluation.inference import for_inference, map_rows
-from ..evaluation.official import evaluate_official, scores
+from ..evaluation.official import evaluate_official, reference_scores, scores
 from ..evaluation.published import PUBLISHED, SOURCE
 from ..files import load_json, provenance, save_json
 from ..models.build import load_classifier
@@ -38,8 +38,16 @@ def run_official_evaluate(
     task = flag_info(data["flag"]).task
     test_data = load_images([test], ckpt.image_size)
     y_score = scores(logits_on_test(net, test_data, dev), task)
-    result = evaluate_official(raw, data["flag"], data["size"], "test", y_score, test_data.labels.numpy())
-    log.info("test (medmnist Evaluator): AUC %.4f, ACC %.4f", result["auc"], result["acc"])
+    labels = test_data.labels.numpy()
+    result = evaluate_official(raw, data["flag"], data["size"], "test", y_score, labels)
+    result.update(reference_scores(labels, y_score, task))  # mAP, and the ACC its constant prediction gets
+    log.info(
+        "test (medmnist Evaluator): AUC %.4f, ACC %.4f (constant prediction: %.4f), mAP %.4f",
+        result["auc"],
+        result["acc"],
+        result["acc_constant"],
+        result["map"],
+    )
     official = load_json(classes)["official"]  # the MedMNIST size of which raw is the official file, or None
     save_json(out_metrics, official_record(ckpt, pretrain, task, result, len(test_data), official))
 

@@ -7,11 +7,13 @@ import numpy as np
 from .. import __version__
 from ..evaluation.display import METRIC_LABELS, experiment_label
 from ..evaluation.metrics import HEADLINE
+from ..evaluation.multiplicity import ALPHA, resamples_for_a_mark, significant
 from ..evaluation.protocol_sensitivity import collapsed_states
 from ..evaluation.published import PUBLISHED, SOURCE, paper_reported
 from ..evaluation.robustness import collapsed_models
 from ..evaluation.tables import group_by
 from ..vocabulary.experiments import experiment_key
+from ..vocabulary.tasks import MULTI_LABEL
 from .markdown_text import markdown_text
 from .sections import (
     EXPERIMENT_COLUMNS,
@@ -34,9 +36,54 @@ def paper_cell(row: dict, metric: str) -> str:
     return with_interval(row, metric) + ("" if sd is None else f" ±{100 * sd:.1f}")
 
 
-def p_text(p: float, resamples: int) -> str:
-    """A bootstrap p-value of 0 only says p is below the resolution 1/resamples."""
-    return f"< {1 / resamples:.2g}" if p == 0 else f"{p:.3f}"
+def p_text(p: float | None, resamples: int) -> str:
+    """A bootstrap p-value; at its floor 2 / (resamples + 1) (no resample across 0) it says only "at most this"."""
+    if p is None:
+        return "–"
+    return f"≤ {p:.2g}" if p <= 2 / (resamples + 1) * (1 + 1e-9) else f"{p:.3f}"
+
+
+def comparison_section(comp_rows: list[dict], resamples: int) -> list[str]:
+    """Each experiment against its baseline: difference, interval, p and Holm-adjusted p over this table's tests;
+    a * marks a Holm-adjusted p below ALPHA; a pair where either side collapsed claims no effect."""
+    if not comp_rows:
+        return []
+
+    def cells(c):  # difference, interval, p, p (Holm); where either side collapsed, no effect is claimed
+        if c.get("collapsed") in (True, "True"):
+            return [f"no effect claimed ({c['collapsed_reason']})", "–", "–", "–"]
+        difference = f"{100 * c['difference']:+.1f}" + (" *" if significant(c.get("p_holm")) else "")
+        interval = f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]"
+        return [difference, interval, p_text(c["p_value"], resamples), p_text(c.get("p_holm"), resamples)]
+
+    return [
+        "",
+        "## Against the baseline (paired bootstrap over test images, seeds paired)",
+        "",
+        *table(
+            ["experiment", "baseline", "metric", "difference (points)", "95% interval", "p", "p (Holm)"],
+            ([experiment_label(c), c["baseline"], c["metric"], *cells(c)] for c in comp_rows),
+        ),
+        "",
+        f"p: two-sided, from {resamples} resamples as (k + 1) / ({resamples} + 1) per tail, so never 0 (≤: no "
+        f"resample crossed 0). p (Holm): adjusted by Holm's step-down method over the {len(comp_rows)} paired tests "
+        f"of this table (one family: this dataset's comparisons). *: Holm-adjusted p < {ALPHA}, the only mark of a "
+        "difference that is not noise here (a 95% interval that excludes 0 is not adjusted for the other tests)."
+        + resolution_note(len(comp_rows), resamples),
+    ]
+
+
+def resolution_note(tests: int, resamples: int) -> str:
+    """Where the resamples cannot give any of ``tests`` a Holm p below ALPHA, say so and how many would."""
+    needed = resamples_for_a_mark(tests)
+    if resamples >= needed:
+        return ""
+    floor = 2 / (resamples + 1)
+    return (
+        f" With {resamples} resamples no p is below {floor:.2g}, so no Holm-adjusted p of {tests} tests can be "
+        f"below {ALPHA} ({tests} × {floor:.2g} = {tests * floor:.2g}): nothing can be marked; evaluate.bootstrap: "
+        f"{needed} or more would allow it."
+    )
 
 
 def setting_text(value) -> str:
@@ -44,14 +91,6 @@ def setting_text(value) -> str:
     booleans and lists of them hold no markup and are shown as always (``hidden=[256]``, not ``\\[256\\]``)."""
     holds_text = isinstance(value, str) or (isinstance(value, list) and any(isinstance(v, str) for v in value))
     return markdown_text(value) if holds_text else str(value)
-
-
-def comparison_cells(c: dict, resamples: int) -> list[str]:
-    """A comparison's difference, interval and p; where either side collapsed, no effect is claimed."""
-    if c.get("collapsed") in (True, "True"):
-        return [f"no effect claimed ({c['collapsed_reason']})", "–", "–"]
-    interval = f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]"
-    return [f"{100 * c['difference']:+.1f}", interval, p_text(c["p_value"], resamples)]
 
 
 def markdown(
@@ -103,12 +142,7 @@ def markdown(
             cells.append(" / ".join(f"[{v}, {v + 1})" for v in reported) if reported else "–")
         rows.append(cells)
     lines += table(head, rows)
-    if comp_rows:
-        lines += ["", "## Against the baseline (paired bootstrap over test images, seeds paired)", ""]
-        lines += table(
-            ["experiment", "baseline", "metric", "difference (points)", "95% interval", "p"],
-            ([experiment_label(c), c["baseline"], c["metric"], *comparison_cells(c, resamples)] for c in comp_rows),
-        )
+    lines += comparison_section(comp_rows, resamples)
     lines += equivalence_section(exp_rows) + calibration_section(exp_rows) + robustness_section(exp_rows, left_out)
     lines += embedding_section(embedding) + protocols_section(protocols or {}, collapsed) + official_section(official)
     return "\n".join(lines) + "\n"
@@ -183,7 +217,9 @@ def embedding_section(rows: list[dict]) -> list[str]:
 
 
 def official_section(rows: list[dict]) -> list[str]:
-    """The official MedMNIST task: ours (mean over seeds) and, where the task is the same, the published figures."""
+    """The official MedMNIST task: ours (mean over seeds) and, where the task is the same, the published figures;
+    ACC beside the ACC of the constant prediction on the same labels, and mAP, which discriminates where ACC
+    does not."""
     ours = [r for r in rows if r["source"] == "ours"]
     if not ours:
         return []
@@ -194,16 +230,26 @@ def official_section(rows: list[dict]) -> list[str]:
             if tuning == "end_to_end"
             else f"head on frozen {'untrained' if pre == 'none' else pre + ' pretrained'} features"
         )
-        cells.append([f"{enc}, {what}", str(len(members)), _mean(members, "auc"), _mean(members, "acc")])
+        scores = (_mean(members, k) for k in ("auc", "map", "acc", "acc_constant"))
+        cells.append([f"{enc}, {what}", str(len(members)), *scores])
     published = [r for r in rows if r["source"] != "ours"]
     cells += [
-        [f"{r['encoder']}, published ({r['reference']})", "–", f"{r['auc']:.3f}", f"{r['acc']:.3f}"] for r in published
+        [f"{r['encoder']}, published ({r['reference']})", "–", f"{r['auc']:.3f}", "–", f"{r['acc']:.3f}", "–"]
+        for r in published
     ]
+    multi_label = ours[0]["task"] == MULTI_LABEL
+    constant = "every label negative" if multi_label else "the most frequent class"
     lines = [
         "",
         f"## The official MedMNIST task ({ours[0]['flag']}, {ours[0]['task']}; medmnist's Evaluator on the test split)",
         "",
-        *table(["model", "seeds", "AUC", "ACC"], cells),
+        *table(["model", "seeds", "AUC", "mAP", "ACC", f"ACC of {constant}"], cells),
+        "",
+        f"ACC (threshold 0.5) is read against the ACC of predicting {constant} on the same test labels: a model "
+        "near it has learned nothing ACC can show. mAP: the mean over the "
+        + ("findings" if multi_label else "classes")
+        + " of average precision (sklearn; over those with a positive in the test split), which a model that "
+        "ranks no positive first cannot raise. Published rows give only AUC and ACC.",
     ]
     if not published:
         name, auc, acc = PUBLISHED["chestmnist"][0]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..evaluation.calibration import BINS, T_RANGE
 from ..evaluation.display import experiment_label, percent
 from ..evaluation.label_equivalence import METRICS as EQUIVALENCE_METRICS
-from ..evaluation.protocol_sensitivity import PROTOCOLS, kendall_rows, left_out
+from ..evaluation.multiplicity import ALPHA
+from ..evaluation.protocol_sensitivity import END_TO_END, PROTOCOLS, RANDOM_ENCODER, kendall_rows, left_out, ranks
 from .label_equivalence import sentence
 
 
@@ -116,40 +117,63 @@ def calibration_section(rows: list[dict]) -> list[str]:
 
 
 def protocols_section(scores: dict[str, dict], collapsed: dict | None = None) -> list[str]:
-    """Each encoder state's rank under every protocol, and Kendall's tau between the protocols; a state a protocol
-    left out as collapsed (``collapsed``: ``protocol_sensitivity.collapsed_states``) is ranked "collapsed"."""
+    """Each encoder state's rank under every protocol (ties share their average rank), and Kendall's tau-b with its
+    p-value and number of states per pair of protocols; a state a protocol left out as collapsed (``collapsed``:
+    ``protocol_sensitivity.collapsed_states``) is ranked "collapsed" and named under the tables."""
     if len(scores) < 2:
         return []
-    collapsed = collapsed or {}
-    gone = {p: left_out(p, collapsed) for p in scores}
-    states = {s for by_state in [*scores.values(), *gone.values()] for s in by_state}
-    states = sorted(states, key=lambda s: (s[0], s[1] != "none", s[1]))
+    gone = {p: left_out(p, collapsed or {}) for p in scores}
+    states = sorted(
+        {s for by_state in [*scores.values(), *gone.values()] for s in by_state},
+        key=lambda s: (s[0], s[1][:4] != "none", s[1]),
+    )
     names = list(scores)
-    ranks = {p: {s: i + 1 for i, s in enumerate(sorted(by, key=lambda s: -by[s]))} for p, by in scores.items()}
-    for p in names:
-        ranks[p].update({s: "collapsed" for s in gone[p]})
+    rank_of = {p: ranks(by) for p, by in scores.items()}
     whys = {s: why for by_state in gone.values() for s, why in by_state.items()}
-    taus = {(r["protocol"], r["against"]): r["tau"] for r in kendall_rows(scores)}
+
+    def rank_cell(p, s):
+        return "collapsed" if s in gone[p] else rank_text(rank_of[p].get(s))
+
+    pairs = [r for r in kendall_rows(scores) if names.index(r["protocol"]) < names.index(r["against"])]
     return [
         "",
         "## Protocol sensitivity: the encoder states' ranks under each protocol (1 = best), Kendall's tau",
         "",
         *(f"- {p}: {PROTOCOLS[p]}" for p in names),
         "",
-        *table(["encoder", "pretrain", *names], ([*s, *(str(ranks[p].get(s, "–")) for p in names)] for s in states)),
-        "",
         *table(
-            ["Kendall's tau", *names],
-            ([a, *("–" if taus[a, b] is None else f"{taus[a, b]:+.2f}" for b in names)] for a in names),
+            ["encoder", "pretrain", *names],
+            ([*s, *(rank_cell(p, s) for p in names)] for s in states),
         ),
         "",
-        "Pretrain none: the classifier trained from scratch, or the untrained encoder's features. Tau over the "
-        "states both protocols scored (at least 3); +1: the same order, -1: reversed.",
+        *table(
+            ["protocols", "states", "Kendall's tau-b", "p"],
+            ([f"{r['protocol']} vs {r['against']}", str(r["states"]), *tau_cells(r)] for r in pairs),
+        ),
+        "",
+        f"Pretrain {END_TO_END}: the classifier trained from scratch (natural, paper); {RANDOM_ENCODER}: the "
+        "untrained encoder's features (the probes, the official task's frozen head): two states, never ranked as "
+        "one. Tied scores share their average rank. Tau-b over the states both protocols scored (at least 3); "
+        '+1: the same order, -1: reversed; p: two-sided, for "no association" (scipy\'s kendalltau); with few '
+        "states only a large |tau| can be told from chance.",
         *(
             ["", "Left out of the rankings as collapsed: " + "; ".join(f"{e}/{p} ({w})" for (e, p), w in whys.items())]
             * bool(whys)
         ),
     ]
+
+
+def rank_text(rank: float | None) -> str:
+    """A rank: "2", a shared one "1.5"; "–" for a state the protocol did not score."""
+    return "–" if rank is None else f"{rank:g}"
+
+
+def tau_cells(row: dict) -> list[str]:
+    """Tau-b and its p-value; a p of ALPHA or more says the ranking difference is not significant."""
+    if row["tau"] is None:
+        return ["–", f"too few states ({row['states']})" if row["states"] < 3 else "undefined (a constant score)"]
+    p = row["p_value"]
+    return [f"{row['tau']:+.2f}", f"not significant (p = {p:.3f})" if p >= ALPHA else f"{p:.3f}"]
 
 
 def robustness_section(rows: list[dict], left_out: list[str] = ()) -> list[str]:

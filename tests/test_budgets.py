@@ -1,0 +1,112 @@
+"""A label budget applies to validation too: the same fraction of each class of val, at least one image per
+class, nested and seeded as the training subsets; a budgeted run selects its epoch and fits its temperature on
+those rows only."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import pruned_demo
+from training_helpers import classify, classify_params
+
+from cxrcontrast.data.budgets import budget_rows, val_budget_rows
+from cxrcontrast.stages import classify as classify_stage
+
+FRACTIONS = (0.01, 0.05, 0.1, 0.5, 1.0)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return pruned_demo(tmp_path_factory.mktemp("data"), 600, 300, 90, 3)
+
+
+def budgeted(fraction):
+    """The baseline's slice at a label budget (one epoch)."""
+    return {**classify_params(epochs=1), "labels": fraction}
+
+
+def val_like_labels(seed=0):
+    """An imbalanced validation split: 369 images, the smallest class of 2 (as a rare finding)."""
+    rng = np.random.default_rng(seed)
+    return rng.permutation(np.repeat(np.arange(6), [200, 90, 45, 20, 12, 2]))
+
+
+def test_val_budgets_are_stratified_nested_seeded_with_one_per_class():
+    labels = val_like_labels()
+    counts = np.bincount(labels)
+    subsets = {f: val_budget_rows(labels, f, seed=3) for f in FRACTIONS}
+    for f, rows in subsets.items():
+        kept = np.bincount(labels[rows], minlength=6)
+        assert np.array_equal(kept, np.ceil(f * counts).astype(int))  # the same fraction of every class
+        assert kept.min() >= 1  # at least one image of each class present
+        assert len(np.unique(rows)) == len(rows)
+    assert len(subsets[0.01]) == 7  # 1% of 369 labels: 2 of the largest class, 1 of each other, not 369
+    for small, large in zip(FRACTIONS, FRACTIONS[1:]):
+        assert set(subsets[small]) <= set(subsets[large])  # nested
+    assert np.array_equal(val_budget_rows(labels, 0.1, seed=3), subsets[0.1])  # seeded
+    assert not np.array_equal(val_budget_rows(labels, 0.1, seed=4), subsets[0.1])
+    assert np.array_equal(subsets[1.0], np.arange(len(labels)))
+
+
+def test_val_draws_are_not_the_training_draws():
+    """A stream of its own: the same labels give other rows for val than for train (drawn independently)."""
+    labels = val_like_labels()
+    assert not np.array_equal(val_budget_rows(labels, 0.5, seed=3), budget_rows(labels, 0.5, seed=3))
+
+
+def test_a_budgeted_run_selects_its_epoch_on_the_val_rows_of_its_budget(data, tmp_path, monkeypatch):
+    """The val images the training loop scores each epoch on are exactly the budget's rows, at 0.1 and at 1."""
+    seen = {}
+    real = classify_stage.feature_source
+
+    def spy(model, train_data, val_data, *args, **kwargs):
+        seen["val_index"] = val_data.index.numpy().copy()
+        return real(model, train_data, val_data, *args, **kwargs)
+
+    monkeypatch.setattr(classify_stage, "feature_source", spy)
+    with np.load(data / "val.npz") as val:
+        val_labels, val_index = val["labels"], val["index"]
+    for fraction in (0.1, 1.0):
+        classify(data, tmp_path / str(fraction), params=budgeted(fraction), seed=2)
+        expected = val_index[val_budget_rows(val_labels, fraction, seed=2)]
+        assert np.array_equal(seen["val_index"], expected)
+    assert len(val_budget_rows(val_labels, 0.1, seed=2)) < len(val_labels)
+
+
+def test_the_temperature_of_a_budgeted_run_is_fitted_on_its_val_rows(data, tmp_path):
+    """metrics.json records the val subset's size, and its temperature is the fit on those rows' probabilities."""
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.evaluation.calibration import fit_temperature
+    from cxrcontrast.evaluation.inference import predict_probs
+    from cxrcontrast.models.build import load_classifier
+    from cxrcontrast.stages.corrupt import run_corrupt
+    from cxrcontrast.stages.evaluate import run_evaluate
+
+    out = tmp_path / "m"
+    classify(data, out, params=budgeted(0.1), seed=2)
+    run_corrupt(str(data / "test.npz"), str(out / "c.npz"), {"corruptions": ["pixelate"], "severities": [1]}, 2)
+    outputs = {k: str(out / f"{k}.{e}") for k, e in (("metrics", "json"), ("predictions", "npz"))}
+    outputs.update({k: str(out / f"{k}.png") for k in ("confusion", "auc", "curves", "reliability")})
+    experiment = {"encoder": "minivgg", "pretrain": "none", "trainset": "train", "labels": 0.1, "seed": 2}
+    run_evaluate(
+        str(out / "model.pt"),
+        str(data / "test.npz"),
+        str(data / "val.npz"),
+        str(out / "c.npz"),
+        str(data / "classes.json"),
+        str(out / "history.csv"),
+        outputs,
+        experiment,
+        params={"bootstrap": 20, "seed": 0, "paper_protocol_seed": 0},
+        device="cpu",
+    )
+    m = json.loads((out / "metrics.json").read_text())
+    net, ckpt = load_classifier(str(out / "model.pt"))
+    full = load_images([str(data / "val.npz")], ckpt.image_size)
+    rows = val_budget_rows(full.labels.numpy(), 0.1, seed=2)
+    assert m["n_val"] == len(rows) < len(full)
+    assert m["calibration"]["temperature_fitted_on"]["n"] == len(rows)
+    subset = full.rows(rows)
+    expected = fit_temperature(predict_probs(net, subset, "cpu").numpy(), subset.labels.numpy())
+    if m["temperature"] is not None:  # a failed fit records none (tests/test_calibration.py)
+        assert m["temperature"] == pytest.approx(expected, rel=1e-6)
