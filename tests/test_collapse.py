@@ -165,8 +165,8 @@ def test_protocol_rankings_leave_the_collapsed_state_out_and_name_it(collapsed_s
     section = open(collapsed_summary["markdown"]).read().split("## Protocol sensitivity")[1]
     assert "| efficientnet_b0 | none (end to end) | collapsed | collapsed |" in section
     assert (
-        "Left out of the rankings as collapsed: efficientnet_b0/none (end to end) (classifier collapsed in 2 of 2 seeds)"
-        in section
+        "Left out of the rankings as collapsed: efficientnet_b0/none (end to end) "
+        "(classifier collapsed in 2 of 2 seeds)" in section
     )
 
 
