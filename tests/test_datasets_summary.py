@@ -152,6 +152,8 @@ HAND_ROW = {
     "seeds": 3,
     "p_holm": 3 * 0.2,  # three tests of 0.2 in the family of datasets.csv
     "duplicates": 0,
+    "collapsed": False,  # a comparisons.csv of an earlier version, without the column: not marked
+    "collapsed_reason": None,
 }
 
 

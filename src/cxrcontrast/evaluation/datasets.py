@@ -17,7 +17,9 @@ from .multiplicity import holm
 METRICS = ("balanced_accuracy", "auc_macro")
 # the columns of comparisons.csv a row needs, and those of datasets.csv
 NEEDED = (*EXPERIMENT_KEYS, "metric", "difference", "ci_low", "ci_high", "p_value", "seeds")
-COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "p_holm", "duplicates")
+# a comparison of a collapsed pair (tables.comparisons ``collapsed``): kept, marked, no effect (absent: not marked)
+COLLAPSE = ("collapsed", "collapsed_reason")
+COLUMNS = ("dataset", "source", "size", "image_size", "classes", *NEEDED, "p_holm", "duplicates", *COLLAPSE)
 # what p_holm of datasets.csv adjusts over (each comparisons.csv adjusts over its own dataset's tests only)
 FAMILY = "all rows of datasets.csv (every dataset, experiment and metric)"
 EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experiment"
@@ -26,6 +28,12 @@ EMPTY = "no comparisons: no dataset has both a baseline and a pretrained experim
 def _number(value, cast=float):
     """A number from a CSV cell or a value as computed; an empty cell is None, "nan" stays NaN."""
     return None if value is None or value == "" else cast(float(value))
+
+
+def collapse_of(row: dict) -> dict:
+    """A comparison's collapse mark, from a CSV cell ("True") or a value as computed."""
+    marked = str(row.get("collapsed", "")).strip().lower() == "true"
+    return {"collapsed": marked, "collapsed_reason": (row.get("collapsed_reason") or None) if marked else None}
 
 
 def duplicate_counts(classes: dict) -> dict[str, int]:
@@ -77,7 +85,8 @@ def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
                     numbers = {k: _number(r[k]) for k in ("difference", "ci_low", "ci_high", "p_value")}
                     numbers["seeds"] = _number(r["seeds"], int)
                     experiment = dict(zip(EXPERIMENT_KEYS, key))
-                    out.append({**common, **experiment, "metric": metric, **numbers, "duplicates": duplicates})
+                    marks = {"duplicates": duplicates, **collapse_of(r)}
+                    out.append({**common, **experiment, "metric": metric, **numbers, **marks})
     for row, adjusted in zip(out, holm([r["p_value"] for r in out])):
         row["p_holm"] = adjusted
     return out

@@ -9,6 +9,8 @@ depends on the protocol. Pretrain "none" is two states: ``END_TO_END`` under the
 ``RANDOM_ENCODER`` under the others, so a classifier protocol and a probe share only the pretrained states. A state
 whose features h collapsed in any seed (probes.json ``collapsed``: no probe score) is left out of the probes'
 rankings: its score would be the tie-breaking of identical features, and a mean over its other seeds a biased one.
+So is a state whose classifier on every training label collapsed in any seed (metrics.json ``collapsed``: a single
+class predicted, or chance on val) from the classifier protocols; ``collapsed_states`` names what was left out.
 """
 
 from __future__ import annotations
@@ -32,6 +34,36 @@ PROTOCOLS = {
 }
 
 
+# what each protocol scores of a state, where that can collapse ("official" reads its own head's result)
+READS = {"natural": "classifier", "paper": "classifier", "knn": "features", "knn_medmnist_plus": "features"}
+READS["linear"] = "features"
+
+
+def _full_labels(r: dict) -> bool:
+    return r["trainset"] == "train" and float(r["labels"]) == 1.0
+
+
+def collapsed_states(exp_rows: list[dict], embedding: list[dict]) -> dict[str, dict[tuple, str]]:
+    """{"classifier" | "features": {state: why it is left out}} (states as ``state_of`` names them): a classifier on
+    every training label with a collapsed seed (``tables.experiment_rows`` ``collapsed_seeds``), features h
+    collapsed in a seed."""
+    out: dict[str, dict[tuple, str]] = {"classifier": {}, "features": {}}
+    for r in exp_rows:
+        if _full_labels(r) and r.get("collapsed_seeds"):
+            why = f"classifier collapsed in {r['collapsed_seeds']} of {r['n_seeds']} seeds"
+            out["classifier"][state_of(r, "natural")] = why
+    for r in embedding:
+        if r.get("collapsed"):
+            why = f"features h collapsed in seed {r['seed']}: {r.get('collapsed_reason') or 'no spread'}"
+            out["features"].setdefault(state_of(r, "knn"), why)
+    return out
+
+
+def left_out(protocol: str, collapsed: dict[str, dict[tuple, str]]) -> dict[tuple, str]:
+    """The states ``protocol`` leaves out as collapsed, with why."""
+    return collapsed.get(READS.get(protocol, ""), {})
+
+
 def state_of(row: dict, protocol: str) -> tuple[str, str]:
     """(encoder, pretrain) of a row, its "none" named for what the protocol scores (``END_TO_END`` or
     ``RANDOM_ENCODER``)."""
@@ -50,23 +82,22 @@ def _mean_by_state(rows: list[dict], column: str, protocol: str, keep=lambda r: 
 
 
 def protocol_scores(exp_rows: list[dict], embedding: list[dict], official: list[dict]) -> dict[str, dict]:
-    """{protocol: {(encoder, pretrain): score}}; a protocol that scored no state is left out, and so is a state of
-    collapsed features from the probes' protocols."""
-
-    def full_labels(r):
-        return r["trainset"] == "train" and float(r["labels"]) == 1.0
-
-    collapsed = {(r["encoder"], r["pretrain"]) for r in embedding if r.get("collapsed")}
+    """{protocol: {(encoder, pretrain): score}}; a protocol that scored no state is left out, and so is a collapsed
+    state (``collapsed_states``) from the protocols that read what collapsed."""
+    collapsed = collapsed_states(exp_rows, embedding)
 
     def probed(r):
-        return (r["encoder"], r["pretrain"]) not in collapsed
+        return state_of(r, "knn") not in collapsed["features"]
+
+    def classified(r):
+        return _full_labels(r) and state_of(r, "natural") not in collapsed["classifier"]
 
     def frozen(r):
         return r["source"] == "ours" and r["tuning"] == "frozen"
 
     columns = {  # protocol -> (its rows, its score column, the rows it scores)
-        "natural": (exp_rows, "balanced_accuracy_mean", full_labels),
-        "paper": (exp_rows, "paper_accuracy_mean", full_labels),
+        "natural": (exp_rows, "balanced_accuracy_mean", classified),
+        "paper": (exp_rows, "paper_accuracy_mean", classified),
         "knn": (embedding, "knn_balanced_accuracy", probed),
         "knn_medmnist_plus": (embedding, "knn_medmnist_plus_accuracy", probed),
         "linear": (embedding, "linear_balanced_accuracy", probed),
@@ -76,10 +107,13 @@ def protocol_scores(exp_rows: list[dict], embedding: list[dict], official: list[
     return {p: s for p, s in scores.items() if s}
 
 
-def kendall_rows(scores: dict[str, dict]) -> list[dict]:
+def kendall_rows(scores: dict[str, dict], collapsed: dict | None = None) -> list[dict]:
     """One row per pair of protocols: Kendall's tau-b over the states both scored (ties counted as tau-b does), its
-    two-sided p-value ("no association") and the number of states; tau and p None with fewer than 3 states."""
+    two-sided p-value ("no association") and the number of states; tau and p None with fewer than 3 states; and the
+    states either left out as collapsed (``collapsed``: ``collapsed_states``), named with why."""
     from scipy.stats import kendalltau
+
+    collapsed = collapsed or {}
 
     rows = []
     for a in scores:
@@ -90,7 +124,10 @@ def kendall_rows(scores: dict[str, dict]) -> list[dict]:
                 result = kendalltau([scores[a][s] for s in common], [scores[b][s] for s in common])
                 if not np.isnan(result.statistic):
                     tau, p = float(result.statistic), float(result.pvalue)
-            rows.append({"protocol": a, "against": b, "tau": tau, "p_value": p, "states": len(common)})
+            gone = {**left_out(a, collapsed), **left_out(b, collapsed)}
+            named = "; ".join(f"{enc}/{pre} ({why})" for (enc, pre), why in sorted(gone.items()))
+            row = {"protocol": a, "against": b, "tau": tau, "p_value": p, "states": len(common)}
+            rows.append({**row, "left_out_collapsed": named})
     return rows
 
 

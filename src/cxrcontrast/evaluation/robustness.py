@@ -50,13 +50,26 @@ def _mean(values) -> float | None:
     return float(np.mean(kept)) if kept else None
 
 
+def collapsed_models(results: list[dict]) -> list[str]:
+    """The collapsed classifiers among ``results`` (metrics.json ``collapsed``), named with their reason: a model
+    of one class loses nothing to a corruption, and would be drawn as perfectly robust."""
+    from .display import experiment_label
+
+    return [
+        f"{experiment_label(r)}, seed {r['seed']} ({r.get('collapsed_reason') or 'collapsed'})"
+        for r in results
+        if r.get("collapsed")
+    ]
+
+
 def robustness_rows(results: list[dict]) -> list[dict]:
     """The summary's table: per experiment, corruption and severity, the mean over seeds of each metric and
-    of its relative drop (results: the experiments' metrics.json)."""
+    of its relative drop (results: the experiments' metrics.json); collapsed models (``collapsed_models``) are
+    left out, ``seeds`` counts those kept."""
     from ..vocabulary.experiments import EXPERIMENT_KEYS, experiment_key
 
     groups: dict[tuple, list[dict]] = {}
-    for r in results:
+    for r in (r for r in results if not r.get("collapsed")):
         for score in r.get("robustness", {}).get("scores", []):
             groups.setdefault((experiment_key(r), score["corruption"], score["severity"]), []).append(score)
     rows = []

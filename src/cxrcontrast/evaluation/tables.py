@@ -32,6 +32,8 @@ def seed_row(m: dict) -> dict:
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = m["ci"][k] or (None, None)
     row.update({k: m[k] for k in ("temperature", *DROPS)})
     row["temperature_fit"] = m.get("temperature_fit", "ok")  # "failed (...)": no calibrated numbers (None)
+    # evaluation.collapse: a metrics.json of an earlier version carries no mark and counts as not collapsed
+    row["collapsed"], row["collapsed_reason"] = bool(m.get("collapsed", False)), m.get("collapsed_reason")
     protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = protocol[k]
@@ -59,8 +61,11 @@ def experiment_rows(rows: list[dict]) -> list[dict]:
         row = dict(zip(EXPERIMENT_KEYS, key), n_seeds=len(members))
         # the seeds whose temperature fit failed: their calibrated numbers are left out of the means, not averaged
         row["temperature_fit_failed"] = sum(m["temperature_fit"] != "ok" for m in members)
+        row["collapsed_seeds"] = sum(m["collapsed"] for m in members)
         for metric in METRICS:
-            for stat, value in mean_interval([m[metric] for m in members]).items():
+            # a collapsed model loses nothing to a corrupted image: its drops are left out, not averaged in
+            kept = [m for m in members if not (metric in DROPS and m["collapsed"])]
+            for stat, value in mean_interval([m[metric] for m in kept]).items():
                 row[f"{metric}_{stat}"] = value
         for k in PAPER_ORDER:  # one balanced draw's spread over draws, mean over seeds
             sds = [m[f"paper_{k}_resample_sd"] for m in members if m[f"paper_{k}_resample_sd"] is not None]
@@ -78,9 +83,30 @@ def baseline_of(key: tuple, available: set) -> tuple | None:
     return next((c for c in candidates if c in available), None)
 
 
-def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed: int) -> list[dict]:
-    """Each experiment against its baseline: paired bootstrap over test images, seeds paired; ``p_holm``: the
-    p-value Holm-adjusted over every row (one family: all the paired tests of this dataset)."""
+def collapsed_seeds(rows: list[dict]) -> dict[tuple, list[int]]:
+    """Experiment key -> its collapsed seeds (rows: ``seed_row``s), for the experiments with any."""
+    out: dict[tuple, list[int]] = {}
+    for r in rows:
+        if r["collapsed"]:
+            out.setdefault(experiment_key(r), []).append(r["seed"])
+    return out
+
+
+def collapse_mark(key: tuple, base: tuple, seeds: list[int], collapsed: dict[tuple, list[int]]) -> dict:
+    """A comparison's ``collapsed`` (either side collapsed in a paired seed: no effect to claim) and which."""
+    sides = (("this experiment's", key), ("the baseline's", base))
+    named = [(side, sorted(set(collapsed.get(k, ())) & set(seeds))) for side, k in sides]
+    text = "; ".join(f"{side} seed{'s' * (len(s) > 1)} {', '.join(map(str, s))}" for side, s in named if s)
+    return {"collapsed": bool(text), "collapsed_reason": f"collapsed: {text}" if text else None}
+
+
+def comparisons(
+    predictions: dict[tuple, dict[int, dict]], resamples: int, seed: int, collapsed: dict | None = None
+) -> list[dict]:
+    """Each experiment against its baseline: paired bootstrap over test images, seeds paired. ``collapsed``: the
+    collapsed seeds of each experiment (``collapsed_seeds``); a pair holding one is marked ``collapsed``, its
+    difference kept in the table but no effect; ``p_holm``: the p-value Holm-adjusted over every row (one family:
+    all the paired tests of this dataset, collapsed or not)."""
     out = []
     for key, by_seed in predictions.items():
         base = baseline_of(key, set(predictions))
@@ -93,6 +119,7 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
             if not np.array_equal(a["index"], b["index"]):
                 raise ValueError(f"{key} and {base} (seed {s}) were evaluated on different test images")
             pairs.append((a["probs"], b["probs"], a["labels"]))
+        mark = collapse_mark(key, base, seeds, collapsed or {})
         for metric, d in paired_difference(pairs, resamples=resamples, seed=seed).items():
             out.append(
                 {
@@ -104,6 +131,7 @@ def comparisons(predictions: dict[tuple, dict[int, dict]], resamples: int, seed:
                     "ci_low": d["ci"][0],
                     "ci_high": d["ci"][1],
                     "p_value": d["p_value"],
+                    **mark,
                 }
             )
     for row, adjusted in zip(out, holm([r["p_value"] for r in out])):

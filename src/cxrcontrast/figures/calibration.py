@@ -10,7 +10,7 @@ from .style import percent_axis, save_figure
 BEFORE, AFTER = "#2e86c1", "#e67e22"
 
 
-def _panel(ax, counts_ax, curves: dict, ece: tuple, temperature: float, name: str) -> None:
+def _panel(ax, counts_ax, curves: dict, ece: tuple, temperature: float, name: str, fit: str = "ok") -> None:
     before, after = curves["before"], curves["after"]
     bins = len(before["count"])
     centers = (np.arange(bins) + 0.5) / bins
@@ -35,7 +35,10 @@ def _panel(ax, counts_ax, curves: dict, ece: tuple, temperature: float, name: st
         color=AFTER,
         ms=4,
         lw=1.5,
-        label=f"temperature scaled (T = {temperature:.2f}): ECE {ece[1]:.3f}",
+        # a failed fit (metrics.json temperature_fit) has no T and no curve after scaling: said, not drawn as a number
+        label=f"temperature scaled (T = {temperature:.2f}): ECE {ece[1]:.3f}"
+        if fit == "ok"
+        else "temperature fit failed",
     )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -62,7 +65,8 @@ def reliability_diagram(result: dict, title: str, out: str) -> None:
     )
     for col, (key, metrics, name) in enumerate(panels):
         ece = (metrics["ece"], metrics["ece_scaled"])
-        _panel(axes[0, col], axes[1, col], curves[key], ece, result["temperature"], name)
+        fit = result.get("temperature_fit", "ok")
+        _panel(axes[0, col], axes[1, col], curves[key], ece, result["temperature"], name, fit)
     fig.suptitle(f"{title}: reliability (bars below the diagonal: overconfident)", fontsize=11)
     fig.tight_layout()
     save_figure(fig, out, dpi=110)

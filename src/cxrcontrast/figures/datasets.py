@@ -13,9 +13,12 @@ from .style import save_figure
 TITLES = {"balanced_accuracy": "Δ balanced accuracy", "auc_macro": "Δ macro AUC"}
 
 
+COLLAPSED = "collapsed: no effect"
+
+
 def row_label(row: dict) -> str:
-    """ "chest 28 px · VGG normal pretrain"."""
-    return f"{dataset_label(row)} · {experiment_label(row)}"
+    """ "chest 28 px · VGG normal pretrain", followed by " (collapsed)" where either side collapsed."""
+    return f"{dataset_label(row)} · {experiment_label(row)}" + (" (collapsed)" if row.get("collapsed") else "")
 
 
 def _whiskers(ax, groups: list[dict], metric: str, colors: dict) -> None:
@@ -25,6 +28,10 @@ def _whiskers(ax, groups: list[dict], metric: str, colors: dict) -> None:
             continue
         d = 100 * r["difference"]
         color = colors[r["dataset"]]
+        if r.get("collapsed"):  # a grey cross and its mark, no interval: not an effect
+            ax.plot(d, y, "x", ms=7, color="0.45", mew=1.6)
+            ax.annotate(COLLAPSED, (d, y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=7)
+            continue
         if finite(r["ci_low"]) and finite(r["ci_high"]):
             lo, hi = 100 * r["ci_low"], 100 * r["ci_high"]
             ax.plot([lo, hi], [y, y], color=color, lw=1.6, solid_capstyle="butt")
@@ -69,7 +76,7 @@ def forest_plot(rows: list[dict], out: str) -> list[str]:
     fig.suptitle(
         "Pretraining against each dataset's own baseline, test split\n"
         f"(point: mean difference over {shown}paired seed(s); whisker: 95% paired-bootstrap interval over test "
-        f"images; filled: Holm-adjusted p < {ALPHA} over all rows)",
+        f"images; filled: Holm-adjusted p < {ALPHA} over all rows; grey x: a side collapsed, no effect)",
         fontsize=10,
     )
     fig.tight_layout()

@@ -11,9 +11,11 @@ from ..vocabulary.experiments import EXPERIMENT_KEYS
 from .style import percent_axis, save_figure
 
 
-def robustness_figure(rows: list[dict], out: str) -> None:
+def robustness_figure(rows: list[dict], out: str, left_out: list[str] = ()) -> None:
     """``rows``: the summary's robustness table (experiment, corruption, severity, drop_<metric>). As Figure 13,
-    the experiments on every training label (robustness.csv has the label budgets): lines one can tell apart."""
+    the experiments on every training label (robustness.csv has the label budgets): lines one can tell apart.
+    ``left_out``: the collapsed models left out of ``rows`` (``evaluation.robustness.collapsed_models``), named
+    in a note under the panels."""
     rows = [r for r in rows if float(r["labels"]) == 1.0] or rows
     experiments = sorted({tuple(r[k] for k in EXPERIMENT_KEYS) for r in rows}, key=lambda e: (e[0], e[1] != "none", e))
     palette = plt.get_cmap("tab10").colors
@@ -38,10 +40,13 @@ def robustness_figure(rows: list[dict], out: str) -> None:
         axes[0].text(0.5, 0.5, empty, ha="center", transform=axes[0].transAxes)
     else:
         axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+    if left_out:
+        note = "left out as collapsed (no drop to measure): " + "; ".join(left_out)
+        fig.text(0.01, 0.005, note, fontsize=7, color="firebrick", ha="left", va="bottom", wrap=True)
     n = len({r["corruption"] for r in rows})
     fig.suptitle(
         f"Robustness to realistic image faults: {n} chest X-ray corruptions of MedMNIST-C (higher: worse)\n"
         "every training label; thick: no pretraining; the label budgets are in robustness.csv"
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06 if left_out else 0, 1, 1))
     save_figure(fig, out, dpi=110)

@@ -12,6 +12,7 @@ from ..data.tensors import resize_uint8
 from ..errors import InputError
 from ..evaluation.bootstrap import LEVEL, bootstrap, interval
 from ..evaluation.calibration import BINS, CALIBRATION, calibration_of, fit_failure, fit_temperature
+from ..evaluation.collapse import collapse_of
 from ..evaluation.display import experiment_label
 from ..evaluation.inference import predict_probs
 from ..evaluation.metrics import HEADLINE, classification_metrics
@@ -47,12 +48,15 @@ def run_evaluate(
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
     val_data = budgeted_val(val, ckpt.image_size, experiment["labels"], experiment["seed"])
-    ece, calibration = calibrate(net, val_data, dev, probs, labels, params["paper_protocol_seed"])
+    val_probs, val_labels = predict_probs(net, val_data, dev).numpy(), val_data.labels.numpy()
+    collapse = collapse_of(probs, val_probs, val_labels, names)
+    ece, calibration = calibration_fields(val_probs, val_labels, probs, labels, params["paper_protocol_seed"])
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
     n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(val_data)}
     result = metrics_record(experiment, ckpt, names, n, m, calibration, uncertainty, robust, run_numerics)
+    result.update(collapse_fields(collapse))
     save_npz(
         outputs["predictions"],
         provenance=provenance(model=model, test=test, experiment=experiment),
@@ -82,17 +86,18 @@ def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
     return probs, labels, m
 
 
-def calibrate(net, val_data, device, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
-    """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
-    fields: the ECEs on the test split, the temperature fitted on ``val_data`` (the validation images of the
-    experiment's label budget, those its epoch was selected on) and the reliability curves."""
-    val_probs = predict_probs(net, val_data, device).numpy()
-    return calibration_fields(val_probs, val_data.labels.numpy(), probs, labels, protocol_seed)
+def collapse_fields(collapse: dict) -> dict:
+    """metrics.json's collapse mark (``evaluation.collapse``), logged as a warning where the model collapsed."""
+    if collapse["collapsed"]:
+        log.warning("the classifier collapsed: %s; the summary makes no claim of it", collapse["collapsed_reason"])
+    return {k: collapse[k] for k in ("collapsed", "collapsed_reason", "val_balanced_accuracy")}
 
 
 def calibration_fields(val_probs, val_labels, probs, labels, protocol_seed: int) -> tuple[dict, dict]:
-    """``calibrate`` on the validation probabilities: a failed temperature fit (``fit_failure``) leaves every
-    calibrated number of the model null, with the reason in ``temperature_fit``."""
+    """The ECEs as weighted metrics ({name: f(w)}, scored again on every resample) and the record's calibration
+    fields: the ECEs on the test split, the temperature fitted on the validation probabilities (of the images of the
+    experiment's label budget, those its epoch was selected on) and the reliability curves. A failed temperature fit
+    (``fit_failure``) leaves every calibrated number of the model null, with the reason in ``temperature_fit``."""
     fitted = fit_temperature(val_probs, val_labels)
     failure = fit_failure(val_probs, val_labels, fitted)
     temperature = None if failure else fitted

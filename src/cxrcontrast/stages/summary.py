@@ -7,9 +7,17 @@ import logging
 
 from ..errors import InputError
 from ..evaluation.label_equivalence import add_equivalence, label_equivalence
-from ..evaluation.protocol_sensitivity import kendall_rows, protocol_scores
-from ..evaluation.robustness import robustness_rows
-from ..evaluation.tables import comparisons, differing_keys, embedding_rows, experiment_rows, official_rows, seed_row
+from ..evaluation.protocol_sensitivity import collapsed_states, kendall_rows, protocol_scores
+from ..evaluation.robustness import collapsed_models, robustness_rows
+from ..evaluation.tables import (
+    collapsed_seeds,
+    comparisons,
+    differing_keys,
+    embedding_rows,
+    experiment_rows,
+    official_rows,
+    seed_row,
+)
 from ..files import load_json, load_npz, save_text
 from ..summary.markdown import summary_markdown
 from ..summary.numerics import numerics_warnings
@@ -64,7 +72,7 @@ def summary_tables(results, preds, quals, probes, official, fidelity, params) ->
     """The summary's tables (output key -> rows) and the protocols' scores of the encoder states."""
     rows = [seed_row(m) for m in results]
     exp_rows = experiment_rows(rows)
-    comp = comparisons(preds, params["bootstrap"], params["seed"])
+    comp = comparisons(preds, params["bootstrap"], params["seed"], collapsed_seeds(rows))
     add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"]))
     embedding = embedding_rows(quals, probes)
     official_table = official_rows(official)
@@ -76,7 +84,7 @@ def summary_tables(results, preds, quals, probes, official, fidelity, params) ->
         "embedding_table": embedding,
         "official": official_table,
         "fidelity": fidelity,
-        "protocols": kendall_rows(scores),
+        "protocols": kendall_rows(scores, collapsed_states(exp_rows, embedding)),
         "robustness": robustness_rows(results),
     }
     return tables, scores
@@ -90,7 +98,9 @@ def experiment_configs(results: list[dict]) -> dict[tuple, dict]:
     return configs
 
 
-def draw_figures(tables: dict, quals: list[dict], task: dict, outputs: dict) -> None:
+def draw_figures(tables: dict, quals: list[dict], task: dict, outputs: dict, left_out: list[str]) -> None:
+    """Figure 13, the embeddings' quality, robustness (``left_out``: the collapsed models it leaves out) and label
+    efficiency."""
     from ..figures.budgets import label_efficiency
     from ..figures.comparison import embedding_quality, figure13
     from ..figures.robustness import robustness_figure
@@ -98,7 +108,7 @@ def draw_figures(tables: dict, quals: list[dict], task: dict, outputs: dict) -> 
     exp_rows = tables["summary"]
     figure13(exp_rows, {experiment_key(r): r for r in tables["metrics"]}, task, outputs["figure13"])
     embedding_quality(quals, outputs["embedding_quality"])
-    robustness_figure(tables["robustness"], outputs["robustness_figure"])
+    robustness_figure(tables["robustness"], outputs["robustness_figure"], left_out)
     label_free = frozenset(name for name, recipe in OBJECTIVES.items() if not recipe.supervised)
     label_efficiency(exp_rows, outputs["label_efficiency"], label_free)
 
@@ -128,5 +138,5 @@ def run_summary(
     differing = differing_keys(experiment_configs(results))
     markdown = summary_markdown(tables, differing, task, params["bootstrap"], scores, len(results))
     save_text(outputs["markdown"], markdown)
-    draw_figures(tables, quals, task, outputs)
+    draw_figures(tables, quals, task, outputs, collapsed_models(results))
     log.info("summarised %d runs of %d experiments", len(tables["metrics"]), len(tables["summary"]))

@@ -12,7 +12,9 @@ from .sections import table
 
 def points(row: dict | None) -> str:
     """A difference and its interval in percentage points, then its Holm-adjusted p: "+3.1 [+0.4, +5.9], p_Holm
-    0.012 *" (* below ALPHA); "n/a" where undefined."""
+    0.012 *" (* below ALPHA); "n/a" where undefined; no effect where either side collapsed."""
+    if row is not None and row.get("collapsed"):
+        return f"**collapsed**: no effect claimed ({markdown_text(row.get('collapsed_reason') or 'collapsed')})"
     if row is None or not finite(row["difference"]):
         return "n/a"
     text = f"{100 * row['difference']:+.1f}"

@@ -8,7 +8,9 @@ from .. import __version__
 from ..evaluation.display import METRIC_LABELS, experiment_label
 from ..evaluation.metrics import HEADLINE
 from ..evaluation.multiplicity import ALPHA, resamples_for_a_mark, significant
+from ..evaluation.protocol_sensitivity import collapsed_states
 from ..evaluation.published import PUBLISHED, SOURCE, paper_reported
+from ..evaluation.robustness import collapsed_models
 from ..evaluation.tables import group_by
 from ..vocabulary.experiments import experiment_key
 from ..vocabulary.tasks import MULTI_LABEL
@@ -43,12 +45,16 @@ def p_text(p: float | None, resamples: int) -> str:
 
 def comparison_section(comp_rows: list[dict], resamples: int) -> list[str]:
     """Each experiment against its baseline: difference, interval, p and Holm-adjusted p over this table's tests;
-    a * marks a Holm-adjusted p below ALPHA."""
+    a * marks a Holm-adjusted p below ALPHA; a pair where either side collapsed claims no effect."""
     if not comp_rows:
         return []
 
-    def difference(c):
-        return f"{100 * c['difference']:+.1f}" + (" *" if significant(c.get("p_holm")) else "")
+    def cells(c):  # difference, interval, p, p (Holm); where either side collapsed, no effect is claimed
+        if c.get("collapsed") in (True, "True"):
+            return [f"no effect claimed ({c['collapsed_reason']})", "–", "–", "–"]
+        difference = f"{100 * c['difference']:+.1f}" + (" *" if significant(c.get("p_holm")) else "")
+        interval = f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]"
+        return [difference, interval, p_text(c["p_value"], resamples), p_text(c.get("p_holm"), resamples)]
 
     return [
         "",
@@ -56,12 +62,7 @@ def comparison_section(comp_rows: list[dict], resamples: int) -> list[str]:
         "",
         *table(
             ["experiment", "baseline", "metric", "difference (points)", "95% interval", "p", "p (Holm)"],
-            (
-                [experiment_label(c), c["baseline"], c["metric"], difference(c)]
-                + [f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]", p_text(c["p_value"], resamples)]
-                + [p_text(c.get("p_holm"), resamples)]
-                for c in comp_rows
-            ),
+            ([experiment_label(c), c["baseline"], c["metric"], *cells(c)] for c in comp_rows),
         ),
         "",
         f"p: two-sided, from {resamples} resamples as (k + 1) / ({resamples} + 1) per tail, so never 0 (≤: no "
@@ -92,7 +93,20 @@ def setting_text(value) -> str:
     return markdown_text(value) if holds_text else str(value)
 
 
-def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, resamples: int, protocols=None) -> str:
+def markdown(
+    exp_rows,
+    comp_rows,
+    differing,
+    embedding,
+    official,
+    task: dict,
+    resamples: int,
+    protocols=None,
+    collapsed: dict | None = None,
+    left_out: list[str] = (),
+) -> str:
+    """``collapsed``: the states the protocols left out (``protocol_sensitivity.collapsed_states``); ``left_out``:
+    the collapsed models robustness leaves out (``evaluation.robustness.collapsed_models``)."""
     k = task["classes"]
     warnings = [f"> **Data warning:** {markdown_text(w)}" for w in task["warnings"]]  # they quote class names
     warnings += [f"> **Numerics warning:** {w}" for w in task.get("numerics_warnings", [])]
@@ -129,8 +143,8 @@ def markdown(exp_rows, comp_rows, differing, embedding, official, task: dict, re
         rows.append(cells)
     lines += table(head, rows)
     lines += comparison_section(comp_rows, resamples)
-    lines += equivalence_section(exp_rows) + calibration_section(exp_rows) + robustness_section(exp_rows)
-    lines += embedding_section(embedding) + protocols_section(protocols or {}) + official_section(official)
+    lines += equivalence_section(exp_rows) + calibration_section(exp_rows) + robustness_section(exp_rows, left_out)
+    lines += embedding_section(embedding) + protocols_section(protocols or {}, collapsed) + official_section(official)
     return "\n".join(lines) + "\n"
 
 
@@ -145,6 +159,8 @@ def summary_markdown(tables: dict, differing: dict, task: dict, resamples: int, 
         task,
         resamples,
         scores,
+        collapsed_states(tables["summary"], tables["embedding_table"]),
+        collapsed_models(tables["metrics"]),
     )
     return body + (
         f"\nMade by cxrcontrast {__version__} from {n_files} metrics files; each "
@@ -169,13 +185,27 @@ EMBEDDING_COLUMNS = {  # column of embedding_table.csv -> its header
 }
 
 
+def embedding_cell(seeds: list[dict], column: str) -> str:
+    """The mean over seeds of ``column``; a probe's column of features collapsed in a seed shows why instead (its
+    probes scored nothing there, and a mean over the other seeds would be a biased one)."""
+    gone = [r for r in seeds if r.get("collapsed")]
+    if gone and column.startswith(("knn_", "linear_")):
+        return f"collapsed ({markdown_text(gone[0].get('collapsed_reason') or 'no spread')})"
+    return _mean(seeds, column)
+
+
 def embedding_section(rows: list[dict]) -> list[str]:
     """Per encoder state, mean over seeds: retrieval on val, kNN and linear probes on test (features h)."""
     if not rows:
         return []
     groups = group_by(rows, lambda r: (r["encoder"], r["pretrain"]))
     rows = (
-        [enc, "untrained" if pre == "none" else pre, str(len(seeds)), *(_mean(seeds, k) for k in EMBEDDING_COLUMNS)]
+        [
+            enc,
+            "untrained" if pre == "none" else pre,
+            str(len(seeds)),
+            *(embedding_cell(seeds, k) for k in EMBEDDING_COLUMNS),
+        ]
         for (enc, pre), seeds in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none", kv[0][1]))
     )
     return [
