@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, pruned_demo, run_config
+import yaml
+from conftest import REPO, pruned_demo, run_config, snakemake, workflow_copy
 from training_helpers import pretrain, pretrain_params
 
 from cxrcontrast.errors import InputError
@@ -159,3 +160,33 @@ def _pretrain_with_tensorboard(data, out, params, folder):
         device="cpu",
         tensorboard=str(folder),
     )
+
+
+@pytest.mark.workflow
+@pytest.mark.slow
+def test_the_workflow_writes_curves_and_logging_makes_nothing_stale(tmp_path):
+    """Through Snakemake: with logging.tensorboard on, each training job writes its curves under
+    results/{dataset}/tensorboard/{rule}/...; turning it off (or on again) schedules no job."""
+    pytest.importorskip("tensorboard")
+    work = workflow_copy(tmp_path)
+    layer = {
+        "datasets": {"chest": {"source": "demo", "train": 300, "val": 60, "test": 60, "seed": 4}},
+        "pretrain": {"normal": {"epochs": 1}},
+        "classify": {"finetune": {"epochs": 2}},
+        "experiments": [{"encoder": "minivgg", "pretrain": "normal", "trainset": "train"}],
+        "evaluate": {"corruptions": []},
+        "logging": {"tensorboard": True},
+    }
+    (work / "tiny.yaml").write_text(yaml.safe_dump(layer))
+    (work / "off.yaml").write_text(yaml.safe_dump({"logging": {"tensorboard": False}}))
+    layers = ["config/config.yaml", "config/demo.yaml", "tiny.yaml"]
+    target = "results/chest/metrics/minivgg/normal/train/labels1/seed0/metrics.json"
+    snakemake(work, target, "--cores", "1", "--configfile", *layers)
+    res = work / "results/chest"
+    for ran in ("pretrain/minivgg/normal/seed0", "classify/minivgg/normal/train/labels1/seed0"):
+        assert len(list((res / "tensorboard" / ran).glob(progress.TENSORBOARD_EVENTS))) == 1, ran
+        lines = (res / f"logs/{ran}.log").read_text().splitlines()
+        assert all(f" [chest/{ran}] " in line for line in lines), lines[:3]
+    for extra in ([], ["off.yaml"]):
+        out = snakemake(work, target, "-n", "--configfile", *layers, *extra).stdout
+        assert "Nothing to be done" in out, (extra, out[-2000:])
