@@ -51,29 +51,35 @@ def process_age() -> float | None:
     return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
 
 
+def _around_logs(log_file: str | os.PathLike) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The parts of a log's path (without suffix) before and after its last ``logs`` folder; None outside one."""
+    parts = Path(log_file).with_suffix("").parts
+    if "logs" not in parts[:-1]:
+        return None
+    at = len(parts) - 1 - parts[::-1].index("logs")
+    return parts[:at], parts[at + 1 :]
+
+
 def job_name(log_file: str | os.PathLike | None) -> str:
     """The job a log file belongs to, as its path names it: ``results/chest/logs/classify/minivgg/normal/
     train/labels1/seed0.log`` is ``chest/classify/minivgg/normal/train/labels1/seed0`` (the folder above
     ``logs/``, the dataset, then the path below it); a log outside a ``logs/`` folder is named by its stem."""
     if not log_file:
         return Path(sys.argv[0]).stem or "cxrcontrast"
-    path = Path(log_file).with_suffix("")
-    parts = path.parts
-    if "logs" not in parts[:-1]:
-        return path.name
-    at = len(parts) - 1 - parts[::-1].index("logs")
-    owner = parts[at - 1 : at] if at > 0 and parts[at - 1] not in ("results", "/") else ()
-    return "/".join([*owner, *parts[at + 1 :]])
+    if (around := _around_logs(log_file)) is None:
+        return Path(log_file).stem
+    above, below = around
+    owner = above[-1:] if above and above[-1] not in ("results", "/") else ()  # results/logs/: every dataset's
+    return "/".join([*owner, *below])
 
 
 def tensorboard_folder(log_file: str | os.PathLike) -> Path:
     """Where a training job's TensorBoard event files go: its log's path with ``logs`` made ``tensorboard``
     and no suffix (``results/chest/logs/classify/.../seed0.log``: ``results/chest/tensorboard/classify/.../seed0``)."""
-    parts = list(Path(log_file).with_suffix("").parts)
-    if "logs" not in parts[:-1]:
+    if (around := _around_logs(log_file)) is None:
         raise ValueError(f"{log_file}: a job's log lies in a logs/ folder; expected .../logs/<rule>/....log")
-    at = len(parts) - 1 - parts[::-1].index("logs")
-    return Path(*parts[:at], "tensorboard", *parts[at + 1 :])
+    above, below = around
+    return Path(*above, "tensorboard", *below)
 
 
 # Lines marked ``extra=TERMINAL`` (a training job's one line per epoch) reach the terminal beside warnings and
