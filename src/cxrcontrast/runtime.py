@@ -51,17 +51,65 @@ def process_age() -> float | None:
     return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
 
 
+def _around_logs(log_file: str | os.PathLike) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The parts of a log's path (without suffix) before and after its last ``logs`` folder; None outside one."""
+    parts = Path(log_file).with_suffix("").parts
+    if "logs" not in parts[:-1]:
+        return None
+    at = len(parts) - 1 - parts[::-1].index("logs")
+    return parts[:at], parts[at + 1 :]
+
+
+def job_name(log_file: str | os.PathLike | None) -> str:
+    """The job a log file belongs to, as its path names it: ``results/chest/logs/classify/minivgg/normal/
+    train/labels1/seed0.log`` is ``chest/classify/minivgg/normal/train/labels1/seed0`` (the folder above
+    ``logs/``, the dataset, then the path below it); a log outside a ``logs/`` folder is named by its stem."""
+    if not log_file:
+        return Path(sys.argv[0]).stem or "cxrcontrast"
+    if (around := _around_logs(log_file)) is None:
+        return Path(log_file).stem
+    above, below = around
+    owner = above[-1:] if above and above[-1] not in ("results", "/") else ()  # results/logs/: every dataset's
+    return "/".join([*owner, *below])
+
+
+def tensorboard_folder(log_file: str | os.PathLike) -> Path:
+    """Where a training job's TensorBoard event files go: its log's path with ``logs`` made ``tensorboard``
+    and no suffix (``results/chest/logs/classify/.../seed0.log``: ``results/chest/tensorboard/classify/.../seed0``)."""
+    if (around := _around_logs(log_file)) is None:
+        raise ValueError(f"{log_file}: a job's log lies in a logs/ folder; expected .../logs/<rule>/....log")
+    above, below = around
+    return Path(*above, "tensorboard", *below)
+
+
+# Lines marked ``extra=TERMINAL`` (a training job's one line per epoch) reach the terminal beside warnings and
+# errors; everything else is in the job's log only, so Snakemake's own output stays readable.
+TERMINAL = {"terminal": True}
+
+
+def _for_the_terminal(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or getattr(record, "terminal", False)
+
+
 @contextlib.contextmanager
-def job(log_file: str | os.PathLike | None = None, threads: int | None = None):
-    """Run a workflow step: log lines to ``log_file`` (and stderr), torch's intra-op ``threads`` set (the
-    config's ``torch_threads``; None for a step that runs no torch, which then never imports it), errors
-    logged (bad input as one line, anything else with its traceback)."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+def job(log_file: str | os.PathLike | None = None, threads: int | None = None, name: str | None = None):
+    """Run a workflow step: log lines to ``log_file`` (every line) and stderr (warnings, errors and lines
+    marked ``TERMINAL``; every line without a log file), each naming the job (``name``, else
+    ``job_name(log_file)``), torch's intra-op ``threads`` set (the config's ``torch_threads``; None for a
+    step that runs no torch, which then never imports it), errors logged (bad input as one line, anything
+    else with its traceback)."""
+    terminal = logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [terminal]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, mode="w"))
+        terminal.addFilter(_for_the_terminal)
+    label = (name or job_name(log_file)).replace("%", "%%")  # a literal in the format string
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
+        level=logging.INFO,
+        format=f"%(asctime)s %(levelname)s [{label}] %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
     )
     if threads is not None:
         set_threads(threads)

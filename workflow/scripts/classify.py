@@ -1,6 +1,6 @@
 """Adapter: rule classify -> cxrcontrast.stages.classify.run_classify."""
 
-from cxrcontrast.runtime import job
+from cxrcontrast.runtime import job, tensorboard_folder
 from cxrcontrast.stages.classify import run_classify
 
 execution = snakemake.params.execution
@@ -17,5 +17,7 @@ with job(snakemake.log[0], execution.threads):
         device=execution.device,
         performance=execution.performance_dict,
         weights=snakemake.input.get("weights"),
+        # beside the outputs, not declared: Snakemake neither deletes nor tracks it (config/README.md)
+        tensorboard=tensorboard_folder(snakemake.log[0]) if execution.tensorboard else None,
         pretrained_made_by=snakemake.params.pretrained_made_by,
     )

@@ -1,6 +1,6 @@
 """Adapter: rule pretrain -> cxrcontrast.stages.pretrain.run_pretrain."""
 
-from cxrcontrast.runtime import job
+from cxrcontrast.runtime import job, tensorboard_folder
 from cxrcontrast.stages.pretrain import run_pretrain
 
 execution = snakemake.params.execution
@@ -16,4 +16,6 @@ with job(snakemake.log[0], execution.threads):
         device=execution.device,
         performance=execution.performance_dict,
         weights=snakemake.input.get("weights"),
+        # beside the outputs, not declared: Snakemake neither deletes nor tracks it (config/README.md)
+        tensorboard=tensorboard_folder(snakemake.log[0]) if execution.tensorboard else None,
     )

@@ -21,6 +21,7 @@ class Execution:
     device: str
     performance: tuple[tuple[str, bool], ...]
     threads: int  # torch's intra-op threads in every job that runs torch
+    tensorboard: bool = False  # training jobs write TensorBoard curves (logging.tensorboard)
 
     @property
     def performance_dict(self) -> dict:
@@ -85,7 +86,8 @@ class RunConfig:
     @property
     def execution(self) -> Execution:
         performance = tuple(sorted(self.settings["performance"].items()))
-        return Execution(self.settings["device"], performance, self.settings["torch_threads"])
+        tensorboard = self.settings["logging"]["tensorboard"]
+        return Execution(self.settings["device"], performance, self.settings["torch_threads"], tensorboard)
 
     def evaluate_params(self) -> dict:
         return canonical(self.settings["evaluate"])

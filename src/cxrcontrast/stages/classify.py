@@ -48,9 +48,11 @@ def run_classify(
     performance: dict | None = None,
     weights: str | None = None,
     pretrained_made_by: dict | None = None,
+    tensorboard: str | None = None,
 ) -> None:
     """``params``: the rule's slice (``RunConfig.classify_params``); ``train``: the pruned training file, then
-    its stored augmented copy for train_aug; ``weights``: a local weights file the baseline's encoder starts from."""
+    its stored augmented copy for train_aug; ``weights``: a local weights file the baseline's encoder starts from;
+    ``tensorboard``: a folder for the job's TensorBoard curves (None: none)."""
     block, size, enc = params["classify"], params["image_size"], params["encoder"]
 
     def train_model(job: Job) -> tuple[ClassifyCheckpoint, list[dict]]:
@@ -62,11 +64,11 @@ def run_classify(
         log.info("%s %s on %d images (%s of the labels), seed %d", how, enc, len(train_data), params["labels"], seed)
         source = training_source(model, train_data, val_data, job, params, redrawn, frozen=bool(pretrained))
         keep = selection(block["select_on"], SingleLabel.select)
-        history = train_classifier(source, Optim.from_block(block), seed, job.resume, keep)
+        history = train_classifier(source, Optim.from_block(block), seed, job.resume, keep, progress=job.progress)
         return kept_checkpoint(params, seed, keep, len(train_data), names, start), history
 
     inputs = {"val": val, **{f"train{i}": p for i, p in enumerate(train)}, "pretrained": pretrained, "weights": weights}
-    run_training_job(train_model, out_model, out_history, params, seed, inputs, device, performance)
+    run_training_job(train_model, out_model, out_history, params, seed, inputs, device, performance, tensorboard)
 
 
 def training_data(train: list[str], val: str, params: dict, seed: int, device):

@@ -34,9 +34,11 @@ def run_official(
     performance: dict | None = None,
     weights: str | None = None,
     pretrained_made_by: dict | None = None,
+    tensorboard: str | None = None,
 ) -> None:
     """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained) or ``end_to_end``
-    (a fresh encoder); ``train``/``val``: the unpruned splits."""
+    (a fresh encoder); ``train``/``val``: the unpruned splits; ``tensorboard``: a folder for the job's
+    TensorBoard curves (None: none)."""
 
     def train_model(job: Job) -> tuple[OfficialCheckpoint, list[dict]]:
         enc, size, flag, frozen = params["encoder"], params["image_size"], params["data"]["flag"], tuning == "frozen"
@@ -49,11 +51,12 @@ def run_official(
         log.info("official %s task (%s), %s, on %d images, seed %d", flag, task.task, tuning, n["train_images"], seed)
         source = feature_source(model, train_data, val_data, job.device, job.accel, frozen, freeze_batchnorm=True)
         keep = selection(params["official"]["select_on"], task.select)
-        history = train_classifier(source, Optim.from_block(params["official"][tuning]), seed, job.resume, keep, task)
+        optim = Optim.from_block(params["official"][tuning])
+        history = train_classifier(source, optim, seed, job.resume, keep, task, job.progress)
         own = dict(softmax_output=False, n_outputs=width, tuning=tuning, pretrain=start.params if start else None, **n)
         row = keep.best_row
         return OfficialCheckpoint.of(params, seed, keep.best, row["epoch"], val=row, **own), history
 
     inputs = {"train": train, "val": val, "pretrained": pretrained, "weights": weights}
     job = {**params, "tuning": tuning}
-    run_training_job(train_model, out_model, out_history, job, seed, inputs, device, performance)
+    run_training_job(train_model, out_model, out_history, job, seed, inputs, device, performance, tensorboard)

@@ -42,9 +42,11 @@ def run_pretrain(
     device: str = "auto",
     performance: dict | None = None,
     weights: str | None = None,
+    tensorboard: str | None = None,
 ) -> None:
     """``params``: the rule's slice (``RunConfig.pretrain_params``); ``weights``: a local weights file the
-    encoder starts from (its content is part of the job's identity)."""
+    encoder starts from (its content is part of the job's identity); ``tensorboard``: a folder for the job's
+    TensorBoard curves (None: none)."""
 
     def train_encoder(job: Job) -> tuple[PretrainCheckpoint, list[dict]]:
         size, name, enc = params["image_size"], params["objective"], params["encoder"]
@@ -57,9 +59,10 @@ def run_pretrain(
         model = build_embedder(enc, size, params["architecture"], params["z_head"], params["head"], n_classes)
         log.info("pretraining %s with the %s objective on %d images, seed %d", enc, name, len(data), seed)
         optim = Optim.from_block(params["block"])
-        history = pretrain(model, data, objective, optim, seed, job.resume, job.device, job.accel, validation)
+        resume, progress = job.resume, job.progress
+        history = pretrain(model, data, objective, optim, seed, resume, job.device, job.accel, validation, progress)
         kept = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         return PretrainCheckpoint.of(params, seed, kept, len(history), n_classes=n_classes), history
 
     inputs = {"train": train, "val": val, "weights": weights}
-    run_training_job(train_encoder, out_encoder, out_history, params, seed, inputs, device, performance)
+    run_training_job(train_encoder, out_encoder, out_history, params, seed, inputs, device, performance, tensorboard)

@@ -12,6 +12,7 @@ import torch
 from .epochs import Epochs
 from .features import Images
 from .optim import Optim
+from .progress import Progress
 from .resume import Resume
 from .selection import KeepLast
 from .tasks import MedMNISTTask, SingleLabel
@@ -24,12 +25,15 @@ def train_classifier(
     resume: Resume,
     keep: KeepLast,
     task: SingleLabel | MedMNISTTask | None = None,
+    progress: Progress | None = None,
 ) -> list[dict]:
     """Train ``source.model`` in place; returns the history rows, ``keep`` holding the weights kept and their
-    epoch's row. ``task``: what is optimized and validated (the paper's single-label task by default)."""
+    epoch's row. ``task``: what is optimized and validated (the paper's single-label task by default);
+    ``progress``: where each epoch is shown."""
     model, train, task = source.model, source.train, task or SingleLabel()
     opt = optim.sgd(model.head.parameters() if source.head_only else model.parameters())
-    loop = Epochs(model, opt, optim.epochs, seed, resume, n_batches=-(-len(train) // optim.batch_size))
+    n_batches = -(-len(train) // optim.batch_size)
+    loop = Epochs(model, opt, optim.epochs, seed, resume, n_batches=n_batches, progress=progress)
     if loop.resumed:
         keep.best, keep.best_row = loop.resumed["best"], loop.resumed["best_row"]
     labels = train.labels.cpu()

@@ -3,7 +3,8 @@
 The runner picks the device and its fast paths (``accel.py``), keys the job by its identity
 (``resume.py``), restores the result of an identical job that finished before instead of training
 again, and writes the outputs: the checkpoint of the rule's kind (``models/checkpoints.py``) and the
-per-epoch history. A stage gives it only what is its own: a function that trains.
+per-epoch history (rewritten after every epoch while it trains, ``progress.py``). A stage gives it only
+what is its own: a function that trains.
 """
 
 from __future__ import annotations
@@ -19,17 +20,20 @@ from ..files import save_checkpoint, save_csv
 from ..models.checkpoints import Checkpoint
 from ..runtime import numerics, pick_device
 from .accel import Accel
+from .progress import Progress
 from .resume import Resume, job_identity
 
 log = logging.getLogger(__name__)
 
 
 class Job(NamedTuple):
-    """Where a training job runs (``device``, its fast paths ``accel``) and its resume file (``resume``)."""
+    """Where a training job runs (``device``, its fast paths ``accel``), its resume file (``resume``) and where
+    its epochs are shown while it trains (``progress``)."""
 
     device: torch.device
     accel: Accel
     resume: Resume
+    progress: Progress
 
 
 def run_training_job(
@@ -41,9 +45,11 @@ def run_training_job(
     inputs: dict[str, str | Path | None],
     device: str = "auto",
     performance: dict | None = None,
+    tensorboard: str | Path | None = None,
 ) -> None:
     """Write ``checkpoint`` and ``history`` of the job (``params``, ``seed``, ``inputs`` by role: its
-    identity): restored where an identical job finished before, else from ``train(job)``."""
+    identity): restored where an identical job finished before, else from ``train(job)``, which shows
+    ``history`` after every epoch (and TensorBoard curves in the folder ``tensorboard``, where given)."""
     dev = pick_device(device)
     accel = Accel.for_device(performance, dev)
     # a finished result is restored only where it would be recomputed bit for bit: same fast paths, device
@@ -52,7 +58,7 @@ def run_training_job(
     resume = Resume(Path(checkpoint).parent, job_identity(params, seed, inputs), {**accel.describe(dev), **floats})
     if (result := resume.finished()) is None:
         log.info("training on %s (%s)", dev, accel)
-        kept, rows = train(Job(dev, accel, resume))
+        kept, rows = train(Job(dev, accel, resume, Progress(history, tensorboard)))
         result = {"checkpoint": {**kept.payload(), "numerics": floats}, "history": rows}
         resume.finish(result)
     save_checkpoint(checkpoint, **result["checkpoint"])

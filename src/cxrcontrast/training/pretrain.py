@@ -9,6 +9,7 @@ from .accel import Accel
 from .epochs import Epochs
 from .objective import Objective
 from .optim import Optim
+from .progress import Progress
 from .resume import Resume
 
 VALIDATION_SEED = 20230501  # one fixed draw of validation batches, the same every epoch and every job
@@ -34,14 +35,15 @@ def pretrain(
     device: torch.device,
     accel: Accel | None = None,
     validation: tuple[Objective, InMemoryImages] | None = None,
+    progress: Progress | None = None,
 ) -> list[dict]:
     """Train ``model`` (an Embedder) in place; returns the history rows (one per epoch).
 
-    Resumes from ``resume`` when it holds a finished epoch of this same job.
+    Resumes from ``resume`` when it holds a finished epoch of this same job; shows each epoch in ``progress``.
     """
     model.to(device)
     opt = optim.sgd(model.parameters())
-    loop = Epochs(model, opt, optim.epochs, seed, resume)
+    loop = Epochs(model, opt, optim.epochs, seed, resume, progress=progress)
     forward = (accel or Accel()).prepare(model, device)
     val_objective, val_data = validation or (None, None)
     for epoch, g in loop:

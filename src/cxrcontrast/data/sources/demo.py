@@ -35,7 +35,7 @@ def fingerprint(entry: dict) -> str:
 
 def make(entry: dict, out: str) -> None:
     from ...files import provenance, save_npz
-    from ..demo import synthesize
+    from ..synthetic import synthesize
 
     sizes = {k: entry[k] for k in ("train", "val", "test")}
     size, seed, findings = entry["size"], entry["seed"], entry["findings"]
