@@ -77,7 +77,11 @@ def measure(encoder: str, size: int, seconds: float) -> dict:
     infer = images_per_second(infer_step, INFER_BATCH, seconds)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
-    return {"train_images_per_s": round(train, 1), "infer_images_per_s": round(infer, 1), "checkpoint_bytes": buffer.tell()}
+    return {
+        "train_images_per_s": round(train, 1),
+        "infer_images_per_s": round(infer, 1),
+        "checkpoint_bytes": buffer.tell(),
+    }
 
 
 def main() -> None:

@@ -82,7 +82,9 @@ def dataset_jobs(r: DatasetRun, size: DataSize) -> list[Job]:
     for e in r.experiments:
         block, share = r.classify_block(e), e.labels * (2 if e.trainset == "train_aug" else 1)
         if e.pretrain == "none":  # end to end
-            job = Job("classify", e.encoder, px, block["epochs"] * share * n["train"], block["epochs"] * e.labels * n["val"])
+            job = Job(
+                "classify", e.encoder, px, block["epochs"] * share * n["train"], block["epochs"] * e.labels * n["val"]
+            )
         else:  # frozen: each split encoded once
             job = Job("classify", e.encoder, px, 0.0, share * n["train"] + e.labels * n["val"])
         scored = Job("evaluate", e.encoder, px, 0.0, n["test"] * (1 + copies) + n["val"], 4 * FIGURE_BYTES)

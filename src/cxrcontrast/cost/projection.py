@@ -84,6 +84,10 @@ def plan(jobs: list[Job], table: ThroughputTable) -> Plan:
     return Plan(counts, hours, disk, table.device, table.machine)
 
 
+def disk_text(size: float) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
 def plan_text(p: Plan) -> str:
     """The plan as a short table: rule, jobs, projected hours; totals; disk."""
     unit = f"{p.device.upper()}-hours"
@@ -95,7 +99,7 @@ def plan_text(p: Plan) -> str:
     other = "GPU" if p.device == "cpu" else "CPU"
     lines += [
         f"  projected: {p.total_hours:.2f} {unit} (one thread each; divide by the threads at work), "
-        f"{other}-hours not measured; disk about {p.disk_bytes / 1e9:.1f} GB",
+        f"{other}-hours not measured; disk about {disk_text(p.disk_bytes)}",
         f"  projections from {TABLE.name}, measured on {p.machine} (benchmarks/bench_throughput.py)",
     ]
     return "\n".join(lines)
