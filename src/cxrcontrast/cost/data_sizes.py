@@ -33,9 +33,9 @@ def npz_shapes(path: str | Path) -> dict[str, tuple[int, ...]]:
     with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
             with archive.open(name) as member:
-                version = np.lib.format.read_magic(member)
-                header = np.lib.format._read_array_header(member, version)  # (shape, fortran_order, dtype)
-                shapes[name.removesuffix(".npy")] = header[0]
+                major, _ = np.lib.format.read_magic(member)
+                read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                shapes[name.removesuffix(".npy")] = read(member)[0]  # (shape, fortran_order, dtype)
     return shapes
 
 
