@@ -78,8 +78,8 @@ def test_the_own_folder_preset_loads_and_validates_with_a_folder(tmp_path, monke
             (images / split / label).mkdir(parents=True)
             Image.fromarray(np.zeros((300, 200), np.uint8)).save(images / split / label / "a.png")
     monkeypatch.chdir(work)
-    args = own_arguments([str(images), "-n", "--cores", "2"])
-    assert args[-3:] == ["-n", "--cores", "2"] and LAYER in args  # snakemake's arguments pass through
+    args = own_arguments([str(images), "-n", "--cores", "2", "all"])
+    assert args[:4] == ["-n", "--cores", "2", "all"] and args[-1] == LAYER  # a target is not read as a layer
     layers = args[args.index("--configfile") + 1 : args.index(LAYER) + 1]
     run = load_layers(layers, SCHEMA)
     assert list(run.datasets) == ["own"] and run.seeds == (0, 1, 2)
@@ -92,7 +92,7 @@ def test_the_own_folder_preset_loads_and_validates_with_a_folder(tmp_path, monke
     assert jobs_per_rule(grid_jobs(run))["classify"] == 36
     assert load_layers(layers, SCHEMA, None).on("own").data["size"] == 64
     again = own_arguments([str(images), "--size", "128"])
-    assert load_layers(again[1 : again.index(LAYER) + 1], SCHEMA).on("own").data["image_size"] == 128
+    assert load_layers(again[1:], SCHEMA).on("own").data["image_size"] == 128
 
 
 def test_the_own_npz_preset_takes_the_files_side(tmp_path, monkeypatch):

@@ -65,7 +65,9 @@ def own_arguments(argv: list[str], folder: str | Path = ".") -> list[str]:
     ours, snakemake_args = parser.parse_known_args(argv)
     preset, entry = own_entry(ours.path, ours.size, ours.flag, Path(folder))
     save_text(Path(folder) / LAYER, yaml.safe_dump({"datasets": {DATASET: entry}}, sort_keys=False))
-    return ["--configfile", WORKFLOW_CONFIG, preset, LAYER, *snakemake_args]
+    # Snakemake's arguments first: after --configfile (which takes every word up to the next option) a target
+    # would be read as a layer
+    return [*snakemake_args, "--configfile", WORKFLOW_CONFIG, preset, LAYER]
 
 
 def own(argv: list[str], run) -> int:
