@@ -20,7 +20,9 @@ import sys
 from pathlib import Path
 
 from .config.layers import SCHEMA, WORKFLOW_CONFIG, layer_files
+from .cost import plan_of
 from .errors import InputError
+from .own_data import own
 
 
 def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None = None, out=None) -> int:
@@ -39,6 +41,7 @@ def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None
         f"{len(workflow.seeds)} seeds, {sum(len(r.pretrainings) for r in workflow.datasets.values())} pretrainings",
         file=out or sys.stdout,
     )
+    print(plan_of(workflow), file=out or sys.stdout)  # jobs, projected hours and disk, before any job
     return 0
 
 
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["run"]:  # everything after `run` is Snakemake's, options included
         return run(argv[1:])
+    if argv[:1] == ["own"]:  # a folder or .npz through the own-data preset: own_data.py
+        return own(argv[1:], run)
     parser = argparse.ArgumentParser(prog="cxrcontrast", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check config layers (run from the workflow's folder)")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -93,9 +94,9 @@ def scaled_to_8_bits(image):
     return Image.fromarray(out)
 
 
-def load(path: Path, channels: int, size: int, first: dict) -> np.ndarray:
+def load(path: Path, channels: int, size: int, first: dict, shrunk: Counter | None = None) -> np.ndarray:
     """One image as a uint8 array of the target mode, cropped and resized; ``first``: see
-    :func:`_refuse_mixed_kinds`."""
+    :func:`_refuse_mixed_kinds`; ``shrunk`` counts the images whose square is larger than ``size``."""
     from PIL import Image
 
     try:
@@ -112,9 +113,28 @@ def load(path: Path, channels: int, size: int, first: dict) -> np.ndarray:
     except Exception as exc:  # corrupt files raise OSError, SyntaxError, ValueError, struct.error, ...
         raise InputError(f"{path}: not a readable image ({type(exc).__name__}: {exc}); replace or remove it") from exc
     side = min(image.size)
+    if shrunk is not None and side > size:
+        shrunk["images"] += 1
+        shrunk["largest"] = max(shrunk["largest"], side)
     left, top = (image.width - side) // 2, (image.height - side) // 2
     image = image.crop((left, top, left + side, top + side))
     return np.asarray(image.resize((size, size), Image.Resampling.LANCZOS))
+
+
+def warn_if_shrunk(shrunk: Counter, total: int, size: int, root: Path) -> None:
+    """One warning for the whole folder when images were shrunk (the defaults would make a 1024 px X-ray 28 px)."""
+    if shrunk["images"]:
+        log.warning(
+            "%d of %d images in %s are larger than size %d px (up to %d px on their short side) and were shrunk "
+            "to %d px; to keep more detail, set this dataset's size and image_size in the config (e.g. 128), or "
+            "--size 128 with `python -m cxrcontrast own`",
+            shrunk["images"],
+            total,
+            root,
+            size,
+            shrunk["largest"],
+            size,
+        )
 
 
 def convert(found: FolderScan, size: int, channels: int, out: str | os.PathLike) -> dict:
@@ -129,19 +149,20 @@ def convert(found: FolderScan, size: int, channels: int, out: str | os.PathLike)
         raise ValueError(f"convert: channels must be 1 or 3 and size a positive integer; got {channels}, {size}")
     if not found.files:  # a scan with files=False keeps no list
         found = scan(found.root)
-    arrays, counts, first, done = {}, {}, {}, 0
+    arrays, counts, first, done, shrunk = {}, {}, {}, 0, Counter()
     total = sum(len(paths) for per_class in found.files.values() for paths in per_class.values())
     for split, per_class in found.files.items():
         counts[split] = {name: len(per_class.get(name, [])) for name in found.classes}
         labels = [index for index, name in enumerate(found.classes) for _ in per_class.get(name, [])]
         images = np.empty((len(labels), size, size) + ((3,) if channels == 3 else ()), dtype=np.uint8)
         for row, path in enumerate(path for name in found.classes for path in per_class.get(name, [])):
-            images[row] = load(path, channels, size, first)
+            images[row] = load(path, channels, size, first, shrunk)
             done += 1
             if done % 1000 == 0:
                 log.info("converted %d of %d images", done, total)
         arrays[f"{split}_images"] = images
         arrays[f"{split}_labels"] = np.array(labels, dtype=np.int64).reshape(-1, 1)
+    warn_if_shrunk(shrunk, total, size, found.root)
     params = {"root": str(found.root), "size": size, "channels": channels, "classes": list(found.classes)}
     save_npz(out, provenance=provenance(source="folder", filter="LANCZOS", **params), **arrays)
     log.info("converted %d images of %d classes from %s into %s", total, len(found.classes), found.root, out)

@@ -1,0 +1,105 @@
+"""The plan printed before a run: jobs per rule, projected CPU-hours (and GPU-hours where the table has a GPU
+row), projected disk. Projections, not promises: images per second come from ``throughput.json``, measured by
+``benchmarks/bench_throughput.py`` on the machine it names, per thread; a size it lacks is scaled from the
+nearest measured size by pixel count."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .jobs import CHECKPOINT_COPIES, Job, jobs_per_rule
+
+TABLE = Path(__file__).with_name("throughput.json")
+TRAINING_RULES = ("pretrain", "classify", "official")  # the jobs that write a checkpoint
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """One measured row: images per second of one thread at one model input size."""
+
+    encoder: str
+    image_size: int
+    train_images_per_s: float
+    infer_images_per_s: float
+    checkpoint_bytes: int
+
+
+class ThroughputTable:
+    def __init__(self, table: dict):
+        self.machine, self.device = table["machine"], table["device"]
+        self.rows = [Throughput(**row) for row in table["rows"]]
+
+    @classmethod
+    def shipped(cls) -> ThroughputTable:
+        return cls(json.loads(TABLE.read_text(encoding="utf-8")))
+
+    def at(self, encoder: str, image_size: int) -> Throughput:
+        """The row of ``encoder`` at ``image_size``, else its nearest measured size with the rates scaled by
+        the ratio of pixels (convolution cost grows with the pixels)."""
+        rows = [row for row in self.rows if row.encoder == encoder]
+        if not rows:
+            raise KeyError(f"{TABLE.name}: no row for encoder {encoder!r}; run benchmarks/bench_throughput.py")
+        near = min(rows, key=lambda row: abs(row.image_size - image_size))
+        scale = (near.image_size / image_size) ** 2
+        return Throughput(
+            encoder,
+            image_size,
+            near.train_images_per_s * scale,
+            near.infer_images_per_s * scale,
+            near.checkpoint_bytes,
+        )
+
+    def hours(self, job: Job) -> float:
+        """Device-hours of one job (thread-hours on a CPU table)."""
+        if job.encoder is None:
+            return 0.0
+        row = self.at(job.encoder, job.image_size)
+        return (job.train_images / row.train_images_per_s + job.infer_images / row.infer_images_per_s) / 3600
+
+    def disk_bytes(self, job: Job) -> float:
+        if job.rule not in TRAINING_RULES:
+            return job.disk_bytes
+        return job.disk_bytes + CHECKPOINT_COPIES * self.at(job.encoder, job.image_size).checkpoint_bytes
+
+
+@dataclass(frozen=True)
+class Plan:
+    jobs: dict[str, int]  # rule -> jobs
+    hours: dict[str, float]  # rule -> projected device-hours
+    disk_bytes: float
+    device: str
+    machine: str
+
+    @property
+    def total_hours(self) -> float:
+        return sum(self.hours.values())
+
+
+def plan(jobs: list[Job], table: ThroughputTable) -> Plan:
+    counts = jobs_per_rule(jobs)
+    hours = {rule: sum(table.hours(j) for j in jobs if j.rule == rule) for rule in counts}
+    disk = sum(table.disk_bytes(j) for j in jobs)
+    return Plan(counts, hours, disk, table.device, table.machine)
+
+
+def disk_text(size: float) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
+
+
+def plan_text(p: Plan) -> str:
+    """The plan as a short table: rule, jobs, projected hours; totals; disk."""
+    unit = f"{p.device.upper()}-hours"
+    lines = ["plan (the whole grid; a rerun skips finished jobs):", f"  {'rule':<20}{'jobs':>6}{unit:>12}"]
+    for rule, count in p.jobs.items():
+        hours = f"{p.hours[rule]:.2f}" if p.hours[rule] else "-"
+        lines.append(f"  {rule:<20}{count:>6}{hours:>12}")
+    lines.append(f"  {'total':<20}{sum(p.jobs.values()):>6}{p.total_hours:>12.2f}")
+    other = "GPU" if p.device == "cpu" else "CPU"
+    lines += [
+        f"  projected: {p.total_hours:.2f} {unit} (one thread each; divide by the threads at work), "
+        f"{other}-hours not measured; disk about {disk_text(p.disk_bytes)}",
+        f"  projections from {TABLE.name}, measured on {p.machine} (benchmarks/bench_throughput.py)",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,147 @@
+"""The plan printed before a run (``python -m cxrcontrast check`` and ``run``): its jobs per rule against
+Snakemake's own dry run, its projections against the arithmetic on a small table; the own-data presets and
+``python -m cxrcontrast own``; the one warning when a folder's images are shrunk."""
+
+import logging
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import REPO, SCHEMA, run_config, workflow_copy, write_medmnist
+from PIL import Image
+
+from cxrcontrast.config import load_layers
+from cxrcontrast.cost.data_sizes import DataSize
+from cxrcontrast.cost.jobs import Job, grid_jobs, jobs_per_rule
+from cxrcontrast.cost.projection import ThroughputTable, plan
+from cxrcontrast.data.imagefolder.layout import scan
+from cxrcontrast.data.imagefolder.pixels import convert
+from cxrcontrast.own_data import LAYER, own_arguments
+
+TABLE = {
+    "machine": "a test table",
+    "device": "cpu",
+    "rows": [
+        {"encoder": "minivgg", "image_size": 32, "train_images_per_s": 1000.0, "infer_images_per_s": 4000.0,
+         "checkpoint_bytes": 500},
+    ],
+}  # fmt: skip
+
+
+def stats_of_dry_run(said: str) -> dict[str, int]:
+    """Snakemake's job stats (rule, count; no indent) from a dry run's output."""
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", said, re.M) if m[1] != "total"}
+
+
+def rows_of_plan(said: str) -> dict[str, int]:
+    """The printed plan's rows (indented: rule, jobs, hours)."""
+    return {m[1]: int(m[2]) for m in re.finditer(r"^  (\w+)\s+(\d+)\s+(?:[\d.]+|-)$", said, re.M) if m[1] != "total"}
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("layers", [["config/config.yaml"], ["config/config.yaml", "config/demo.yaml"]])
+def test_the_printed_plan_has_the_jobs_of_a_dry_run_per_rule(tmp_path, layers):
+    """Reference: Snakemake's own job stats of a dry run on a fresh folder, run through the front door, which
+    prints the plan before Snakemake starts."""
+    work = workflow_copy(tmp_path)
+    args = ["run", "-n", "--quiet", "rules", "--configfile", *layers]
+    proc = subprocess.run([sys.executable, "-m", "cxrcontrast", *args], cwd=work, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    planned = rows_of_plan(proc.stderr)
+    assert planned == stats_of_dry_run(proc.stdout + proc.stderr) != {}
+    assert planned == jobs_per_rule(grid_jobs(run_config(*(name.removeprefix("config/") for name in layers))))
+
+
+def test_the_projection_is_images_over_the_measured_rate():
+    table = ThroughputTable(TABLE)
+    jobs = [
+        Job("pretrain", "minivgg", 32, train_images=3_600_000, infer_images=720_000, disk_bytes=10),
+        Job("evaluate", "minivgg", 32, infer_images=1_440_000, disk_bytes=7),
+        Job("prune", disk_bytes=1000),
+    ]
+    p = plan(jobs, table)
+    assert p.jobs == {"prune": 1, "pretrain": 1, "evaluate": 1}
+    assert p.hours["pretrain"] == pytest.approx(3_600_000 / 1000 / 3600 + 720_000 / 4000 / 3600)  # 1.05
+    assert p.hours["evaluate"] == pytest.approx(0.1) and p.hours["prune"] == 0
+    assert p.disk_bytes == 10 + 2 * 500 + 7 + 1000  # a training job keeps its model and its finished copy
+    # a size the table lacks: the nearest measured one, its rate scaled by the pixels (64 px: a quarter)
+    assert table.hours(Job("classify", "minivgg", 64, train_images=900_000)) == pytest.approx(1.0)
+
+
+def test_the_own_folder_preset_loads_and_validates_with_a_folder(tmp_path, monkeypatch):
+    work = workflow_copy(tmp_path)
+    images = tmp_path / "xrays"
+    for split in ("train", "val", "test"):
+        for label in ("NORMAL", "PNEUMONIA"):
+            (images / split / label).mkdir(parents=True)
+            Image.fromarray(np.zeros((300, 200), np.uint8)).save(images / split / label / "a.png")
+    monkeypatch.chdir(work)
+    args = own_arguments([str(images), "-n", "--cores", "2", "all"])
+    assert args[:4] == ["-n", "--cores", "2", "all"] and args[-1] == LAYER  # a target is not read as a layer
+    layers = args[args.index("--configfile") + 1 : args.index(LAYER) + 1]
+    run = load_layers(layers, SCHEMA)
+    assert list(run.datasets) == ["own"] and run.seeds == (0, 1, 2)
+    own = run.on("own")
+    assert own.data == {"source": "folder", "root": str(images), "size": 64, "image_size": 64, "channels": 1}
+    assert {(e.pretrain, e.labels) for e in own.experiments} == {
+        (p, f) for p in ("none", "supcon", "simclr", "normal") for f in (1.0, 0.1, 0.01)
+    }
+    assert {e.encoder for e in own.experiments} == {"minivgg"} and not own.official_jobs
+    assert jobs_per_rule(grid_jobs(run))["classify"] == 36
+    assert load_layers(layers, SCHEMA, None).on("own").data["size"] == 64
+    again = own_arguments([str(images), "--size", "128"])
+    assert load_layers(again[1:], SCHEMA).on("own").data["image_size"] == 128
+
+
+def test_the_own_npz_preset_takes_the_files_side(tmp_path, monkeypatch):
+    work = workflow_copy(tmp_path)
+    write_medmnist(tmp_path / "mine.npz", size=28)
+    monkeypatch.chdir(work)
+    args = own_arguments([str(tmp_path / "mine.npz")])
+    own = load_layers(args[1:], SCHEMA).on("own")
+    assert (own.data["size"], own.data["image_size"], own.flag) == (28, 32, "chestmnist")  # 28 px: input 32
+    assert own.official_jobs  # a flag's file: its official task runs too
+
+
+def test_a_path_that_is_neither_folder_nor_npz_is_one_line(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxrcontrast", "own", str(tmp_path / "notes.txt")],
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "notes.txt: neither a folder" in proc.stderr
+
+
+def test_shrinking_a_folders_images_logs_one_warning(tmp_path, caplog):
+    for split in ("train", "val", "test"):
+        for i, side in enumerate((100, 120, 40)):
+            path = tmp_path / split / "NORMAL" / f"{i}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(np.zeros((side, side + 10), np.uint8)).save(path)
+    with caplog.at_level(logging.WARNING):
+        convert(scan(tmp_path), 64, 1, tmp_path / "raw.npz")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "6 of 9 images" in warnings[0] and "up to 120 px" in warnings[0] and "size" in warnings[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        convert(scan(tmp_path), 128, 1, tmp_path / "raw.npz")  # none larger: nothing said
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_the_plan_of_a_folder_counts_its_images(tmp_path):
+    sizes = {"own": DataSize({"train": 700, "val": 100, "test": 200}, 64)}
+    entry = {"source": "folder", "root": str(tmp_path), "size": 64, "image_size": 64}
+    for split in ("train", "val", "test"):
+        (tmp_path / split / "NORMAL").mkdir(parents=True)
+        Image.fromarray(np.zeros((64, 64), np.uint8)).save(tmp_path / split / "NORMAL/a.png")
+    layers = [REPO / "config/config.yaml", REPO / "config/own_folder.yaml"]
+    run = load_layers(layers, SCHEMA, {"datasets": {"own": entry}})
+    pretrain = [j for j in grid_jobs(run, sizes) if j.rule == "pretrain"]
+    # normal triplets: 3 images a sample; SupCon and SimCLR: 2 views; every epoch of every seed
+    epochs = {o: run.on("own").objective("minivgg", o)["epochs"] for o in ("normal", "supcon", "simclr")}
+    assert sorted(j.train_images for j in pretrain) == sorted(
+        [3 * 700 * epochs["normal"]] * 3 + [2 * 700 * epochs["supcon"]] * 3 + [2 * 700 * epochs["simclr"]] * 3
+    )
