@@ -69,7 +69,8 @@ def cached_imagenet_file(name: str) -> Path:
 
 def load_state_dict(path: str | Path, name: str) -> dict[str, torch.Tensor]:
     """A state dict of tensors from ``path`` (``weights_only``), or one clear error naming the file."""
-    what = f"not an {name} state dict (corrupt, truncated or another kind of file); give the right file"
+    article = "an" if name[0] in "aeiou" else "a"
+    what = f"not {article} {name} state dict (corrupt, truncated or another kind of file); give the right file"
     state = safe_torch_load(path, what)
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError(f"{path}: {what}")
