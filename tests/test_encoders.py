@@ -2,6 +2,7 @@
 one training epoch of each at 28 and 64 px through the real pretrain and classify stages, and their weights."""
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -147,3 +148,60 @@ def test_one_epoch_of_each_encoder(tiny, tmp_path, encoder, size, objective, z_h
     for model in (finetuned, baseline):
         first = next(k for k in model["state_dict"] if k.startswith("head."))
         assert model["state_dict"][first].shape[1] == build_encoder.__globals__["ENCODERS"][encoder].out_features
+
+
+def torchvision_state(name: str) -> dict[str, torch.Tensor]:
+    """A locally made state dict in the layout of torchvision's official file (its ImageNet classifier included)."""
+    import torchvision.models as tvm
+
+    torch.manual_seed(1)
+    return getattr(tvm, name)().state_dict()
+
+
+@pytest.mark.parametrize("name, size", [("resnet18", 64), ("densenet121", 28)])
+def test_local_state_dict_loads_as_weights_path(tmp_path, name, size):
+    """``weights: <path>`` loads every tensor; DenseNet's official files name their layers the old way
+    (``norm.1``), which is read as torchvision reads it."""
+    state = torchvision_state(name)
+    if name == "densenet121":
+        # as the official file (2017): "norm.1", no BatchNorm counters
+        old = {re.sub(r"(denselayer\d+\.(?:norm|conv))([12])\.", r"\1.\2.", k): v for k, v in state.items()}
+        state = {k: v for k, v in old.items() if not k.endswith("num_batches_tracked")}
+        assert any(".norm.1." in k for k in state)
+    path = tmp_path / f"{name}.pth"
+    torch.save(state, path)
+    enc = build_encoder(name, size, weights=str(path))
+    first = next(iter(enc.net.state_dict()))
+    torch.testing.assert_close(enc.net.state_dict()[first], next(iter(state.values())))
+    assert enc(torch.zeros(1, 3, size, size)).shape == (1, enc.out_features)
+
+
+def test_wrong_weights_file_is_refused_with_its_path(tmp_path):
+    path = tmp_path / "resnet50.pth"
+    torch.save(torchvision_state("resnet50"), path)
+    with pytest.raises(InputError) as err:
+        build_encoder("resnet18", 64, weights=str(path))
+    assert str(err.value).startswith(f"{path}: not a resnet18 state dict") and "\n" not in str(err.value)
+
+
+def test_imagenet_weights_do_not_fit_the_28px_stem(tmp_path):
+    """ImageNet weights are for torchvision's 7x7 stem: at 28 px (MedMNIST's 3x3 stem) one clear refusal."""
+    path = tmp_path / "resnet18.pth"
+    torch.save(torchvision_state("resnet18"), path)
+    with pytest.raises(InputError, match=r"conv1.weight has shape \(64, 3, 7, 7\).*\(64, 3, 3, 3\).*weights: none"):
+        build_encoder("resnet18", 28, weights=str(path))
+
+
+@pytest.mark.parametrize("name, prefix", [("resnet18", "f37072fd"), ("vit_b_16", "c867db91")])
+def test_planted_official_file_is_refused(monkeypatch, tmp_path, name, prefix):
+    """``weights: imagenet`` reads torchvision's official file only when its SHA-256 starts with the prefix in
+    its name (as EfficientNet's)."""
+    from cxrcontrast.models.weights import IMAGENET_URLS
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "home"))
+    planted = tmp_path / "home/hub/checkpoints" / IMAGENET_URLS[name].rsplit("/", 1)[-1]
+    assert planted.name.startswith(f"{name}-{prefix}")
+    planted.parent.mkdir(parents=True)
+    torch.save(torchvision_state("resnet18"), planted)
+    with pytest.raises(InputError, match=f"SHA-256 does not start with {prefix}.*refused, nothing loaded"):
+        build_encoder(name, 64, weights="imagenet")

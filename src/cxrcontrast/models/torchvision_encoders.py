@@ -37,7 +37,7 @@ PAD_TO = 224  # MedMNIST+'s input side for DenseNet-121 and ViT-B/16
 
 # torchvision's DenseNet files predate its module names: "norm.1" there is "norm1" here (torchvision renames
 # them the same way when it loads them)
-DENSENET_OLD_KEY = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$")
+DENSENET_OLD_KEY = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$")
 
 
 class TorchvisionEncoder(Encoder):
@@ -71,7 +71,8 @@ class TorchvisionEncoder(Encoder):
     def _load(self, path) -> None:
         state = self.rename(load_state_dict(path, self.name))
         own = self.net.state_dict()
-        missing = [k for k in own if k not in state]
+        # files older than BatchNorm's counter lack it (torchvision's own DenseNet file): it starts at 0
+        missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked")]
         unexpected = [k for k in state if k not in own]
         if missing or unexpected:
             raise InputError(
@@ -84,7 +85,7 @@ class TorchvisionEncoder(Encoder):
                     f"{path}: {key} has shape {tuple(tensor.shape)}, the {self.image_size} px {self.name} expects "
                     f"{tuple(own[key].shape)}{self.shape_hint()}"
                 )
-        self.net.load_state_dict(state)
+        self.net.load_state_dict(state, strict=False)  # strict above, counters apart
         log.info("loaded %s weights from %s", self.name, path)
 
     def shape_hint(self) -> str:
