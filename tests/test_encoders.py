@@ -39,8 +39,10 @@ def medmnist_resnet(name: str, n_classes: int) -> nn.Module:
 def stage_shapes(net: nn.Module, x: torch.Tensor) -> list[tuple[int, ...]]:
     """The output shape of the stem and of each of the four stages."""
     shapes = []
-    hooks = [getattr(net, n).register_forward_hook(lambda m, i, o: shapes.append(tuple(o.shape))) for n in
-             ("maxpool", "layer1", "layer2", "layer3", "layer4")]
+    hooks = [
+        getattr(net, n).register_forward_hook(lambda m, i, o: shapes.append(tuple(o.shape)))
+        for n in ("maxpool", "layer1", "layer2", "layer3", "layer4")
+    ]
     with torch.no_grad():
         net.eval()(x)
     for h in hooks:
@@ -142,8 +144,11 @@ def test_one_epoch_of_each_encoder(tiny, tmp_path, encoder, size, objective, z_h
     ckpt = pretrain(data, tmp_path / "pretrain", sized(p_params, size))
     c_params = sized(classify_params(objective, encoder, epochs=1, batch_size=batch, encoders=encoders), size)
     finetuned = classify(data, tmp_path / "finetune", pretrained=ckpt, params=c_params)
-    baseline = classify(data, tmp_path / "baseline", params=sized(classify_params("none", encoder, epochs=1,
-                        batch_size=batch, encoders=encoders), size))
+    baseline = classify(
+        data,
+        tmp_path / "baseline",
+        params=sized(classify_params("none", encoder, epochs=1, batch_size=batch, encoders=encoders), size),
+    )
     TIMINGS[f"{encoder}@{size}"] = time.perf_counter() - start
     for model in (finetuned, baseline):
         first = next(k for k in model["state_dict"] if k.startswith("head."))

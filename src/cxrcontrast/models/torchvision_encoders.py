@@ -37,7 +37,9 @@ PAD_TO = 224  # MedMNIST+'s input side for DenseNet-121 and ViT-B/16
 
 # torchvision's DenseNet files predate its module names: "norm.1" there is "norm1" here (torchvision renames
 # them the same way when it loads them)
-DENSENET_OLD_KEY = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$")
+DENSENET_OLD_KEY = re.compile(
+    r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var|num_batches_tracked))$"
+)
 
 
 class TorchvisionEncoder(Encoder):
@@ -170,6 +172,4 @@ class ViTB16(TorchvisionEncoder):
         self.net.heads = nn.Identity()
 
 
-TORCHVISION_ENCODERS: dict[str, type[Encoder]] = {
-    cls.name: cls for cls in (ResNet18, ResNet50, DenseNet121, ViTB16)
-}
+TORCHVISION_ENCODERS: dict[str, type[Encoder]] = {cls.name: cls for cls in (ResNet18, ResNet50, DenseNet121, ViTB16)}

@@ -56,7 +56,8 @@ def cached_imagenet_file(name: str) -> Path:
             torch.hub.download_url_to_file(url, str(target), hash_prefix=expected, progress=False)
         except Exception as exc:  # offline: URLError; no silent fallback
             raise DownloadError(
-                f"could not download the ImageNet weights of {name} from {url} ({type(exc).__name__}: {exc}). {how_to(name)}"
+                f"could not download the ImageNet weights of {name} from {url} ({type(exc).__name__}: {exc}). "
+                f"{how_to(name)}"
             ) from exc
     if not file_digest(target).startswith(expected):
         raise InputError(
