@@ -1,10 +1,11 @@
 """The field's encoders (ResNet-18/50, DenseNet-121, ViT-B/16 from torchvision): MedMNIST's 28-px ResNets,
 one training epoch of each at 28 and 64 px through the real pretrain and classify stages, and their weights."""
 
+import csv
 import json
+import math
 import re
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,7 @@ from training_helpers import classify, classify_params, pretrain, pretrain_param
 
 from cxrcontrast.errors import InputError
 from cxrcontrast.files import save_npz
-from cxrcontrast.models import build_encoder
-
-TIMINGS: dict[str, float] = {}
+from cxrcontrast.models import ENCODERS, build_encoder
 
 # MedMNIST v2's table of models (Yang et al. 2023, Scientific Data, Table 3 "Params"), 28 px with the fc head
 PUBLISHED_MILLIONS = {"resnet18": 11.2, "resnet50": 23.5}
@@ -138,7 +137,6 @@ def test_one_epoch_of_each_encoder(tiny, tmp_path, encoder, size, objective, z_h
     data = tiny[batch]
     head = {"hidden": [32], "dropout": 0.3}
     encoders = {encoder: {"z_head": z_head, "head": head}}
-    start = time.perf_counter()
     pk = {"images_per_class": 2} if objective == "hard" else {}  # hard's batches: 2 classes x 2 images
     p_params = pretrain_params(objective, encoder, epochs=1, batch_size=batch, encoders=encoders, **pk)
     ckpt = pretrain(data, tmp_path / "pretrain", sized(p_params, size))
@@ -149,10 +147,14 @@ def test_one_epoch_of_each_encoder(tiny, tmp_path, encoder, size, objective, z_h
         tmp_path / "baseline",
         params=sized(classify_params("none", encoder, epochs=1, batch_size=batch, encoders=encoders), size),
     )
-    TIMINGS[f"{encoder}@{size}"] = time.perf_counter() - start
     for model in (finetuned, baseline):
         first = next(k for k in model["state_dict"] if k.startswith("head."))
-        assert model["state_dict"][first].shape[1] == build_encoder.__globals__["ENCODERS"][encoder].out_features
+        assert model["state_dict"][first].shape[1] == ENCODERS[encoder].out_features
+    for job in ("pretrain", "finetune", "baseline"):
+        with open(tmp_path / job / "history.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+        losses = [float(v) for row in rows for k, v in row.items() if "loss" in k and v]
+        assert len(rows) == 1 and losses and all(math.isfinite(v) for v in losses), (job, rows)
 
 
 def torchvision_state(name: str) -> dict[str, torch.Tensor]:
