@@ -16,7 +16,7 @@ def chest(**entry):
 
 
 CASES = [
-    ({"experiments": [{**EXP, "encoder": "resnet50"}]}, "'resnet50' is not one of"),
+    ({"experiments": [{**EXP, "encoder": "resnet34"}]}, "'resnet34' is not one of"),
     ({"experiments": [{**EXP, "pretrain": "easy"}]}, "'easy' is not one of"),
     ({"pretrain": {"easy": {"epochs": 1}}}, "'easy' was unexpected"),
     ({"augment": {"rotaton_deg": 5}}, "'rotaton_deg' was unexpected"),

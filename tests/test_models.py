@@ -153,7 +153,7 @@ def test_embedder_z_heads():
 
 
 def test_registry():
-    assert set(ENCODERS) == {"minivgg", "efficientnet_b0"}
+    assert set(ENCODERS) == {"minivgg", "efficientnet_b0", "resnet18", "resnet50", "densenet121", "vit_b_16"}
     with pytest.raises(InputError, match="unknown name 'resnet'"):
         build_encoder("resnet")
     model = Classifier(build_encoder("minivgg"), ClassifierHead(1024, 15, hidden=(256,), dropout=0.3))

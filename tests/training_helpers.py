@@ -11,8 +11,8 @@ from cxrcontrast.vocabulary.experiments import Experiment
 SMALL = {"minivgg": {"head": {"hidden": [64], "dropout": 0.3}}}
 
 
-def pretrain_params(objective="normal", encoder="minivgg", **block):
-    cfg = config(encoders=SMALL, pretrain={objective: {"epochs": 3, "lr": 0.01, "momentum": 0.9, **block}})
+def pretrain_params(objective="normal", encoder="minivgg", encoders=None, **block):
+    cfg = config(encoders=encoders or SMALL, pretrain={objective: {"epochs": 3, "lr": 0.01, "momentum": 0.9, **block}})
     return cfg.pretrain_params(encoder, objective)
 
 

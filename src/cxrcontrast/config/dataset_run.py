@@ -67,7 +67,7 @@ class DatasetRun:
 
     def local_weights(self, encoder: str) -> str | None:
         """A local weights file the encoder starts from (an input of its jobs), or None."""
-        weights = self.settings["encoders"][encoder].get("weights", "none")  # only EfficientNet has the key
+        weights = self.settings["encoders"][encoder].get("weights", "none")  # minivgg has no weights key
         return None if weights in ("none", "imagenet") else weights
 
     # ---- the job that made a checkpoint a job reads (what the checkpoint must record) ----------

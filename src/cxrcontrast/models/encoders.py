@@ -14,17 +14,12 @@ import torch
 from torch import nn
 
 from ..errors import InputError
+from .encoder_base import Encoder
 from .init import xavier_init
+from .torchvision_encoders import TORCHVISION_ENCODERS
 from .weights import cached_imagenet_file, load_state_dict
 
 log = logging.getLogger(__name__)
-
-
-class Encoder(nn.Module):
-    """Base: ``forward`` gives flat features; ``out_features`` is their size."""
-
-    name: str
-    out_features: int
 
 
 class MiniVGG(Encoder):
@@ -119,7 +114,7 @@ class EfficientNetB0(Encoder):
         return self.net(x)
 
 
-ENCODERS: dict[str, type[Encoder]] = {"minivgg": MiniVGG, "efficientnet_b0": EfficientNetB0}
+ENCODERS: dict[str, type[Encoder]] = {"minivgg": MiniVGG, "efficientnet_b0": EfficientNetB0, **TORCHVISION_ENCODERS}
 
 
 def build_encoder(name: str, image_size: int = 32, **architecture) -> Encoder:
