@@ -145,3 +145,17 @@ def test_the_plan_of_a_folder_counts_its_images(tmp_path):
     assert sorted(j.train_images for j in pretrain) == sorted(
         [3 * 700 * epochs["normal"]] * 3 + [2 * 700 * epochs["supcon"]] * 3 + [2 * 700 * epochs["simclr"]] * 3
     )
+
+
+def test_an_encoder_the_table_has_not_measured_is_counted_and_named_not_projected():
+    """A ResNet job before its throughput row exists: counted in its rule, left out of hours and disk, named."""
+    from cxrcontrast.cost.projection import plan_text
+
+    jobs = [
+        Job("pretrain", "minivgg", 32, train_images=3_600_000, disk_bytes=10),
+        Job("pretrain", "resnet18", 32, train_images=3_600_000, disk_bytes=10),
+    ]
+    p = plan(jobs, ThroughputTable(TABLE))
+    assert p.jobs == {"pretrain": 2} and p.unmeasured == ("resnet18",)
+    assert p.hours["pretrain"] == pytest.approx(1.0) and p.disk_bytes == 10 + 2 * 500
+    assert "not projected (no row in throughput.json): the jobs of resnet18" in plan_text(p)
