@@ -12,7 +12,7 @@ from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
 from cxrcontrast.evaluation.paper_protocol import paper_protocol, paper_protocol_spread, paper_weights
 from cxrcontrast.evaluation.robustness import DROPS, corruption_scores
 from cxrcontrast.evaluation.tables import differing_keys, mean_interval
-from cxrcontrast.files import save_json, save_npz
+from cxrcontrast.files import load_json, save_json, save_npz
 from cxrcontrast.stages.summary import run_summary
 
 TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity", "protocols", "robustness")
@@ -224,11 +224,17 @@ ESCAPED_NAMES = [
 
 
 def test_class_names_reach_summary_md_as_text(tmp_path):
-    """A folder's class names and a data warning quoting one: escaped where they enter the Markdown, so no raw
-    HTML tag, link or emphasis survives and the newline does not break the line (it is shown as \\n)."""
+    """A folder's class names, a data warning and a collapsed model's reason quoting one: escaped where they enter
+    the Markdown, so no raw HTML tag, link or emphasis survives and the newline does not break the line (it is
+    shown as \\n)."""
     warning = f"test: classes [{HOSTILE_NAMES[1]!r}] occur in test but not in train; their recall will be 0"
-    out = summarise(tmp_path, RUNS[:2], flag=None, k=6, seeds=(0,), warnings=[warning], names=HOSTILE_NAMES)
+    metrics, preds = zip(*(fake_result(tmp_path, *run[:3], 0, *run[3:]) for run in RUNS[:2]))
+    reason = f"predicts one class ({HOSTILE_NAMES[0]}) for every test image"  # evaluation.collapse quotes it
+    save_json(metrics[0], {**load_json(metrics[0]), "collapsed": True, "collapsed_reason": reason})
+    out = summarise_files(tmp_path, list(metrics), list(preds), None, 6, [warning], names=HOSTILE_NAMES)
     md = open(out["markdown"]).read()
+    robustness = md.split("## Robustness")[1].split("\n## ")[0]
+    assert r"VGG baseline, seed 0 \(predicts one class \(\<img src=x onerror=alert\(1\)\>\) for" in robustness
     data = next(line for line in md.splitlines() if line.startswith("Data: "))
     assert data.startswith(f"Data: own classes, 6 classes ({', '.join(ESCAPED_NAMES)}). Percentages;")
     escaped_warning = r"test: classes \['\<script\>alert\(1\)\</script\>'\] occur in test but not in train"

@@ -9,6 +9,7 @@ from ..evaluation.label_equivalence import METRICS as EQUIVALENCE_METRICS
 from ..evaluation.multiplicity import ALPHA
 from ..evaluation.protocol_sensitivity import END_TO_END, PROTOCOLS, RANDOM_ENCODER, kendall_rows, left_out, ranks
 from .label_equivalence import sentence
+from .markdown_text import markdown_text
 
 
 def table(head: list[str], rows) -> list[str]:
@@ -157,7 +158,11 @@ def protocols_section(scores: dict[str, dict], collapsed: dict | None = None) ->
         '+1: the same order, -1: reversed; p: two-sided, for "no association" (scipy\'s kendalltau); with few '
         "states only a large |tau| can be told from chance.",
         *(
-            ["", "Left out of the rankings as collapsed: " + "; ".join(f"{e}/{p} ({w})" for (e, p), w in whys.items())]
+            [
+                "",
+                "Left out of the rankings as collapsed: "
+                + "; ".join(f"{e}/{p} ({markdown_text(w)})" for (e, p), w in whys.items()),
+            ]
             * bool(whys)
         ),
     ]
@@ -178,8 +183,10 @@ def tau_cells(row: dict) -> list[str]:
 
 def robustness_section(rows: list[dict], left_out: list[str] = ()) -> list[str]:
     """Mean relative drop under the corruptions, per experiment (mean and interval over seeds); the collapsed
-    models (``left_out``: ``evaluation.robustness.collapsed_models``) are left out of the means and named."""
+    models (``left_out``: ``evaluation.robustness.collapsed_models``) are left out of the means and named, as text
+    (their reason may quote a class name)."""
     rows = [r for r in rows if r.get("corruption_drop_auc_macro_mean") is not None]
+    named = "; ".join(map(markdown_text, left_out))
     if not rows and not left_out:
         return []
     drops = {"corruption_drop_auc_macro": "macro AUC drop", "corruption_drop_balanced_accuracy": "balanced acc drop"}
@@ -190,5 +197,5 @@ def robustness_section(rows: list[dict], left_out: list[str] = ()) -> list[str]:
         *table([*EXPERIMENT_COLUMNS, *drops.values()], [experiment_cells(r, drops) for r in rows]),
         "",
         "Per corruption and severity: robustness.csv and figures/robustness.png.",
-        *(["", "Left out as collapsed (no drop to measure): " + "; ".join(left_out) + "."] * bool(left_out)),
+        *(["", f"Left out as collapsed (no drop to measure): {named}."] * bool(left_out)),
     ]
