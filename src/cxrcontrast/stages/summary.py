@@ -72,8 +72,9 @@ def summary_tables(results, preds, quals, probes, official, fidelity, params) ->
     """The summary's tables (output key -> rows) and the protocols' scores of the encoder states."""
     rows = [seed_row(m) for m in results]
     exp_rows = experiment_rows(rows)
-    comp = comparisons(preds, params["bootstrap"], params["seed"], collapsed_seeds(rows))
-    add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"]))
+    collapsed = collapsed_seeds(rows)
+    comp = comparisons(preds, params["bootstrap"], params["seed"], collapsed)
+    add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"], set(collapsed)))
     embedding = embedding_rows(quals, probes)
     official_table = official_rows(official)
     scores = protocol_scores(exp_rows, embedding, official_table)
