@@ -73,16 +73,13 @@ def test_a_budgeted_run_selects_its_epoch_on_the_val_rows_of_its_budget(data, tm
     assert len(val_budget_rows(val_labels, 0.1, seed=2)) < len(val_labels)
 
 
-def test_the_temperature_of_a_budgeted_run_is_fitted_on_its_val_rows(data, tmp_path):
-    """metrics.json records the val subset's size, and its temperature is the fit on those rows' probabilities."""
-    from cxrcontrast.data.images import load_images
-    from cxrcontrast.evaluation.calibration import fit_temperature
-    from cxrcontrast.evaluation.inference import predict_probs
-    from cxrcontrast.models.build import load_classifier
+@pytest.fixture(scope="module")
+def budgeted_run(data, tmp_path_factory):
+    """A run at 10% of the labels, evaluated: its folder (model.pt, metrics.json)."""
     from cxrcontrast.stages.corrupt import run_corrupt
     from cxrcontrast.stages.evaluate import run_evaluate
 
-    out = tmp_path / "m"
+    out = tmp_path_factory.mktemp("budgeted")
     classify(data, out, params=budgeted(0.1), seed=2)
     run_corrupt(str(data / "test.npz"), str(out / "c.npz"), {"corruptions": ["pixelate"], "severities": [1]}, 2)
     outputs = {k: str(out / f"{k}.{e}") for k, e in (("metrics", "json"), ("predictions", "npz"))}
@@ -100,6 +97,44 @@ def test_the_temperature_of_a_budgeted_run_is_fitted_on_its_val_rows(data, tmp_p
         params={"bootstrap": 20, "seed": 0, "paper_protocol_seed": 0},
         device="cpu",
     )
+    return out
+
+
+def val_predictions(data, out):
+    """The run's classifier's probabilities on every val image, and their labels."""
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.evaluation.inference import predict_probs
+    from cxrcontrast.models.build import load_classifier
+
+    net, ckpt = load_classifier(str(out / "model.pt"))
+    full = load_images([str(data / "val.npz")], ckpt.image_size)
+    return predict_probs(net, full, "cpu").numpy(), full.labels.numpy()
+
+
+def test_a_budgeted_runs_collapse_is_judged_on_every_val_row(data, budgeted_run):
+    """Collapse is a diagnosis: the val balanced accuracy it compares with chance is that of the whole val split,
+    not of the budget's rows (which fit the temperature only)."""
+    from cxrcontrast.evaluation.collapse import collapse_of
+
+    m = json.loads((budgeted_run / "metrics.json").read_text())
+    probs, labels = val_predictions(data, budgeted_run)
+    recalls = [np.mean(probs[labels == c].argmax(1) == c) for c in np.unique(labels)]  # by definition
+    assert m["val_balanced_accuracy"] == pytest.approx(np.mean(recalls), abs=1e-12)
+    rows = val_budget_rows(labels, 0.1, seed=2)
+    assert m["n_val"] == len(rows) < len(labels)  # the budget still has its few rows
+    names = json.loads((data / "classes.json").read_text())["class_names"]
+    budget_only = collapse_of(probs, probs[rows], labels[rows], names)["val_balanced_accuracy"]
+    assert budget_only != pytest.approx(m["val_balanced_accuracy"], abs=1e-9)  # the case tells the two apart
+
+
+def test_the_temperature_of_a_budgeted_run_is_fitted_on_its_val_rows(data, budgeted_run):
+    """metrics.json records the val subset's size, and its temperature is the fit on those rows' probabilities."""
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.evaluation.calibration import fit_temperature
+    from cxrcontrast.evaluation.inference import predict_probs
+    from cxrcontrast.models.build import load_classifier
+
+    out = budgeted_run
     m = json.loads((out / "metrics.json").read_text())
     net, ckpt = load_classifier(str(out / "model.pt"))
     full = load_images([str(data / "val.npz")], ckpt.image_size)

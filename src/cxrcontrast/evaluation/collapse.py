@@ -2,8 +2,9 @@
 
 A classifier is collapsed when either
   1. its test predictions (the top class of each test image) are a single class, or
-  2. its balanced accuracy on the validation images it was evaluated with (the mean over the classes present
-     in their labels of the recall of each) is not above chance, 1 / (number of classes present there).
+  2. its balanced accuracy on the whole validation split (the mean over the classes present in its labels of the
+     recall of each) is not above chance, 1 / (number of classes present there). Every val image, whatever the
+     label budget: this is a diagnosis, not a selection, and a 1% budget's ~7 val images would judge by noise.
 A model at chance differs from its baseline by noise only, and one that predicts a single class loses nothing
 to a corrupted image: its comparisons, robustness and ranks would be claims about nothing, so the summary marks
 it and makes none.

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 
 from .. import __version__
+from ..data.budgets import val_budget_rows
 from ..data.images import InMemoryImages, load_images
 from ..data.tensors import resize_uint8
 from ..errors import InputError
@@ -21,7 +22,6 @@ from ..evaluation.robustness import DROPS, corruption_scores
 from ..files import load_checkpoint, load_json, load_npz, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
-from .classify import budgeted_val
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,17 @@ def run_evaluate(
     data = load_images([test], ckpt.image_size)
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
-    val_data = budgeted_val(val, ckpt.image_size, experiment["labels"], experiment["seed"])
-    val_probs, val_labels = predict_probs(net, val_data, dev).numpy(), val_data.labels.numpy()
+    val_probs, val_labels = scores_on_val(net, val, ckpt.image_size, dev)
+    # collapse is a diagnosis, not a selection: judged on every val image, not the budget's few (7 at 1%)
     collapse = collapse_of(probs, val_probs, val_labels, names)
-    ece, calibration = calibration_fields(val_probs, val_labels, probs, labels, params["paper_protocol_seed"])
+    budget = val_budget_rows(val_labels, experiment["labels"], experiment["seed"])  # the budget's val images
+    ece, calibration = calibration_fields(
+        val_probs[budget], val_labels[budget], probs, labels, params["paper_protocol_seed"]
+    )
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
-    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(val_data)}
+    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(budget)}
     result = metrics_record(experiment, ckpt, names, n, m, calibration, uncertainty, robust, run_numerics)
     result.update(collapse_fields(collapse))
     save_npz(
@@ -84,6 +87,12 @@ def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
     m = classification_metrics(probs, labels)
     log.info("test: accuracy %.4f, balanced %.4f, macro AUC %s", m["accuracy"], m["balanced_accuracy"], m["auc_macro"])
     return probs, labels, m
+
+
+def scores_on_val(net, val: str, image_size: int, device) -> tuple[np.ndarray, np.ndarray]:
+    """The classifier's probabilities on every image of the validation split, and its labels."""
+    val_data = load_images([val], image_size)
+    return predict_probs(net, val_data, device).numpy(), val_data.labels.numpy()
 
 
 def collapse_fields(collapse: dict) -> dict:
