@@ -70,6 +70,9 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
         "seed": seed,
         **{key: m[key] for key in (*HEADLINE, *ece)},
         "temperature": temperature,
+        "temperature_fit": "ok",
+        "collapsed": False,
+        "collapsed_reason": None,
         **{key: robust[key] for key in DROPS},
         "robustness": {"scores": robust["scores"], "by_severity": robust["by_severity"]},
         "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01] for key in (*HEADLINE, *ece)},
@@ -356,3 +359,21 @@ def test_label_equivalence_in_the_summary(tmp_path):
 
     landing = findings({"demo": out["summary"], "absent": str(tmp_path / "none.csv")})  # the report's sentences
     assert len(landing) == 1 and landing[0].startswith("demo: VGG simclr pretrain") and landing[0][6:] + "." in md
+
+
+@pytest.mark.parametrize("field", ["ece_debiased", "collapsed", "temperature_fit"])
+def test_a_metrics_json_of_an_earlier_version_is_refused_naming_it(tmp_path, field):
+    """A metrics.json that lacks a field the current evaluate always writes: one line naming the file, the field
+    and how to remake it; not a KeyError, and not read with a guessed value."""
+    from cxrcontrast.errors import InputError
+
+    metrics, preds = zip(*(fake_result(tmp_path, *run[:3], 0, *run[3:]) for run in RUNS[:2]))
+    old = load_json(metrics[1])
+    del old[field]
+    save_json(metrics[1], old)
+    with pytest.raises(InputError) as refused:
+        summarise_files(tmp_path, list(metrics), list(preds))
+    assert str(refused.value) == (
+        f"{metrics[1]}: made by an earlier version of evaluate (no '{field}'); "
+        "rerun evaluate: python -m cxrcontrast run --forcerun evaluate"
+    )
