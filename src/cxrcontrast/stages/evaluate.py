@@ -48,18 +48,15 @@ def run_evaluate(
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
     val_probs, val_labels = scores_on_val(net, val, ckpt.image_size, dev)
-    # collapse is a diagnosis, not a selection: judged on every val image, not the budget's few (7 at 1%)
-    collapse = collapse_of(probs, val_probs, val_labels, names)
-    budget = val_budget_rows(val_labels, experiment["labels"], experiment["seed"])  # the budget's val images
-    ece, calibration = calibration_fields(
-        val_probs[budget], val_labels[budget], probs, labels, params["paper_protocol_seed"]
-    )
+    collapse = collapse_fields(probs, val_probs, val_labels, names)
+    fit_probs, fit_labels = of_the_budget(val_probs, val_labels, experiment)
+    ece, calibration = calibration_fields(fit_probs, fit_labels, probs, labels, params["paper_protocol_seed"])
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
-    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(budget)}
+    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(fit_labels)}
     result = metrics_record(experiment, ckpt, names, n, m, calibration, uncertainty, robust, run_numerics)
-    result.update(collapse_fields(collapse))
+    result.update(collapse)
     save_npz(
         outputs["predictions"],
         provenance=provenance(model=model, test=test, experiment=experiment),
@@ -95,8 +92,17 @@ def scores_on_val(net, val: str, image_size: int, device) -> tuple[np.ndarray, n
     return predict_probs(net, val_data, device).numpy(), val_data.labels.numpy()
 
 
-def collapse_fields(collapse: dict) -> dict:
-    """metrics.json's collapse mark (``evaluation.collapse``), logged as a warning where the model collapsed."""
+def of_the_budget(val_probs: np.ndarray, val_labels: np.ndarray, experiment: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The validation probabilities and labels of the experiment's label budget: the images its epoch was
+    selected on, which fit its temperature (``data.budgets.val_budget_rows``)."""
+    rows = val_budget_rows(val_labels, experiment["labels"], experiment["seed"])
+    return val_probs[rows], val_labels[rows]
+
+
+def collapse_fields(probs, val_probs, val_labels, names: list[str]) -> dict:
+    """metrics.json's collapse mark (``evaluation.collapse``), logged as a warning where the model collapsed.
+    A diagnosis, not a selection: judged on every val image, not the label budget's few (7 at 1%)."""
+    collapse = collapse_of(probs, val_probs, val_labels, names)
     if collapse["collapsed"]:
         log.warning("the classifier collapsed: %s; the summary makes no claim of it", collapse["collapsed_reason"])
     return {k: collapse[k] for k in ("collapsed", "collapsed_reason", "val_balanced_accuracy")}
