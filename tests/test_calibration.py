@@ -175,7 +175,7 @@ def test_a_fit_at_either_bound_or_worsening_the_nll_is_a_failed_fit():
     assert fit_failure(probs, labels, 5.0) == "failed (scaling by T = 5 worsens the validation NLL)"
 
 
-def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_path):
+def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_path, monkeypatch):
     """The evaluate stage's record of a model whose validation logits force the upper bound: temperature and
     every scaled ECE (test split, interval, paper protocol, its interval and spread) null, the reason recorded,
     a warning in the log; the ECE as trained is still scored."""
@@ -200,10 +200,19 @@ def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_
     assert u["ci"]["ece_scaled_debiased"] is None and protocol["ece_scaled_debiased"] is None
     shown = figure_view({**fields, **u})  # the reliability diagram draws no scaled curve and no number
     assert np.isnan(shown["temperature"]) and np.isnan(shown["ece_scaled"])
-    from cxrcontrast.figures.calibration import reliability_diagram
+    from cxrcontrast.figures import calibration as figure
 
-    reliability_diagram(shown, "a failed fit", str(tmp_path / "reliability.png"))
-    assert (tmp_path / "reliability.png").stat().st_size > 0
+    saved = []
+    monkeypatch.setattr(figure, "save_figure", lambda fig, path, **kwargs: saved.append(fig))
+    figure.reliability_diagram(shown, "a failed fit", str(tmp_path / "reliability.png"))
+    panels = [ax for ax in saved[0].axes if ax.get_legend()]
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in panels]
+    ece_texts = [f"as trained: ECE {fields['ece']:.3f}", f"as trained: ECE {protocol['ece']:.3f}"]
+    assert [sorted(legend) for legend in legends] == [
+        sorted(["perfect calibration", text, "temperature fit failed"]) for text in ece_texts
+    ]
+    after = [line for ax in panels for line in ax.get_lines() if line.get_label() == "temperature fit failed"]
+    assert not any(np.isfinite(np.asarray(line.get_ydata(), dtype=float)).any() for line in after)  # no curve
     # a fit that succeeds records its T and scaled numbers as before
     val_probs, val_labels = random_predictions(n=400, seed=8, skill=3)
     _, ok = calibration_fields(val_probs, val_labels, probs, labels, protocol_seed=0)
