@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .metrics import classification_metrics
+
 # a constant predictor scores exactly 1/k; float round-off must not lift it above chance
 _TOLERANCE = 1e-12
-
-
-def balanced_accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
-    """Mean over the classes present in ``labels`` of the share of their images whose top class is theirs."""
-    predicted = np.asarray(probs).argmax(1)
-    labels = np.asarray(labels)
-    return float(np.mean([np.mean(predicted[labels == c] == c) for c in np.unique(labels)]))
 
 
 def collapse_of(test_probs: np.ndarray, val_probs: np.ndarray, val_labels: np.ndarray, names: list[str]) -> dict:
     """metrics.json's ``collapsed`` (bool) and ``collapsed_reason`` (None, or why, in one line; ``names``: the
     class names), with the validation balanced accuracy and its chance level the criterion compared."""
     predicted = np.unique(np.asarray(test_probs).argmax(1))
-    val_score = balanced_accuracy(val_probs, val_labels)
+    val_score = classification_metrics(np.asarray(val_probs), np.asarray(val_labels))["balanced_accuracy"]
     chance = 1 / len(np.unique(val_labels))
     reasons = []
     if len(predicted) == 1:
