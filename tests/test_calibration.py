@@ -138,15 +138,16 @@ def test_fitted_temperature_undoes_a_known_overconfidence():
 
 def test_a_temperature_at_an_end_of_the_search_is_said_to_be_a_bound():
     """A model whose true class is always its least likely: the NLL keeps falling as T grows, so the fit
-    stops at the range's end; the summary says so instead of printing the bound as a fitted value."""
-    from cxrcontrast.evaluation.calibration import T_RANGE
+    stops at the range's end; that is a failed fit (no T recorded), so the summary prints only fitted values."""
+    from cxrcontrast.evaluation.calibration import T_RANGE, fit_failure
     from cxrcontrast.summary.sections import temperature_text
 
     labels = np.zeros(300, dtype=int)
     wrong = np.tile([0.2, 0.4, 0.4], (300, 1))
     t = fit_temperature(wrong, labels)
     assert t == pytest.approx(T_RANGE[1], rel=1e-3)
-    assert temperature_text(t) == f"≥ {T_RANGE[1]:g} (bound)" and temperature_text(1.5) == "1.50"
+    assert fit_failure(wrong, labels, t) == f"failed (at the upper bound of the search, T = {T_RANGE[1]:g})"
+    assert temperature_text(1.5) == "1.50" and temperature_text(None) == "–"
 
 
 def least_likely_true(n=300):

@@ -3,7 +3,7 @@ robustness, protocol sensitivity), and the cell formats every section of summary
 
 from __future__ import annotations
 
-from ..evaluation.calibration import BINS, T_RANGE
+from ..evaluation.calibration import BINS
 from ..evaluation.display import experiment_label, percent
 from ..evaluation.label_equivalence import METRICS as EQUIVALENCE_METRICS
 from ..evaluation.multiplicity import ALPHA
@@ -51,12 +51,9 @@ def with_interval(row: dict, metric: str) -> str:
 
 
 def temperature_text(t: float | None) -> str:
-    """A fitted temperature; at an end of the searched range, said so (the fit wanted more: a model with
-    near-uniform outputs is flattened without limit, a nearly constant one sharpened)."""
-    if t is None:
-        return "–"
-    lo, hi = T_RANGE
-    return f"≥ {hi:g} (bound)" if t >= hi * 0.999 else f"≤ {lo:g} (bound)" if t <= lo * 1.001 else f"{t:.2f}"
+    """A fitted temperature (mean over seeds); "–" where there is none. A fit at an end of the searched range is
+    a failed fit (``evaluation.calibration.fit_failure``), recorded as no T, so no bound reaches this."""
+    return "–" if t is None else f"{t:.2f}"
 
 
 def equivalence_section(exp_rows) -> list[str]:
