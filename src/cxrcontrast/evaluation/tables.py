@@ -104,7 +104,7 @@ def collapsed_seeds(rows: list[dict]) -> dict[tuple, list[int]]:
     return out
 
 
-def collapse_mark(key: tuple, base: tuple, seeds: list[int], collapsed: dict[tuple, list[int]]) -> dict:
+def pair_collapse(key: tuple, base: tuple, seeds: list[int], collapsed: dict[tuple, list[int]]) -> dict:
     """A comparison's ``collapsed`` (either side collapsed in a paired seed: no effect to claim) and which."""
     sides = (("this experiment's", key), ("the baseline's", base))
     named = [(side, sorted(set(collapsed.get(k, ())) & set(seeds))) for side, k in sides]
@@ -131,7 +131,7 @@ def comparisons(
             if not np.array_equal(a["index"], b["index"]):
                 raise ValueError(f"{key} and {base} (seed {s}) were evaluated on different test images")
             pairs.append((a["probs"], b["probs"], a["labels"]))
-        mark = collapse_mark(key, base, seeds, collapsed or {})
+        mark = pair_collapse(key, base, seeds, collapsed or {})
         for metric, d in paired_difference(pairs, resamples=resamples, seed=seed).items():
             out.append(
                 {

@@ -21,7 +21,7 @@ def table(head: list[str], rows) -> list[str]:
 EXPERIMENT_COLUMNS = ["experiment", "labels", "seeds"]
 
 
-def collapsed_mark(row: dict) -> str:
+def collapsed_seeds_text(row: dict) -> str:
     """After an experiment's name: " **collapsed** (k of n seeds)" where a seed's classifier collapsed
     (``evaluation.collapse``), else nothing."""
     k = int(row.get("collapsed_seeds") or 0)
@@ -31,7 +31,7 @@ def collapsed_mark(row: dict) -> str:
 def experiment_cells(row: dict, metrics=()) -> list[str]:
     """An experiment's name (with its collapse mark), label budget and number of seeds, then each of ``metrics``
     with its interval."""
-    cells = [experiment_label(row) + collapsed_mark(row), percent(row["labels"]), str(row["n_seeds"])]
+    cells = [experiment_label(row) + collapsed_seeds_text(row), percent(row["labels"]), str(row["n_seeds"])]
     return cells + [with_interval(row, m) for m in metrics]
 
 
