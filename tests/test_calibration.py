@@ -180,7 +180,7 @@ def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_
     """The evaluate stage's record of a model whose validation logits force the upper bound: temperature and
     every scaled ECE (test split, interval, paper protocol, its interval and spread) null, the reason recorded,
     a warning in the log; the ECE as trained is still scored."""
-    from cxrcontrast.stages.evaluate import calibration_fields, figure_view, uncertainty_of
+    from cxrcontrast.stages.evaluate import calibration_fields, uncertainty_of
 
     val_probs, val_labels = least_likely_true()
     probs, labels = random_predictions(n=200, k=3, seed=1)
@@ -199,8 +199,7 @@ def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_
     assert protocol["ece_scaled"] is None and protocol["ci"]["ece_scaled"] is None
     assert protocol["resample_sd"]["ece_scaled"] is None
     assert u["ci"]["ece_scaled_debiased"] is None and protocol["ece_scaled_debiased"] is None
-    shown = figure_view({**fields, **u})  # the reliability diagram draws no scaled curve and no number
-    assert np.isnan(shown["temperature"]) and np.isnan(shown["ece_scaled"])
+    shown = {**fields, **u}  # the record as evaluate writes it: the reliability diagram draws it as it is
     from cxrcontrast.figures import calibration as figure
 
     saved = []

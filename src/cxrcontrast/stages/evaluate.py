@@ -207,24 +207,7 @@ def draw_figures(
     confusion(m["confusion"], names, title, outputs["confusion"])
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])
     training_curves(history, title, outputs["curves"], pretrain_history)
-    reliability_diagram(figure_view(result), title, outputs["reliability"])
-
-
-def figure_view(result: dict) -> dict:
-    """The record as the reliability diagram reads it: after a failed temperature fit, no curve after scaling
-    and NaN for its T and ECEs (drawn as nothing and "nan", never as a calibrated number)."""
-    if result["temperature"] is not None:
-        return result
-    reliability = result["calibration"]["reliability"]
-    empty = {"count": [0.0] * BINS, "confidence": [None] * BINS, "accuracy": [None] * BINS}
-    curves = {p: {**c, "after": c["after"] or empty} for p, c in reliability.items()}
-    nan = {k: float("nan") if result[k] is None else result[k] for k in CALIBRATION}
-    protocol = {
-        **result["paper_protocol"],
-        **{k: float("nan") for k in CALIBRATION if result["paper_protocol"][k] is None},
-    }
-    calibration = {**result["calibration"], "reliability": curves}
-    return {**result, **nan, "temperature": float("nan"), "paper_protocol": protocol, "calibration": calibration}
+    reliability_diagram(result, title, outputs["reliability"])
 
 
 def scores_under_corruption(net, corrupted: str, test, image_size: int, device, clean: dict) -> dict:
