@@ -105,7 +105,8 @@ def calibration_section(rows: list[dict]) -> list[str]:
         "",
         f"## Calibration: expected calibration error (ECE, points; {BINS} equal-width bins of the top-class "
         "confidence), as trained and after temperature scaling (one T fitted on the validation images of the "
-        "experiment's label budget; a fit at the search bound is a failed fit, with no scaled ECE)",
+        "experiment's label budget; a fit at the search bound, or one that does not lower the validation NLL, "
+        "is a failed fit, with no scaled ECE)",
         "",
         *table(
             [*EXPERIMENT_COLUMNS, *ECE_COLUMNS.values(), "T"],
