@@ -56,15 +56,16 @@ def make_raw(path: Path, scale: float = 1.0, seed: int = 0) -> Path:
     return path
 
 
-def make_learnable(root: Path) -> Path:
-    """Pruned splits of the real sizes with learnable (demo) images, for timings whose cost depends on
-    what the features hold (a linear probe converges slower on structure than on noise)."""
+def make_learnable(root: Path, scale: float = 1.0) -> Path:
+    """Pruned splits of the real sizes (times ``scale``) with learnable (demo) images, for timings whose cost
+    depends on what the features hold (a linear probe converges slower on structure than on noise)."""
     from cxrcontrast.stages.prune import run_prune
 
     root = Path(root)
     if (root / "classes.json").exists():
         return root
     root.mkdir(parents=True, exist_ok=True)
-    raw = make_raw(root / "raw.npz")
-    run_prune(str(raw), "chestmnist", {s: str(root / f"{s}.npz") for s in SIZES}, str(root / "classes.json"))
+    raw = make_raw(root / "raw.npz", scale)
+    dataset = {"source": "npz", "npz": str(raw), "flag": "chestmnist", "size": 28}  # its config entry
+    run_prune(str(raw), dataset, {s: str(root / f"{s}.npz") for s in SIZES}, str(root / "classes.json"))
     return root

@@ -73,40 +73,116 @@ def test_a_budgeted_run_selects_its_epoch_on_the_val_rows_of_its_budget(data, tm
     assert len(val_budget_rows(val_labels, 0.1, seed=2)) < len(val_labels)
 
 
-def test_the_temperature_of_a_budgeted_run_is_fitted_on_its_val_rows(data, tmp_path):
-    """metrics.json records the val subset's size, and its temperature is the fit on those rows' probabilities."""
-    from cxrcontrast.data.images import load_images
-    from cxrcontrast.evaluation.calibration import fit_temperature
-    from cxrcontrast.evaluation.inference import predict_probs
-    from cxrcontrast.models.build import load_classifier
+def evaluate_budgeted(data, model_dir, out):
+    """Rule evaluate of the classifier in ``model_dir`` (10% of the labels, seed 2), its files written to ``out``."""
     from cxrcontrast.stages.corrupt import run_corrupt
     from cxrcontrast.stages.evaluate import run_evaluate
 
-    out = tmp_path / "m"
-    classify(data, out, params=budgeted(0.1), seed=2)
     run_corrupt(str(data / "test.npz"), str(out / "c.npz"), {"corruptions": ["pixelate"], "severities": [1]}, 2)
     outputs = {k: str(out / f"{k}.{e}") for k, e in (("metrics", "json"), ("predictions", "npz"))}
     outputs.update({k: str(out / f"{k}.png") for k in ("confusion", "auc", "curves", "reliability")})
     experiment = {"encoder": "minivgg", "pretrain": "none", "trainset": "train", "labels": 0.1, "seed": 2}
     run_evaluate(
-        str(out / "model.pt"),
+        str(model_dir / "model.pt"),
         str(data / "test.npz"),
         str(data / "val.npz"),
         str(out / "c.npz"),
         str(data / "classes.json"),
-        str(out / "history.csv"),
+        str(model_dir / "history.csv"),
         outputs,
         experiment,
         params={"bootstrap": 20, "seed": 0, "paper_protocol_seed": 0},
         device="cpu",
     )
-    m = json.loads((out / "metrics.json").read_text())
+    return json.loads((out / "metrics.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def budgeted_run(data, tmp_path_factory):
+    """A run at 10% of the labels, evaluated: its folder (model.pt, metrics.json)."""
+    out = tmp_path_factory.mktemp("budgeted")
+    classify(data, out, params=budgeted(0.1), seed=2)
+    evaluate_budgeted(data, out, out)
+    return out
+
+
+def val_predictions(data, out):
+    """The run's classifier's probabilities on every val image, and their labels."""
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.evaluation.inference import predict_probs
+    from cxrcontrast.models.build import load_classifier
+
     net, ckpt = load_classifier(str(out / "model.pt"))
+    full = load_images([str(data / "val.npz")], ckpt.image_size)
+    return predict_probs(net, full, "cpu").numpy(), full.labels.numpy()
+
+
+def test_a_budgeted_runs_collapse_is_judged_on_every_val_row(data, budgeted_run):
+    """Collapse is a diagnosis: the val balanced accuracy it compares with chance is that of the whole val split,
+    not of the budget's rows (which fit the temperature only)."""
+    from cxrcontrast.evaluation.collapse import collapse_of
+
+    m = json.loads((budgeted_run / "metrics.json").read_text())
+    probs, labels = val_predictions(data, budgeted_run)
+    recalls = [np.mean(probs[labels == c].argmax(1) == c) for c in np.unique(labels)]  # by definition
+    assert m["val_balanced_accuracy"] == pytest.approx(np.mean(recalls), abs=1e-12)
+    rows = val_budget_rows(labels, 0.1, seed=2)
+    assert m["n_val"] == len(rows) < len(labels)  # the budget still has its few rows
+    names = json.loads((data / "classes.json").read_text())["class_names"]
+    budget_only = collapse_of(probs, probs[rows], labels[rows], names)["val_balanced_accuracy"]
+    assert budget_only != pytest.approx(m["val_balanced_accuracy"], abs=1e-9)  # the case tells the two apart
+
+
+def test_the_temperature_of_a_budgeted_run_is_fitted_on_its_val_rows(data, budgeted_run):
+    """metrics.json records the val subset's size and the outcome of the temperature fit on those rows'
+    probabilities (this one-epoch model's outputs are near uniform: the fit fails at the search bound)."""
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.evaluation.calibration import fit_failure, fit_temperature
+    from cxrcontrast.evaluation.inference import predict_probs
+    from cxrcontrast.models.build import load_classifier
+
+    m = json.loads((budgeted_run / "metrics.json").read_text())
+    net, ckpt = load_classifier(str(budgeted_run / "model.pt"))
     full = load_images([str(data / "val.npz")], ckpt.image_size)
     rows = val_budget_rows(full.labels.numpy(), 0.1, seed=2)
     assert m["n_val"] == len(rows) < len(full)
     assert m["calibration"]["temperature_fitted_on"]["n"] == len(rows)
     subset = full.rows(rows)
-    expected = fit_temperature(predict_probs(net, subset, "cpu").numpy(), subset.labels.numpy())
-    if m["temperature"] is not None:  # a failed fit records none (tests/test_calibration.py)
-        assert m["temperature"] == pytest.approx(expected, rel=1e-6)
+    probs, labels = predict_probs(net, subset, "cpu").numpy(), subset.labels.numpy()
+    fitted = fit_temperature(probs, labels)
+    outcome = fit_failure(probs, labels, fitted) or "ok"
+    assert m["temperature_fit"] == outcome  # whichever it is, it is the outcome of the fit on these rows
+    assert m["temperature"] == (pytest.approx(fitted, rel=1e-6) if outcome == "ok" else None)
+
+
+def overconfident(k: int):
+    """A stand-in for predict_probs over ``k`` classes: probabilities that depend on each image's label and source
+    row only (the same for a subset as for the whole split), right more often than not and too confident, so a
+    temperature above 1 is fitted inside the searched range."""
+    import torch
+
+    def predict(net, images, device):
+        index = images.index.double()[:, None]
+        noise = 6 * torch.sin(index * torch.arange(1, k + 1, dtype=torch.float64))
+        return torch.softmax(noise + 5 * torch.nn.functional.one_hot(images.labels.long(), k), 1).float()
+
+    return predict
+
+
+def test_a_successful_temperature_fit_is_that_of_the_budgets_val_rows(data, budgeted_run, tmp_path, monkeypatch):
+    """The branch where the fit succeeds: ``temperature`` is the fit on the budget's val rows, not on all of them."""
+    from cxrcontrast.data.images import load_images
+    from cxrcontrast.evaluation.calibration import fit_failure, fit_temperature
+    from cxrcontrast.stages import evaluate
+
+    predict = overconfident(len(json.loads((data / "classes.json").read_text())["class_names"]))
+    monkeypatch.setattr(evaluate, "predict_probs", predict)
+    m = evaluate_budgeted(data, budgeted_run, tmp_path)
+    full = load_images([str(data / "val.npz")], 28)
+    subset = full.rows(val_budget_rows(full.labels.numpy(), 0.1, seed=2))
+    probs, labels = predict(None, subset, "cpu").numpy(), subset.labels.numpy()
+    fitted = fit_temperature(probs, labels)
+    assert fit_failure(probs, labels, fitted) is None and m["temperature_fit"] == "ok"  # the fit succeeded
+    assert m["temperature"] == pytest.approx(fitted, rel=1e-6)
+    every = predict(None, full, "cpu").numpy()
+    assert fit_temperature(every, full.labels.numpy()) != pytest.approx(fitted, rel=1e-3)  # the rows matter

@@ -138,15 +138,16 @@ def test_fitted_temperature_undoes_a_known_overconfidence():
 
 def test_a_temperature_at_an_end_of_the_search_is_said_to_be_a_bound():
     """A model whose true class is always its least likely: the NLL keeps falling as T grows, so the fit
-    stops at the range's end; the summary says so instead of printing the bound as a fitted value."""
-    from cxrcontrast.evaluation.calibration import T_RANGE
+    stops at the range's end; that is a failed fit (no T recorded), so the summary prints only fitted values."""
+    from cxrcontrast.evaluation.calibration import T_RANGE, fit_failure
     from cxrcontrast.summary.sections import temperature_text
 
     labels = np.zeros(300, dtype=int)
     wrong = np.tile([0.2, 0.4, 0.4], (300, 1))
     t = fit_temperature(wrong, labels)
     assert t == pytest.approx(T_RANGE[1], rel=1e-3)
-    assert temperature_text(t) == f"≥ {T_RANGE[1]:g} (bound)" and temperature_text(1.5) == "1.50"
+    assert fit_failure(wrong, labels, t) == f"failed (at the upper bound of the search, T = {T_RANGE[1]:g})"
+    assert temperature_text(1.5) == "1.50" and temperature_text(None) == "–"
 
 
 def least_likely_true(n=300):
@@ -175,11 +176,11 @@ def test_a_fit_at_either_bound_or_worsening_the_nll_is_a_failed_fit():
     assert fit_failure(probs, labels, 5.0) == "failed (scaling by T = 5 worsens the validation NLL)"
 
 
-def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_path):
+def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_path, monkeypatch):
     """The evaluate stage's record of a model whose validation logits force the upper bound: temperature and
     every scaled ECE (test split, interval, paper protocol, its interval and spread) null, the reason recorded,
     a warning in the log; the ECE as trained is still scored."""
-    from cxrcontrast.stages.evaluate import calibration_fields, figure_view, uncertainty_of
+    from cxrcontrast.stages.evaluate import calibration_fields, uncertainty_of
 
     val_probs, val_labels = least_likely_true()
     probs, labels = random_predictions(n=200, k=3, seed=1)
@@ -198,12 +199,20 @@ def test_a_failed_fit_leaves_every_calibrated_number_null_and_warns(caplog, tmp_
     assert protocol["ece_scaled"] is None and protocol["ci"]["ece_scaled"] is None
     assert protocol["resample_sd"]["ece_scaled"] is None
     assert u["ci"]["ece_scaled_debiased"] is None and protocol["ece_scaled_debiased"] is None
-    shown = figure_view({**fields, **u})  # the reliability diagram draws no scaled curve and no number
-    assert np.isnan(shown["temperature"]) and np.isnan(shown["ece_scaled"])
-    from cxrcontrast.figures.calibration import reliability_diagram
+    shown = {**fields, **u}  # the record as evaluate writes it: the reliability diagram draws it as it is
+    from cxrcontrast.figures import calibration as figure
 
-    reliability_diagram(shown, "a failed fit", str(tmp_path / "reliability.png"))
-    assert (tmp_path / "reliability.png").stat().st_size > 0
+    saved = []
+    monkeypatch.setattr(figure, "save_figure", lambda fig, path, **kwargs: saved.append(fig))
+    figure.reliability_diagram(shown, "a failed fit", str(tmp_path / "reliability.png"))
+    panels = [ax for ax in saved[0].axes if ax.get_legend()]
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in panels]
+    ece_texts = [f"as trained: ECE {fields['ece']:.3f}", f"as trained: ECE {protocol['ece']:.3f}"]
+    assert [sorted(legend) for legend in legends] == [
+        sorted(["perfect calibration", text, "temperature fit failed"]) for text in ece_texts
+    ]
+    after = [line for ax in panels for line in ax.get_lines() if line.get_label() == "temperature fit failed"]
+    assert not any(np.isfinite(np.asarray(line.get_ydata(), dtype=float)).any() for line in after)  # no curve
     # a fit that succeeds records its T and scaled numbers as before
     val_probs, val_labels = random_predictions(n=400, seed=8, skill=3)
     _, ok = calibration_fields(val_probs, val_labels, probs, labels, protocol_seed=0)

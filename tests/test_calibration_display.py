@@ -34,24 +34,22 @@ def test_the_calibration_table_names_plug_in_and_debiased_and_failed_fits():
     assert [r[3:11] for r in rows] == [[f"{i:.1f}" for i in range(1, 9)]] * 3  # each column its own number
     assert [r[-1] for r in rows] == ["1.50", "2.00; failed fit (1 of 3 seeds)", "failed fit (3 of 3 seeds)"]
     assert (
-        "one T fitted on the validation images of the experiment's label budget; a fit at the search bound " in lines[1]
+        "one T fitted on the validation images of the experiment's label budget; a fit at the search bound," in lines[1]
     )
-    assert "is a failed fit, with no scaled ECE" in lines[1]
+    assert "or one that does not lower the validation NLL, is a failed fit, with no scaled ECE" in lines[1]
 
 
-def reliability_result(fit: str) -> dict:
-    """A metrics.json as the reliability diagram reads it after a failed fit (stages.evaluate.figure_view)."""
+def reliability_result() -> dict:
+    """A metrics.json after a failed fit, as evaluate writes it: no T, no scaled ECE, no curve after scaling."""
     bins = 15
     before = {"count": [1.0] * bins, "confidence": [0.5] * bins, "accuracy": [0.4] * bins}
-    empty = {"count": [0.0] * bins, "confidence": [None] * bins, "accuracy": [None] * bins}
-    curves = {p: {"before": before, "after": empty} for p in ("natural", "paper_protocol")}
-    nan = float("nan")
+    curves = {p: {"before": before, "after": None} for p in ("natural", "paper_protocol")}
     return {
         "ece": 0.1,
-        "ece_scaled": nan,
-        "temperature": nan,
-        "temperature_fit": fit,
-        "paper_protocol": {"ece": 0.1, "ece_scaled": nan},
+        "ece_scaled": None,
+        "temperature": None,
+        "temperature_fit": "failed (at the upper bound of the search, T = 20)",
+        "paper_protocol": {"ece": 0.1, "ece_scaled": None},
         "calibration": {"reliability": curves},
     }
 
@@ -65,6 +63,6 @@ def test_the_reliability_diagram_says_a_fit_failed(monkeypatch, tmp_path):
         texts.extend(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
 
     monkeypatch.setattr(figure, "save_figure", keep)
-    figure.reliability_diagram(reliability_result("failed (at the upper bound of the search, T = 20)"), "x", "r.png")
+    figure.reliability_diagram(reliability_result(), "x", "r.png")
     assert texts.count("temperature fit failed") == 2  # both panels
     assert not any("T = nan" in t for t in texts)  # no number of a fit that failed

@@ -151,10 +151,8 @@ def test_robustness_leaves_the_collapsed_models_out_and_names_them(collapsed_sum
     }
     section = open(collapsed_summary["markdown"]).read().split("## Robustness")[1].split("\n## ")[0]
     assert "| EffNet-B0 baseline" not in section
-    assert (
-        f"Left out as collapsed (no drop to measure): EffNet-B0 baseline, seed 0 ({REASON}); EffNet-B0 baseline, seed 1"
-        in section
-    )
+    named = r"EffNet-B0 baseline, seed 0 \(predicts one class \(c0\) for every test image\); EffNet-B0 baseline, seed 1"
+    assert f"Left out as collapsed (no drop to measure): {named}" in section  # as Markdown text: ( escaped
 
 
 def test_protocol_rankings_leave_the_collapsed_state_out_and_name_it(collapsed_summary):
@@ -274,3 +272,66 @@ def test_evaluate_records_the_mark_in_metrics_json(tmp_path, monkeypatch):
     first = json.loads((data / "classes.json").read_text())["class_names"][0]
     assert m["collapsed"] is True
     assert m["collapsed_reason"].startswith(f"predicts one class ({first}) for every test image; val balanced accuracy")
+
+
+# --- label equivalence claims nothing of a collapsed classifier ---
+
+PRETRAINED = ("minivgg", "simclr", "train", 0.1)
+
+
+def baseline(budget: float) -> tuple:
+    return ("minivgg", "none", "train", budget)
+
+
+def test_a_collapsed_pretrained_experiment_claims_no_equivalence():
+    from test_label_equivalence import grid
+
+    from cxrcontrast.evaluation.label_equivalence import label_equivalence
+
+    rows = label_equivalence(grid(pretrained_skill=1.5), resamples=20, seed=0, collapsed={PRETRAINED})
+    assert [(r["metric"], r["equivalent_budget"], r["ci_low"], r["collapsed"]) for r in rows] == [
+        ("auc_macro", None, None, True),
+        ("balanced_accuracy", None, None, True),
+    ]
+
+
+def test_a_collapsed_baseline_budget_is_left_out_of_the_curve():
+    """The curve without the collapsed 10% budget is the curve of a grid that never had it."""
+    from test_label_equivalence import grid
+
+    from cxrcontrast.evaluation.label_equivalence import label_equivalence
+
+    preds = grid(pretrained_skill=1.5)
+    got = label_equivalence(preds, resamples=30, seed=0, collapsed={baseline(0.1)})
+    del preds[baseline(0.1)]
+    expected = label_equivalence(preds, resamples=30, seed=0)
+    assert got == expected and got[0]["baseline_budgets"] == "0.01;1" and not got[0]["collapsed"]
+    one_left = label_equivalence(grid(1.5), resamples=20, seed=0, collapsed={baseline(0.1), baseline(1.0)})
+    assert [r["equivalent_budget"] for r in one_left] == [None, None]  # one budget is no curve: no claim
+
+
+def test_the_summary_says_no_claim_for_a_collapsed_experiment(tmp_path):
+    """summary.md and the report's landing sentences: "no claim (collapsed)", no budget, for the collapsed
+    pretrained experiment (its predictions would otherwise give one)."""
+    from test_summary import fake_result, summarise_files
+
+    from cxrcontrast.summary.label_equivalence import findings
+
+    metrics, preds = [], []
+    for pre, budget, skill in [("none", 0.01, 0.2), ("none", 0.1, 0.8), ("none", 1.0, 2.0), ("simclr", 0.1, 1.4)]:
+        for seed in (0, 1):
+            a, b = fake_result(tmp_path, "minivgg", pre, "train", seed, skill, 0.1, labels_fraction=budget)
+            if pre == "simclr" and seed == 1:
+                mark_collapsed(a)
+            metrics.append(a)
+            preds.append(b)
+    out = summarise_files(tmp_path, metrics, preds, flag="demo", k=6)
+    md = open(out["markdown"]).read()
+    section = md.split("## Label equivalence")[1].split("\n## ")[0]
+    assert "- VGG simclr pretrain with 10% of the labels: no claim (collapsed) (macro AUC)." in section
+    assert "matches the baseline" not in section
+    simclr = next(r for r in read_csv(out["summary"]) if r["pretrain"] == "simclr")
+    assert simclr["auc_macro_baseline_labels"] == "" and simclr["baseline_budgets"] == "0.01;0.1;1"
+    assert findings({"demo": out["summary"]}) == [
+        "demo: VGG simclr pretrain with 10% of the labels: no claim (collapsed) (macro AUC)"
+    ]

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import struct
+import time
 import unicodedata
 import zlib
 from pathlib import Path
@@ -229,13 +230,22 @@ def write_uncompressed(path, seed):
     Image.fromarray(pixels).save(path, compress_level=0)
 
 
-def wait_for_the_clock_to_pass(ctime_ns, probe):
+def wait_for_the_clock_to_pass(ctime_ns, probe, deadline_s: float = 10.0):
     """The kernel stamps ctime with a coarse clock (a tick of a few ms): wait until a fresh stamp is later
-    than ``ctime_ns``, so a rewrite gets a ctime of its own (a wait on a condition, not a fixed sleep)."""
-    while True:
+    than ``ctime_ns``, so a rewrite gets a ctime of its own (a wait on a condition, not a fixed sleep). A file
+    system whose ctime never advances (frozen or coarse to seconds) skips the test after ``deadline_s``."""
+    give_up = time.monotonic() + deadline_s
+    while time.monotonic() < give_up:
         probe.write_bytes(b"")
         if probe.stat().st_ctime_ns > ctime_ns:
             return
+    pytest.skip("ctime does not advance here")
+
+
+def test_the_wait_for_the_clock_gives_up_where_ctime_never_advances(tmp_path):
+    """A ctime stamped in the far future is never passed: the wait ends in a skip at its deadline, not a hang."""
+    with pytest.raises(pytest.skip.Exception, match="ctime does not advance here"):
+        wait_for_the_clock_to_pass(2**62, tmp_path / "probe", deadline_s=0.05)
 
 
 def test_an_image_replaced_with_its_size_and_mtime_kept_changes_the_fingerprint(tmp_path):

@@ -61,3 +61,17 @@ def test_no_stage_function_is_over_40_lines():
             if isinstance(node, ast.FunctionDef):
                 length = node.end_lineno - node.lineno + 1
                 assert length <= LONGEST_STAGE_FUNCTION, f"{path.relative_to(SRC)}:{node.name} is {length} lines"
+
+
+def test_every_module_of_the_package_imports():
+    """Each module under src/cxrcontrast imports (a broken import in a module no fast test loads would otherwise
+    wait for the workflow to find it)."""
+    import importlib
+    import pkgutil
+
+    import cxrcontrast
+
+    names = [m.name for m in pkgutil.walk_packages(cxrcontrast.__path__, "cxrcontrast.")]
+    assert len(names) >= len(list(SRC.rglob("*.py"))) - 1  # every file found (the top __init__ is the package)
+    for name in names:
+        importlib.import_module(name)

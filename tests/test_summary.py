@@ -12,7 +12,7 @@ from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
 from cxrcontrast.evaluation.paper_protocol import paper_protocol, paper_protocol_spread, paper_weights
 from cxrcontrast.evaluation.robustness import DROPS, corruption_scores
 from cxrcontrast.evaluation.tables import differing_keys, mean_interval
-from cxrcontrast.files import save_json, save_npz
+from cxrcontrast.files import load_json, save_json, save_npz
 from cxrcontrast.stages.summary import run_summary
 
 TABLES = ("metrics", "summary", "comparisons", "embedding_table", "official", "fidelity", "protocols", "robustness")
@@ -70,6 +70,9 @@ def fake_result(tmp, encoder, pretrain, trainset, seed, skill, lr, k=6, labels_f
         "seed": seed,
         **{key: m[key] for key in (*HEADLINE, *ece)},
         "temperature": temperature,
+        "temperature_fit": "ok",
+        "collapsed": False,
+        "collapsed_reason": None,
         **{key: robust[key] for key in DROPS},
         "robustness": {"scores": robust["scores"], "by_severity": robust["by_severity"]},
         "ci": {key: None if m[key] is None else [m[key] - 0.01, m[key] + 0.01] for key in (*HEADLINE, *ece)},
@@ -224,11 +227,17 @@ ESCAPED_NAMES = [
 
 
 def test_class_names_reach_summary_md_as_text(tmp_path):
-    """A folder's class names and a data warning quoting one: escaped where they enter the Markdown, so no raw
-    HTML tag, link or emphasis survives and the newline does not break the line (it is shown as \\n)."""
+    """A folder's class names, a data warning and a collapsed model's reason quoting one: escaped where they enter
+    the Markdown, so no raw HTML tag, link or emphasis survives and the newline does not break the line (it is
+    shown as \\n)."""
     warning = f"test: classes [{HOSTILE_NAMES[1]!r}] occur in test but not in train; their recall will be 0"
-    out = summarise(tmp_path, RUNS[:2], flag=None, k=6, seeds=(0,), warnings=[warning], names=HOSTILE_NAMES)
+    metrics, preds = zip(*(fake_result(tmp_path, *run[:3], 0, *run[3:]) for run in RUNS[:2]))
+    reason = f"predicts one class ({HOSTILE_NAMES[0]}) for every test image"  # evaluation.collapse quotes it
+    save_json(metrics[0], {**load_json(metrics[0]), "collapsed": True, "collapsed_reason": reason})
+    out = summarise_files(tmp_path, list(metrics), list(preds), None, 6, [warning], names=HOSTILE_NAMES)
     md = open(out["markdown"]).read()
+    robustness = md.split("## Robustness")[1].split("\n## ")[0]
+    assert r"VGG baseline, seed 0 \(predicts one class \(\<img src=x onerror=alert\(1\)\>\) for" in robustness
     data = next(line for line in md.splitlines() if line.startswith("Data: "))
     assert data.startswith(f"Data: own classes, 6 classes ({', '.join(ESCAPED_NAMES)}). Percentages;")
     escaped_warning = r"test: classes \['\<script\>alert\(1\)\</script\>'\] occur in test but not in train"
@@ -350,3 +359,21 @@ def test_label_equivalence_in_the_summary(tmp_path):
 
     landing = findings({"demo": out["summary"], "absent": str(tmp_path / "none.csv")})  # the report's sentences
     assert len(landing) == 1 and landing[0].startswith("demo: VGG simclr pretrain") and landing[0][6:] + "." in md
+
+
+@pytest.mark.parametrize("field", ["ece_debiased", "collapsed", "temperature_fit"])
+def test_a_metrics_json_of_an_earlier_version_is_refused_naming_it(tmp_path, field):
+    """A metrics.json that lacks a field the current evaluate always writes: one line naming the file, the field
+    and how to remake it; not a KeyError, and not read with a guessed value."""
+    from cxrcontrast.errors import InputError
+
+    metrics, preds = zip(*(fake_result(tmp_path, *run[:3], 0, *run[3:]) for run in RUNS[:2]))
+    old = load_json(metrics[1])
+    del old[field]
+    save_json(metrics[1], old)
+    with pytest.raises(InputError) as refused:
+        summarise_files(tmp_path, list(metrics), list(preds))
+    assert str(refused.value) == (
+        f"{metrics[1]}: made by an earlier version of evaluate (no '{field}'); "
+        "rerun evaluate: python -m cxrcontrast run --forcerun evaluate"
+    )

@@ -13,9 +13,12 @@ validation subset is drawn the same way from a stream of its own (not the traini
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 TRAIN_STREAM, VAL_STREAM = 0x1ABE15, 0x7A1B0D  # seeded streams of their own: not the training draws of the seed
 
@@ -29,6 +32,16 @@ def val_budget_rows(labels: np.ndarray, fraction: float, seed: int) -> np.ndarra
     """Sorted row indices of the ``fraction`` label budget of the validation ``labels``: at least one image of
     each class present, nested across fractions, seeded as the training subsets."""
     return stratified_rows(labels, fraction, seed, VAL_STREAM)
+
+
+def budgeted_val(val: str, image_size: int, fraction: float, seed: int):
+    """The validation images (``data.images.InMemoryImages``) of the label budget ``fraction`` (all at 1)."""
+    from .images import load_images  # torch: only for the stages that load images
+
+    full = load_images([val], image_size)
+    rows = val_budget_rows(full.labels.numpy(), fraction, seed)
+    log.info("validation: %d of %d images (%s of the labels)", len(rows), len(full), fraction)
+    return full.rows(rows)
 
 
 def stratified_rows(labels: np.ndarray, fraction: float, seed: int, stream: int) -> np.ndarray:

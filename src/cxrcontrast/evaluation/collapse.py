@@ -2,8 +2,9 @@
 
 A classifier is collapsed when either
   1. its test predictions (the top class of each test image) are a single class, or
-  2. its balanced accuracy on the validation images it was evaluated with (the mean over the classes present
-     in their labels of the recall of each) is not above chance, 1 / (number of classes present there).
+  2. its balanced accuracy on the whole validation split (the mean over the classes present in its labels of the
+     recall of each) is not above chance, 1 / (number of classes present there). Every val image, whatever the
+     label budget: this is a diagnosis, not a selection, and a 1% budget's ~7 val images would judge by noise.
 A model at chance differs from its baseline by noise only, and one that predicts a single class loses nothing
 to a corrupted image: its comparisons, robustness and ranks would be claims about nothing, so the summary marks
 it and makes none.
@@ -13,22 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .metrics import classification_metrics
+
 # a constant predictor scores exactly 1/k; float round-off must not lift it above chance
 _TOLERANCE = 1e-12
-
-
-def balanced_accuracy(probs: np.ndarray, labels: np.ndarray) -> float:
-    """Mean over the classes present in ``labels`` of the share of their images whose top class is theirs."""
-    predicted = np.asarray(probs).argmax(1)
-    labels = np.asarray(labels)
-    return float(np.mean([np.mean(predicted[labels == c] == c) for c in np.unique(labels)]))
 
 
 def collapse_of(test_probs: np.ndarray, val_probs: np.ndarray, val_labels: np.ndarray, names: list[str]) -> dict:
     """metrics.json's ``collapsed`` (bool) and ``collapsed_reason`` (None, or why, in one line; ``names``: the
     class names), with the validation balanced accuracy and its chance level the criterion compared."""
     predicted = np.unique(np.asarray(test_probs).argmax(1))
-    val_score = balanced_accuracy(val_probs, val_labels)
+    val_score = classification_metrics(np.asarray(val_probs), np.asarray(val_labels))["balanced_accuracy"]
     chance = 1 / len(np.unique(val_labels))
     reasons = []
     if len(predicted) == 1:

@@ -30,7 +30,7 @@ def _number(value, cast=float):
     return None if value is None or value == "" else cast(float(value))
 
 
-def collapse_of(row: dict) -> dict:
+def comparison_collapse(row: dict) -> dict:
     """A comparison's collapse mark, from a CSV cell ("True") or a value as computed."""
     marked = str(row.get("collapsed", "")).strip().lower() == "true"
     return {"collapsed": marked, "collapsed_reason": (row.get("collapsed_reason") or None) if marked else None}
@@ -85,7 +85,7 @@ def dataset_rows(datasets: dict[str, dict]) -> list[dict]:
                     numbers = {k: _number(r[k]) for k in ("difference", "ci_low", "ci_high", "p_value")}
                     numbers["seeds"] = _number(r["seeds"], int)
                     experiment = dict(zip(EXPERIMENT_KEYS, key))
-                    marks = {"duplicates": duplicates, **collapse_of(r)}
+                    marks = {"duplicates": duplicates, **comparison_collapse(r)}
                     out.append({**common, **experiment, "metric": metric, **numbers, **marks})
     for row, adjusted in zip(out, holm([r["p_value"] for r in out])):
         row["p_holm"] = adjusted

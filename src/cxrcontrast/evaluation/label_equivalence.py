@@ -9,6 +9,11 @@ here), at or below its smallest budget's value "at most the smallest budget" (0 
 The interval is a bootstrap over seeds and test images: each resample draws test-image multiplicities
 (shared by every experiment, so they are compared on the same images) and the seeds with replacement
 (the same seed draw for every experiment: seeds are paired, as the comparisons pair them).
+
+A collapsed classifier (``evaluation.collapse``) says nothing about what its labels taught it: a pretrained
+experiment with a collapsed seed claims no equivalence, and a baseline budget with one is left out of the curve
+(fewer than two budgets left: no claim either). Such an experiment's row has no budget (None) and is
+``collapsed``, so the summary says "no claim (collapsed)" instead of leaving it out unsaid.
 """
 
 from __future__ import annotations
@@ -59,13 +64,38 @@ def _seed_mean(per_seed: dict, seeds: list, chunk: int, metric: str, rows: np.nd
     return stacked.mean(1) if rows is None else np.take_along_axis(stacked, rows, 1).mean(1)
 
 
-def label_equivalence(predictions: dict[tuple, dict[int, dict]], resamples: int, seed: int) -> list[dict]:
+def _no_claim(key: tuple, metric: str, budgets: list[float]) -> dict:
+    """The row of an experiment whose equivalence is not claimed: it, or its baseline curve, collapsed."""
+    return {
+        **dict(zip(EXPERIMENT_KEYS, key)),
+        "metric": metric,
+        "baseline_budgets": ";".join(f"{b:g}" for b in budgets),
+        "equivalent_budget": None,
+        "ci_low": None,
+        "ci_high": None,
+        "seeds": 0,
+        "collapsed": True,
+    }
+
+
+def label_equivalence(
+    predictions: dict[tuple, dict[int, dict]], resamples: int, seed: int, collapsed=frozenset()
+) -> list[dict]:
     """One row per pretrained experiment and metric whose baseline was measured at two budgets or more:
-    the equivalent baseline budget (every test image, the seeds' mean) and its interval."""
-    curves = baseline_curves(predictions)
+    the equivalent baseline budget (every test image, the seeds' mean) and its interval; ``collapsed``: the
+    experiment keys with a collapsed seed, whose rows claim nothing (``_no_claim``)."""
+    all_curves = baseline_curves(predictions)
+    curves = {k: [b for b in base if b not in collapsed] for k, base in all_curves.items() if k not in collapsed}
+    curves = {k: base for k, base in curves.items() if len(base) >= 2}
+    out = [
+        _no_claim(key, metric, [b[3] for b in base])
+        for key, base in all_curves.items()
+        if key not in curves
+        for metric in METRICS
+    ]
     needed = set(curves) | {b for base in curves.values() for b in base}
     if not needed:
-        return []
+        return out
     n = len(next(iter(predictions[next(iter(needed))].values()))["labels"])
     rng = np.random.default_rng(seed)
     draws = [np.ones((1, n)), *resample_counts(n, resamples, rng)]
@@ -73,7 +103,6 @@ def label_equivalence(predictions: dict[tuple, dict[int, dict]], resamples: int,
         k: {s: [weighted_metrics(p["probs"], p["labels"], w) for w in draws] for s, p in predictions[k].items()}
         for k in needed
     }
-    out = []
     for key, base in curves.items():
         seeds = sorted(set.intersection(*(set(predictions[k]) for k in (key, *base))))
         if not seeds:
@@ -100,6 +129,7 @@ def label_equivalence(predictions: dict[tuple, dict[int, dict]], resamples: int,
                     "ci_low": lo,
                     "ci_high": hi,
                     "seeds": len(seeds),
+                    "collapsed": False,
                 }
             )
     return out
@@ -107,7 +137,7 @@ def label_equivalence(predictions: dict[tuple, dict[int, dict]], resamples: int,
 
 def add_equivalence(exp_rows: list[dict], rows: list[dict]) -> None:
     """The summary's columns: per experiment and metric, the equivalent baseline budget and its interval
-    (empty where there is no baseline curve)."""
+    (empty where there is no baseline curve, or no claim: then ``baseline_budgets`` is set and the budget empty)."""
     found = {(experiment_key(r), r["metric"]): r for r in rows}
     for e in exp_rows:
         e["baseline_budgets"] = found.get((experiment_key(e), METRICS[0]), {}).get("baseline_budgets")

@@ -33,6 +33,7 @@ def holm(p_values: list[float | None]) -> list[float | None]:
 
 def resamples_for_a_mark(tests: int, alpha: float = ALPHA) -> int:
     """The fewest bootstrap resamples B whose smallest two-sided p, 2 / (B + 1), can pass Holm over ``tests``
-    tests: tests * 2 / (B + 1) < alpha. With 1000 resamples at most 24 tests can; 34 need 1360."""
+    tests: tests * 2 / (B + 1) < alpha. With 1000 resamples at most 25 tests can (25 x 2 / 1001 < 0.05); 34 need
+    1360."""
     b = max(1, math.ceil(2 * tests / alpha - 1))
     return b + 1 if tests * 2 / (b + 1) >= alpha else b

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..errors import InputError
 from ..vocabulary.experiments import EXPERIMENT_KEYS, Experiment, experiment_key
 from .bootstrap import LEVEL, paired_difference
 from .calibration import CALIBRATION
@@ -25,15 +26,26 @@ def group_by(rows, key) -> dict:
     return groups
 
 
-def seed_row(m: dict) -> dict:
+def seed_row(m: dict, path: str) -> dict:
+    """metrics.csv's row of one metrics.json (``path``, named where it is of an earlier version of evaluate that
+    lacks a field this row reads: refused with how to remake it, not read with a guess for the field)."""
+    try:
+        return _seed_row(m)
+    except KeyError as missing:
+        raise InputError(
+            f"{path}: made by an earlier version of evaluate (no {missing.args[0]!r}); "
+            "rerun evaluate: python -m cxrcontrast run --forcerun evaluate"
+        ) from None
+
+
+def _seed_row(m: dict) -> dict:
     row = {k: m[k] for k in (*EXPERIMENT_KEYS, "seed")}
     for k in HEADLINE + CALIBRATION:
         row[k] = m[k]
         row[f"{k}_ci_low"], row[f"{k}_ci_high"] = m["ci"][k] or (None, None)
     row.update({k: m[k] for k in ("temperature", *DROPS)})
-    row["temperature_fit"] = m.get("temperature_fit", "ok")  # "failed (...)": no calibrated numbers (None)
-    # evaluation.collapse: a metrics.json of an earlier version carries no mark and counts as not collapsed
-    row["collapsed"], row["collapsed_reason"] = bool(m.get("collapsed", False)), m.get("collapsed_reason")
+    row["temperature_fit"] = m["temperature_fit"]  # "failed (...)": no calibrated numbers (None)
+    row["collapsed"], row["collapsed_reason"] = m["collapsed"], m["collapsed_reason"]  # evaluation.collapse
     protocol = m["paper_protocol"]
     for k in PAPER_ORDER + CALIBRATION:
         row[f"paper_{k}"] = protocol[k]
@@ -92,7 +104,7 @@ def collapsed_seeds(rows: list[dict]) -> dict[tuple, list[int]]:
     return out
 
 
-def collapse_mark(key: tuple, base: tuple, seeds: list[int], collapsed: dict[tuple, list[int]]) -> dict:
+def pair_collapse(key: tuple, base: tuple, seeds: list[int], collapsed: dict[tuple, list[int]]) -> dict:
     """A comparison's ``collapsed`` (either side collapsed in a paired seed: no effect to claim) and which."""
     sides = (("this experiment's", key), ("the baseline's", base))
     named = [(side, sorted(set(collapsed.get(k, ())) & set(seeds))) for side, k in sides]
@@ -119,7 +131,7 @@ def comparisons(
             if not np.array_equal(a["index"], b["index"]):
                 raise ValueError(f"{key} and {base} (seed {s}) were evaluated on different test images")
             pairs.append((a["probs"], b["probs"], a["labels"]))
-        mark = collapse_mark(key, base, seeds, collapsed or {})
+        mark = pair_collapse(key, base, seeds, collapsed or {})
         for metric, d in paired_difference(pairs, resamples=resamples, seed=seed).items():
             out.append(
                 {

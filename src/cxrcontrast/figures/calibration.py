@@ -10,7 +10,9 @@ from .style import percent_axis, save_figure
 BEFORE, AFTER = "#2e86c1", "#e67e22"
 
 
-def _panel(ax, counts_ax, curves: dict, ece: tuple, temperature: float, name: str, fit: str = "ok") -> None:
+def _panel(ax, counts_ax, curves: dict, ece: tuple, temperature: float | None, name: str) -> None:
+    """One protocol's panel; ``temperature`` None (a failed fit, metrics.json ``temperature_fit``): no curve after
+    scaling (``curves["after"]`` None) and no number of it, the legend says the fit failed."""
     before, after = curves["before"], curves["after"]
     bins = len(before["count"])
     centers = (np.arange(bins) + 0.5) / bins
@@ -28,18 +30,11 @@ def _panel(ax, counts_ax, curves: dict, ece: tuple, temperature: float, name: st
         edgecolor=BEFORE,
         label=f"as trained: ECE {ece[0]:.3f}",
     )
-    ax.plot(
-        values(after, "confidence"),
-        values(after, "accuracy"),
-        "o-",
-        color=AFTER,
-        ms=4,
-        lw=1.5,
-        # a failed fit (metrics.json temperature_fit) has no T and no curve after scaling: said, not drawn as a number
-        label=f"temperature scaled (T = {temperature:.2f}): ECE {ece[1]:.3f}"
-        if fit == "ok"
-        else "temperature fit failed",
-    )
+    if temperature is None:  # said in the legend by an empty line: nothing drawn, no number
+        ax.plot([], [], "o-", color=AFTER, ms=4, lw=1.5, label="temperature fit failed")
+    else:
+        label = f"temperature scaled (T = {temperature:.2f}): ECE {ece[1]:.3f}"
+        ax.plot(values(after, "confidence"), values(after, "accuracy"), "o-", color=AFTER, ms=4, lw=1.5, label=label)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy in the bin")
@@ -56,7 +51,8 @@ def _panel(ax, counts_ax, curves: dict, ece: tuple, temperature: float, name: st
 
 
 def reliability_diagram(result: dict, title: str, out: str) -> None:
-    """``result``: an experiment's metrics.json (its ``calibration``, ``ece``, ``paper_protocol``)."""
+    """``result``: an experiment's metrics.json (its ``calibration``, ``ece``, ``temperature``, ``paper_protocol``),
+    as evaluate writes it, a failed temperature fit included (``temperature`` None)."""
     fig, axes = plt.subplots(2, 2, figsize=(10, 5.6), sharex="col", gridspec_kw={"height_ratios": [3, 1]})
     curves = result["calibration"]["reliability"]
     panels = (
@@ -65,8 +61,7 @@ def reliability_diagram(result: dict, title: str, out: str) -> None:
     )
     for col, (key, metrics, name) in enumerate(panels):
         ece = (metrics["ece"], metrics["ece_scaled"])
-        fit = result.get("temperature_fit", "ok")
-        _panel(axes[0, col], axes[1, col], curves[key], ece, result["temperature"], name, fit)
+        _panel(axes[0, col], axes[1, col], curves[key], ece, result["temperature"], name)
     fig.suptitle(f"{title}: reliability (bars below the diagonal: overconfident)", fontsize=11)
     fig.tight_layout()
     save_figure(fig, out, dpi=110)

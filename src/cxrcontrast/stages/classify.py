@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..data.augment import AugmentParams
-from ..data.budgets import budget_rows, val_budget_rows
+from ..data.budgets import budget_rows, budgeted_val
 from ..data.images import load_images
 from ..files import load_json
 from ..models.build import build_classifier
@@ -82,14 +82,6 @@ def training_data(train: list[str], val: str, params: dict, seed: int, device):
         budgeted_val(val, params["image_size"], params["labels"], seed).to(device),
         redrawn,
     )
-
-
-def budgeted_val(val: str, image_size: int, fraction: float, seed: int):
-    """The validation images of the label budget ``fraction`` (all of them at 1)."""
-    full = load_images([val], image_size)
-    rows = val_budget_rows(full.labels.numpy(), fraction, seed)
-    log.info("validation: %d of %d images (%s of the labels)", len(rows), len(full), fraction)
-    return full.rows(rows)
 
 
 def classifier_to_train(params: dict, n_classes: int, seed: int, start: PretrainCheckpoint | None):

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 
 from .. import __version__
+from ..data.budgets import val_budget_rows
 from ..data.images import InMemoryImages, load_images
 from ..data.tensors import resize_uint8
 from ..errors import InputError
@@ -21,7 +22,6 @@ from ..evaluation.robustness import DROPS, corruption_scores
 from ..files import load_checkpoint, load_json, load_npz, provenance, save_json, save_npz
 from ..models.build import load_classifier
 from ..runtime import numerics, pick_device
-from .classify import budgeted_val
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +47,16 @@ def run_evaluate(
     data = load_images([test], ckpt.image_size)
     dev = pick_device(device)
     probs, labels, m = scores_on_test(net, data, dev)
-    val_data = budgeted_val(val, ckpt.image_size, experiment["labels"], experiment["seed"])
-    val_probs, val_labels = predict_probs(net, val_data, dev).numpy(), val_data.labels.numpy()
-    collapse = collapse_of(probs, val_probs, val_labels, names)
-    ece, calibration = calibration_fields(val_probs, val_labels, probs, labels, params["paper_protocol_seed"])
+    val_probs, val_labels = scores_on_val(net, val, ckpt.image_size, dev)
+    collapse = collapse_fields(probs, val_probs, val_labels, names)
+    fit_probs, fit_labels = of_the_budget(val_probs, val_labels, experiment)
+    ece, calibration = calibration_fields(fit_probs, fit_labels, probs, labels, params["paper_protocol_seed"])
     uncertainty = uncertainty_of(probs, labels, names, params, ece)
     robust = scores_under_corruption(net, corrupted, data, ckpt.image_size, dev, m)
     run_numerics = {"train": load_checkpoint(model).get("numerics"), "evaluate": numerics(dev)}
-    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(val_data)}
+    n = {"n_test": len(labels), "n_train": ckpt.train_images, "n_val": len(fit_labels)}
     result = metrics_record(experiment, ckpt, names, n, m, calibration, uncertainty, robust, run_numerics)
-    result.update(collapse_fields(collapse))
+    result.update(collapse)
     save_npz(
         outputs["predictions"],
         provenance=provenance(model=model, test=test, experiment=experiment),
@@ -86,8 +86,23 @@ def scores_on_test(net, data, device) -> tuple[np.ndarray, np.ndarray, dict]:
     return probs, labels, m
 
 
-def collapse_fields(collapse: dict) -> dict:
-    """metrics.json's collapse mark (``evaluation.collapse``), logged as a warning where the model collapsed."""
+def scores_on_val(net, val: str, image_size: int, device) -> tuple[np.ndarray, np.ndarray]:
+    """The classifier's probabilities on every image of the validation split, and its labels."""
+    val_data = load_images([val], image_size)
+    return predict_probs(net, val_data, device).numpy(), val_data.labels.numpy()
+
+
+def of_the_budget(val_probs: np.ndarray, val_labels: np.ndarray, experiment: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The validation probabilities and labels of the experiment's label budget: the images its epoch was
+    selected on, which fit its temperature (``data.budgets.val_budget_rows``)."""
+    rows = val_budget_rows(val_labels, experiment["labels"], experiment["seed"])
+    return val_probs[rows], val_labels[rows]
+
+
+def collapse_fields(probs, val_probs, val_labels, names: list[str]) -> dict:
+    """metrics.json's collapse mark (``evaluation.collapse``), logged as a warning where the model collapsed.
+    A diagnosis, not a selection: judged on every val image, not the label budget's few (7 at 1%)."""
+    collapse = collapse_of(probs, val_probs, val_labels, names)
     if collapse["collapsed"]:
         log.warning("the classifier collapsed: %s; the summary makes no claim of it", collapse["collapsed_reason"])
     return {k: collapse[k] for k in ("collapsed", "collapsed_reason", "val_balanced_accuracy")}
@@ -192,24 +207,7 @@ def draw_figures(
     confusion(m["confusion"], names, title, outputs["confusion"])
     auc_bars(m["auc_per_class"], names, title, outputs["auc"])
     training_curves(history, title, outputs["curves"], pretrain_history)
-    reliability_diagram(figure_view(result), title, outputs["reliability"])
-
-
-def figure_view(result: dict) -> dict:
-    """The record as the reliability diagram reads it: after a failed temperature fit, no curve after scaling
-    and NaN for its T and ECEs (drawn as nothing and "nan", never as a calibrated number)."""
-    if result["temperature"] is not None:
-        return result
-    reliability = result["calibration"]["reliability"]
-    empty = {"count": [0.0] * BINS, "confidence": [None] * BINS, "accuracy": [None] * BINS}
-    curves = {p: {**c, "after": c["after"] or empty} for p, c in reliability.items()}
-    nan = {k: float("nan") if result[k] is None else result[k] for k in CALIBRATION}
-    protocol = {
-        **result["paper_protocol"],
-        **{k: float("nan") for k in CALIBRATION if result["paper_protocol"][k] is None},
-    }
-    calibration = {**result["calibration"], "reliability": curves}
-    return {**result, **nan, "temperature": float("nan"), "paper_protocol": protocol, "calibration": calibration}
+    reliability_diagram(result, title, outputs["reliability"])
 
 
 def scores_under_corruption(net, corrupted: str, test, image_size: int, device, clean: dict) -> dict:

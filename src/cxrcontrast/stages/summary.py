@@ -68,12 +68,13 @@ def load_predictions(results, metrics: list[str], predictions: list[str], experi
     return preds
 
 
-def summary_tables(results, preds, quals, probes, official, fidelity, params) -> tuple[dict, dict]:
-    """The summary's tables (output key -> rows) and the protocols' scores of the encoder states."""
-    rows = [seed_row(m) for m in results]
+def summary_tables(results, rows, preds, quals, probes, official, fidelity, params) -> tuple[dict, dict]:
+    """The summary's tables (output key -> rows) and the protocols' scores of the encoder states; ``rows``: the
+    ``seed_row`` of each of ``results``."""
     exp_rows = experiment_rows(rows)
-    comp = comparisons(preds, params["bootstrap"], params["seed"], collapsed_seeds(rows))
-    add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"]))
+    collapsed = collapsed_seeds(rows)
+    comp = comparisons(preds, params["bootstrap"], params["seed"], collapsed)
+    add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"], set(collapsed)))
     embedding = embedding_rows(quals, probes)
     official_table = official_rows(official)
     scores = protocol_scores(exp_rows, embedding, official_table)
@@ -129,11 +130,12 @@ def run_summary(
     rows of ``cxrcontrast.config.fidelity_rows``; ``experiments``: the experiment and seed each metrics path names
     (``DatasetRun.experiment_identities``), checked against what its files record."""
     results = [load_json(p) for p in metrics]
+    rows = [seed_row(m, path) for m, path in zip(results, metrics)]  # first: an earlier version's file is refused
     task = summary_task(classes, results)
     preds = load_predictions(results, metrics, predictions, experiments)
     quals, probe_results = [load_json(q) for q in qualities], [load_json(p) for p in probes]
     official_results = [load_json(p) for p in official]
-    tables, scores = summary_tables(results, preds, quals, probe_results, official_results, fidelity, params)
+    tables, scores = summary_tables(results, rows, preds, quals, probe_results, official_results, fidelity, params)
     save_tables(tables, outputs)
     differing = differing_keys(experiment_configs(results))
     markdown = summary_markdown(tables, differing, task, params["bootstrap"], scores, len(results))

@@ -21,14 +21,16 @@ def budget_text(value: float, budgets: str) -> str:
 
 def sentence(row: dict, metric: str) -> str:
     """ "VGG simclr pretrain with 10% of the labels matches the baseline with 37% [21%, 80%] (macro AUC)", from
-    a row with ``baseline_budgets`` and the equivalent budget of ``metric`` under ``{metric}_baseline_labels``."""
+    a row with ``baseline_budgets`` and the equivalent budget of ``metric`` under ``{metric}_baseline_labels``;
+    that budget empty (None, or "" read from summary.csv): no claim, the experiment or its baseline collapsed
+    (``evaluation.label_equivalence``)."""
     budgets, column = row["baseline_budgets"], f"{metric}_baseline_labels"
+    experiment = f"{experiment_label({**row, 'labels': 1.0})} with {percent(row['labels'])} of the labels"
+    if row[column] in (None, ""):
+        return f"{experiment}: no claim (collapsed) ({METRIC_LABELS[metric]})"
     value, lo, hi = (float(row[column + suffix]) for suffix in ("", "_ci_low", "_ci_high"))
     interval = f"[{budget_text(lo, budgets)}, {budget_text(hi, budgets)}]"
-    return (
-        f"{experiment_label({**row, 'labels': 1.0})} with {percent(row['labels'])} of the labels matches the "
-        f"baseline with {budget_text(value, budgets)} {interval} ({METRIC_LABELS[metric]})"
-    )
+    return f"{experiment} matches the baseline with {budget_text(value, budgets)} {interval} ({METRIC_LABELS[metric]})"
 
 
 def findings(summaries: dict[str, str]) -> list[str]:
@@ -38,6 +40,6 @@ def findings(summaries: dict[str, str]) -> list[str]:
     for dataset, path in summaries.items():
         if Path(path).is_file():
             with open(path, newline="") as fh:
-                rows = [r for r in csv.DictReader(fh) if r.get("auc_macro_baseline_labels")]
+                rows = [r for r in csv.DictReader(fh) if r.get("baseline_budgets")]
             out += [f"{dataset}: {sentence(r, 'auc_macro')}" for r in rows]
     return out

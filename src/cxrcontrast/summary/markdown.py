@@ -51,7 +51,7 @@ def comparison_section(comp_rows: list[dict], resamples: int) -> list[str]:
 
     def cells(c):  # difference, interval, p, p (Holm); where either side collapsed, no effect is claimed
         if c.get("collapsed") in (True, "True"):
-            return [f"no effect claimed ({c['collapsed_reason']})", "–", "–", "–"]
+            return [f"no effect claimed ({markdown_text(c['collapsed_reason'])})", "–", "–", "–"]
         difference = f"{100 * c['difference']:+.1f}" + (" *" if significant(c.get("p_holm")) else "")
         interval = f"[{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]"
         return [difference, interval, p_text(c["p_value"], resamples), p_text(c.get("p_holm"), resamples)]
@@ -109,7 +109,8 @@ def markdown(
     the collapsed models robustness leaves out (``evaluation.robustness.collapsed_models``)."""
     k = task["classes"]
     warnings = [f"> **Data warning:** {markdown_text(w)}" for w in task["warnings"]]  # they quote class names
-    warnings += [f"> **Numerics warning:** {w}" for w in task.get("numerics_warnings", [])]
+    # they quote version strings and experiment paths read from the metrics files
+    warnings += [f"> **Numerics warning:** {markdown_text(w)}" for w in task.get("numerics_warnings", [])]
     top5 = k > 5
     shown = [m for m in COLUMNS if top5 or m != "top5"]
     paper = any(paper_reported(experiment_key(r), task) for r in exp_rows)

@@ -3,12 +3,13 @@ robustness, protocol sensitivity), and the cell formats every section of summary
 
 from __future__ import annotations
 
-from ..evaluation.calibration import BINS, T_RANGE
+from ..evaluation.calibration import BINS
 from ..evaluation.display import experiment_label, percent
 from ..evaluation.label_equivalence import METRICS as EQUIVALENCE_METRICS
 from ..evaluation.multiplicity import ALPHA
 from ..evaluation.protocol_sensitivity import END_TO_END, PROTOCOLS, RANDOM_ENCODER, kendall_rows, left_out, ranks
 from .label_equivalence import sentence
+from .markdown_text import markdown_text
 
 
 def table(head: list[str], rows) -> list[str]:
@@ -20,7 +21,7 @@ def table(head: list[str], rows) -> list[str]:
 EXPERIMENT_COLUMNS = ["experiment", "labels", "seeds"]
 
 
-def collapsed_mark(row: dict) -> str:
+def collapsed_seeds_text(row: dict) -> str:
     """After an experiment's name: " **collapsed** (k of n seeds)" where a seed's classifier collapsed
     (``evaluation.collapse``), else nothing."""
     k = int(row.get("collapsed_seeds") or 0)
@@ -30,7 +31,7 @@ def collapsed_mark(row: dict) -> str:
 def experiment_cells(row: dict, metrics=()) -> list[str]:
     """An experiment's name (with its collapse mark), label budget and number of seeds, then each of ``metrics``
     with its interval."""
-    cells = [experiment_label(row) + collapsed_mark(row), percent(row["labels"]), str(row["n_seeds"])]
+    cells = [experiment_label(row) + collapsed_seeds_text(row), percent(row["labels"]), str(row["n_seeds"])]
     return cells + [with_interval(row, m) for m in metrics]
 
 
@@ -50,12 +51,9 @@ def with_interval(row: dict, metric: str) -> str:
 
 
 def temperature_text(t: float | None) -> str:
-    """A fitted temperature; at an end of the searched range, said so (the fit wanted more: a model with
-    near-uniform outputs is flattened without limit, a nearly constant one sharpened)."""
-    if t is None:
-        return "–"
-    lo, hi = T_RANGE
-    return f"≥ {hi:g} (bound)" if t >= hi * 0.999 else f"≤ {lo:g} (bound)" if t <= lo * 1.001 else f"{t:.2f}"
+    """A fitted temperature (mean over seeds); "–" where there is none. A fit at an end of the searched range is
+    a failed fit (``evaluation.calibration.fit_failure``), recorded as no T, so no bound reaches this."""
+    return "–" if t is None else f"{t:.2f}"
 
 
 def equivalence_section(exp_rows) -> list[str]:
@@ -107,7 +105,8 @@ def calibration_section(rows: list[dict]) -> list[str]:
         "",
         f"## Calibration: expected calibration error (ECE, points; {BINS} equal-width bins of the top-class "
         "confidence), as trained and after temperature scaling (one T fitted on the validation images of the "
-        "experiment's label budget; a fit at the search bound is a failed fit, with no scaled ECE)",
+        "experiment's label budget; a fit at the search bound, or one that does not lower the validation NLL, "
+        "is a failed fit, with no scaled ECE)",
         "",
         *table(
             [*EXPERIMENT_COLUMNS, *ECE_COLUMNS.values(), "T"],
@@ -157,7 +156,11 @@ def protocols_section(scores: dict[str, dict], collapsed: dict | None = None) ->
         '+1: the same order, -1: reversed; p: two-sided, for "no association" (scipy\'s kendalltau); with few '
         "states only a large |tau| can be told from chance.",
         *(
-            ["", "Left out of the rankings as collapsed: " + "; ".join(f"{e}/{p} ({w})" for (e, p), w in whys.items())]
+            [
+                "",
+                "Left out of the rankings as collapsed: "
+                + "; ".join(f"{e}/{p} ({markdown_text(w)})" for (e, p), w in whys.items()),
+            ]
             * bool(whys)
         ),
     ]
@@ -178,8 +181,10 @@ def tau_cells(row: dict) -> list[str]:
 
 def robustness_section(rows: list[dict], left_out: list[str] = ()) -> list[str]:
     """Mean relative drop under the corruptions, per experiment (mean and interval over seeds); the collapsed
-    models (``left_out``: ``evaluation.robustness.collapsed_models``) are left out of the means and named."""
+    models (``left_out``: ``evaluation.robustness.collapsed_models``) are left out of the means and named, as text
+    (their reason may quote a class name)."""
     rows = [r for r in rows if r.get("corruption_drop_auc_macro_mean") is not None]
+    named = "; ".join(map(markdown_text, left_out))
     if not rows and not left_out:
         return []
     drops = {"corruption_drop_auc_macro": "macro AUC drop", "corruption_drop_balanced_accuracy": "balanced acc drop"}
@@ -190,5 +195,5 @@ def robustness_section(rows: list[dict], left_out: list[str] = ()) -> list[str]:
         *table([*EXPERIMENT_COLUMNS, *drops.values()], [experiment_cells(r, drops) for r in rows]),
         "",
         "Per corruption and severity: robustness.csv and figures/robustness.png.",
-        *(["", "Left out as collapsed (no drop to measure): " + "; ".join(left_out) + "."] * bool(left_out)),
+        *(["", f"Left out as collapsed (no drop to measure): {named}."] * bool(left_out)),
     ]
