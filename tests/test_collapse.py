@@ -222,7 +222,7 @@ def test_the_robustness_figure_names_the_collapsed_models_it_leaves_out(monkeypa
 
 def test_collapsed_probe_features_show_why_in_the_embedding_table():
     from cxrcontrast.evaluation.tables import embedding_rows
-    from cxrcontrast.summary.markdown import embedding_section
+    from cxrcontrast.summary.encoder_states import embedding_section
 
     scores = {"balanced_accuracy": None, "auc_macro": None, "accuracy": None}
     probe = {"encoder": "minivgg", "pretrain": "normal", "seed": 0, "knn": {**scores, "k": None}}

@@ -7,7 +7,7 @@ from sklearn.metrics import average_precision_score
 
 from cxrcontrast.evaluation.official import mean_average_precision, reference_scores
 from cxrcontrast.evaluation.tables import official_rows
-from cxrcontrast.summary.markdown import official_section
+from cxrcontrast.summary.encoder_states import official_section
 
 MULTI_LABEL = "multi-label, binary-class"
 
