@@ -62,6 +62,33 @@ def run(args: list[str]) -> int:
     os.execv(sys.executable, [sys.executable, "-m", "snakemake", *args])
 
 
+def add_store_command(sub) -> None:
+    """The ``store`` subcommand's options (its description: ``cxrcontrast.store``)."""
+    store = sub.add_parser(
+        "store",
+        help="list the finished-result stores under results/; --prune --yes removes the stale entries",
+        description="List every entry of the finished-result stores under results/ (results/**/.finished/) "
+        "with its size: used (a job of the config given could hand it back) or stale. --prune without --yes "
+        "is a dry run. Run from the workflow's folder.",
+    )
+    store.add_argument("--configfile", nargs="*", default=[], help="the layers of the run, as given to run")
+    store.add_argument("--prune", action="store_true", help="remove the stale entries (a dry run without --yes)")
+    store.add_argument("--yes", action="store_true", help="with --prune: really remove them")
+
+
+def store(args: argparse.Namespace) -> int:
+    """Check the layers as ``run`` does (Snakemake reads them next), then list or prune the stores."""
+    from .store import store_command
+
+    if check_layers(layer_files(args.configfile, Path(".")), SCHEMA, out=sys.stderr):
+        return 1
+    try:
+        return store_command(args.configfile, args.prune, args.yes)
+    except InputError as exc:
+        print(f"cxrcontrast: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["run"]:  # everything after `run` is Snakemake's, options included
@@ -72,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--configfile", nargs="+", default=[WORKFLOW_CONFIG], help="layers, later wins")
     check.add_argument("--schema", default=SCHEMA)
     sub.add_parser("run", help="check every config layer, then run snakemake with the same arguments")
+    add_store_command(sub)
     args = parser.parse_args(argv)
+    if args.command == "store":
+        return store(args)
     return check_layers(args.configfile, args.schema)
 
 
