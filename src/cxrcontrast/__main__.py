@@ -22,6 +22,24 @@ from pathlib import Path
 from .config.layers import SCHEMA, WORKFLOW_CONFIG, layer_files
 from .errors import InputError
 
+PROG = "python -m cxrcontrast"
+# Help is printed as plain text: argparse shows reST markup (the docstring's ``x``) as it is written.
+DESCRIPTION = (
+    "The front door of the cxrcontrast workflow, run from the workflow's folder. check: the config layers "
+    "checked as the workflow will check them, each mistake in one line naming the file (and line) or the key. "
+    "run: the same check of every layer Snakemake would read, then Snakemake with the same arguments (the "
+    "documented way of running the workflow). store: the finished-result stores under results/, stale "
+    "entries removed on request."
+)
+RUN_USAGE = f"""usage: {PROG} run [snakemake arguments]
+
+Check every config layer Snakemake would read (config/config.yaml, each --configfile, --config) as data,
+each mistake in one line naming the file (and line) or the key; if all pass, run snakemake with the same
+arguments. All other arguments go to snakemake; see snakemake --help.
+
+example: {PROG} run --cores 2 --configfile config/config.yaml config/demo.yaml
+"""
+
 
 def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None = None, out=None) -> int:
     """0 and a summary line (on ``out``, default stdout) if the layers resolve; else 1 and the mistake
@@ -91,9 +109,12 @@ def store(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"] and {"-h", "--help"} & set(argv[1:]):  # our usage, not Snakemake's whole one
+        print(RUN_USAGE, end="")
+        return 0
     if argv[:1] == ["run"]:  # everything after `run` is Snakemake's, options included
         return run(argv[1:])
-    parser = argparse.ArgumentParser(prog="cxrcontrast", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check config layers (run from the workflow's folder)")
     check.add_argument("--configfile", nargs="+", default=[WORKFLOW_CONFIG], help="layers, later wins")
