@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 # layer is code: it runs the Python of a layer holding __use_yte__), then snakemake gets the same arguments.
 RUN     = $(BIN)/python -m cxrcontrast run
 
-.PHONY: test test-fast demo report dryrun lint bench clean rulegraph
+.PHONY: test test-fast demo report dryrun lint bench clean rulegraph report-screenshot
 
 # The venv is (re)built when pyproject.toml changes; torch is capped at 2.14.1 there.
 $(STAMP): pyproject.toml
@@ -33,6 +33,11 @@ demo: $(STAMP)
 # The demo's HTML report (the same layers as the run: the report reads that config's results).
 report: $(STAMP)
 	$(RUN) --configfile config/config.yaml config/demo.yaml --report results/report.html
+
+# The README's picture of the report (docs/report.png) from the demo's report (after make demo; needs chromium
+# and chromedriver: tests/browser/install.sh).
+report-screenshot: report
+	$(BIN)/python tests/browser/report_screenshot.py results/report.html docs/report.png
 
 dryrun: $(STAMP)
 	$(RUN) -n --quiet rules --cores 8 --resources gpu=1
