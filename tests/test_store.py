@@ -73,3 +73,12 @@ def test_store_checks_the_layers_before_snakemake_reads_them(work, capsys):
     (work / "typo.yaml").write_text("pretrain:\n  normal: {epochz: 3}\n")
     assert main(["store", "--configfile", "config/config.yaml", "typo.yaml"]) == 1
     assert "typo.yaml: pretrain.normal" in capsys.readouterr().err
+
+
+def test_store_without_layers_reads_the_workflows_own_config(work, capsys):
+    """No --configfile: the outputs of config/config.yaml's grid; an entry of the demo's dataset is stale."""
+    stray = kept(work, f"{MODELS}/labels1/seed0", "demo")
+    assert main(["store"]) == 0
+    listing = capsys.readouterr().out
+    assert f"stale: no job of this config writes {MODELS}/labels1/seed0/model.pt" in listing
+    assert stray.model.exists()

@@ -48,9 +48,10 @@ def store_entries(results: Path = RESULTS) -> list[Entry]:
     return sorted(found)
 
 
-def workflow_outputs(configfiles: Iterable[str]) -> set[Path]:
+def workflow_outputs(configfiles: list[str]) -> set[Path]:
     """The absolute paths of every file the workflow's DAG for ``configfiles`` holds (``snakemake --summary``)."""
-    command = [sys.executable, "-m", "snakemake", "--summary", "--cores", "1", "--configfile", *configfiles]
+    layers = ["--configfile", *configfiles] if configfiles else []  # none: the Snakefile's own config only
+    command = [sys.executable, "-m", "snakemake", "--summary", "--cores", "1", *layers]
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
