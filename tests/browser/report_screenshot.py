@@ -16,9 +16,10 @@ from pathlib import Path
 
 from cxrcontrast.files import atomic_path
 
-WIDTH, HEIGHT = 1400, 2100  # tall enough for the whole landing page
+WIDTH, HEIGHT, MAX_HEIGHT = 1400, 2100, 4000  # the window: at least as tall as the landing page, within bounds
 LANDED = "What was run"  # a heading of the landing page: drawn, the page is ready
 TIMEOUT = 30.0
+TALLEST = "return Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))"
 
 
 def screenshot(report: Path, picture: Path) -> None:
@@ -38,6 +39,15 @@ def screenshot(report: Path, picture: Path) -> None:
         while LANDED not in driver.execute_script("return document.body.textContent"):
             if time.monotonic() > deadline:
                 raise SystemExit(f"{report}: no '{LANDED}' within {TIMEOUT:.0f} s; is it a finished run's report?")
+            time.sleep(0.2)
+        # the report centres its page in a window-high box that scrolls: content taller than the window is cut
+        # off at the top, so the window is made as tall as the tallest content (within bounds)
+        tallest = driver.execute_script(TALLEST)
+        chrome = driver.execute_script("return window.outerHeight - window.innerHeight")
+        driver.set_window_size(WIDTH, min(max(tallest + chrome, HEIGHT), MAX_HEIGHT))
+        while driver.execute_script("return window.innerHeight") < min(tallest, MAX_HEIGHT - chrome):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{report}: the window did not grow to {tallest} px within {TIMEOUT:.0f} s")
             time.sleep(0.2)
         with atomic_path(picture) as tmp:
             tmp.write_bytes(driver.get_screenshot_as_png())
