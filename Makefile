@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 # layer is code: it runs the Python of a layer holding __use_yte__), then snakemake gets the same arguments.
 RUN     = $(BIN)/python -m cxrcontrast run
 
-.PHONY: test test-fast demo report dryrun lint bench clean rulegraph
+.PHONY: test test-fast demo report dryrun lint bench clean rulegraph report-screenshot
 
 # The venv is (re)built when pyproject.toml changes; torch is capped at 2.14.1 there.
 $(STAMP): pyproject.toml
@@ -34,6 +34,11 @@ demo: $(STAMP)
 report: $(STAMP)
 	$(RUN) --configfile config/config.yaml config/demo.yaml --report results/report.html
 
+# The README's picture of the report (docs/report.png) from the demo's report (after make demo; needs chromium
+# and chromedriver: tests/browser/install.sh).
+report-screenshot: report
+	$(BIN)/python tests/browser/report_screenshot.py results/report.html docs/report.png
+
 dryrun: $(STAMP)
 	$(RUN) -n --quiet rules --cores 8 --resources gpu=1
 
@@ -51,6 +56,11 @@ bench: $(STAMP)
 clean:
 	rm -rf results .snakemake
 
-# The rule graph picture shown in the README (needs Graphviz's `dot`).
+# The rule graph picture shown in the README (needs Graphviz's `dot`): every rule, for a made and a MedMNIST
+# dataset (docs/rulegraph.yaml) and the targets all and data. Beside it, its DOT source and its rule names:
+# tests/test_docs_pictures.py compares them with the workflow's own graph (without dot, which CI lacks).
+RULEGRAPH = --configfile config/config.yaml config/demo.yaml docs/rulegraph.yaml --rulegraph dot -- all data
 rulegraph: $(STAMP)
-	$(RUN) --rulegraph --configfile config/config.yaml config/demo.yaml | dot -Tpng -Gdpi=110 > docs/rulegraph.png
+	$(RUN) $(RULEGRAPH) > docs/rulegraph.dot
+	dot -Tpng -Gdpi=110 docs/rulegraph.dot -o docs/rulegraph.png
+	sed -n 's/.*label = "\([a-z_]*\)".*/\1/p' docs/rulegraph.dot | sort > docs/rulegraph.rules

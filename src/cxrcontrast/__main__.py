@@ -24,6 +24,24 @@ from .cost import plan_of
 from .errors import InputError
 from .own_data import own
 
+PROG = "python -m cxrcontrast"
+# Help is printed as plain text: argparse shows reST markup (the docstring's ``x``) as it is written.
+DESCRIPTION = (
+    "The front door of the cxrcontrast workflow, run from the workflow's folder. check: the config layers "
+    "checked as the workflow will check them, each mistake in one line naming the file (and line) or the key. "
+    "run: the same check of every layer Snakemake would read, then Snakemake with the same arguments (the "
+    "documented way of running the workflow). store: the finished-result stores under results/, stale "
+    "entries removed on request."
+)
+RUN_USAGE = f"""usage: {PROG} run [snakemake arguments]
+
+Check every config layer Snakemake would read (config/config.yaml, each --configfile, --config) as data,
+each mistake in one line naming the file (and line) or the key; if all pass, run snakemake with the same
+arguments. All other arguments go to snakemake; see snakemake --help.
+
+example: {PROG} run --cores 2 --configfile config/config.yaml config/demo.yaml
+"""
+
 
 def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None = None, out=None) -> int:
     """0 and a summary line (on ``out``, default stdout) if the layers resolve; else 1 and the mistake
@@ -65,19 +83,52 @@ def run(args: list[str]) -> int:
     os.execv(sys.executable, [sys.executable, "-m", "snakemake", *args])
 
 
+def add_store_command(sub) -> None:
+    """The ``store`` subcommand's options (its description: ``cxrcontrast.store``)."""
+    store = sub.add_parser(
+        "store",
+        help="list the finished-result stores under results/; --prune --yes removes the stale entries",
+        description="List every entry of the finished-result stores under results/ (results/**/.finished/) "
+        "with its size: used (a job of the config given could hand it back) or stale. --prune without --yes "
+        "is a dry run. Run from the workflow's folder.",
+    )
+    store.add_argument("--configfile", nargs="*", default=[], help="the layers of the run, as given to run")
+    store.add_argument("--prune", action="store_true", help="remove the stale entries (a dry run without --yes)")
+    store.add_argument("--yes", action="store_true", help="with --prune: really remove them")
+
+
+def store(args: argparse.Namespace) -> int:
+    """Check the layers as ``run`` does (Snakemake reads them next), then list or prune the stores."""
+    from .store import store_command
+
+    if check_layers(layer_files(args.configfile, Path(".")), SCHEMA, out=sys.stderr):
+        return 1
+    try:
+        return store_command(args.configfile, args.prune, args.yes)
+    except InputError as exc:
+        print(f"cxrcontrast: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"] and {"-h", "--help"} & set(argv[1:]):  # our usage, not Snakemake's whole one
+        print(RUN_USAGE, end="")
+        return 0
     if argv[:1] == ["run"]:  # everything after `run` is Snakemake's, options included
         return run(argv[1:])
     if argv[:1] == ["own"]:  # a folder or .npz through the own-data preset: own_data.py
         return own(argv[1:], run)
-    parser = argparse.ArgumentParser(prog="cxrcontrast", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check config layers (run from the workflow's folder)")
     check.add_argument("--configfile", nargs="+", default=[WORKFLOW_CONFIG], help="layers, later wins")
     check.add_argument("--schema", default=SCHEMA)
     sub.add_parser("run", help="check every config layer, then run snakemake with the same arguments")
+    add_store_command(sub)
     args = parser.parse_args(argv)
+    if args.command == "store":
+        return store(args)
     return check_layers(args.configfile, args.schema)
 
 

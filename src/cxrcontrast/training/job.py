@@ -2,9 +2,9 @@
 
 The runner picks the device and its fast paths (``accel.py``), keys the job by its identity
 (``resume.py``), restores the result of an identical job that finished before instead of training
-again, and writes the outputs: the checkpoint of the rule's kind (``models/checkpoints.py``) and the
-per-epoch history (rewritten after every epoch while it trains, ``progress.py``). A stage gives it only
-what is its own: a function that trains.
+again, and writes the outputs: the checkpoint of the rule's kind (``models/checkpoints.py``), kept once
+on disk (the output a link to the store's copy, ``finished.py``), and the per-epoch history (rewritten after
+every epoch while it trains, ``progress.py``). A stage gives it only what is its own: a function that trains.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import torch
 
-from ..files import save_checkpoint, save_csv
+from ..files import save_csv
 from ..models.checkpoints import Checkpoint
 from ..runtime import numerics, pick_device
 from .accel import Accel
@@ -56,10 +56,8 @@ def run_training_job(
     # type, CPU capability, intra-op threads and library versions
     floats = numerics(dev)
     resume = Resume(Path(checkpoint).parent, job_identity(params, seed, inputs), {**accel.describe(dev), **floats})
-    if (result := resume.finished()) is None:
+    if (rows := resume.finished(checkpoint)) is None:
         log.info("training on %s (%s)", dev, accel)
         kept, rows = train(Job(dev, accel, resume, Progress(history, tensorboard)))
-        result = {"checkpoint": {**kept.payload(), "numerics": floats}, "history": rows}
-        resume.finish(result)
-    save_checkpoint(checkpoint, **result["checkpoint"])
-    save_csv(history, result["history"] or [{"epoch": None}])
+        rows = resume.finish(checkpoint, {**kept.payload(), "numerics": floats}, rows)
+    save_csv(history, rows or [{"epoch": None}])

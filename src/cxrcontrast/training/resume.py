@@ -8,12 +8,12 @@ outputs before it runs it, never these):
 * ``resume.pt``: the state after the last finished epoch. A killed job goes on from
   there; a file made by another identity is discarded, with a log line saying which
   part differs (never silently continued).
-* ``.finished/<identity hash>.pt``: the job's finished result. When an identical job
-  is asked for again (say a rerun that failed after Snakemake removed the outputs),
-  the result is restored instead of trained again. Its key also holds how the job
-  ran (device type and the fast paths in force there): a result computed in float32
-  on the CPU is not handed back to a job forced to rerun in bf16 on a GPU. A resume
-  file may continue on another device: the epochs it holds are done.
+* ``.finished/<identity hash>.pt``: the job's finished result, the one copy of its checkpoint (the
+  output is a hard link to it; ``finished.py``). When an identical job is asked for again (say a rerun
+  that failed after Snakemake removed the outputs), the result is restored instead of trained again. Its
+  key also holds how the job ran (device type and the fast paths in force there): a result computed in
+  float32 on the CPU is not handed back to a job forced to rerun in bf16 on a GPU. A resume file may
+  continue on another device: the epochs it holds are done.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .. import __version__
 from ..errors import InputError
 from ..files import file_digest, load_checkpoint, save_checkpoint
 from ..runtime import code_digest
+from . import finished as store
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class Resume:
         """``execution``: how the job runs (``Accel.describe``), part of the finished result's key only."""
         self.identity, self.path = identity, Path(folder) / "resume.pt"
         self.result_key = {**identity, "execution": execution or {}}
-        self.store = Path(folder) / ".finished" / f"{identity_hash(self.result_key)}.pt"
+        self.store = store.Entry.of(folder, identity_hash(self.result_key))
 
     def load(self) -> dict | None:
         """The last finished epoch's state of this same job, or None."""
@@ -93,20 +94,21 @@ class Resume:
     def save(self, **state) -> None:
         save_checkpoint(self.path, kind="resume", identity=self.identity, **state)
 
-    def finished(self) -> dict | None:
-        """The stored result of an identical job that finished before, or None."""
-        result = _read(self.store, "finished", "ignoring an unreadable finished result")
-        if result is None or result.get("identity") != self.result_key:
-            return None
-        log.info(
-            "an identical job finished before: restoring its result from %s; no epoch is trained "
-            "(delete %s to train again)",
-            self.store,
-            self.store.parent,
-        )
-        return result["result"]
+    def finished(self, output: str | Path) -> list[dict] | None:
+        """Restore the result of an identical job that finished before at ``output``; its history rows, or None."""
+        history = store.restore(self.store, self.result_key, output)
+        if history is not None:
+            log.info(
+                "an identical job finished before: restoring its result from %s; no epoch is trained "
+                "(delete %s to train again)",
+                self.store.model,
+                self.store.model.parent,
+            )
+        return history
 
-    def finish(self, result: dict) -> None:
-        """Keep the finished result under this identity; the resume file is no longer needed."""
-        save_checkpoint(self.store, kind="finished", identity=self.result_key, result=result)
+    def finish(self, output: str | Path, checkpoint: dict, history: list[dict]) -> list[dict]:
+        """Keep the finished result under this identity, served at ``output``; the resume file is no longer
+        needed. The history rows as kept."""
+        rows = store.keep(self.store, self.result_key, output, checkpoint, history)
         self.path.unlink(missing_ok=True)
+        return rows
