@@ -8,10 +8,11 @@ import pytest
 from scipy import stats
 
 from cxrcontrast.evaluation.calibration import calibration_of, fit_temperature
+from cxrcontrast.evaluation.config_differences import differing_keys
 from cxrcontrast.evaluation.metrics import HEADLINE, classification_metrics
 from cxrcontrast.evaluation.paper_protocol import paper_protocol, paper_protocol_spread, paper_weights
 from cxrcontrast.evaluation.robustness import DROPS, corruption_scores
-from cxrcontrast.evaluation.tables import differing_keys, mean_interval
+from cxrcontrast.evaluation.tables import mean_interval
 from cxrcontrast.files import load_json, save_json, save_npz
 from cxrcontrast.stages.summary import run_summary
 

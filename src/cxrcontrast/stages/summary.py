@@ -6,13 +6,13 @@ import json
 import logging
 
 from ..errors import InputError
+from ..evaluation.config_differences import differing_keys
 from ..evaluation.label_equivalence import add_equivalence, label_equivalence
 from ..evaluation.protocol_sensitivity import collapsed_states, kendall_rows, protocol_scores
 from ..evaluation.robustness import collapsed_models, robustness_rows
 from ..evaluation.tables import (
     collapsed_seeds,
     comparisons,
-    differing_keys,
     embedding_rows,
     experiment_rows,
     official_rows,
