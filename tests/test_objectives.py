@@ -16,7 +16,8 @@ from cxrcontrast.training.batches import RandomTriplets, RoundRobinTriplets
 from cxrcontrast.training.losses import NTXent, TripletLoss
 from cxrcontrast.training.miners import BatchHard
 from cxrcontrast.training.objective import part
-from cxrcontrast.vocabulary.objectives import OBJECTIVES, route
+from cxrcontrast.vocabulary.objectives import OBJECTIVES, OPTIM_KEYS, route
+from cxrcontrast.vocabulary.optimizers import SCHEDULE_DEFAULTS
 
 LABELS = torch.tensor([0] * 40 + [1] * 7 + [2] * 2 + [3] * 15 + [4] * 3)
 
@@ -264,8 +265,9 @@ def test_every_schema_key_is_routed_and_the_registry_matches_the_schema():
     assert set(blocks) == set(OBJECTIVES)
     assert set(schema["properties"]["experiments"]["items"]["properties"]["pretrain"]["enum"]) == {"none", *OBJECTIVES}
     for name, recipe in OBJECTIVES.items():
-        block = objective(name)
-        assert set(block) == set(blocks[name]["properties"])
+        optional = set(SCHEDULE_DEFAULTS)  # optimizer and schedule keys: never filled in, routed when given
+        block = {**objective(name), **SCHEDULE_DEFAULTS}
+        assert set(block) == set(blocks[name]["properties"]) and optional <= OPTIM_KEYS
         assert set(blocks[name]["properties"]["batches"]["enum"]) == set(recipe.batches)
         routed = route(name, block)
         assert set().union(*map(set, routed.values())) | {"batches"} == set(block)

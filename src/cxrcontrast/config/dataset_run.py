@@ -7,6 +7,7 @@ from functools import cached_property
 from ..slices import canonical
 from ..vocabulary.experiments import EXPERIMENT_KEYS, Experiment, fraction_text
 from ..vocabulary.objectives import OBJECTIVES, OPTIM_KEYS, used_block
+from ..vocabulary.optimizers import slice_block
 
 
 class DatasetRun:
@@ -106,9 +107,8 @@ class DatasetRun:
 
     def objective(self, encoder: str, pretrain: str) -> dict:
         """``pretrain.<objective>`` with the encoder's training overrides, the keys the job reads."""
-        return used_block(
-            pretrain, {**self.settings["pretrain"][pretrain], **self.settings["encoders"][encoder]["train_overrides"]}
-        )
+        block = {**self.settings["pretrain"][pretrain], **self.settings["encoders"][encoder]["train_overrides"]}
+        return slice_block(used_block(pretrain, block), f"pretrain.{pretrain} (for {encoder})")
 
     def _model_params(self, encoder: str, **job) -> dict:
         """A model job's slice: the encoder it builds, at the dataset's image size, with the job's own keys."""
@@ -128,11 +128,11 @@ class DatasetRun:
         )
 
     def classify_block(self, e: Experiment) -> dict:
-        """SGD settings (baseline or finetune block, encoder overrides, experiment overrides) and the
+        """Optimizer settings (baseline or finetune block, encoder overrides, experiment overrides) and the
         stage's shared settings that this experiment uses."""
-        stage = self.settings["classify"]
+        stage, tuning = self.settings["classify"], "baseline" if e.pretrain == "none" else "finetune"
         block = {
-            **stage["baseline" if e.pretrain == "none" else "finetune"],
+            **stage[tuning],
             **{k: v for k, v in self.settings["encoders"][e.encoder]["train_overrides"].items() if k in OPTIM_KEYS},
             **self._overrides[e],
             "select_on": stage["select_on"],
@@ -142,7 +142,7 @@ class DatasetRun:
             block["freeze_batchnorm"] = stage["freeze_batchnorm"]
         if e.trainset == "train_aug":
             block["train_aug"] = stage["train_aug"]
-        return block
+        return slice_block(block, f"classify.{tuning} (for {e.encoder}/{e.pretrain}/{e.trainset})")
 
     def classify_params(self, e: Experiment) -> dict:
         block = self.classify_block(e)
@@ -188,7 +188,7 @@ class DatasetRun:
             encoder,
             head=self.settings["encoders"][encoder]["head"],
             data={"flag": self.flag, "size": self.data["size"]},
-            official={tuning: official[tuning], "select_on": official["select_on"]},
+            official={tuning: slice_block(official[tuning], f"official.{tuning}"), "select_on": official["select_on"]},
         )
 
     def data_params(self) -> dict:

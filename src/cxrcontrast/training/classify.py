@@ -31,9 +31,10 @@ def train_classifier(
     epoch's row. ``task``: what is optimized and validated (the paper's single-label task by default);
     ``progress``: where each epoch is shown."""
     model, train, task = source.model, source.train, task or SingleLabel()
-    opt = optim.sgd(model.head.parameters() if source.head_only else model.parameters())
+    opt = optim.build(model.head.parameters() if source.head_only else model.parameters())
     n_batches = -(-len(train) // optim.batch_size)
-    loop = Epochs(model, opt, optim.epochs, seed, resume, n_batches=n_batches, progress=progress)
+    schedule = optim.scheduler(opt)
+    loop = Epochs(model, opt, optim.epochs, seed, resume, n_batches=n_batches, progress=progress, scheduler=schedule)
     if loop.resumed:
         keep.best, keep.best_row = loop.resumed["best"], loop.resumed["best_row"]
     labels = train.labels.cpu()
@@ -60,7 +61,7 @@ def train_classifier(
             val = task.validate(out, source.val.labels.to(out.device))
         train_acc = {} if correct is None else {"train_accuracy": correct / len(order)}
         row = loop.end(
-            train_loss=total / len(order), **train_acc, **{f"val_{k}": x for k, x in val.items()}, lr=optim.lr
+            train_loss=total / len(order), **train_acc, **{f"val_{k}": x for k, x in val.items()}, lr=loop.lr
         )
         keep.offer(row, model)
         loop.save(best=keep.best, best_row=keep.best_row)

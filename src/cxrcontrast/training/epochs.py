@@ -34,9 +34,10 @@ class Epochs:
     """``for epoch, g in Epochs(...)`` runs the epochs not yet done, each seeded from (seed, epoch) (``g``: its
     sampling generator); ``batch`` checks a batch's loss and logs progress (at most every ``every`` seconds,
     to the job's log only); ``end`` adds the epoch's row to ``history``, logs it with the job's time left and
-    shows it (``progress``: the history file, TensorBoard); ``save`` writes the resume file. Where ``resume``
-    holds a finished epoch of this same job, model and optimizer go on from there and ``resumed`` is its state
-    (with what the loop gave ``save`` beyond them), else None."""
+    shows it (``progress``: the history file, TensorBoard) and steps the lr ``scheduler`` (None: a constant lr);
+    ``save`` writes the resume file. Where ``resume`` holds a finished epoch of this same job, model, optimizer
+    and scheduler go on from there and ``resumed`` is its state (with what the loop gave ``save`` beyond them),
+    else None."""
 
     def __init__(
         self,
@@ -48,14 +49,18 @@ class Epochs:
         n_batches=None,
         every: float = 30.0,
         progress: Progress | None = None,
+        scheduler=None,
     ):
         self.model, self.opt, self.total, self.seed, self.resume = model, opt, total, seed, resume
+        self.scheduler = scheduler
         self.n_batches, self.every, self.history, self.start = n_batches, every, [], 1
         self.progress = progress or Progress()
         self.resumed = resume.load()
         if self.resumed:
             model.load_state_dict(self.resumed["model"])
             opt.load_state_dict(self.resumed["optimizer"])
+            if scheduler is not None:  # same identity, same schedule: its file holds the scheduler's state
+                scheduler.load_state_dict(self.resumed["scheduler"])
             self.history, self.start = self.resumed["history"], self.resumed["epoch"] + 1
 
     def __iter__(self) -> Iterator[tuple[int, torch.Generator]]:
@@ -113,6 +118,11 @@ class Epochs:
     def _eta_text(seconds: float | None) -> str:
         return "" if seconds is None else f", job left ~{duration_text(seconds)}"
 
+    @property
+    def lr(self) -> float:
+        """The lr this epoch trains at (the first parameter group's)."""
+        return self.opt.param_groups[0]["lr"]
+
     def end(self, **metrics) -> dict:
         now = time.perf_counter()
         seconds = now - self.t0
@@ -124,8 +134,12 @@ class Epochs:
         log.info("epoch %d/%d %s%s", self.epoch, self.total, shown, self._eta_text(left), extra=TERMINAL)
         self.history.append(row)
         self.progress.epoch(self.history)
+        if self.scheduler is not None:
+            self.scheduler.step()  # the next epoch's lr
         return row
 
     def save(self, **kept) -> None:
         state = {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(), "history": self.history}
+        if self.scheduler is not None:  # a constant lr's resume file stays as it was
+            state["scheduler"] = self.scheduler.state_dict()
         self.resume.save(**state, epoch=self.epoch, **kept)

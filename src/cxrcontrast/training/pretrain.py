@@ -42,8 +42,8 @@ def pretrain(
     Resumes from ``resume`` when it holds a finished epoch of this same job; shows each epoch in ``progress``.
     """
     model.to(device)
-    opt = optim.sgd(model.parameters())
-    loop = Epochs(model, opt, optim.epochs, seed, resume, progress=progress)
+    opt = optim.build(model.parameters())
+    loop = Epochs(model, opt, optim.epochs, seed, resume, progress=progress, scheduler=optim.scheduler(opt))
     forward = (accel or Accel()).prepare(model, device)
     val_objective, val_data = validation or (None, None)
     for epoch, g in loop:
@@ -58,6 +58,6 @@ def pretrain(
             total, active, batches = total + value, active + stats["active"], batches + 1
         model.eval()
         val = validation_loss(val_objective, forward, val_data, device)
-        loop.end(loss=total / batches, val_loss=val, active_triplets=active / batches, lr=optim.lr)
+        loop.end(loss=total / batches, val_loss=val, active_triplets=active / batches, lr=loop.lr)
         loop.save()
     return loop.history

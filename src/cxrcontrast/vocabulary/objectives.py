@@ -5,9 +5,9 @@ The one registry, read by the config (at parse time, without torch) and by train
 builds an objective from its parts). It names the parts ("module:Class" in ``cxrcontrast.training``) rather
 than importing them. An objective's config block (``pretrain.<name>``) is routed key by key (``route``):
 ``batches`` picks the sampler, every other key goes to the parts that take it (``margin`` and ``temperature``
-to the loss, ``images_per_class`` to the sampler, ``positive`` and ``positive_wrap`` to the view maker, the SGD
-keys to the optimizer, ``embedding`` and ``forward`` to the training step, ``images`` to the workflow), and a
-key that no part takes is an error, never silently dropped.
+to the loss, ``images_per_class`` to the sampler, ``positive`` and ``positive_wrap`` to the view maker, the
+optimizer and schedule keys to the optimizer, ``embedding`` and ``forward`` to the training step, ``images`` to
+the workflow), and a key that no part takes is an error, never silently dropped.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
-
-# The SGD settings of a training block (training/optim.py's ``Optim`` has exactly these fields).
-OPTIM_KEYS = frozenset({"epochs", "batch_size", "lr", "momentum", "weight_decay"})
+from .optimizers import OPTIM_KEYS  # a training block's optimizer and schedule keys (``Optim``'s fields)
 
 
 @dataclass(frozen=True)
