@@ -177,6 +177,25 @@ def test_one_epoch_of_each_objective_through_the_pretrain_stage(unpruned_demo, t
     assert math.isfinite(float(row["val_loss"]))  # validated on the unpruned val split's multi-hot labels
 
 
+def test_the_pretrain_stage_names_a_train_file_of_class_labels(unpruned_demo, tmp_path):
+    from cxrcontrast.stages.pretrain import run_pretrain
+
+    pruned = str(unpruned_demo / "pruned_train.npz")
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match=rf"^{pruned}: labels of shape \(\d+,\).*multi-hot \(N, findings\)"):
+        run_pretrain(
+            pruned,
+            str(unpruned_demo / "val.npz"),
+            str(unpruned_demo / "classes.json"),
+            str(out / "encoder.pt"),
+            str(out / "history.csv"),
+            pretrain_params("supcon_jaccard", epochs=1, batch_size=16),
+            0,
+            device="cpu",
+        )
+    assert not (out / "encoder.pt").exists()
+
+
 def test_mulsupcon_weights_one_row_per_image_and_finding():
     """Brute force on a hand batch: image 0 holds findings 0 and 1 and is two anchors."""
     z = F.normalize(torch.randn(4, 3, generator=torch.Generator().manual_seed(9), dtype=torch.float64), dim=1)
