@@ -35,7 +35,7 @@ def pretrain_inputs(w):
     return {
         "train": data_file(w, f"{run_of(w).pretrain_split(w.pretrain)}/train.npz"),
         **weights_input(w),
-        "val": data_file(w, "pruned/val.npz"),
+        "val": data_file(w, f"{run_of(w).pretrain_val_split(w.pretrain)}/val.npz"),
         "classes": data_file(w, "pruned/classes.json"),
     }
 

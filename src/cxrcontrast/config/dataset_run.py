@@ -58,8 +58,16 @@ class DatasetRun:
 
     # ---- which files a job reads ------------------------------------------------------------
     def pretrain_split(self, objective: str) -> str:
-        """The data a pretraining reads: ``unpruned`` (SimCLR with ``images: all``) or ``pruned``."""
+        """The data a pretraining reads: ``unpruned`` (SimCLR with ``images: all``, the multi-label objectives)
+        or ``pruned``."""
+        if OBJECTIVES[objective].multi_hot:
+            return "unpruned"
         return "unpruned" if self.settings["pretrain"][objective].get("images") == "all" else "pruned"
+
+    def pretrain_val_split(self, objective: str) -> str:
+        """The split a pretraining's validation loss reads: ``unpruned`` for the multi-label objectives (their
+        losses need the multi-hot labels), else ``pruned`` (SimCLR validates on the task's val split)."""
+        return "unpruned" if OBJECTIVES[objective].multi_hot else "pruned"
 
     @property
     def stored_augmented_copy(self) -> bool:

@@ -52,7 +52,10 @@ def run_pretrain(
         size, name, enc = params["image_size"], params["objective"], params["encoder"]
         data = load_images([train], size).to(job.device)  # GPU: resident for the whole job
         val_data = load_images([val], size).to(job.device)
-        objective = build_objective(name, params["block"], data.labels.cpu(), params["augment"])
+        try:
+            objective = build_objective(name, params["block"], data.labels.cpu(), params["augment"])
+        except InputError as exc:  # the labels the file holds cannot make this objective's batches
+            raise InputError(f"{train}: {exc}") from None
         validation = (validation_objective(params, val_data.labels.cpu()), val_data)
         n_classes = len(load_json(classes)["class_names"])
         torch.manual_seed(seed)  # initial weights are part of the seed

@@ -148,3 +148,37 @@ class BalancedBatches:
 
     def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
         yield from balanced_indices(self.labels, len(self.labels), g).split(self.batch_size)
+
+
+def multi_hot_labels(labels) -> torch.Tensor:
+    """(N, findings) 0/1 labels as long, or one line: the multi-label objectives read the unpruned split's
+    multi-hot labels, not the pruned split's one class per image."""
+    labels = torch.as_tensor(labels).cpu()
+    if labels.ndim != 2 or not bool(((labels == 0) | (labels == 1)).all()):
+        raise InputError(
+            f"labels of shape {tuple(labels.shape)} (values {labels.unique()[:5].tolist()}...); the multi-label "
+            "objectives need multi-hot (N, findings) labels of 0/1, as the unpruned split of ChestMNIST has"
+        )
+    return labels.long()
+
+
+class LabelBalancedBatches:
+    """``batches: label_balanced``: each draw picks a finding uniformly among those present ("no finding",
+    the rows of zeros, is one more group), then an image holding it uniformly; as many draws per epoch as
+    there are images, with replacement. A rare finding is drawn as often as a common one, so its images
+    likely meet another of theirs in a batch (a positive); an image of several findings is reachable
+    through each."""
+
+    def __init__(self, labels, batch_size: int):
+        labels = multi_hot_labels(labels)
+        groups = torch.cat([labels, (labels.sum(1, keepdim=True) == 0).long()], dim=1)  # last: no finding
+        finding, self.members = torch.nonzero(groups.T, as_tuple=True)  # members grouped by finding
+        self.counts = torch.bincount(finding, minlength=groups.shape[1])
+        self.starts = torch.cumsum(self.counts, 0) - self.counts
+        self.present = torch.nonzero(self.counts).squeeze(1)
+        self.n, self.batch_size = len(labels), batch_size
+
+    def batches(self, g: torch.Generator, epoch: int) -> Iterator[torch.Tensor]:
+        group = self.present[torch.randint(len(self.present), (self.n,), generator=g)]
+        pick = (torch.rand(self.n, generator=g, dtype=torch.float64) * self.counts[group]).long()
+        yield from self.members[self.starts[group] + pick].split(self.batch_size)

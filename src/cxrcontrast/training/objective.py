@@ -12,6 +12,7 @@ import torch
 from ..data.augment import AugmentParams
 from ..data.images import InMemoryImages
 from ..vocabulary.objectives import OBJECTIVES, ObjectiveSpec, route
+from .batches import multi_hot_labels
 
 
 class Objective:
@@ -21,6 +22,8 @@ class Objective:
         self, name: str, spec: ObjectiveSpec, routed: dict[str, dict], batches: str, labels, augment: dict | None
     ):
         self.name = name
+        if spec.multi_hot:  # refused here, whichever sampler: the natural one reads no labels
+            labels = multi_hot_labels(labels)
         self.sampler = part(spec.batches[batches].ref)(labels, **routed["sampler"])
         views = part(spec.views.ref)
         extra = {

@@ -59,7 +59,7 @@ def to_pil_wrap(unit: torch.Tensor) -> torch.Tensor:
 
 
 class TwoViews:
-    """Two augmented views of every image (SupCon, SimCLR). Labels: the class (``supervised``)
+    """Two augmented views of every image (SupCon, SimCLR). Labels: the class or multi-hot row (``supervised``)
     or the image's place in the batch, so that only its own other view is a positive."""
 
     def __init__(self, augment: AugmentParams, supervised: bool):
@@ -69,4 +69,5 @@ class TwoViews:
         x = data.unit(batch, device)
         roles = [normalize(augment_batch(x, self.augment, g)) for _ in range(2)]
         ids = data.labels[batch.to(data.labels.device)] if self.supervised else torch.arange(len(batch))
-        return Views(roles, ids.to(device).repeat(2))
+        ids = ids.to(device)
+        return Views(roles, torch.cat([ids, ids]))  # a label (or multi-hot row) per view

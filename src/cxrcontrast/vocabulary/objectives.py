@@ -32,6 +32,10 @@ TRIPLET_BATCHES = {
     "round_robin": Part("batches:RoundRobinTriplets", ("batch_size",)),
 }
 TRIPLET_LOSS = Part("losses:TripletLoss", ("margin",))
+MULTI_LABEL_BATCHES = {
+    "label_balanced": Part("batches:LabelBalancedBatches", ("batch_size",)),
+    "natural": Part("batches:NaturalBatches", ("batch_size",)),
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ class ObjectiveSpec:
     miner: Part | None
     loss: Part
     augments: bool  # its views go through the augmentation (so the job depends on `augment`)
-    supervised: bool = True  # uses class labels (SimCLR does not)
+    supervised: bool = True  # uses labels (SimCLR does not)
+    multi_hot: bool = False  # reads the unpruned split (train and val) and its multi-hot (N, findings) labels
     step_keys: tuple[str, ...] = ()  # read by the training step
     workflow_keys: tuple[str, ...] = ()  # read by the workflow
     validated_as: str | None = None  # the objective its validation loss is computed with (None: itself)
@@ -97,6 +102,23 @@ OBJECTIVES: dict[str, ObjectiveSpec] = {
         augments=True,
         supervised=False,
         workflow_keys=("images",),
+    ),
+    # Multi-label objectives on every training image of the source split (ChestMNIST's 14 findings).
+    "supcon_jaccard": ObjectiveSpec(
+        MULTI_LABEL_BATCHES,
+        Part("views:TwoViews"),
+        None,
+        Part("multilabel_losses:SupConJaccard", ("temperature",)),
+        augments=True,
+        multi_hot=True,
+    ),
+    "mulsupcon": ObjectiveSpec(
+        MULTI_LABEL_BATCHES,
+        Part("views:TwoViews"),
+        None,
+        Part("multilabel_losses:MulSupCon", ("temperature",)),
+        augments=True,
+        multi_hot=True,
     ),
 }
 
