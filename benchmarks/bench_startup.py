@@ -30,7 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # What Snakemake's `script:` preamble imports before the script's first line (snakemake/script/__init__.py).
 PREAMBLE = "import pickle\nfrom snakemake.logging import logger\nfrom snakemake.iocontainers import Snakemake\n"
-STARTUP_LINE = re.compile(r"^(\S+ \S+) INFO (?:\[[^]]*\] )?cxrcontrast: start-up: ([0-9.]+) s")  # [job name] since the job log names its job
+STARTUP_LINE = re.compile(
+    r"^(\S+ \S+) INFO (?:\[[^]]*\] )?cxrcontrast: start-up: ([0-9.]+) s"
+)  # [job name] since the job log names its job
 TORCH_MARGIN = 0.5
 
 
