@@ -163,3 +163,15 @@ def test_where_no_link_can_be_made_the_output_is_a_copy(tmp_path, monkeypatch):
     assert (tmp_path / "out/model.pt").read_bytes() == b"checkpoint bytes"
     assert not (tmp_path / "out/model.pt").samefile(tmp_path / "store.pt")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["model.pt"]  # no temporary file left
+
+
+def test_the_history_keeps_its_columns_in_the_order_training_wrote_them(tmp_path):
+    """The store keeps the history as JSON; served back (on finishing or restoring) its columns are in the order
+    the loop wrote them, epoch first, not sorted (sorted, a resumed run's history.csv began with another column)."""
+    from cxrcontrast.training.finished import Entry, keep, restore
+
+    rows = [{"epoch": e, "loss": 1.0 / e, "val_loss": 2.0, "active_triplets": 0.5, "lr": 0.1} for e in (1, 2)]
+    entry, key = Entry.of(tmp_path, "k"), {"b": 1, "a": {"d": 2, "c": 3}}
+    ckpt = {"kind": "classifier", "weights": torch.zeros(2)}
+    assert [list(r) for r in keep(entry, key, tmp_path / "model.pt", ckpt, rows)] == [list(r) for r in rows]
+    assert [list(r) for r in restore(entry, key, tmp_path / "model.pt")] == [list(r) for r in rows]

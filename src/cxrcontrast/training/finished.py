@@ -40,7 +40,7 @@ class Entry(NamedTuple):
 
 def as_json(value):
     """``value`` as it reads back from JSON: what a record holds is compared with this."""
-    return json.loads(json.dumps(value, sort_keys=True, default=str))
+    return json.loads(json.dumps(value, default=str))  # key order kept: the history's columns stay in order
 
 
 def read_record(entry: Entry) -> dict | None:
