@@ -35,11 +35,11 @@ DESCRIPTION = (
 )
 RUN_USAGE = f"""usage: {PROG} run [snakemake arguments]
 
-Check every config layer Snakemake would read (config/config.yaml, each --configfile, --config) as data,
+Check every config layer Snakemake would read ({WORKFLOW_CONFIG}, each --configfile, --config) as data,
 each mistake in one line naming the file (and line) or the key; if all pass, run snakemake with the same
 arguments. All other arguments go to snakemake; see snakemake --help.
 
-example: {PROG} run --cores 2 --configfile config/config.yaml config/demo.yaml
+example: {PROG} run --cores 2 --configfile {WORKFLOW_CONFIG} config/demo.yaml
 """
 
 

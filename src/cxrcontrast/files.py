@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import tempfile
-import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -46,26 +45,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def link_or_copy(source: str | os.PathLike, target: str | os.PathLike) -> None:
-    """Put ``source``'s file at ``target`` atomically: a hard link (one copy on disk for both names), or a
-    copy where the filesystem takes no link (another device, no link support).
-
-    Every writer here replaces a file (temporary file + ``os.replace``) rather than writing into it, so
-    a later write to ``target`` replaces the link and never changes ``source``."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.link"  # os.link needs a name that is free
-    try:
-        os.link(source, tmp)
-    except OSError:  # EXDEV, EPERM, ENOTSUP...: a copy, written as every output is
-        with atomic_path(target) as copy:
-            shutil.copyfile(source, copy)
-        return
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def copy_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Put a copy of ``source``'s file at ``target`` atomically. A copy, not a hard link: a tool that writes
+    into ``target`` in place (not through a temporary file) would otherwise change ``source`` too."""
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as copy:
+        shutil.copyfile(source, copy)
 
 
 def provenance(**params) -> dict:

@@ -1,9 +1,9 @@
 """The finished-result store beside a training job's outputs: ``.finished/<key>.pt`` and ``<key>.json``.
 
-The ``.pt`` is the job's checkpoint itself and the output (``model.pt``, ``encoder.pt``) is a hard link to
-it: one copy on disk for both names (a copy only where the filesystem takes no link). Snakemake deletes
-a job's outputs before it reruns it; the store's name keeps the file, so an identical rerun (say after a
-failure elsewhere) links it back instead of training again. The ``.json`` beside it, the entry's record,
+The ``.pt`` is the job's checkpoint and the output (``model.pt``, ``encoder.pt``) a copy of it (a hard link
+would save the second copy on disk, but an output written into in place would then corrupt the store's file).
+Snakemake deletes a job's outputs before it reruns it; the store keeps the file, so an identical rerun (say
+after a failure elsewhere) copies it back instead of training again. The ``.json`` beside it, the entry's record,
 holds what the result was made by (the job's key, ``resume.py``), the output file it serves, the
 checkpoint's SHA-256 and the per-epoch history. ``python -m cxrcontrast store`` reads the records to
 tell entries a current job would use from stale ones.
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..files import file_digest, link_or_copy, load_json, save_checkpoint, save_json
+from ..files import copy_file, file_digest, load_json, save_checkpoint, save_json
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,11 @@ def read_record(entry: Entry) -> dict | None:
 
 
 def serve(entry: Entry, output: str | Path) -> None:
-    """Put the entry's checkpoint at ``output`` (a hard link) and date it now: Snakemake compares an output's
-    time with its inputs', and the store reads the time as when the entry was last used."""
-    link_or_copy(entry.model, output)
+    """Put a copy of the entry's checkpoint at ``output`` and date it now: Snakemake compares an output's
+    time with its inputs', and the store reads the time as when the entry was last used. A copy, not a hard
+    link: a corrupt output written in place (``test_a_failed_rerun_loses_no_training``) must not reach the
+    store's copy, which is what lets the rerun restore the training instead of repeating it."""
+    copy_file(entry.model, output)
     os.utime(output)
 
 
