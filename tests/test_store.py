@@ -52,8 +52,9 @@ def test_store_lists_used_and_stale_entries_and_prunes_only_when_asked(work, cap
     assert "stale: made by other code" in lines[other_code.model]
     assert "stale: no record" in lines[earlier]
     assert "5 entries" in listing and "4 stale" in listing and "dry run, nothing removed" in listing
-    # what removal frees: the stale entries no output links to (older, elsewhere, earlier), not other_code
-    frees = sum(p.stat().st_size for p in (older.model, older.record, elsewhere.model, elsewhere.record, earlier))
+    # what removal frees: every stale entry (an output is a copy, never a link to an entry)
+    stale = (older.model, older.record, elsewhere.model, elsewhere.record, other_code.model, other_code.record)
+    frees = sum(p.stat().st_size for p in (*stale, earlier))
     assert f"({frees / 1e6:.1f} MB freed on removal" in listing
 
     assert main(["store", "--prune", "--configfile", *TINY_LAYERS]) == 0  # without --yes: a dry run
@@ -64,9 +65,9 @@ def test_store_lists_used_and_stale_entries_and_prunes_only_when_asked(work, cap
     assert "removed 4 stale entries" in capsys.readouterr().out
     assert used.model.exists() and used.record.exists()
     assert not any(p.exists() for p in (*older, *elsewhere, *other_code, earlier))
-    model = work / f"{MODELS}/labels0.1/seed0/model.pt"  # the output linked to a removed entry stays
+    model = work / f"{MODELS}/labels0.1/seed0/model.pt"  # the output of a removed entry stays
     assert model.is_file() and model.stat().st_nlink == 1
-    assert (work / f"{MODELS}/labels1/seed0/model.pt").samefile(used.model)
+    assert (work / f"{MODELS}/labels1/seed0/model.pt").read_bytes() == used.model.read_bytes()
 
 
 def test_store_checks_the_layers_before_snakemake_reads_them(work, capsys):
