@@ -140,3 +140,10 @@ def test_six_of_eleven_is_a_majority_and_five_is_not():
     labels[:6, 0] = 1
     labels[:5, 1] = 1
     np.testing.assert_array_equal(majority_knn_multilabel(train, labels, np.array([[5.0]]), 11), [[1, 0]])
+
+
+def test_a_padding_other_than_224_is_refused_by_the_config():
+    from cxrcontrast.errors import InputError
+
+    with pytest.raises(InputError, match=r"encoders\.resnet18\.pad_to: 112 is not one of \[224\]"):
+        run_config(*LAYERS, encoders={"resnet18": {"pad_to": 112}})
