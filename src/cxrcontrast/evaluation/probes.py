@@ -103,6 +103,20 @@ def majority_knn(
     return torch.cat(out).numpy()
 
 
+def majority_knn_multilabel(
+    train: np.ndarray, train_labels: np.ndarray, query: np.ndarray, k: int, chunk: int = 2048
+) -> np.ndarray:
+    """MedMNIST+'s kNN on a multi-label task: of the ``k`` nearest training features by Euclidean distance (raw),
+    each label is on where more than half of them hold it (their ``knn_majority_vote``: mean > 0.5). (Q, L) 0/1."""
+    ref = torch.as_tensor(train, dtype=torch.float64)
+    held = torch.as_tensor(train_labels, dtype=torch.float64)
+    out = []
+    for part in torch.as_tensor(query, dtype=torch.float64).split(chunk):
+        nearest = torch.cdist(part, ref).topk(min(k, len(ref)), dim=1, largest=False).indices
+        out.append((held[nearest].mean(1) > 0.5).to(torch.int64))
+    return torch.cat(out).numpy()
+
+
 def linear_probs(
     train: np.ndarray,
     train_labels: np.ndarray,

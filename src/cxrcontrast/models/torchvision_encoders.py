@@ -6,9 +6,11 @@ How each takes MedMNIST's 28-224 px inputs:
   train_and_eval_pytorch.py): below 64 px the 28-px stem of their ``ResNet18``/``ResNet50``
   (a 3x3 stride-1 first convolution, no max-pool; the blocks are torchvision's, the same shapes);
   at 64 px and up torchvision's own 7x7 stride-2 stem and max-pool. Global average pooling
-  makes the features independent of the input size.
+  makes the features independent of the input size. With ``pad_to: 224`` (config/medmnist_plus.yaml)
+  as MedMNIST+ takes every backbone: torchvision's stem at every size, inputs zero-padded to 224 px.
 - DenseNet-121 and ViT-B/16, as MedMNIST+ (Doerrich et al. 2024, sdoerrich97/
-  rethinking-model-prototyping-MedMNISTPlus, train.py: ``transforms.Pad`` after ``Normalize``, fill 0):
+  rethinking-model-prototyping-MedMNISTPlus @ b34dfc5, train.py lines 285-293 and evaluate.py lines 221-229:
+  ``transforms.Pad`` after ``Normalize``, fill 0, for every architecture they train):
   inputs smaller than 224 px are zero-padded, centred, to 224 px. DenseNet-121's four stride-2 stages
   cannot take 28 px (the map reaches 0 px) and ViT-B/16's position embeddings are for 224 px.
 
@@ -49,9 +51,11 @@ class TorchvisionEncoder(Encoder):
     out_features: int
     pad_to: int = 0  # 0: the input as it is; else zero-padded (centred) to this side
 
-    def __init__(self, image_size: int = 32, weights: str = "none", xavier: bool = True):
+    def __init__(self, image_size: int = 32, weights: str = "none", xavier: bool = True, pad_to: int | None = None):
         super().__init__()
         self.image_size = image_size
+        if pad_to is not None:  # the config's encoders.<name>.pad_to (ResNets); else the class's own
+            self.pad_to = pad_to
         self.net = self.make(image_size)
         if weights == "imagenet":
             self._load(cached_imagenet_file(self.name))
@@ -104,11 +108,12 @@ class TorchvisionEncoder(Encoder):
 
 
 class ResNet(TorchvisionEncoder):
-    """torchvision's ResNet; below 64 px with MedMNIST's 28-px stem (3x3 stride-1 conv, no max-pool)."""
+    """torchvision's ResNet; below 64 px with MedMNIST's 28-px stem (3x3 stride-1 conv, no max-pool), unless
+    its inputs are padded to 224 px (``pad_to``, MedMNIST+'s way), where torchvision's stem takes them."""
 
     def make(self, image_size: int) -> nn.Module:
         net = self.build()
-        if image_size < MEDMNIST_STEM_BELOW:
+        if image_size < MEDMNIST_STEM_BELOW and not self.pad_to:
             net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
             net.maxpool = nn.Identity()
         return net
@@ -119,7 +124,7 @@ class ResNet(TorchvisionEncoder):
     def shape_hint(self) -> str:
         return (
             f"; ImageNet weights fit torchvision's 7x7 stem, used from {MEDMNIST_STEM_BELOW} px; below it the "
-            "stem is MedMNIST's 3x3: use weights: none there"
+            f"stem is MedMNIST's 3x3: use weights: none there, or pad_to: {PAD_TO} (MedMNIST+'s way)"
         )
 
 
