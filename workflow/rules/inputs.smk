@@ -81,7 +81,9 @@ def probe_inputs(w):
     finding probed: official_train, official_val, official_test)."""
     inputs = {**embed_inputs(w), "test": data_file(w, "pruned/test.npz")}
     if run_of(w).multi_label_official:
-        inputs.update({f"official_{s}": data_file(w, f"unpruned/{s}.npz") for s in SPLITS})
+        inputs.update(
+            {f"official_{s}": data_file(w, f"unpruned/{s}.npz") for s in SPLITS}
+        )
     return inputs
 
 
