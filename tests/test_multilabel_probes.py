@@ -110,3 +110,30 @@ def test_the_probe_stage_scores_the_official_findings(tmp_path, monkeypatch):
     linear = finding_aucs(yt, linear_finding_scores(x, y, xv, yv, xt, (0.1, 1.0))[0], "VWXYZ")
     assert block["linear"]["auc_mean"] == pytest.approx(linear["auc_mean"])
     assert block["linear"]["auc_mean"] > 0.8  # the features carry the findings
+
+
+def test_a_finding_no_training_row_holds_scores_zero_and_the_rest_as_before():
+    """No logistic regression can be fitted on one state: that finding scores 0 everywhere (its AUC, where the test
+    split holds it, is 0.5), the other findings exactly as without it."""
+    (train, y), (val, yv), (query, yq) = (features_and_findings(n, seed=s) for s, n in enumerate((300, 100, 80)))
+    absent = y.copy()
+    absent[:, 2] = 0
+    scores, _, _ = linear_finding_scores(train, absent, val, yv, query, cs=(0.1,))
+    full, _, _ = linear_finding_scores(train, y, val, yv, query, cs=(0.1,))
+    assert (scores[:, 2] == 0).all()
+    np.testing.assert_allclose(scores[:, [0, 1, 3, 4]], full[:, [0, 1, 3, 4]])
+    assert finding_aucs(yq, scores, "abcde")["auc_per_finding"]["c"] == 0.5
+
+
+def test_collapsed_features_of_the_official_splits_are_marked_not_scored(tmp_path, monkeypatch):
+    import cxrcontrast.stages.probe as stage
+
+    paths = {}
+    for split, n in (("train", 40), ("val", 20), ("test", 30)):
+        write_multi_hot(tmp_path / f"{split}.npz", None, features_and_findings(n)[1])
+        paths[split] = str(tmp_path / f"{split}.npz")
+    monkeypatch.setattr(stage, "embed", lambda model, d, dev: (torch.zeros(len(d), 8), None))
+    cfg = {"knn_k": 5, "knn_temperature": 0.07, "linear_c": [1.0]}
+    out = stage.official_probes(None, paths, tuple("VWXYZ"), 28, "cpu", cfg)
+    assert out["collapsed"] and out["collapsed_reason"] == "train: every feature is zero"
+    assert out["knn"]["auc_mean"] is None and out["linear"]["auc_per_finding"] == dict.fromkeys("VWXYZ")
