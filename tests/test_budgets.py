@@ -186,3 +186,27 @@ def test_a_successful_temperature_fit_is_that_of_the_budgets_val_rows(data, budg
     assert m["temperature"] == pytest.approx(fitted, rel=1e-6)
     every = predict(None, full, "cpu").numpy()
     assert fit_temperature(every, full.labels.numpy()) != pytest.approx(fitted, rel=1e-3)  # the rows matter
+
+
+def test_every_objective_of_the_demo_classifies_the_same_images_at_a_budget():
+    """A budget's training and val rows depend on the labels, the fraction and the seed only: every experiment of
+    the demo at 10% on chest (untrained, triplets, SupCon, SimCLR, the multi-label objectives) classifies the same
+    images, those of a per-class ceil(f * count) draw (the brute-force reference below)."""
+    from conftest import run_config
+
+    from cxrcontrast.data.budgets import stratified_rows
+
+    run = run_config("config.yaml", "demo.yaml").on("chest")
+    budgeted_exps = [e for e in run.experiments if e.labels == 0.1 and e.trainset == "train"]
+    assert {"none", "hard", "supcon", "simclr", "supcon_jaccard", "mulsupcon"} <= {e.pretrain for e in budgeted_exps}
+    labels = val_like_labels(seed=1)
+    for seed in (0, 1):
+        rows = {
+            e.pretrain: classify_stage.training_rows(1, run.classify_params(e), seed, labels)[0] for e in budgeted_exps
+        }
+        reference = rows["none"]
+        for pretrain, kept in rows.items():
+            assert np.array_equal(kept, reference), pretrain
+        counts, kept_counts = np.bincount(labels), np.bincount(labels[reference], minlength=6)
+        assert np.array_equal(kept_counts, np.ceil(0.1 * counts).astype(int))
+        assert np.array_equal(reference, stratified_rows(labels, 0.1, seed, 0x1ABE15))

@@ -52,6 +52,11 @@ CASES = [
         "experiments[1]: minivgg/none/train with labels 0.1 is listed twice",
     ),
     ({"device": "tpu"}, "'tpu' is not one of"),
+    (
+        {**chest(source="medmnist", flag="organamnist"), "experiments": [{**EXP, "pretrain": "mulsupcon"}]},
+        "experiments[0] (minivgg/mulsupcon/train) on dataset chestmnist: mulsupcon needs multi-hot labels, but the "
+        "task of flag organamnist is multi-class",
+    ),
 ]
 
 
@@ -62,6 +67,30 @@ def test_bad_config_is_refused_with_its_key(layer, message, monkeypatch):
     with pytest.raises(Exception) as err:
         config("config.yaml", **layer)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("objective", ["supcon_jaccard", "mulsupcon"])
+def test_a_multi_label_objective_runs_only_where_the_task_is_multi_label(objective, monkeypatch):
+    """Refused at parse time, naming experiment, dataset and task, on every task medmnist does not call
+    multi-label (multi-class, binary, ordinal); accepted on chestmnist and the demo (multi-hot by construction)."""
+    from cxrcontrast.vocabulary.flags import flags_2d, medmnist_info
+    from cxrcontrast.vocabulary.tasks import MULTI_LABEL
+
+    monkeypatch.chdir(REPO)
+    exp = [{**EXP, "pretrain": objective, "datasets": ["x"]}, {**EXP, "datasets": ["x"]}]
+    for flag in flags_2d():
+        task = medmnist_info()[flag]["task"]
+        layer = {"datasets": {"x": {"source": "medmnist", "flag": flag}}, "experiments": exp}
+        if task == MULTI_LABEL:
+            config("config.yaml", **layer)
+            continue
+        with pytest.raises(Exception) as err:
+            config("config.yaml", **layer)
+        assert f"experiments[0] (minivgg/{objective}/train) on dataset x: {objective} needs multi-hot labels" in str(
+            err.value
+        )
+        assert f"the task of flag {flag} is {task}" in str(err.value)
+    config("config.yaml", datasets={"x": {"source": "demo", "findings": 4}}, experiments=exp)
 
 
 # through Snakemake: a schema error, a non-finite number, a float integer, a cross-key rule, a data file, the device

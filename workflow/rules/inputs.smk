@@ -77,7 +77,14 @@ def embed_inputs(w):
 
 
 def probe_inputs(w):
-    return {**embed_inputs(w), "test": data_file(w, "pruned/test.npz")}
+    """The pruned splits (the paper's task); the unpruned ones too where the official task is multi-label (each
+    finding probed: official_train, official_val, official_test)."""
+    inputs = {**embed_inputs(w), "test": data_file(w, "pruned/test.npz")}
+    if run_of(w).multi_label_official:
+        inputs.update(
+            {f"official_{s}": data_file(w, f"unpruned/{s}.npz") for s in SPLITS}
+        )
+    return inputs
 
 
 def official_inputs(w):

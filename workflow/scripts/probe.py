@@ -16,4 +16,9 @@ with job(snakemake.log[0], snakemake.params.execution.threads):
         seed=int(snakemake.wildcards.seed),
         device=snakemake.params.execution.device,
         pretrained_made_by=snakemake.params.pretrained_made_by,
+        official={
+            s: snakemake.input[f"official_{s}"]
+            for s in ("train", "val", "test")
+            if f"official_{s}" in snakemake.input.keys()
+        },
     )

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..vocabulary.experiments import fraction_text
-from ..vocabulary.objectives import pk_batch_error, route
+from ..vocabulary.objectives import OBJECTIVES, pk_batch_error, route
+from ..vocabulary.tasks import MULTI_LABEL
 
 FROZEN_MAX = {"pooled": 211, "imagenet_logits": 213}  # parameter tensors of EfficientNet-B0 (with its ImageNet fc)
 
@@ -80,6 +81,29 @@ def check_objectives(raw: dict) -> None:
             raise InputError(f"{why} (for {encoder})")
 
 
+def check_multi_label_objectives(raw: dict) -> None:
+    """A multi-label objective (``multi_hot``) only on a dataset whose task is multi-label: on a multi-class task
+    the unpruned labels are class indices, and the job refused them only once it ran. A binary task would pass
+    as one finding, where both losses are SupCon's: refused too, with supcon named."""
+    from ..data import sources
+
+    for i, e in enumerate(raw["experiments"]):
+        if e["pretrain"] not in OBJECTIVES or not OBJECTIVES[e["pretrain"]].multi_hot:
+            continue
+        for name in e.get("datasets", raw["datasets"]):
+            entry = raw["datasets"][name]
+            task = sources.task_type(entry)
+            if task != MULTI_LABEL:
+                flag = sources.flag(entry)
+                whose = f"flag {flag}" if flag else f"source {entry['source']}"
+                raise InputError(
+                    f"experiments[{i}] ({e['encoder']}/{e['pretrain']}/{e['trainset']}) on dataset {name}: "
+                    f"{e['pretrain']} needs multi-hot labels, but the task of {whose} is {task}; expected "
+                    f"{MULTI_LABEL} (chestmnist): use supcon there, or list only multi-label datasets in the "
+                    "experiment's datasets:"
+                )
+
+
 # ---- values the config alone shows wrong (each named before any job) --------------------------------
 MIN_FRACTION = 1e-6  # one label in a million: below it no real split keeps more than the one image per class
 MAX_FRACTION_TEXT = 12  # characters of a fraction in result paths (labels0.000125): 0.1234567891 fits
@@ -124,5 +148,6 @@ def check(raw: dict) -> None:
     check_experiments(raw)
     check_encoders(raw)
     check_objectives(raw)
+    check_multi_label_objectives(raw)
     check_labels(raw["experiments"])
     check_weights(raw["encoders"], {e["encoder"] for e in raw["experiments"]})

@@ -177,6 +177,14 @@ class DatasetRun:
         return sources.flag(self.data)
 
     @cached_property
+    def multi_label_official(self) -> bool:
+        """The dataset's official task is multi-label (ChestMNIST's): the probes score each finding on it too."""
+        from ..data import sources
+        from ..vocabulary.tasks import MULTI_LABEL
+
+        return self.flag is not None and sources.task_type(self.data) == MULTI_LABEL
+
+    @cached_property
     def official_jobs(self) -> tuple[tuple[str, str, str], ...]:
         """(encoder, pretrain, tuning) of the official task: a frozen head on every encoder state, and the
         end-to-end baselines; none where the dataset has no MedMNIST flag."""

@@ -179,6 +179,8 @@ def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
         row["collapsed"], row["collapsed_reason"] = bool(p.get("collapsed", False)), p.get("collapsed_reason")
         for m in ("accuracy", "balanced_accuracy"):  # the MedMNIST+ protocol (probes.json of this version on)
             row[f"knn_medmnist_plus_{m}"] = p.get("knn_medmnist_plus", {}).get(m)
+        if p.get("official"):  # a multi-label official task: the mean over its findings of each finding's test AUC
+            row.update({f"{probe}_findings_auc": p["official"][probe]["auc_mean"] for probe in ("knn", "linear")})
     return [rows[k] for k in sorted(rows)]
 
 

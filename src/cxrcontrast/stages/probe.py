@@ -9,12 +9,15 @@ import numpy as np
 
 from .. import __version__
 from ..data.images import load_images
+from ..data.medmnist_format import flag_info
 from ..evaluation.inference import embed
 from ..evaluation.metrics import classification_metrics
+from ..evaluation.multilabel_probes import finding_aucs, knn_finding_scores, linear_finding_scores
 from ..evaluation.probes import SCORES, collapse, knn_probs, linear_probs, majority_knn, probe_scores
 from ..files import load_json, provenance, save_json
 from ..models.build import load_embedder
 from ..runtime import pick_device
+from ..vocabulary.tasks import MULTI_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +34,45 @@ def run_probe(
     seed: int,
     device: str = "auto",
     pretrained_made_by: dict | None = None,
+    official: dict[str, str] | None = None,
 ) -> None:
-    """``params``: ``RunConfig.probe_params`` (architecture, image size, the ``probes`` block)."""
-    n_classes = len(load_json(classes)["class_names"])
+    """``params``: ``RunConfig.probe_params`` (architecture, image size, the ``probes`` block); ``official``: the
+    unpruned splits ({split: path}) where the dataset's official task is multi-label, probed per finding too."""
+    task = load_json(classes)
     dev = pick_device(device)
     model = load_embedder(pretrained, params, seed, pretrained_made_by)
     feats, labels = frozen_features(model, {"train": train, "val": val, "test": test}, params["image_size"], dev)
-    probes, seconds = timed_probes(feats, labels, n_classes, params["probes"])
+    probes, seconds = timed_probes(feats, labels, len(task["class_names"]), params["probes"])
     n = {s: int(len(v)) for s, v in labels.items()}
-    save_json(out_json, probe_record(params, pretrain, seed, probes, n, seconds, pretrained))
+    record = probe_record(params, pretrain, seed, probes, n, seconds, pretrained)
+    if official:
+        names = flag_info(task["flag"]).label_names
+        record["official"] = official_probes(model, official, names, params["image_size"], dev, params["probes"])
+    save_json(out_json, record)
+
+
+def official_probes(model, paths: dict[str, str], names, image_size: int, device, cfg: dict) -> dict:
+    """The probes of the official multi-label task (its unpruned splits): per-finding test AUC and their mean, of
+    the kNN and of the one-vs-rest linear probe; every score null where the features collapsed."""
+    feats, labels = frozen_features(model, paths, image_size, device)
+    record = {"task": MULTI_LABEL, "findings": list(names), "n": {s: int(len(v)) for s, v in labels.items()}}
+    collapsed = next((f"{split}: {why}" for split, f in feats.items() if (why := collapse(f))), None)
+    if collapsed:
+        none = {"auc_mean": None, "auc_per_finding": dict.fromkeys(names)}
+        knn, linear = {"k": cfg["knn_k"], **none}, {**none, "c": None, "val_auc_mean": None}
+        return {**record, "collapsed": True, "collapsed_reason": collapsed, "knn": knn, "linear": linear}
+    t0 = time.perf_counter()
+    votes = knn_finding_scores(feats["train"], labels["train"], feats["test"], cfg["knn_k"], cfg["knn_temperature"])
+    knn = {"k": cfg["knn_k"], **finding_aucs(labels["test"], votes, names)}
+    scores, c, val_auc = linear_finding_scores(
+        feats["train"], labels["train"], feats["val"], labels["val"], feats["test"], cfg["linear_c"]
+    )
+    linear = {"c": c, "val_auc_mean": val_auc, **finding_aucs(labels["test"], scores, names)}
+    log.info(
+        "official task (findings): kNN mean AUC %s, linear mean AUC %s (C=%g)", knn["auc_mean"], linear["auc_mean"], c
+    )
+    seconds = round(time.perf_counter() - t0, 2)
+    return {**record, "collapsed": False, "collapsed_reason": None, "knn": knn, "linear": linear, "seconds": seconds}
 
 
 def timed_probes(feats: dict, labels: dict, n_classes: int, cfg: dict) -> tuple[dict, float]:

@@ -26,6 +26,10 @@ EMBEDDING_COLUMNS = {  # column of embedding_table.csv -> its header
     "linear_balanced_accuracy": "linear bal. acc",
     "linear_auc_macro": "linear AUC",
 }
+FINDINGS_COLUMNS = {  # where the official task is multi-label: the probes on it, per finding
+    "knn_findings_auc": "kNN AUC (official findings)",
+    "linear_findings_auc": "linear AUC (official findings)",
+}
 
 
 def embedding_cell(seeds: list[dict], column: str) -> str:
@@ -41,22 +45,31 @@ def embedding_section(rows: list[dict]) -> list[str]:
     """Per encoder state, mean over seeds: retrieval on val, kNN and linear probes on test (features h)."""
     if not rows:
         return []
+    columns = {**EMBEDDING_COLUMNS, **(FINDINGS_COLUMNS if any("knn_findings_auc" in r for r in rows) else {})}
     groups = group_by(rows, lambda r: (r["encoder"], r["pretrain"]))
     rows = (
         [
             enc,
             "untrained" if pre == "none" else pre,
             str(len(seeds)),
-            *(embedding_cell(seeds, k) for k in EMBEDDING_COLUMNS),
+            *(embedding_cell(seeds, k) for k in columns),
         ]
         for (enc, pre), seeds in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none", kv[0][1]))
     )
-    return [
+    lines = [
         "",
         "## Embeddings: retrieval (val) and probes of the frozen features h (test), mean over seeds",
         "",
-        *table(["encoder", "pretrain", "seeds", *EMBEDDING_COLUMNS.values()], rows),
+        *table(["encoder", "pretrain", "seeds", *columns.values()], rows),
     ]
+    if len(columns) > len(EMBEDDING_COLUMNS):
+        lines += [
+            "",
+            "The probes score the paper's pruned task (one class per image) and, in the last two columns, the "
+            "official multi-label task on every image: each finding's test AUC, then their mean over the findings "
+            "(per finding in probes.json).",
+        ]
+    return lines
 
 
 def official_section(rows: list[dict]) -> list[str]:

@@ -12,6 +12,7 @@ from ..evaluation.robustness import collapsed_models
 from ..vocabulary.experiments import experiment_key
 from .encoder_states import embedding_section, official_section
 from .markdown_text import markdown_text
+from .pruning import pruning_section
 from .sections import (
     EXPERIMENT_COLUMNS,
     calibration_section,
@@ -143,6 +144,7 @@ def markdown(
     lines += comparison_section(comp_rows, resamples)
     lines += equivalence_section(exp_rows) + calibration_section(exp_rows) + robustness_section(exp_rows, left_out)
     lines += embedding_section(embedding) + protocols_section(protocols or {}, collapsed) + official_section(official)
+    lines += pruning_section(official)
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@ A source module provides, for a dataset's config entry:
 
 * ``flag(entry)``: its MedMNIST flag (the official task runs for it), or None;
 * ``task(entry, raw)``: a ``TaskInfo`` (task type, label names, channels) of the file ``raw``;
+* ``task_type(entry)``: its task type as MedMNIST spells it, from the config alone (before any file exists);
 * ``raw_file(entry)``: the path of a file that exists before the workflow runs (or that the ``download``
   rule fetches), or None when the ``source`` rule makes it with ``make(entry, out)``;
 * ``check(key, entry)``: what the config alone shows wrong (``key``: ``datasets.<name>``), before any job;
@@ -30,6 +31,10 @@ def flag(entry: dict) -> str | None:
 
 def task(entry: dict, raw: str):
     return source_module(entry).task(entry, raw)
+
+
+def task_type(entry: dict) -> str:
+    return source_module(entry).task_type(entry)
 
 
 def raw_file(entry: dict) -> str | None:

@@ -21,6 +21,10 @@ def task(entry: dict, raw: str) -> TaskInfo:
     return TaskInfo(flag(entry), MULTI_LABEL, names, 1)
 
 
+def task_type(entry: dict) -> str:
+    return MULTI_LABEL  # any number of findings per image, whatever ``findings`` is
+
+
 def raw_file(entry: dict) -> None:
     return None
 

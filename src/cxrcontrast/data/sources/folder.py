@@ -24,7 +24,11 @@ def flag(entry: dict) -> None:
 def task(entry: dict, raw: str):
     """Multi-class, the class names being the folder names as ``convert`` recorded them in ``raw``."""
     names = json.loads(str(load_npz(raw, ("provenance",))["provenance"]))["params"]["classes"]
-    return TaskInfo(None, "multi-class", tuple(names), entry["channels"])
+    return TaskInfo(None, task_type(entry), tuple(names), entry["channels"])
+
+
+def task_type(entry: dict) -> str:
+    return "multi-class"  # one folder, one class, per image
 
 
 def raw_file(entry: dict) -> None:

@@ -17,6 +17,12 @@ def task(entry: dict, raw: str):
     return flag_info(entry["flag"])
 
 
+def task_type(entry: dict) -> str:
+    from ...vocabulary.flags import medmnist_info  # torch-free: read at every parse of the workflow
+
+    return medmnist_info()[entry["flag"]]["task"]
+
+
 def raw_file(entry: dict) -> str:
     return f"{RAW_FOLDER}/{entry['flag']}{size_suffix(entry['size'])}.npz"
 

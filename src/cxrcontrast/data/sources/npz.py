@@ -9,7 +9,11 @@ from . import medmnist
 
 WORKFLOW_OUTPUTS = "results"  # the workflow's own outputs: never a source
 
-flag, task = medmnist.flag, medmnist.task  # as for an official file: the flag names the task and labels
+flag, task, task_type = (
+    medmnist.flag,
+    medmnist.task,
+    medmnist.task_type,
+)  # as for an official file: the flag names the task and labels
 
 
 def raw_file(entry: dict) -> str:
