@@ -30,8 +30,9 @@ DESCRIPTION = (
     "The front door of the cxrcontrast workflow, run from the workflow's folder. check: the config layers "
     "checked as the workflow will check them, each mistake in one line naming the file (and line) or the key. "
     "run: the same check of every layer Snakemake would read, then Snakemake with the same arguments (the "
-    "documented way of running the workflow). store: the finished-result stores under results/, stale "
-    "entries removed on request."
+    "documented way of running the workflow). own: your own X-rays (a folder of images or a MedMNIST-format "
+    ".npz) through a lean grid in one command. store: the finished-result stores under results/, stale entries "
+    "removed on request."
 )
 RUN_USAGE = f"""usage: {PROG} run [snakemake arguments]
 
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--configfile", nargs="+", default=[WORKFLOW_CONFIG], help="layers, later wins")
     check.add_argument("--schema", default=SCHEMA)
     sub.add_parser("run", help="check every config layer, then run snakemake with the same arguments")
+    sub.add_parser("own", help="your own X-rays, a folder or .npz, through a lean grid (own --help)")
     add_store_command(sub)
     args = parser.parse_args(argv)
     if args.command == "store":
