@@ -35,3 +35,16 @@ def test_the_top_level_help_names_every_subcommand():
     """own is routed before the parser (its own arguments and Snakemake's): it is listed all the same."""
     text = helped("--help")
     assert "{check,run,own,store}" in text
+
+
+def test_an_argument_snakemake_refuses_is_one_error_line_under_the_name_typed():
+    """Was: Snakemake's whole usage (hundreds of lines) under the name __main__.py, its error line last."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxrcontrast", "run", "-n", "--quiet", "rules", "data"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    # argparse's own wording of the choices differs between Python versions: the line up to them
+    assert lines[0].startswith("python -m cxrcontrast run: error: argument --quiet/-q: invalid choice: 'data'")
+    assert len(lines) == 2 and "run --help" in lines[1] and "__main__.py" not in proc.stderr

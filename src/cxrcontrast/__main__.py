@@ -64,6 +64,15 @@ def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None
     return 0
 
 
+def snakemake_error(said: str) -> str:
+    """Snakemake's refusal of its arguments without its whole usage (hundreds of lines under the name
+    ``__main__.py``): its error line, under the name a person typed, and where the usage is."""
+    errors = [line.split(": error: ", 1)[1] for line in said.splitlines() if ": error: " in line]
+    if not errors:
+        return said
+    return f"{PROG} run: error: {errors[-1]}\n(see {PROG} run --help, and snakemake --help for its arguments)\n"
+
+
 def run(args: list[str]) -> int:
     """Check the layers Snakemake would read for ``args`` (its own parser reads them, profiles
     included), then replace this process by Snakemake with ``args`` unchanged."""
@@ -73,8 +82,8 @@ def run(args: list[str]) -> int:
     try:
         with contextlib.redirect_stderr(said):  # Snakemake says which profile it uses: once, itself
             _, parsed = parse_args(args)
-    except SystemExit:
-        sys.stderr.write(said.getvalue())
+    except SystemExit as exit_:
+        sys.stderr.write(snakemake_error(said.getvalue()) if exit_.code else said.getvalue())
         raise
     base = Path(parsed.directory or ".")
     layers = layer_files(parsed.configfile, base)
