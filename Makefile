@@ -56,7 +56,7 @@ bench: $(STAMP)
 clean:
 	rm -rf results .snakemake
 
-# The rule graph picture shown in the README (needs Graphviz's `dot`): every rule, for a made and a MedMNIST
+# The rule graph picture shown in docs/layout.md (needs Graphviz's `dot`): every rule, for a made and a MedMNIST
 # dataset (docs/rulegraph.yaml) and the targets all and data. Beside it, its DOT source and its rule names:
 # tests/test_docs_pictures.py compares them with the workflow's own graph (without dot, which CI lacks).
 RULEGRAPH = --configfile config/config.yaml config/demo.yaml docs/rulegraph.yaml --rulegraph dot -- all data

@@ -11,7 +11,7 @@ for mode in ungrouped grouped; do
   W=${SCRATCH:-/tmp}/cxr_slurm_$mode
   rm -rf "$W" && mkdir -p "$W"
   cp "$REPO/Snakefile" "$W/" && cp -r "$REPO/workflow" "$REPO/config" "$REPO/profiles" "$W/"
-  if [ "$mode" = ungrouped ]; then  # the README's way to ungroup: drop the four keys
+  if [ "$mode" = ungrouped ]; then  # docs/cluster.md's way to ungroup: drop the four keys
     "$PY" - "$W/profiles/localslurm/config.yaml" <<'PY'
 import sys, yaml
 path = sys.argv[1]

@@ -53,7 +53,7 @@ def images_per_second(step, batch: int, seconds: float) -> float:
 
 def measure(encoder: str, size: int, seconds: float) -> dict:
     torch.manual_seed(0)
-    model = build_encoder(encoder, size).to(memory_format=torch.channels_last)  # as CPU jobs run (README)
+    model = build_encoder(encoder, size).to(memory_format=torch.channels_last)  # as CPU jobs run (docs/cluster.md)
     head = torch.nn.Linear(model.out_features, 15)
     params = [p for p in [*model.parameters(), *head.parameters()] if p.requires_grad]
     optim = torch.optim.SGD(params, lr=0.01, momentum=0.9)

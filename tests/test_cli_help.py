@@ -15,7 +15,7 @@ def helped(*args: str) -> str:
     return proc.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["store"]])
+@pytest.mark.parametrize("command", [[], ["check"], ["store"], ["own"]])
 def test_help_is_plain_text_under_the_name_typed(command):
     text = helped(*command, "--help")
     assert text.startswith(f"usage: {' '.join(['python -m cxrcontrast', *command])} ")
@@ -29,3 +29,22 @@ def test_run_help_is_the_front_doors_own_short_usage():
     assert "All other arguments go to snakemake; see snakemake --help." in " ".join(text.split())
     assert "__main__.py" not in text and "--workflow-profile" not in text  # none of Snakemake's own usage
     assert not REST.search(text)
+
+
+def test_the_top_level_help_names_every_subcommand():
+    """own is routed before the parser (its own arguments and Snakemake's): it is listed all the same."""
+    text = helped("--help")
+    assert "{check,run,own,store}" in text
+
+
+def test_an_argument_snakemake_refuses_is_one_error_line_under_the_name_typed():
+    """Was: Snakemake's whole usage (hundreds of lines) under the name __main__.py, its error line last."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxrcontrast", "run", "-n", "--quiet", "rules", "data"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    # argparse's own wording of the choices differs between Python versions: the line up to them
+    assert lines[0].startswith("python -m cxrcontrast run: error: argument --quiet/-q: invalid choice: 'data'")
+    assert len(lines) == 2 and "run --help" in lines[1] and "__main__.py" not in proc.stderr

@@ -67,7 +67,7 @@ def test_check_and_run_agree(tmp_path):
 
 def test_make_and_the_readme_run_through_the_front_door():
     """Every documented command that gives Snakemake config layers goes through `cxrcontrast run`."""
-    for path in (REPO / "Makefile", REPO / "README.md"):
+    for path in (REPO / "Makefile", REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))):
         for line in path.read_text().splitlines():
             if "--configfile" in line and "snakemake" in line.lower().split("#")[0]:
                 assert "cxrcontrast run" in line or "Snakemake" in line, f"{path.name}: {line}"
@@ -77,6 +77,7 @@ def test_make_and_the_readme_run_through_the_front_door():
         recipe = make.split(f"\n{target}: ")[1].split("\n\n")[0]
         assert "$(RUN) " in recipe and "/snakemake" not in recipe, recipe
     assert "config layer given straight to Snakemake is code" in (REPO / "README.md").read_text()
+    assert "config layer given straight to Snakemake is code" in (REPO / "docs/safety.md").read_text()
 
 
 # ---- 2. script and local files in the HTML report ---------------------------------------------------

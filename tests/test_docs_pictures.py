@@ -1,4 +1,4 @@
-"""The README's pictures stay true: docs/rulegraph.png shows the workflow's rules and edges as they are.
+"""The pictures of the docs stay true: docs/rulegraph.png shows the workflow's rules and edges as they are.
 
 `make rulegraph` draws the picture from a DOT file it keeps beside it (docs/rulegraph.dot) with the rule
 names (docs/rulegraph.rules). These tests ask the workflow for its graph again, with the Makefile's own

@@ -95,6 +95,29 @@ def test_the_own_folder_preset_loads_and_validates_with_a_folder(tmp_path, monke
     assert load_layers(again[1:], SCHEMA).on("own").data["image_size"] == 128
 
 
+def test_own_keeps_the_users_layers_between_the_preset_and_the_path(tmp_path, monkeypatch):
+    """A --configfile among Snakemake's arguments was dropped by the preset's (Snakemake keeps the last option):
+    own takes it, applies it over the preset, and the path's layer stays last."""
+    work = workflow_copy(tmp_path)
+    images = tmp_path / "xrays"
+    for split in ("train", "val", "test"):
+        (images / split / "NORMAL").mkdir(parents=True)
+        Image.fromarray(np.zeros((64, 64), np.uint8)).save(images / split / "NORMAL/a.png")
+    (work / "tiny.yaml").write_text("seeds: [0]\npretrain:\n  supcon: {epochs: 1}\ndatasets: {other: {source: demo}}\n")
+    monkeypatch.chdir(work)
+    args = own_arguments([str(images), "--configfile", "tiny.yaml", "--cores", "2"])
+    assert args.count("--configfile") == 1  # one option: Snakemake reads every layer
+    assert args[args.index("--configfile") + 1 :] == [
+        "config/config.yaml",
+        "config/own_folder.yaml",
+        "tiny.yaml",
+        LAYER,
+    ]
+    run = load_layers(args[args.index("--configfile") + 1 :], SCHEMA)
+    assert run.seeds == (0,) and run.settings["pretrain"]["supcon"]["epochs"] == 1  # the user's layer applied
+    assert list(run.datasets) == ["own"] and run.on("own").data["root"] == str(images)  # the path's layer last
+
+
 def test_the_own_npz_preset_takes_the_files_side(tmp_path, monkeypatch):
     work = workflow_copy(tmp_path)
     write_medmnist(tmp_path / "mine.npz", size=28)

@@ -30,8 +30,9 @@ DESCRIPTION = (
     "The front door of the cxrcontrast workflow, run from the workflow's folder. check: the config layers "
     "checked as the workflow will check them, each mistake in one line naming the file (and line) or the key. "
     "run: the same check of every layer Snakemake would read, then Snakemake with the same arguments (the "
-    "documented way of running the workflow). store: the finished-result stores under results/, stale "
-    "entries removed on request."
+    "documented way of running the workflow). own: your own X-rays (a folder of images or a MedMNIST-format "
+    ".npz) through a lean grid in one command. store: the finished-result stores under results/, stale entries "
+    "removed on request."
 )
 RUN_USAGE = f"""usage: {PROG} run [snakemake arguments]
 
@@ -63,6 +64,15 @@ def check_layers(layers: list, schema: str | os.PathLike, overrides: dict | None
     return 0
 
 
+def snakemake_error(said: str) -> str:
+    """Snakemake's refusal of its arguments without its whole usage (hundreds of lines under the name
+    ``__main__.py``): its error line, under the name a person typed, and where the usage is."""
+    errors = [line.split(": error: ", 1)[1] for line in said.splitlines() if ": error: " in line]
+    if not errors:
+        return said
+    return f"{PROG} run: error: {errors[-1]}\n(see {PROG} run --help, and snakemake --help for its arguments)\n"
+
+
 def run(args: list[str]) -> int:
     """Check the layers Snakemake would read for ``args`` (its own parser reads them, profiles
     included), then replace this process by Snakemake with ``args`` unchanged."""
@@ -72,8 +82,8 @@ def run(args: list[str]) -> int:
     try:
         with contextlib.redirect_stderr(said):  # Snakemake says which profile it uses: once, itself
             _, parsed = parse_args(args)
-    except SystemExit:
-        sys.stderr.write(said.getvalue())
+    except SystemExit as exit_:
+        sys.stderr.write(snakemake_error(said.getvalue()) if exit_.code else said.getvalue())
         raise
     base = Path(parsed.directory or ".")
     layers = layer_files(parsed.configfile, base)
@@ -125,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--configfile", nargs="+", default=[WORKFLOW_CONFIG], help="layers, later wins")
     check.add_argument("--schema", default=SCHEMA)
     sub.add_parser("run", help="check every config layer, then run snakemake with the same arguments")
+    sub.add_parser("own", help="your own X-rays, a folder or .npz, through a lean grid (own --help)")
     add_store_command(sub)
     args = parser.parse_args(argv)
     if args.command == "store":

@@ -1,6 +1,6 @@
-"""``python -m cxrcontrast own PATH [--size N] [--flag FLAG] [snakemake arguments]``: your own X-rays, a folder
-of images (``{PATH}/train|val|test/{class}/*.png``) or a MedMNIST-format .npz, through the lean grid of
-``config/own_folder.yaml`` or ``config/own_npz.yaml`` in one command, from the workflow's folder.
+"""``python -m cxrcontrast own PATH [--size N] [--flag FLAG] [--configfile LAYER ...] [snakemake arguments]``:
+your own X-rays, a folder of images (``{PATH}/train|val|test/{class}/*.png``) or a MedMNIST-format .npz, through
+the lean grid of ``config/own_folder.yaml`` or ``config/own_npz.yaml`` in one command, from the workflow's folder.
 
 The path reaches the workflow as one generated data-only layer, ``results/own_data.yaml`` (``datasets: {own:
 ...}``: the preset's entry with the path and sizes), given last to ``python -m cxrcontrast run``, which reads and
@@ -24,6 +24,13 @@ from .files import save_text
 PRESETS = {"folder": "config/own_folder.yaml", "npz": "config/own_npz.yaml"}
 LAYER = "results/own_data.yaml"
 DATASET = "own"  # its results go to results/own/
+# Help is printed as plain text, under the name a person types (the docstring's ``x`` is reST markup).
+PROG = "python -m cxrcontrast own"
+DESCRIPTION = (
+    "Your own X-rays through a lean grid in one command, from the workflow's folder: a folder of images "
+    "(PATH/train|val|test/CLASS/*.png) with config/own_folder.yaml, or a MedMNIST-format .npz with "
+    "config/own_npz.yaml. Every other argument goes to python -m cxrcontrast run (Snakemake's arguments)."
+)
 
 
 def model_input(side: int) -> int:
@@ -58,16 +65,22 @@ def own_entry(path: Path, size: int | None, flag: str | None, folder: Path) -> t
 def own_arguments(argv: list[str], folder: str | Path = ".") -> list[str]:
     """The arguments of ``python -m cxrcontrast run`` for ``own PATH [--size N] [--flag FLAG] [snakemake
     arguments]``, having written the generated layer."""
-    parser = argparse.ArgumentParser(prog="cxrcontrast own", description=__doc__.split("\n\n")[0], allow_abbrev=False)
-    parser.add_argument("path", type=Path, help="a folder train|val|test/{class}/images, or a MedMNIST-format .npz")
+    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, allow_abbrev=False)
+    parser.add_argument("path", type=Path, help="a folder train|val|test/CLASS/images, or a MedMNIST-format .npz")
     parser.add_argument("--size", type=int, help="the model input in px (default 64, or as the images allow)")
     parser.add_argument("--flag", help="an .npz's MedMNIST task (default chestmnist)")
+    # Snakemake keeps only the last --configfile option: a user's layer among its arguments would be dropped
+    # without a word by the preset's; and --config cannot set a nested number (Snakemake passes it as a string)
+    parser.add_argument(
+        "--configfile", nargs="+", action="extend", default=[], metavar="LAYER",
+        help="more config layers, applied over the preset (e.g. fewer epochs); the path's layer stays last",
+    )  # fmt: skip
     ours, snakemake_args = parser.parse_known_args(argv)
     preset, entry = own_entry(ours.path, ours.size, ours.flag, Path(folder))
     save_text(Path(folder) / LAYER, yaml.safe_dump({"datasets": {DATASET: entry}}, sort_keys=False))
     # Snakemake's arguments first: after --configfile (which takes every word up to the next option) a target
     # would be read as a layer
-    return [*snakemake_args, "--configfile", WORKFLOW_CONFIG, preset, LAYER]
+    return [*snakemake_args, "--configfile", WORKFLOW_CONFIG, preset, *ours.configfile, LAYER]
 
 
 def own(argv: list[str], run) -> int:

@@ -63,7 +63,7 @@ def fingerprint(entry: dict) -> str:
     image added, removed or replaced remakes the file, also one given its old size and mtime back
     (``touch -d``, ``cp -p``): the ctime changes with any write and cannot be set back. Where no ctime is
     kept, each image's SHA-256 stands in (every image read at every start). Cost: a directory listing and
-    one stat per image (the README gives the time for 100,000 images)."""
+    one stat per image (docs/beyond.md gives the time for 100,000 images)."""
     digest = hashlib.sha256()
     for split, per_class in scan(entry["root"]).files.items():
         for name, paths in per_class.items():
