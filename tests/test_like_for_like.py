@@ -125,3 +125,11 @@ def test_the_summary_prints_the_published_value_beside_ours_or_why_not():
     assert "- resnet50, trained end to end: this run's data is not the official 28 px pneumoniamnist file" in text
     assert "- resnet18, head on frozen untrained features: no published linear row of resnet18" in text
     assert "published (" not in text  # no row of another model (v2's ResNet beside a mini-VGG)
+
+
+def test_every_reason_is_given_where_data_and_settings_both_differ():
+    match = like_for_like(record(official_file=None, official={"end_to_end": {"epochs": 4}}), published.ROWS, RECIPES)
+    assert match.rows == () and match.reason == (
+        "this run's data is not the official 28 px pneumoniamnist file (MD5); settings other than "
+        "config/medmnist_v2.yaml's: official.end_to_end.epochs 100 in the recipe, 4 here"
+    )

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from cxrcontrast.evaluation.official import mean_average_precision, reference_scores
 from cxrcontrast.evaluation.like_for_like import published_rows
+from cxrcontrast.evaluation.official import mean_average_precision, reference_scores
 from cxrcontrast.evaluation.tables import official_rows
 from cxrcontrast.summary.encoder_states import official_section
 

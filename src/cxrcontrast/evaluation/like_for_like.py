@@ -96,20 +96,26 @@ def like_for_like(record: dict, rows: list[dict], recipes: dict[str, dict]) -> M
     if not sized:
         published = ", ".join(sorted({f"{r['size']} px" for r in same}))
         return Match((), f"published at {published}; this run at {size} px from the {data_size} px file")
-    if record.get("official_file") != data_size:
-        return Match((), f"this run's data is not the official {data_size} px {flag} file (MD5)")
-    found, reasons = [], []
+    official = record.get("official_file") == data_size
+    found, reasons = [], [] if official else [f"this run's data is not the official {data_size} px {flag} file (MD5)"]
     for row in sized:
-        layer = recipes.get(row["recipe"])
-        if layer is None:
-            reasons.append(f"config/{row['recipe']}.yaml (the recipe of the published row) is not in the workflow")
-            continue
-        differ = setting_differences(recipe_settings(layer, encoder, protocol), run_settings(params, record["tuning"]))
-        if differ:
-            reasons.append(f"settings other than config/{row['recipe']}.yaml's: " + "; ".join(differ))
-        else:
+        why = recipe_mismatch(
+            row["recipe"], recipes, recipe_args=(encoder, protocol), params=params, tuning=record["tuning"]
+        )
+        if why:
+            reasons.append(why)
+        elif official:
             found.append(row)
     return Match(tuple(found), None if found else "; ".join(reasons))
+
+
+def recipe_mismatch(recipe: str, recipes: dict, recipe_args: tuple, params: dict, tuning: str) -> str | None:
+    """Why a run's settings are not those of ``recipe``'s layer for a row of (encoder, protocol), or None."""
+    layer = recipes.get(recipe)
+    if layer is None:
+        return f"config/{recipe}.yaml (the recipe of the published row) is not in the workflow"
+    differ = setting_differences(recipe_settings(layer, *recipe_args), run_settings(params, tuning))
+    return f"settings other than config/{recipe}.yaml's: " + "; ".join(differ) if differ else None
 
 
 def beside(ours: list[float], published: float | None) -> dict:
