@@ -136,18 +136,17 @@ def test_official_scores_are_medmnists(tmp_path):
 
 
 def test_published_figures_of_every_2d_flag():
-    """MedMNIST v2's ResNet rows for each 2D flag medmnist knows, each naming its resolution; ChestMNIST's 28 px
-    rows as shown before they were keyed by flag."""
+    """MedMNIST v2's ResNet rows for each 2D flag medmnist knows, each naming its encoder and input size."""
     import medmnist
 
-    from cxrcontrast.evaluation.published import PUBLISHED
+    from cxrcontrast.evaluation.published import V2_ROWS
 
     flags = [f for f in medmnist.INFO if not f.endswith("3d")]
-    assert sorted(PUBLISHED) == sorted(flags) and len(flags) == 12
-    for rows in PUBLISHED.values():
-        assert [r[0] for r in rows] == ["ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)"]
-        assert all(0.5 <= auc <= 1 and 0 < acc <= 1 for _, auc, acc in rows)
-    assert PUBLISHED["chestmnist"][0::2] == [("ResNet-18 (28)", 0.768, 0.947), ("ResNet-50 (28)", 0.769, 0.947)]
+    assert sorted({r["flag"] for r in V2_ROWS}) == sorted(flags) and len(flags) == 12
+    for flag in flags:
+        rows = [(r["encoder"], r["size"]) for r in V2_ROWS if r["flag"] == flag]
+        assert rows == [("resnet18", 28), ("resnet18", 224), ("resnet50", 28), ("resnet50", 224)]
+    assert all(0.5 <= r["auc"] <= 1 and 0 < r["acc"] <= 1 for r in V2_ROWS)
 
 
 def test_official_rules_score_their_own_model(tmp_path):
@@ -196,9 +195,10 @@ def test_official_rules_score_their_own_model(tmp_path):
     expected_map = np.mean([average_precision_score(labels[:, i], y_score[:, i]) for i in found])
     assert result["test"]["map"] == pytest.approx(expected_map, abs=1e-6)
     assert result["test"]["acc_constant"] == pytest.approx(1 - labels.mean())  # every label negative
-    assert result["published"] == []  # synthetic data: the published figures are not of this data
-    published = score(official=28)["published"]  # as the pruning records it for the official file
-    assert [p[0] for p in published] == ["ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)"]
+    # the data it ran on, which a published row must share (evaluation/like_for_like.py): synthetic, then as the
+    # pruning records the official file
+    assert (result["size"], result["image_size"], result["official_file"]) == (28, 32, None)
+    assert score(official=28)["official_file"] == 28 and result["provenance"]["params"]["params"] == ckpt.params
     arrays = load_npz(splits["test"])
     save_npz(
         tmp_path / "shuffled.npz", images=arrays["images"], labels=arrays["labels"][::-1].copy(), index=arrays["index"]

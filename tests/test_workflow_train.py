@@ -78,12 +78,14 @@ def test_evaluation_outputs(finished):
     assert "chance 6.7% top-1" in md and "paper reported" not in md  # demo data: not the paper's task
     assert "## Embeddings: retrieval (val) and probes" in md and "| minivgg | simclr | 1 |" in md
     assert "## The official MedMNIST task (chestmnist, multi-label, binary-class" in md
-    # no published rows, a line saying where they show (test_beyond: beside the official file)
-    assert ", published (" not in md and "shown only beside the official ChestMNIST file" in md
+    # no published value beside our mini-VGG (no source publishes it), and the line saying why
+    assert "Published beside ours" not in md
+    assert "- minivgg, trained end to end: no published end_to_end row of minivgg on chestmnist" in md
     embedding = rows(res / "summary/embedding_quality.csv")
     assert len(embedding) == 5 and all(0 <= float(r["knn_balanced_accuracy"]) <= 1 for r in embedding)
     official = rows(res / "summary/medmnist_official.csv")
-    assert len(official) == 6 and all(r["source"] == "ours" for r in official)
+    assert [r["source"] for r in official] == ["ours"] * 6 + ["published"] * 6  # one row per model: none matched
+    assert all(r["auc"] == "" and r["note"] for r in official[6:])
     m = json.loads((res / "metrics/minivgg/normal/train/labels1/seed0/metrics.json").read_text())
     for key in (
         "accuracy",

@@ -1,5 +1,11 @@
 # Report stage: a summary of all experiments per dataset, the datasets side by side, the runtime table;
 # what the HTML report shows, with captions.
+from cxrcontrast.config import recipe_layers
+from cxrcontrast.evaluation.published import ROWS as PUBLISHED_ROWS
+
+# the settings of each published row's recipe, read from its layer file (config/<recipe>.yaml): a run's official
+# result stands beside a published one only where its own settings are these
+RECIPES = recipe_layers({row["recipe"] for row in PUBLISHED_ROWS}, workflow.basedir)
 
 
 rule summary:
@@ -73,6 +79,7 @@ rule summary:
         job=CONFIG.summary_params(),
         fidelity=FIDELITY,
         experiments=lambda w: run_of(w).experiment_identities(),
+        recipes=RECIPES,
     script:
         "../scripts/summary.py"
 

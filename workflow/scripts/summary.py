@@ -15,4 +15,5 @@ with job(snakemake.log[0]):
         params=snakemake.params.job,
         fidelity=snakemake.params.fidelity,
         experiments=snakemake.params.experiments,
+        recipes=snakemake.params.recipes,
     )

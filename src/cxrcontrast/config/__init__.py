@@ -22,11 +22,13 @@ from .layers import (
     shown_layers,
     validate_layers,
 )
+from .recipes import recipe_layers
 from .report_facts import fidelity_rows, report_facts
 from .run_config import RunConfig
 
 __all__ = [
     "fidelity_rows",
+    "recipe_layers",
     "report_facts",
     "PAPER_CODE",
     "SCHEMA",

@@ -1,4 +1,24 @@
-"""Published figures: the paper's reported numbers and MedMNIST v2's, each shown only beside the task they describe."""
+"""Published figures: the paper's reported numbers, and the field's published rows of the official MedMNIST tasks,
+each shown only beside a run of the same task (evaluation/like_for_like.py says when).
+
+A published row of the official task is one dict, in one format for every source::
+
+    dict(source=..., flag=..., encoder=..., size=..., protocol=..., recipe=..., auc=..., acc=...)
+
+- ``source``: the citation a reader can check (paper, table or page, commit);
+- ``flag``: the 2D MedMNIST flag whose official test split was scored;
+- ``encoder``: our encoder name of the published model (``resnet18``, ``resnet50``, ``densenet121``, ...);
+- ``size``: the side in pixels of the images the model took (our dataset's ``image_size``);
+- ``data_size`` (optional, default ``size``): the side of the official MedMNIST(+) file the images came from
+  (MedMNIST v2's 224 px rows: the 28 px file, resized);
+- ``protocol``: ``end_to_end`` (the whole model trained on the task), ``linear`` (a linear layer on frozen
+  features) or ``knn``;
+- ``recipe``: the layer file ``config/<recipe>.yaml`` whose settings the published run used (``medmnist_v2``);
+- ``auc``, ``acc``: the published test AUC and ACC (medmnist's Evaluator), None where not published.
+
+``ROWS`` holds MedMNIST v2's rows and, where the module ``published_medmnist_plus`` is present, its ``ROWS``
+(MedMNIST+, the same format).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +32,14 @@ PAPER_REPORTED = {
     ("minivgg", "hard", "train"): (6, 32),
     ("efficientnet_b0", "normal", "train"): (6, 31),
 }
-# The official MedMNIST task, flag -> [(model, AUC, ACC)] on the test split (PUBLISHED): MedMNIST v2's ResNet
-# baselines, each naming its input resolution. Transcribed from the benchmark tables of medmnist.com, the page that
-# cites the Scientific Data paper (repository MedMNIST/medmnist.github.io, index.html at commit
-# 83f35a9df2c72f6e95a740c50010423de8326067, "Benchmarking Performance on MedMNIST2D"); the AutoML rows are left out.
-MODELS = ("ResNet-18 (28)", "ResNet-18 (224)", "ResNet-50 (28)", "ResNet-50 (224)")
-RESULTS = {  # flag -> (AUC, ACC) of each of MODELS
+# The official MedMNIST task, flag -> (AUC, ACC) on the test split of each of MODELS: MedMNIST v2's ResNet
+# baselines. Transcribed from the benchmark tables of medmnist.com, the page that cites the Scientific Data paper
+# (repository MedMNIST/medmnist.github.io, index.html at commit 83f35a9df2c72f6e95a740c50010423de8326067,
+# "Benchmarking Performance on MedMNIST2D"); the AutoML rows are left out. The page gives no table number.
+V2_SOURCE = "MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), 2D benchmark"
+# (encoder, input side, side of the file the images came from): v2's 224 px rows resized the 28 px images
+MODELS = (("resnet18", 28, 28), ("resnet18", 224, 28), ("resnet50", 28, 28), ("resnet50", 224, 28))
+RESULTS = {
     "pathmnist": ((0.983, 0.907), (0.989, 0.909), (0.990, 0.911), (0.989, 0.892)),
     "chestmnist": ((0.768, 0.947), (0.773, 0.947), (0.769, 0.947), (0.773, 0.948)),
     "dermamnist": ((0.917, 0.735), (0.920, 0.754), (0.913, 0.735), (0.912, 0.731)),
@@ -31,9 +53,35 @@ RESULTS = {  # flag -> (AUC, ACC) of each of MODELS
     "organcmnist": ((0.992, 0.900), (0.994, 0.920), (0.992, 0.905), (0.993, 0.911)),
     "organsmnist": ((0.972, 0.782), (0.974, 0.778), (0.972, 0.770), (0.975, 0.785)),
 }
-PUBLISHED = {flag: [(model, *auc_acc) for model, auc_acc in zip(MODELS, row)] for flag, row in RESULTS.items()}
-# the page gives no table number, so none is cited
-SOURCE = "MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), 2D benchmark"
+V2_ROWS = [
+    dict(
+        source=V2_SOURCE,
+        flag=flag,
+        encoder=encoder,
+        size=size,
+        data_size=data_size,
+        protocol="end_to_end",
+        recipe="medmnist_v2",
+        auc=auc,
+        acc=acc,
+    )
+    for flag, scores in RESULTS.items()
+    for (encoder, size, data_size), (auc, acc) in zip(MODELS, scores)
+]
+
+
+def _medmnist_plus_rows() -> list[dict]:
+    """MedMNIST+'s rows where its module is present (another change adds it), else none."""
+    try:
+        from .published_medmnist_plus import ROWS
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.published_medmnist_plus":
+            raise  # the module is there but something it imports is not: a real error
+        return []
+    return list(ROWS)
+
+
+ROWS = V2_ROWS + _medmnist_plus_rows()
 
 
 def paper_reported(key: tuple, task: dict) -> tuple[int, int] | None:

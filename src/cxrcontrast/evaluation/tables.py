@@ -185,36 +185,19 @@ def embedding_rows(qualities: list[dict], probes: list[dict]) -> list[dict]:
 
 
 def official_rows(results: list[dict]) -> list[dict]:
-    """Our runs of the official MedMNIST task, one row per job and seed, then the published figures of the same
-    task (labelled as published, with their source)."""
+    """Our runs of the official MedMNIST task, one row per job and seed (the published rows beside them:
+    ``like_for_like.published_rows``)."""
     rows = [
         {
             "source": "ours",
             **{k: r[k] for k in ("encoder", "pretrain", "tuning", "seed", "flag", "task")},
+            "size": r.get("image_size"),  # official.json of this version on
             "auc": r["test"]["auc"],
-            "map": r["test"].get("map"),  # official.json of this version on
+            "map": r["test"].get("map"),
             "acc": r["test"]["acc"],
             "acc_constant": r["test"].get("acc_constant"),
         }
         for r in results
     ]
     rows.sort(key=lambda r: (r["encoder"], r["tuning"] != "frozen", r["pretrain"] != "none", r["pretrain"], r["seed"]))
-    if results:
-        rows += [
-            {
-                "source": "published",
-                "reference": results[0]["published_source"],
-                "encoder": model,
-                "pretrain": None,
-                "tuning": "end_to_end",
-                "seed": None,
-                "flag": results[0]["flag"],
-                "task": results[0]["task"],
-                "auc": auc,
-                "map": None,  # not published
-                "acc": acc,
-                "acc_constant": None,
-            }
-            for model, auc, acc in results[0]["published"]
-        ]
     return rows

@@ -12,7 +12,6 @@ from ..data.images import load_images
 from ..data.medmnist_format import flag_info
 from ..evaluation.inference import for_inference, map_rows
 from ..evaluation.official import evaluate_official, reference_scores, scores
-from ..evaluation.published import PUBLISHED, SOURCE
 from ..files import load_json, provenance, save_json
 from ..models.build import load_classifier
 from ..models.checkpoints import OfficialCheckpoint
@@ -59,8 +58,9 @@ def logits_on_test(net, test_data, device) -> np.ndarray:
 
 
 def official_record(ckpt, pretrain: str, task: str, result: dict, n_test: int, official: int | None) -> dict:
-    """The JSON of rule ``official_evaluate``: which model, the Evaluator's test scores and the published figures
-    to read them against (only beside runs on the official file: not demo or other data)."""
+    """The JSON of rule ``official_evaluate``: which model, on which data (``size``: the file's side, ``image_size``:
+    the model's input, ``official_file``: the MedMNIST size of which the file is the official one, or None), and the
+    Evaluator's test scores. The summary reads the published rows beside it (evaluation/like_for_like.py)."""
     data = ckpt.params["data"]
     return {
         "encoder": ckpt.encoder,
@@ -69,12 +69,12 @@ def official_record(ckpt, pretrain: str, task: str, result: dict, n_test: int, o
         "seed": ckpt.seed,
         "flag": data["flag"],
         "size": data["size"],
+        "image_size": ckpt.image_size,
+        "official_file": official,
         "task": task,
         "test": result,
         "kept_epoch": ckpt.epoch,
         "n": {"train": ckpt.train_images, "val": ckpt.val_images, "test": n_test},
-        "published": PUBLISHED.get(data["flag"], []) if official else [],
-        "published_source": SOURCE,
         "version": __version__,
         "provenance": provenance(params=ckpt.params),
     }

@@ -8,6 +8,7 @@ import logging
 from ..errors import InputError
 from ..evaluation.config_differences import differing_keys
 from ..evaluation.label_equivalence import add_equivalence, label_equivalence
+from ..evaluation.like_for_like import published_rows
 from ..evaluation.protocol_sensitivity import collapsed_states, kendall_rows, protocol_scores
 from ..evaluation.robustness import collapsed_models, robustness_rows
 from ..evaluation.tables import (
@@ -68,15 +69,15 @@ def load_predictions(results, metrics: list[str], predictions: list[str], experi
     return preds
 
 
-def summary_tables(results, rows, preds, quals, probes, official, fidelity, params) -> tuple[dict, dict]:
+def summary_tables(results, rows, preds, quals, probes, official, fidelity, params, recipes) -> tuple[dict, dict]:
     """The summary's tables (output key -> rows) and the protocols' scores of the encoder states; ``rows``: the
-    ``seed_row`` of each of ``results``."""
+    ``seed_row`` of each of ``results``; ``recipes``: recipe name -> its layer's data (``published_rows``)."""
     exp_rows = experiment_rows(rows)
     collapsed = collapsed_seeds(rows)
     comp = comparisons(preds, params["bootstrap"], params["seed"], collapsed)
     add_equivalence(exp_rows, label_equivalence(preds, params["bootstrap"], params["seed"], set(collapsed)))
     embedding = embedding_rows(quals, probes)
-    official_table = official_rows(official)
+    official_table = official_rows(official) + published_rows(official, recipes)
     scores = protocol_scores(exp_rows, embedding, official_table)
     tables = {
         "metrics": rows,
@@ -125,17 +126,22 @@ def run_summary(
     params: dict,
     fidelity: list[dict],
     experiments: list[dict] | None = None,
+    recipes: dict | None = None,
 ) -> None:
     """``params``: bootstrap resamples and seed of the comparisons (``RunConfig.summary_params``); ``fidelity``: the
     rows of ``cxrcontrast.config.fidelity_rows``; ``experiments``: the experiment and seed each metrics path names
-    (``DatasetRun.experiment_identities``), checked against what its files record."""
+    (``DatasetRun.experiment_identities``), checked against what its files record; ``recipes``: recipe name -> the
+    data of its layer file config/<recipe>.yaml (``cxrcontrast.config.recipe_layers``), which a published row's
+    settings are read from."""
     results = [load_json(p) for p in metrics]
     rows = [seed_row(m, path) for m, path in zip(results, metrics)]  # first: an earlier version's file is refused
     task = summary_task(classes, results)
     preds = load_predictions(results, metrics, predictions, experiments)
     quals, probe_results = [load_json(q) for q in qualities], [load_json(p) for p in probes]
     official_results = [load_json(p) for p in official]
-    tables, scores = summary_tables(results, rows, preds, quals, probe_results, official_results, fidelity, params)
+    tables, scores = summary_tables(
+        results, rows, preds, quals, probe_results, official_results, fidelity, params, recipes or {}
+    )
     save_tables(tables, outputs)
     differing = differing_keys(experiment_configs(results))
     markdown = summary_markdown(tables, differing, task, params["bootstrap"], scores, len(results))
