@@ -15,7 +15,7 @@ from cxrcontrast.evaluation.like_for_like import beside, like_for_like, publishe
 from cxrcontrast.evaluation.tables import official_rows
 from cxrcontrast.summary.encoder_states import official_section
 
-RECIPES = recipe_layers(["medmnist_v2"], REPO)
+RECIPES = recipe_layers(["medmnist_v2", "medmnist_plus"], REPO)
 PNEUMONIA = {
     "p28": {"source": "medmnist", "flag": "pneumoniamnist", "size": 28, "image_size": 28},
     "p224": {"source": "medmnist", "flag": "pneumoniamnist", "size": 28, "image_size": 224},
@@ -24,9 +24,9 @@ PNEUMONIA = {
 
 
 def record(dataset="p28", encoder="resnet18", tuning="end_to_end", pretrain="none", seed=0, auc=0.9, acc=0.85,
-           official_file="file", **overrides):  # fmt: skip
+           official_file="file", recipe="medmnist_v2", **overrides):  # fmt: skip
     """An official_evaluate record (metrics.json) of a run the recipe layer (and ``overrides``) resolve."""
-    run = run_config("config.yaml", "medmnist_v2.yaml", datasets=PNEUMONIA, **overrides).on(dataset)
+    run = run_config("config.yaml", f"{recipe}.yaml", datasets=PNEUMONIA, **overrides).on(dataset)
     params = run.official_params(encoder, tuning)
     return {
         "encoder": encoder, "pretrain": pretrain, "tuning": tuning, "seed": seed, "flag": run.flag,
@@ -89,7 +89,7 @@ MINIVGG = {"official": {"end_to_end_encoders": ["minivgg"]},
     ids=["size", "not-official", "epochs", "select_on", "head", "weights", "frozen", "other-encoder"],
 )
 def test_a_run_unlike_the_published_one_is_not_matched_and_says_why(kwargs, reason):
-    match = like_for_like(record(**kwargs), published.ROWS, RECIPES)
+    match = like_for_like(record(**kwargs), published.V2_ROWS, RECIPES)  # v2's rows: MedMNIST+ has 64 px and linear
     assert match.rows == () and reason in match.reason
 
 
@@ -123,13 +123,25 @@ def test_the_summary_prints_the_published_value_beside_ours_or_why_not():
     )
     assert line in text
     assert "- resnet50, trained end to end: this run's data is not the official 28 px pneumoniamnist file" in text
-    assert "- resnet18, head on frozen untrained features: no published linear row of resnet18" in text
+    assert (  # MedMNIST+ publishes a linear probe of ResNet-18 at 28 px, under its own recipe
+        "- resnet18, head on frozen untrained features: settings other than config/medmnist_plus.yaml's: "
+        "official.frozen.epochs 100 in the recipe, 30 here" in text
+    )
     assert "published (" not in text  # no row of another model (v2's ResNet beside a mini-VGG)
 
 
 def test_every_reason_is_given_where_data_and_settings_both_differ():
-    match = like_for_like(record(official_file=None, official={"end_to_end": {"epochs": 4}}), published.ROWS, RECIPES)
+    run = record(official_file=None, official={"end_to_end": {"epochs": 4}})
+    match = like_for_like(run, published.V2_ROWS, RECIPES)
     assert match.rows == () and match.reason == (
         "this run's data is not the official 28 px pneumoniamnist file (MD5); settings other than "
         "config/medmnist_v2.yaml's: official.end_to_end.epochs 100 in the recipe, 4 here"
     )
+
+
+def test_a_run_of_medmnist_plus_matches_its_row_per_protocol():
+    """MedMNIST+'s layer at 64 px from the 64 px file: end to end and the linear probe each meet their row."""
+    rows = {(r["encoder"], r["protocol"], r["size"]): r for r in published.ROWS if r["flag"] == "pneumoniamnist"}
+    for tuning, protocol in (("end_to_end", "end_to_end"), ("frozen", "linear")):
+        match = like_for_like(record("p64", tuning=tuning, recipe="medmnist_plus"), published.ROWS, RECIPES)
+        assert match.reason is None and list(match.rows) == [rows["resnet18", protocol, 64]]
