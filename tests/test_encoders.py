@@ -212,3 +212,37 @@ def test_planted_official_file_is_refused(monkeypatch, tmp_path, name, prefix):
     torch.save(torchvision_state("resnet18"), planted)
     with pytest.raises(InputError, match=f"SHA-256 does not start with {prefix}.*refused, nothing loaded"):
         build_encoder(name, 64, weights="imagenet")
+
+
+@pytest.mark.parametrize("tuning", ["frozen", "end_to_end"])
+def test_the_official_task_runs_on_a_resnet(tmp_path, tuning):
+    """The official rules with ResNet-18 at 32 px (MedMNIST's 28-px stem), which the demo leaves out (on its 28-px
+    data a ResNet costs minutes: BENCHMARKS.md): the kept model is a ResNet-18 whose head has 14 outputs on 512
+    features, and official_evaluate scores every test row."""
+    from conftest import config, npz_entry
+
+    from cxrcontrast.data.synthetic import synthesize
+    from cxrcontrast.models.build import load_classifier
+    from cxrcontrast.models.checkpoints import OfficialCheckpoint
+    from cxrcontrast.stages.official import run_official
+    from cxrcontrast.stages.official_evaluate import run_official_evaluate
+    from cxrcontrast.stages.unpruned import run_unpruned
+
+    torch.set_num_threads(1)
+    save_npz(tmp_path / "raw.npz", **synthesize(60, 30, 30, seed=3))
+    splits = {s: str(tmp_path / f"{s}.npz") for s in ("train", "val", "test")}
+    run_unpruned(raw=str(tmp_path / "raw.npz"), data=npz_entry(), outputs=splits)
+    block = {"epochs": 1, "batch_size": 16}
+    cfg = config(encoders={"resnet18": {"head": {"hidden": [32]}}}, official={tuning: block})
+    model, metrics = str(tmp_path / "model.pt"), tmp_path / "metrics.json"
+    params = cfg.official_params("resnet18", tuning)
+    run_official(splits["train"], splits["val"], model, str(tmp_path / "history.csv"), params, tuning, 0, device="cpu")
+    (tmp_path / "classes.json").write_text(json.dumps({"official": None}))
+    classes = str(tmp_path / "classes.json")
+    run_official_evaluate(model, splits["test"], str(tmp_path / "raw.npz"), classes, str(metrics), "none", "cpu")
+    net, ckpt = load_classifier(model, OfficialCheckpoint)
+    assert (ckpt.encoder, ckpt.tuning) == ("resnet18", tuning)
+    last = [m for m in net.modules() if isinstance(m, nn.Linear)][-1]
+    assert (last.out_features, net.encoder.out_features) == (14, 512)
+    result = json.loads(metrics.read_text())
+    assert result["n"]["test"] == 30 and 0 <= result["test"]["auc"] <= 1

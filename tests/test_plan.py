@@ -182,3 +182,34 @@ def test_an_encoder_the_table_has_not_measured_is_counted_and_named_not_projecte
     assert p.jobs == {"pretrain": 2} and p.unmeasured == ("resnet18",)
     assert p.hours["pretrain"] == pytest.approx(1.0) and p.disk_bytes == 10 + 2 * 500
     assert "not projected (no row in throughput.json): the jobs of resnet18" in plan_text(p)
+
+
+def test_an_encoder_that_pads_to_224_costs_the_same_at_every_smaller_size():
+    """DenseNet-121 and ViT-B/16 zero-pad every smaller input to 224 px (MedMNIST+): their one row at 224 px
+    projects a 28-px job at the same rate, not 64 times faster; above 224 px the pixels scale as for any encoder."""
+    row = {"encoder": "densenet121", "image_size": 224, "train_images_per_s": 5.0, "infer_images_per_s": 20.0,
+           "checkpoint_bytes": 7, "pads_to": 224}  # fmt: skip
+    table = ThroughputTable({"machine": "a test table", "device": "cpu", "rows": [row]})
+    for side in (28, 64, 128):
+        assert (table.at("densenet121", side).train_images_per_s, table.at("densenet121", side).infer_images_per_s) == (
+            5.0,
+            20.0,
+        )
+    assert table.at("densenet121", 448).train_images_per_s == pytest.approx(5.0 / 4)
+    assert table.hours(Job("classify", "densenet121", 28, train_images=18_000)) == pytest.approx(1.0)
+
+
+def test_the_shipped_table_projects_every_encoder_of_the_registry():
+    """Every encoder the config accepts has measured rows at the sizes MedMNIST publishes (28, 64, 128, 224 px;
+    the padded ones at 224), with peak memory, so no plan says "not projected"; the demo's ResNet rows included."""
+    from cxrcontrast.models import ENCODERS
+
+    table = ThroughputTable.shipped()
+    measured = {(row.encoder, row.image_size) for row in table.rows}
+    for encoder in ENCODERS:
+        rows = [row for row in table.rows if row.encoder == encoder]
+        assert rows, f"no throughput row for {encoder}"
+        sides = (224,) if rows[0].pads_to else (28, 32, 64, 128) if encoder == "minivgg" else (28, 32, 64, 128, 224)
+        assert {(encoder, s) for s in sides} <= measured
+        assert all(r.train_peak_mb > 0 and r.train_batch > 0 and r.checkpoint_bytes > 0 for r in rows)
+    assert not plan(grid_jobs(run_config("config.yaml", "demo.yaml")), table).unmeasured

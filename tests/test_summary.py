@@ -378,3 +378,21 @@ def test_a_metrics_json_of_an_earlier_version_is_refused_naming_it(tmp_path, fie
         f"{metrics[1]}: made by an earlier version of evaluate (no '{field}'); "
         "rerun evaluate: python -m cxrcontrast run --forcerun evaluate"
     )
+
+
+def test_the_summary_takes_every_encoder_of_the_registry(tmp_path):
+    """Reference: the registry (``models.ENCODERS``). Each encoder's pretrained state is compared with its own
+    baseline, named as papers print it in the tables, and drawn in the figures."""
+    from cxrcontrast.evaluation.display import ENCODER_LABELS
+    from cxrcontrast.models import ENCODERS
+
+    assert set(ENCODER_LABELS) == set(ENCODERS) and len(set(ENCODER_LABELS.values())) == len(ENCODERS)
+    runs = [(e, p, "train", skill, 0.01) for e in ENCODERS for p, skill in (("none", 0.5), ("supcon", 1.5))]
+    out = summarise(tmp_path, runs, seeds=(0,))
+    with open(out["comparisons"]) as fh:
+        baselines = {(c["encoder"], c["baseline"]) for c in csv.DictReader(fh) if c["pretrain"] == "supcon"}
+    assert baselines == {(e, f"{e}/none/train/labels1") for e in ENCODERS}
+    md = open(out["markdown"]).read()
+    for encoder, label in ENCODER_LABELS.items():
+        assert f"| {label} baseline |" in md and f"| {label} supcon pretrain |" in md, encoder
+    assert open(out["figure13"], "rb").read(4) == open(out["robustness_figure"], "rb").read(4) == b"\x89PNG"

@@ -1,12 +1,14 @@
 """The plan printed before a run: jobs per rule, projected CPU-hours (and GPU-hours where the table has a GPU
 row), projected disk. Projections, not promises: images per second come from ``throughput.json``, measured by
 ``benchmarks/bench_throughput.py`` on the machine it names, per thread; a size it lacks is scaled from the
-nearest measured size by pixel count."""
+nearest measured size by the pixels the network computes on (an encoder that pads its inputs to 224 px costs the
+same at every smaller size). The ResNets change their stem at 64 px (MedMNIST's stride-1 stem below): the table
+measures 28, 32, 64, 128 and 224 px, and a size between 32 and 64 is projected from one side of that change."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .jobs import CHECKPOINT_COPIES, Job, jobs_per_rule
@@ -17,13 +19,24 @@ TRAINING_RULES = ("pretrain", "classify", "official")  # the jobs that write a c
 
 @dataclass(frozen=True)
 class Throughput:
-    """One measured row: images per second of one thread at one model input size."""
+    """One measured row: images per second of one thread at one model input size; the batches it was measured
+    with and the peak memory they took (MB of resident set over the process before the model was built)."""
 
     encoder: str
     image_size: int
     train_images_per_s: float
     infer_images_per_s: float
     checkpoint_bytes: int
+    train_batch: int = 0  # 0: not recorded
+    infer_batch: int = 0
+    train_peak_mb: float = 0.0
+    infer_peak_mb: float = 0.0
+    pads_to: int = 0  # the encoder zero-pads smaller inputs to this side (0: it takes them as they are)
+    load: float = 0.0  # the machine's 1-minute load average when the row was measured
+
+    def computed_side(self, image_size: int) -> int:
+        """The side the network computes on for an input of ``image_size``."""
+        return max(image_size, self.pads_to)
 
 
 class ThroughputTable:
@@ -37,18 +50,17 @@ class ThroughputTable:
 
     def at(self, encoder: str, image_size: int) -> Throughput:
         """The row of ``encoder`` at ``image_size``, else its nearest measured size with the rates scaled by
-        the ratio of pixels (convolution cost grows with the pixels)."""
+        the ratio of the pixels computed on (convolution cost grows with the pixels; padded pixels cost too)."""
         rows = [row for row in self.rows if row.encoder == encoder]
         if not rows:
             raise KeyError(f"{TABLE.name}: no row for encoder {encoder!r}; run benchmarks/bench_throughput.py")
         near = min(rows, key=lambda row: abs(row.image_size - image_size))
-        scale = (near.image_size / image_size) ** 2
-        return Throughput(
-            encoder,
-            image_size,
-            near.train_images_per_s * scale,
-            near.infer_images_per_s * scale,
-            near.checkpoint_bytes,
+        scale = (near.computed_side(near.image_size) / near.computed_side(image_size)) ** 2
+        return replace(
+            near,
+            image_size=image_size,
+            train_images_per_s=near.train_images_per_s * scale,
+            infer_images_per_s=near.infer_images_per_s * scale,
         )
 
     def hours(self, job: Job) -> float:

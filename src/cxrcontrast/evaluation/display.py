@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 METRIC_LABELS = {"accuracy": "top-1", "balanced_accuracy": "balanced acc", "top5": "top-5", "auc_macro": "macro AUC"}
+# the names papers print; an encoder not listed is shown by its registry name
+ENCODER_LABELS = {
+    "minivgg": "VGG",
+    "efficientnet_b0": "EffNet-B0",
+    "resnet18": "ResNet-18",
+    "resnet50": "ResNet-50",
+    "densenet121": "DenseNet-121",
+    "vit_b_16": "ViT-B/16",
+}
 
 
 def percent(fraction) -> str:
@@ -12,7 +21,7 @@ def percent(fraction) -> str:
 
 def experiment_label(e: dict) -> str:
     """A short name of an experiment (a dict with encoder, pretrain, trainset, labels)."""
-    short = {"minivgg": "VGG", "efficientnet_b0": "EffNet-B0"}.get(e["encoder"], e["encoder"])
+    short = ENCODER_LABELS.get(e["encoder"], e["encoder"])
     name = "baseline" if e["pretrain"] == "none" else f"{e['pretrain']} pretrain"
     budget = "" if float(e.get("labels", 1)) == 1 else f", {percent(e['labels'])} labels"
     return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
