@@ -81,11 +81,10 @@ def official_section(rows: list[dict]) -> list[str]:
         return []
     cells = []
     for (enc, pre, tuning), members in group_by(ours, lambda r: (r["encoder"], r["pretrain"], r["tuning"])).items():
-        what = (
-            "trained end to end"
-            if tuning == "end_to_end"
-            else f"head on frozen {'untrained' if pre == 'none' else pre + ' pretrained'} features"
-        )
+        what = {
+            "end_to_end": "trained end to end",
+            "finetune": f"{pre} pretrained, fine-tuned",
+        }.get(tuning, f"head on frozen {'untrained' if pre == 'none' else pre + ' pretrained'} features")
         scores = (_mean(members, k) for k in ("auc", "map", "acc", "acc_constant"))
         cells.append([f"{enc}, {what}", str(len(members)), *scores])
     published = [r for r in rows if r["source"] != "ours"]
