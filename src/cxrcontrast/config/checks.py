@@ -112,7 +112,8 @@ def check_finetune_pretrain(raw: dict) -> None:
         if name not in pretrained:
             raise InputError(
                 f"official.finetune_pretrain: {name!r} is pretrained by no experiment, so there is no encoder "
-                f"state to fine-tune; expected one of {sorted(pretrained)} (or add an experiment with pretrain: {name})"
+                f"state to fine-tune; expected one of {sorted(pretrained)}: drop it from the list (a layer that "
+                f"replaces experiments: replaces this list too) or add an experiment with pretrain: {name}"
             )
 
 
