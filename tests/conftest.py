@@ -16,8 +16,13 @@ GENUINE = REPO / "tests/data/chestmnist64_train_first10.npz"
 
 def run_config(*layers: str, **overrides):
     """The workflow's resolved config (``RunConfig``) from config/ layers (default: the paper's, then the
-    demo's) and nested overrides, exactly as the workflow resolves it."""
+    demo's) and nested overrides, exactly as the workflow resolves it. Overriding ``experiments`` empties the
+    demo's ``official.finetune_pretrain`` unless the overrides give it: its objectives may be pretrained by none
+    of the experiments given, which the config refuses."""
     from cxrcontrast.config import load_layers
+
+    if "experiments" in overrides:
+        overrides = {**overrides, "official": {"finetune_pretrain": [], **overrides.get("official", {})}}
 
     paths = [REPO / "config" / name for name in (layers or ("config.yaml", "demo.yaml"))]
     return load_layers(paths, SCHEMA, overrides)
@@ -109,7 +114,8 @@ TINY = {
     ],
     "embeddings": {"points": 150},
     "probes": {"linear_c": [1.0]},
-    "official": {"frozen": {"epochs": 2}, "end_to_end": {"epochs": 1}},
+    # the demo's fine-tuned objectives: supcon and the multi-label ones are not pretrained here (refused)
+    "official": {"frozen": {"epochs": 2}, "end_to_end": {"epochs": 1}, "finetune_pretrain": []},
 }
 TINY_LAYERS = ["config/config.yaml", "config/demo.yaml", "tiny.yaml"]
 

@@ -55,6 +55,7 @@ def test_the_same_numbers_whatever_threads_the_scheduler_allots(tmp_path):
         "pretrain": {"normal": {"epochs": 1}},
         "classify": {"baseline": {"epochs": 1}, "finetune": {"epochs": 2}},
         "experiments": [{"encoder": "minivgg", "pretrain": "normal", "trainset": "train"}],
+        "official": {"finetune_pretrain": []},  # the demo's fine-tuned objectives are not pretrained here
     }
     target = "results/chest/metrics/minivgg/normal/train/labels1/seed0/metrics.json"
     allotments = {"one": ["--cores", "1"], "two": ["--cores", "2", "--set-threads", *(f"{r}=2" for r in RULES)]}

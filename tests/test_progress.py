@@ -174,6 +174,7 @@ def test_the_workflow_writes_curves_and_logging_makes_nothing_stale(tmp_path):
         "pretrain": {"normal": {"epochs": 1}},
         "classify": {"finetune": {"epochs": 2}},
         "experiments": [{"encoder": "minivgg", "pretrain": "normal", "trainset": "train"}],
+        "official": {"finetune_pretrain": []},  # the demo's fine-tuned objectives are not pretrained here
         "evaluate": {"corruptions": []},
         "logging": {"tensorboard": True},
     }

@@ -55,8 +55,8 @@ def test_both_pairs_one_seed_and_no_pair():
     assert rows[0]["ci_low"] is None  # no interval from one seed
     lines = "\n".join(pruning_section(official(one_seed)))
     assert (
-        "| minivgg | supcon (pruned, one class) | mulsupcon (every image, every finding) | 1 | 0.700 | 0.680 "
-        "| -0.020 | – (one seed) |" in lines
+        "| minivgg | head on frozen features | supcon (pruned, one class) | mulsupcon (every image, every finding) "
+        "| 1 | 0.700 | 0.680 | -0.020 | – (one seed) |" in lines
     )
     assert "supcon vs supcon_jaccard, supcon vs mulsupcon" in lines
     assert pruning_section(official({("minivgg", "supcon"): {0: 0.7}})) == []  # nothing to pair: no section

@@ -1,5 +1,6 @@
-# The official MedMNIST task: a head on each encoder state's frozen features, and the end-to-end baseline,
-# trained (official), then scored by medmnist's Evaluator (official_evaluate).
+# The official MedMNIST task: a head on each encoder state's frozen features, the end-to-end baseline, and
+# the pretrained encoders of official.finetune_pretrain fine-tuned (tuning finetune), trained (official), then
+# scored by medmnist's Evaluator (official_evaluate).
 
 
 rule official:

@@ -104,6 +104,19 @@ def check_multi_label_objectives(raw: dict) -> None:
                 )
 
 
+def check_finetune_pretrain(raw: dict) -> None:
+    """An objective of ``official.finetune_pretrain`` must be one an experiment pretrains: without its
+    pretraining there is no encoder state to fine-tune, and the key would quietly add nothing."""
+    pretrained = {e["pretrain"] for e in raw["experiments"]} - {"none"}
+    for name in raw["official"]["finetune_pretrain"]:
+        if name not in pretrained:
+            raise InputError(
+                f"official.finetune_pretrain: {name!r} is pretrained by no experiment, so there is no encoder "
+                f"state to fine-tune; expected one of {sorted(pretrained)}: drop it from the list (a layer that "
+                f"replaces experiments: replaces this list too) or add an experiment with pretrain: {name}"
+            )
+
+
 # ---- values the config alone shows wrong (each named before any job) --------------------------------
 MIN_FRACTION = 1e-6  # one label in a million: below it no real split keeps more than the one image per class
 MAX_FRACTION_TEXT = 12  # characters of a fraction in result paths (labels0.000125): 0.1234567891 fits
@@ -149,5 +162,6 @@ def check(raw: dict) -> None:
     check_encoders(raw)
     check_objectives(raw)
     check_multi_label_objectives(raw)
+    check_finetune_pretrain(raw)
     check_labels(raw["experiments"])
     check_weights(raw["encoders"], {e["encoder"] for e in raw["experiments"]})

@@ -93,7 +93,9 @@ class DatasetRun:
         )
 
     def official_made_by(self, encoder: str, pretrain: str, tuning: str, seed: int | str) -> dict:
-        start = self.pretraining_made_by(encoder, pretrain, seed) if tuning == "frozen" else None
+        """``frozen`` and ``finetune`` start from the encoder state's pretraining (none for pretrain none);
+        ``end_to_end`` from a fresh encoder."""
+        start = self.pretraining_made_by(encoder, pretrain, seed) if tuning != "end_to_end" else None
         return canonical(
             {
                 "params": self.official_params(encoder, tuning),
@@ -186,17 +188,16 @@ class DatasetRun:
 
     @cached_property
     def official_jobs(self) -> tuple[tuple[str, str, str], ...]:
-        """(encoder, pretrain, tuning) of the official task: a frozen head on every encoder state, and the
-        end-to-end baselines; none where the dataset has no MedMNIST flag."""
+        """(encoder, pretrain, tuning) of the official task: a frozen head on every encoder state, the
+        end-to-end baselines, and each pretraining of an objective in ``official.finetune_pretrain`` fine-tuned;
+        none where the dataset has no MedMNIST flag."""
         if self.flag is None:
             return ()
+        official = self.settings["official"]
         frozen = [(enc, pre, "frozen") for enc, pre in self.states]
-        ends = [
-            (enc, "none", "end_to_end")
-            for enc in self.settings["official"]["end_to_end_encoders"]
-            if enc in self.encoders
-        ]
-        return tuple(frozen + ends)
+        ends = [(enc, "none", "end_to_end") for enc in official["end_to_end_encoders"] if enc in self.encoders]
+        tuned = [(enc, pre, "finetune") for enc, pre in self.pretrainings if pre in official["finetune_pretrain"]]
+        return tuple(frozen + ends + tuned)
 
     def official_params(self, encoder: str, tuning: str) -> dict:
         official = self.settings["official"]

@@ -94,7 +94,7 @@ def dataset_jobs(r: DatasetRun, size: DataSize) -> list[Job]:
         jobs += [Job("probe", encoder, px, 0.0, sum(n.values()))] * seeds
     for encoder, _, tuning in r.official_jobs:
         epochs = r.settings["official"][tuning]["epochs"]
-        if tuning == "end_to_end":
+        if tuning != "frozen":  # end_to_end, finetune: every layer trains on every image each epoch
             job = Job("official", encoder, px, epochs * n["train"], epochs * n["val"])
         else:
             job = Job("official", encoder, px, 0.0, n["train"] + n["val"])

@@ -100,7 +100,7 @@ class ClassifyCheckpoint(ClassifierCheckpoint):
 
 @dataclass(frozen=True)
 class OfficialCheckpoint(ClassifierCheckpoint):
-    """A model of the official MedMNIST task (``tuning``: frozen or end_to_end; ``n_outputs``: its width)."""
+    """A model of the official MedMNIST task (``tuning``: frozen, end_to_end or finetune; ``n_outputs``: its width)."""
 
     kind: ClassVar[str] = "official"
     n_outputs: int

@@ -1,6 +1,6 @@
 """Stage of rule ``official``: a model of the official MedMNIST task (ChestMNIST: 14 labels, every image), a
-head on an encoder state's frozen features, or the encoder trained end to end (scored by rule
-``official_evaluate``)."""
+head on an encoder state's frozen features, a fresh encoder trained end to end, or a pretrained encoder
+fine-tuned with its head (scored by rule ``official_evaluate``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 
 from ..data.images import load_images
 from ..data.medmnist_format import flag_info
+from ..errors import InputError
 from ..evaluation.official import output_width
 from ..models.build import build_classifier
 from ..models.checkpoints import OfficialCheckpoint, PretrainCheckpoint
@@ -36,16 +37,20 @@ def run_official(
     pretrained_made_by: dict | None = None,
     tensorboard: str | None = None,
 ) -> None:
-    """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained) or ``end_to_end``
-    (a fresh encoder); ``train``/``val``: the unpruned splits; ``tensorboard``: a folder for the job's
-    TensorBoard curves (None: none)."""
+    """``tuning``: ``frozen`` (a head on the frozen encoder state; pretrain none = untrained), ``end_to_end``
+    (a fresh encoder) or ``finetune`` (the pretrained encoder ``pretrained`` the start, every layer trained with
+    the head); ``train``/``val``: the unpruned splits; ``tensorboard``: a folder for the job's TensorBoard
+    curves (None: none)."""
 
     def train_model(job: Job) -> tuple[OfficialCheckpoint, list[dict]]:
         enc, size, flag, frozen = params["encoder"], params["image_size"], params["data"]["flag"], tuning == "frozen"
         info = flag_info(flag)
         task, width = MedMNISTTask(info.task), output_width(info.task, len(info.label_names))
         train_data, val_data = (load_images([p], size).to(job.device) for p in (train, val))
-        start = PretrainCheckpoint.load(pretrained, enc, size, pretrained_made_by) if frozen and pretrained else None
+        # end_to_end has no pretraining (pretrain none): its `pretrained` is always None
+        start = PretrainCheckpoint.load(pretrained, enc, size, pretrained_made_by) if pretrained else None
+        if tuning == "finetune" and start is None:
+            raise InputError(f"official finetune job ({enc}, seed {seed}): no pretrained encoder to start from")
         arch, n = params["architecture"], {"train_images": len(train_data), "val_images": len(val_data)}
         model = build_classifier(enc, size, arch, params["head"], width, seed, softmax_output=False, pretrained=start)
         log.info("official %s task (%s), %s, on %d images, seed %d", flag, task.task, tuning, n["train_images"], seed)

@@ -102,6 +102,8 @@ def official_section(rows: list[dict]) -> list[str]:
 def model_name(encoder: str, pretrain: str, tuning: str) -> str:
     if tuning == "end_to_end":
         return f"{encoder}, trained end to end"
+    if tuning == "finetune":
+        return f"{encoder}, {pretrain} pretrained, fine-tuned"
     return f"{encoder}, head on frozen {'untrained' if pretrain == 'none' else pretrain + ' pretrained'} features"
 
 
