@@ -119,6 +119,7 @@ def measure_one(encoder: str, size: int, mode: str, seconds: float) -> dict:
         "rate": rate,
         "peak_mb": peak_rss_mb() - before,
         "checkpoint_bytes": buffer.tell(),
+        "features": model.out_features,  # the heads' input: the plan counts their bytes from it
         "pads_to": getattr(model, "pad_to", 0),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__.split("+")[0],
@@ -143,6 +144,7 @@ def measure(encoder: str, size: int, seconds: float) -> dict:
         "train_images_per_s": round(figures["train"]["rate"], 1),
         "infer_images_per_s": round(figures["infer"]["rate"], 1),
         "checkpoint_bytes": figures["train"]["checkpoint_bytes"],
+        "features": figures["train"]["features"],
         "train_batch": train_batch,
         "infer_batch": infer_batch,
         "train_peak_mb": round(figures["train"]["peak_mb"]),

@@ -213,3 +213,29 @@ def test_the_shipped_table_projects_every_encoder_of_the_registry():
         assert {(encoder, s) for s in sides} <= measured
         assert all(r.train_peak_mb > 0 and r.train_batch > 0 and r.checkpoint_bytes > 0 for r in rows)
     assert not plan(grid_jobs(run_config("config.yaml", "demo.yaml")), table).unmeasured
+
+
+@pytest.mark.parametrize(("encoder", "size"), [("minivgg", 32), ("minivgg", 64), ("minivgg", 48), ("resnet18", 64)])
+def test_a_classifiers_projected_bytes_are_those_torch_saves(tmp_path, encoder, size):
+    """The plan's bytes of a classify checkpoint (one copy) against a real classifier built and saved as the jobs do:
+    at 64 px a mini-VGG's head on 4,096 features, not its 24k-parameter encoder, makes the file (48 px: a size
+    the table lacks, its features scaled from the nearest row)."""
+    import io
+
+    import torch
+
+    from cxrcontrast.cost import jobs, projection
+    from cxrcontrast.models.build import build_classifier
+
+    torch.set_num_threads(1)
+    run = run_config("config.yaml")
+    head = run.settings["encoders"][encoder]["head"]
+    model = build_classifier(encoder, size, {"xavier": True}, head, jobs.HEAD_OUTPUTS, 0, softmax_output=False)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    job = Job("classify", encoder, size, head=(*head["hidden"], jobs.HEAD_OUTPUTS))
+    projected = ThroughputTable.shipped().disk_bytes(job) / jobs.CHECKPOINT_COPIES
+    assert projected == pytest.approx(buffer.tell(), rel=0.05)
+    assert projection.head_parameters(ThroughputTable.shipped().at(encoder, size), job.head) == sum(
+        p.numel() for p in model.head.parameters()
+    )

@@ -35,6 +35,16 @@ class Job:
     train_images: float = 0.0  # images through forward, backward and an optimizer step
     infer_images: float = 0.0  # images through the encoder without gradient
     disk_bytes: float = 0.0
+    head: tuple[int, ...] = ()  # output widths of the linear layers its checkpoint holds on the encoder's features
+
+
+PROJECTION_HEAD = (256, 128)  # models/heads.py: ProjectionHead
+HEAD_OUTPUTS = 15  # the last layer's outputs, about (the pruned task's classes; a few parameters either way)
+
+
+def classifier_head(r: DatasetRun, encoder: str) -> tuple[int, ...]:
+    """Widths of the classification head of ``encoder``'s checkpoints (its hidden layers, then the classes)."""
+    return (*r.settings["encoders"][encoder]["head"]["hidden"], HEAD_OUTPUTS)
 
 
 def views(objective: str) -> int:
@@ -77,16 +87,16 @@ def dataset_jobs(r: DatasetRun, size: DataSize) -> list[Job]:
     for encoder, objective in r.pretrainings:
         epochs, k = r.objective(encoder, objective)["epochs"], views(objective)
         # every training row: SimCLR's `images: all` reads them, the others the pruned subset (fewer)
-        job = Job("pretrain", encoder, px, epochs * k * n["train"], epochs * k * n["val"])
+        job = Job("pretrain", encoder, px, epochs * k * n["train"], epochs * k * n["val"], head=PROJECTION_HEAD)
         jobs += [job] * seeds
     for e in r.experiments:
         block, share = r.classify_block(e), e.labels * (2 if e.trainset == "train_aug" else 1)
+        head = classifier_head(r, e.encoder)
         if e.pretrain == "none":  # end to end
-            job = Job(
-                "classify", e.encoder, px, block["epochs"] * share * n["train"], block["epochs"] * e.labels * n["val"]
-            )
+            epochs = block["epochs"]
+            job = Job("classify", e.encoder, px, epochs * share * n["train"], epochs * e.labels * n["val"], head=head)
         else:  # frozen: each split encoded once
-            job = Job("classify", e.encoder, px, 0.0, share * n["train"] + e.labels * n["val"])
+            job = Job("classify", e.encoder, px, 0.0, share * n["train"] + e.labels * n["val"], head=head)
         scored = Job("evaluate", e.encoder, px, 0.0, n["test"] * (1 + copies) + n["val"], 4 * FIGURE_BYTES)
         jobs += [job] * seeds + [scored] * seeds
     for encoder, _ in r.states:
@@ -94,10 +104,11 @@ def dataset_jobs(r: DatasetRun, size: DataSize) -> list[Job]:
         jobs += [Job("probe", encoder, px, 0.0, sum(n.values()))] * seeds
     for encoder, _, tuning in r.official_jobs:
         epochs = r.settings["official"][tuning]["epochs"]
+        head = classifier_head(r, encoder)
         if tuning != "frozen":  # end_to_end, finetune: every layer trains on every image each epoch
-            job = Job("official", encoder, px, epochs * n["train"], epochs * n["val"])
+            job = Job("official", encoder, px, epochs * n["train"], epochs * n["val"], head=head)
         else:
-            job = Job("official", encoder, px, 0.0, n["train"] + n["val"])
+            job = Job("official", encoder, px, 0.0, n["train"] + n["val"], head=head)
         jobs += [job] * seeds + [Job("official_evaluate", encoder, px, 0.0, n["test"])] * seeds
     return jobs + [Job("summary", disk_bytes=10 * FIGURE_BYTES)]
 

@@ -15,6 +15,7 @@ from .jobs import CHECKPOINT_COPIES, Job, jobs_per_rule
 
 TABLE = Path(__file__).with_name("throughput.json")
 TRAINING_RULES = ("pretrain", "classify", "official")  # the jobs that write a checkpoint
+FLOAT_BYTES = 4  # float32 weights
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Throughput:
     image_size: int
     train_images_per_s: float
     infer_images_per_s: float
-    checkpoint_bytes: int
+    checkpoint_bytes: int  # the encoder's state_dict (its heads are counted from ``features``)
+    features: int = 0  # the encoder's output features at this input size (the heads' input)
     train_batch: int = 0  # 0: not recorded
     infer_batch: int = 0
     train_peak_mb: float = 0.0
@@ -37,6 +39,16 @@ class Throughput:
     def computed_side(self, image_size: int) -> int:
         """The side the network computes on for an input of ``image_size``."""
         return max(image_size, self.pads_to)
+
+
+def head_parameters(row: Throughput, widths: tuple[int, ...]) -> int:
+    """Weights and biases of linear layers of output ``widths`` on the encoder's features at the row's size.
+    A mini-VGG's features grow with its input (1,024 at 32 px, 4,096 at 64), so at 64 px its heads, not
+    its 24k-parameter encoder, make the checkpoint's bytes."""
+    total, width = 0, row.features
+    for out in widths:
+        total, width = total + width * out + out, out
+    return total
 
 
 class ThroughputTable:
@@ -56,11 +68,13 @@ class ThroughputTable:
             raise KeyError(f"{TABLE.name}: no row for encoder {encoder!r}; run benchmarks/bench_throughput.py")
         near = min(rows, key=lambda row: abs(row.image_size - image_size))
         scale = (near.computed_side(near.image_size) / near.computed_side(image_size)) ** 2
+        grows = len({row.features for row in rows}) > 1  # features that grow with the input (mini-VGG's)
         return replace(
             near,
             image_size=image_size,
             train_images_per_s=near.train_images_per_s * scale,
             infer_images_per_s=near.infer_images_per_s * scale,
+            features=round(near.features / scale) if grows else near.features,
         )
 
     def hours(self, job: Job) -> float:
@@ -73,7 +87,10 @@ class ThroughputTable:
     def disk_bytes(self, job: Job) -> float:
         if job.rule not in TRAINING_RULES:
             return job.disk_bytes
-        return job.disk_bytes + CHECKPOINT_COPIES * self.at(job.encoder, job.image_size).checkpoint_bytes
+        row = self.at(job.encoder, job.image_size)
+        return job.disk_bytes + CHECKPOINT_COPIES * (
+            row.checkpoint_bytes + FLOAT_BYTES * head_parameters(row, job.head)
+        )
 
 
 @dataclass(frozen=True)
