@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -45,12 +46,27 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def copy_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
-    """Put a copy of ``source``'s file at ``target`` atomically. A copy, not a hard link: a tool that writes
-    into ``target`` in place (not through a temporary file) would otherwise change ``source`` too."""
-    Path(target).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as copy:
-        shutil.copyfile(source, copy)
+def link_or_copy(source: str | os.PathLike, target: str | os.PathLike) -> OSError | None:
+    """Put ``source``'s file at ``target`` atomically as a hard link (one copy on disk for both names), or as
+    a copy where the filesystem refuses the link (EXDEV across devices, EPERM, EMLINK, no link support).
+    The error that refused the link, or None when linked.
+
+    A link is safe because every writer here replaces a file (temporary file + ``os.replace``: a new inode)
+    rather than writing into it, so a later write to ``target`` never reaches ``source``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.link"  # os.link needs a free name
+    try:
+        os.link(source, tmp)
+    except OSError as refused:
+        with atomic_path(target) as copy:
+            shutil.copyfile(source, copy)
+        return refused
+    try:
+        os.replace(tmp, target)
+    finally:  # POSIX rename does nothing when both names are already one file: the temporary name stays
+        tmp.unlink(missing_ok=True)
+    return None
 
 
 def provenance(**params) -> dict:
