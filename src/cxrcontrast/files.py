@@ -107,14 +107,30 @@ def save_text(path: str | os.PathLike, text: str) -> None:
         tmp.write_text(text)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def spreadsheet_safe(cell):
+    """``cell`` as a spreadsheet shows it but never runs it: text starting like a formula (a class folder
+    named ``=HYPERLINK(...)``) gets a leading single quote, as OWASP's "CSV Injection" page recommends. A
+    number, or text that is one (``-0.5``), is left as it is: a reader parses it back."""
+    if not isinstance(cell, str) or not cell.startswith(FORMULA_STARTS):
+        return cell
+    try:
+        float(cell)
+        return cell
+    except ValueError:
+        return "'" + cell
+
+
 def save_csv(path: str | os.PathLike, rows: list[dict], columns: Iterable[str] | None = None) -> None:
     """Rows of dicts as CSV; the columns are ``columns`` (a header even without rows), else every key in
-    first-seen order."""
+    first-seen order. Every text cell, the header too, is made spreadsheet-safe (the one CSV writer)."""
     buf = io.StringIO()
     fields = list(columns or dict.fromkeys(k for r in rows for k in r)) or ["empty"]
     writer = csv.DictWriter(buf, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer.writerow({f: spreadsheet_safe(f) for f in fields})
+    writer.writerows({k: spreadsheet_safe(v) for k, v in r.items()} for r in rows)
     save_text(path, buf.getvalue())
 
 
