@@ -328,10 +328,68 @@ def test_the_summary_says_no_claim_for_a_collapsed_experiment(tmp_path):
     out = summarise_files(tmp_path, metrics, preds, flag="demo", k=6)
     md = open(out["markdown"]).read()
     section = md.split("## Label equivalence")[1].split("\n## ")[0]
-    assert "- VGG simclr pretrain with 10% of the labels: no claim (collapsed) (macro AUC)." in section
+    marked = "VGG simclr pretrain **collapsed** (1 of 2 seeds) with 10% of the labels"  # as the other tables
+    assert f"- {marked}: no claim (collapsed) (macro AUC)." in section
     assert "matches the baseline" not in section
     simclr = next(r for r in read_csv(out["summary"]) if r["pretrain"] == "simclr")
     assert simclr["auc_macro_baseline_labels"] == "" and simclr["baseline_budgets"] == "0.01;0.1;1"
     assert findings({"demo": out["summary"]}) == [
-        "demo: VGG simclr pretrain with 10% of the labels: no claim (collapsed) (macro AUC)"
+        "demo: VGG simclr pretrain (collapsed in 1 of 2 seeds) with 10% of the labels: no claim (collapsed) (macro AUC)"
     ]
+
+
+def experiment_row(encoder, pretrain, labels, collapsed=0, seeds=2, value=0.6) -> dict:
+    """An experiment row as tables.experiment_rows gives it: every mean and interval the figures read."""
+    row = {"encoder": encoder, "pretrain": pretrain, "trainset": "train", "labels": labels, "n_seeds": seeds}
+    for metric in ("accuracy", "top5", "balanced_accuracy", "auc_macro"):
+        for name in (metric, f"paper_{metric}"):
+            row |= {f"{name}_mean": value, f"{name}_ci_low": value - 0.05, f"{name}_ci_high": value + 0.05}
+    return row | {"collapsed_seeds": collapsed}
+
+
+BUDGETS = [
+    experiment_row("minivgg", "none", 1.0),
+    experiment_row("minivgg", "none", 0.1),
+    experiment_row("minivgg", "normal", 1.0),
+    experiment_row("minivgg", "normal", 0.1, collapsed=1),
+    experiment_row("efficientnet_b0", "none", 1.0, collapsed=2),
+]
+
+
+def test_figure13_marks_the_collapsed_experiment_under_its_bars(monkeypatch, tmp_path):
+    from cxrcontrast.figures import comparison
+
+    texts = drawn_texts(monkeypatch, comparison)
+    comparison.figure13(BUDGETS, {}, {"classes": 15, "flag": "demo", "official": False}, tmp_path / "f.png")
+    assert "EffNet-B0 baseline\nCOLLAPSED (2 of 2 seeds)" in texts and "EffNet-B0 baseline" not in texts
+    assert "VGG baseline" in texts and not any("VGG" in t and "COLLAPSED" in t for t in texts)
+
+
+def test_the_label_efficiency_figure_marks_each_collapsed_budget(monkeypatch, tmp_path):
+    from cxrcontrast.figures import budgets
+
+    figures = []
+    monkeypatch.setattr(budgets, "save_figure", lambda fig, path, **kw: figures.append(fig))
+    budgets.label_efficiency(BUDGETS, tmp_path / "f.png")
+    (fig,) = figures
+    for ax in fig.axes:
+        marks = [line for line in ax.get_lines() if line.get_marker() == "x"]
+        assert [list(m.get_xdata()) for m in marks] == [[0.1]]  # VGG normal at 10%, the one collapsed point
+    legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert legend.count(budgets.COLLAPSED) == 1
+
+
+def test_the_label_equivalence_section_marks_the_collapsed_experiment():
+    from cxrcontrast.summary.sections import equivalence_section
+
+    row = experiment_row("minivgg", "normal", 0.1, collapsed=1) | {"baseline_budgets": "0.1;1.0"}
+    for metric in ("balanced_accuracy", "auc_macro"):
+        row |= {f"{metric}_baseline_labels": None}
+    clean = experiment_row("minivgg", "supcon", 0.1) | {"baseline_budgets": "0.1;1.0"}
+    for metric in ("balanced_accuracy", "auc_macro"):
+        clean |= {f"{metric}_baseline_labels": 0.3, f"{metric}_baseline_labels_ci_low": 0.2}
+        clean |= {f"{metric}_baseline_labels_ci_high": 0.5}
+    lines = [line for line in equivalence_section([row, clean]) if line.startswith("- ")]
+    marked = "- VGG normal pretrain **collapsed** (1 of 2 seeds) with 10% of the labels: no claim (collapsed)"
+    assert sum(line.startswith(marked) for line in lines) == 2
+    assert sum(line.startswith("- VGG supcon pretrain with 10% of the labels matches") for line in lines) == 2

@@ -272,3 +272,29 @@ def test_merge_keys_and_plain_numbers_still_load(tmp_path):
         "seeds": [0, 10, 1000],
     }
     assert yaml.safe_load((REPO / "config/config.yaml").read_text()) == read_yaml(REPO / "config/config.yaml")
+
+
+def test_a_csv_cell_that_starts_like_a_formula_is_neutralised(tmp_path):
+    """OWASP's CSV-injection advice: a text cell (or header) starting with = + - @ tab or CR gets a leading
+    single quote, so a spreadsheet shows it and runs nothing; numbers and numeric text read back as they were."""
+    from cxrcontrast.files import save_csv
+
+    hostile = {
+        '=HYPERLINK("http://x","y")': '\'=HYPERLINK("http://x","y")',
+        "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+        "-2+3": "'-2+3",
+        "@SUM(A1:A9)": "'@SUM(A1:A9)",
+        "\t=1+1": "'\t=1+1",
+        "\r=1+1": "'\r=1+1",
+        "Effusion": "Effusion",
+        "-0.5": "-0.5",
+        "a=b": "a=b",
+    }
+    rows = [{"class": name, "value": -0.25} for name in hostile]
+    save_csv(tmp_path / "t.csv", rows, columns=["class", "value"])
+    save_csv(tmp_path / "h.csv", [{"=cmd": 1}])
+    with open(tmp_path / "t.csv", newline="") as fh:
+        back = list(csv.DictReader(fh))
+    assert [r["class"] for r in back] == list(hostile.values())
+    assert {r["value"] for r in back} == {"-0.25"}
+    assert (tmp_path / "h.csv").read_text().splitlines() == ["'=cmd", "1"]

@@ -1,6 +1,9 @@
 """A job's identity: a resume file from other data or code is discarded, a finished result is kept and restored."""
 
+import errno
 import logging
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -106,33 +109,75 @@ def test_the_code_identity_covers_what_training_runs_and_not_the_figures(tmp_pat
     assert len({digests[2], digests[3], digests[4]}) == 3  # training and model code: a change each
 
 
-def test_the_store_outlives_the_output_and_an_in_place_write_does_not_reach_it(data, tmp_path, monkeypatch):
-    """model.pt is a copy of the store's entry, not a hard link: a write into model.pt in place (a tool that
-    does not replace files) leaves the store's copy as it was, and removing model.pt, as Snakemake does before a
-    rerun, loses nothing: the identical job copies the entry back, no step trained."""
-    from cxrcontrast.files import file_digest
+def disk_bytes(folder: Path) -> int:
+    """Bytes of the files under ``folder`` as the disk holds them: a file of several names counted once."""
+    files = {(p.stat().st_dev, p.stat().st_ino): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+    return sum(files.values())
 
-    classify(data, tmp_path / "run", params=classify_params(epochs=1))
+
+def test_the_model_is_stored_once_read_only_and_the_store_outlives_the_output(data, tmp_path, monkeypatch):
+    """model.pt and the store's entry are one file on disk (a hard link), read-only; replacing model.pt (a new
+    file at its name) or removing it, as Snakemake does before a rerun, leaves the entry as it was, and the
+    identical job links it back: no step trained."""
+    from cxrcontrast.files import file_digest, save_checkpoint
+
     run = tmp_path / "run"
+    classify(data, run, params=classify_params(epochs=1))
     (kept,) = (run / ".finished").glob("*.pt")
+    assert (run / "model.pt").samefile(kept) and kept.stat().st_nlink == 2
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o444
+    assert disk_bytes(run) < 1.5 * kept.stat().st_size  # one copy (served as a copy: twice it)
     digest = file_digest(kept)
-    assert file_digest(run / "model.pt") == digest and not (run / "model.pt").samefile(kept)
-    with open(run / "model.pt", "r+b") as fh:
-        fh.seek(100)
-        fh.write(b"\0" * 64)
-    assert file_digest(kept) == digest
+    save_checkpoint(run / "model.pt", kind="classifier", other=torch.zeros(3))  # our writers replace the name
+    assert file_digest(kept) == digest and not (run / "model.pt").samefile(kept)
     (run / "model.pt").unlink()
     kill_after(monkeypatch, 0)
-    classify(data, run, params=classify_params(epochs=1))  # restored: copied back, no step trained
-    assert file_digest(run / "model.pt") == digest
+    classify(data, run, params=classify_params(epochs=1))  # restored: linked back, no step trained
+    assert (run / "model.pt").samefile(kept) and file_digest(kept) == digest
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only file")
+def test_a_user_cannot_write_into_the_store_through_the_output(data, tmp_path):
+    classify(data, tmp_path / "run", params=classify_params(epochs=1))
+    with pytest.raises(PermissionError):
+        open(tmp_path / "run/model.pt", "r+b")
+
+
+def test_where_no_link_can_be_made_the_output_is_a_copy(data, tmp_path, monkeypatch, caplog):
+    """A filesystem that refuses links (EXDEV across devices, EPERM, EMLINK): the output is a copy of the same
+    bytes, said in one log line, and no temporary name is left."""
+
+    def refuse_link(*args):
+        raise OSError(errno.EMLINK, "Too many links")
+
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(os, "link", refuse_link)
+    classify(data, tmp_path / "run", params=classify_params(epochs=1))
+    (kept,) = (tmp_path / "run/.finished").glob("*.pt")
+    model = tmp_path / "run/model.pt"
+    assert model.read_bytes() == kept.read_bytes() and not model.samefile(kept)
+    assert f"{model} is a copy of {kept}, not a hard link ([Errno {errno.EMLINK}] Too many links)" in caplog.text
+    assert not [p for p in (tmp_path / "run").iterdir() if p.name.startswith(".model.pt")]
+
+
+def test_linking_twice_leaves_no_temporary_name(tmp_path):
+    """POSIX rename does nothing when both names are already one file: the temporary link must still go."""
+    from cxrcontrast.files import link_or_copy
+
+    (tmp_path / "store.pt").write_bytes(b"checkpoint bytes")
+    for _ in range(2):
+        assert link_or_copy(tmp_path / "store.pt", tmp_path / "model.pt") is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "store.pt"]
+    assert (tmp_path / "model.pt").samefile(tmp_path / "store.pt")
 
 
 def test_a_store_entry_changed_in_place_is_not_restored(data, tmp_path, monkeypatch, caplog):
-    """A store entry whose checkpoint was written into (its SHA-256 no longer the record's) is not handed
-    back: the job trains again."""
+    """A store entry written into in place through the output's link (its SHA-256 no longer the record's) is
+    not handed back: the job trains again."""
     classify(data, tmp_path / "run", params=classify_params(epochs=1))
     (kept,) = (tmp_path / "run/.finished").glob("*.pt")
-    with open(kept, "r+b") as fh:
+    kept.chmod(0o644)  # a writer that overrides the read-only mode (as root does)
+    with open(tmp_path / "run/model.pt", "r+b") as fh:  # through the link
         fh.seek(100)
         fh.write(b"\0" * 64)
     kill_after(monkeypatch, 0)

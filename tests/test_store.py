@@ -1,6 +1,7 @@
 """`python -m cxrcontrast store`: the finished-result stores listed against the config's outputs, stale entries
 removed only with --prune --yes."""
 
+import errno
 import os
 
 import pytest
@@ -34,11 +35,19 @@ def work(tmp_path, monkeypatch):
     return work
 
 
-def test_store_lists_used_and_stale_entries_and_prunes_only_when_asked(work, capsys):
+def inodes(work) -> set[tuple[int, int]]:
+    """Every file under ``work`` as the disk holds it (device, inode): a file of several names once."""
+    return {(p.stat().st_dev, p.stat().st_ino) for p in work.rglob("*") if p.is_file()}
+
+
+def test_store_lists_used_and_stale_entries_and_prunes_only_when_asked(work, capsys, monkeypatch):
     older = kept(work, f"{MODELS}/labels1/seed0", "older", age=3600)  # then replaced at the same output
     used = kept(work, f"{MODELS}/labels1/seed0", "used")
     elsewhere = kept(work, f"{MODELS}/labels0.5/seed0", "elsewhere", size=50_000)  # no job of the config
     other_code = kept(work, f"{MODELS}/labels0.1/seed0", "other", code="code of another version")
+    with monkeypatch.context() as no_links:  # a filesystem that refuses links: the output is a copy
+        no_links.setattr(os, "link", refuse_link)
+        copied = kept(work, f"{MODELS}/labels1/seed9", "copied", code="code of another version", size=20_000)
     earlier = work / f"{MODELS}/labels0.1/seed0/.finished/earlier.pt"  # an earlier version's entry: no record
     earlier.write_bytes(b"x" * 300)
     (work / f"{MODELS}/labels0.5/seed0/model.pt").unlink()  # its only copy is now the store's
@@ -49,25 +58,34 @@ def test_store_lists_used_and_stale_entries_and_prunes_only_when_asked(work, cap
     assert f"used: {MODELS}/labels1/seed0/model.pt" in lines[used.model]
     assert f"stale: an older result for {MODELS}/labels1/seed0/model.pt" in lines[older.model]
     assert f"stale: no job of this config writes {MODELS}/labels0.5/seed0/model.pt" in lines[elsewhere.model]
-    assert "stale: made by other code" in lines[other_code.model]
+    assert "stale: made by other code" in lines[other_code.model] and "stale: made by other code" in lines[copied.model]
     assert "stale: no record" in lines[earlier]
-    assert "5 entries" in listing and "4 stale" in listing and "dry run, nothing removed" in listing
-    # what removal frees: every stale entry (an output is a copy, never a link to an entry)
-    stale = (older.model, older.record, elsewhere.model, elsewhere.record, other_code.model, other_code.record)
-    frees = sum(p.stat().st_size for p in (*stale, earlier))
+    assert "6 entries" in listing and "5 stale" in listing and "dry run, nothing removed" in listing
+    # what removal frees: the stale entries no output links to; other_code's model.pt is one file with its
+    # entry (frees only its record), copied's output is a copy (its entry frees its bytes)
+    stale = [*older, *elsewhere, *other_code, *copied, earlier]
+    frees = sum(p.stat().st_size for p in stale if p != other_code.model)
     assert f"({frees / 1e6:.1f} MB freed on removal" in listing
 
     assert main(["store", "--prune", "--configfile", *TINY_LAYERS]) == 0  # without --yes: a dry run
     assert "dry run, nothing removed" in capsys.readouterr().out
-    assert all(p.exists() for p in (*older, *used, *elsewhere, *other_code, earlier))
+    assert all(p.exists() for p in (*used, *stale))
 
+    before = {(p.stat().st_dev, p.stat().st_ino): p.stat().st_size for p in stale}
     assert main(["store", "--prune", "--yes", "--configfile", *TINY_LAYERS]) == 0
-    assert "removed 4 stale entries" in capsys.readouterr().out
+    assert f"removed 5 stale entries, {frees / 1e6:.1f} MB freed" in capsys.readouterr().out
+    # the reference: the files of the removed entries that no name under the folder holds any more
+    gone = set(before) - inodes(work)
+    assert sum(before[i] for i in gone) == frees
     assert used.model.exists() and used.record.exists()
-    assert not any(p.exists() for p in (*older, *elsewhere, *other_code, earlier))
-    model = work / f"{MODELS}/labels0.1/seed0/model.pt"  # the output of a removed entry stays
+    assert not any(p.exists() for p in stale)
+    model = work / f"{MODELS}/labels0.1/seed0/model.pt"  # the output linked to a removed entry stays
     assert model.is_file() and model.stat().st_nlink == 1
-    assert (work / f"{MODELS}/labels1/seed0/model.pt").read_bytes() == used.model.read_bytes()
+    assert (work / f"{MODELS}/labels1/seed0/model.pt").samefile(used.model)
+
+
+def refuse_link(*args):
+    raise OSError(errno.EXDEV, "Invalid cross-device link")
 
 
 def test_store_checks_the_layers_before_snakemake_reads_them(work, capsys):

@@ -3,7 +3,10 @@ jobs a config edit makes stale."""
 
 import csv
 import json
+import os
 import re
+import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -219,26 +222,62 @@ def test_device_and_performance_rerun_nothing(finished):
     assert planned_jobs(finished, extra={"device": "cpu", "performance": {"bf16_autocast": True}}) == {}
 
 
-def test_a_failed_rerun_loses_no_training(finished):
-    """A corrupt encoder makes the jobs that read it fail (Snakemake has removed their outputs by then: the
-    classifier is gone); once it is deleted, as the message says, asking for the classifier again restores
-    the pretraining and the classification from their finished results: no training epoch is repeated."""
-    enc = finished / "results/chest/pretrain/minivgg/normal/seed0/encoder.pt"
-    original = enc.read_bytes()
-    enc.write_bytes(b"garbage" * 100)
-    model = "results/chest/classify/minivgg/normal/train/labels1/seed0/model.pt"
-    proc = snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS, check=False)
+ENCODER = "results/chest/pretrain/minivgg/normal/seed0/encoder.pt"
+CLASSIFIER = "results/chest/classify/minivgg/normal/train/labels1/seed0/model.pt"
+JOB_LOGS = ("pretrain/minivgg/normal/seed0", "classify/minivgg/normal/train/labels1/seed0")
+
+
+def fail_then_rerun(work) -> dict[str, str]:
+    """With the encoder corrupt, the classifier that reads it fails (Snakemake has removed it by then);
+    once the encoder is deleted, as the message says, the classifier is asked for again. The two jobs' logs."""
+    proc = snakemake(work, CLASSIFIER, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS, check=False)
     text = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "not a cxrcontrast checkpoint (corrupt or truncated); delete it and rerun" in text
-    assert (
-        "Traceback" not in (finished / "results/chest/logs/classify/minivgg/normal/train/labels1/seed0.log").read_text()
-    )
-    assert not (finished / model).exists()  # Snakemake removed the finished classifier
-    enc.unlink()
-    snakemake(finished, model, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)
-    for log in ("pretrain/minivgg/normal/seed0", "classify/minivgg/normal/train/labels1/seed0"):
-        text = (finished / f"results/chest/logs/{log}.log").read_text()
+    assert "Traceback" not in (work / f"results/chest/logs/{JOB_LOGS[1]}.log").read_text()
+    assert not (work / CLASSIFIER).exists()  # Snakemake removed the finished classifier
+    (work / ENCODER).unlink()
+    snakemake(work, CLASSIFIER, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)
+    logs = {log: (work / f"results/chest/logs/{log}.log").read_text() for log in JOB_LOGS}
+    snakemake(work, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)  # the grid as it was
+    assert planned_jobs(work) == {}
+    return logs
+
+
+def the_store_entry(work, output: str) -> Path:
+    (entry,) = (work / output).parent.glob(".finished/*.pt")
+    assert (work / output).samefile(entry) and entry.stat().st_nlink == 2  # one file, two names
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o444
+    return entry
+
+
+def test_a_model_replaced_by_a_corrupt_file_is_restored_without_training(finished):
+    """A new file at the encoder's name (here a truncated copy moved over it) leaves the store's entry, the
+    other name of the old file, as it was: the rerun restores the pretraining and the classification from
+    their finished results, no training epoch repeated."""
+    enc = finished / ENCODER
+    entry, original = the_store_entry(finished, ENCODER), enc.read_bytes()
+    (finished / "truncated").write_bytes(original[: len(original) // 2])
+    os.replace(finished / "truncated", enc)
+    assert entry.read_bytes() == original
+    for log, text in fail_then_rerun(finished).items():
         assert "restoring its result" in text and "epoch 1/" not in text, log
-    assert enc.read_bytes() == original  # the same bytes: what reads it sees the same input
-    snakemake(finished, "--cores", "2", "--resources", "gpu=1", "--configfile", *LAYERS)
-    assert planned_jobs(finished) == {}
+    assert enc.read_bytes() == original and the_store_entry(finished, ENCODER) == entry
+
+
+def test_a_model_written_into_in_place_is_trained_again_to_the_same_bytes(finished):
+    """Garbage written into the encoder in place (root ignores its read-only mode) goes through the link into
+    the store's entry: the entry's SHA-256 is no longer its record's, so the pretraining is not restored but
+    trained again, and says so; training is deterministic per seed, so the encoder comes back byte for byte
+    and the classification that reads it is restored."""
+    enc = finished / ENCODER
+    entry, original = the_store_entry(finished, ENCODER), enc.read_bytes()
+    enc.chmod(0o644)  # a writer that overrides the mode, as root does
+    enc.write_bytes(b"garbage" * 100)
+    assert entry.read_bytes() == b"garbage" * 100  # through the link
+    pretrain, classify = fail_then_rerun(finished).values()
+    said = f"ignoring {entry.relative_to(finished)}: it changed since it was kept (its SHA-256 differs); training again"
+    assert said in pretrain  # the job names its outputs as Snakemake does: from the workflow's folder
+    assert "restoring its result" not in pretrain and "epoch 1/" in pretrain
+    assert "restoring its result" in classify and "epoch 1/" not in classify
+    assert enc.read_bytes() == original
+    assert the_store_entry(finished, ENCODER).read_bytes() == original

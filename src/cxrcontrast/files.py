@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -45,12 +46,27 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def copy_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
-    """Put a copy of ``source``'s file at ``target`` atomically. A copy, not a hard link: a tool that writes
-    into ``target`` in place (not through a temporary file) would otherwise change ``source`` too."""
-    Path(target).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as copy:
-        shutil.copyfile(source, copy)
+def link_or_copy(source: str | os.PathLike, target: str | os.PathLike) -> OSError | None:
+    """Put ``source``'s file at ``target`` atomically as a hard link (one copy on disk for both names), or as
+    a copy where the filesystem refuses the link (EXDEV across devices, EPERM, EMLINK, no link support).
+    The error that refused the link, or None when linked.
+
+    A link is safe because every writer here replaces a file (temporary file + ``os.replace``: a new inode)
+    rather than writing into it, so a later write to ``target`` never reaches ``source``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.link"  # os.link needs a free name
+    try:
+        os.link(source, tmp)
+    except OSError as refused:
+        with atomic_path(target) as copy:
+            shutil.copyfile(source, copy)
+        return refused
+    try:
+        os.replace(tmp, target)
+    finally:  # POSIX rename does nothing when both names are already one file: the temporary name stays
+        tmp.unlink(missing_ok=True)
+    return None
 
 
 def provenance(**params) -> dict:
@@ -91,14 +107,30 @@ def save_text(path: str | os.PathLike, text: str) -> None:
         tmp.write_text(text)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def spreadsheet_safe(cell):
+    """``cell`` as a spreadsheet shows it but never runs it: text starting like a formula (a class folder
+    named ``=HYPERLINK(...)``) gets a leading single quote, as OWASP's "CSV Injection" page recommends. A
+    number, or text that is one (``-0.5``), is left as it is: a reader parses it back."""
+    if not isinstance(cell, str) or not cell.startswith(FORMULA_STARTS):
+        return cell
+    try:
+        float(cell)
+        return cell
+    except ValueError:
+        return "'" + cell
+
+
 def save_csv(path: str | os.PathLike, rows: list[dict], columns: Iterable[str] | None = None) -> None:
     """Rows of dicts as CSV; the columns are ``columns`` (a header even without rows), else every key in
-    first-seen order."""
+    first-seen order. Every text cell, the header too, is made spreadsheet-safe (the one CSV writer)."""
     buf = io.StringIO()
     fields = list(columns or dict.fromkeys(k for r in rows for k in r)) or ["empty"]
     writer = csv.DictWriter(buf, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer.writerow({f: spreadsheet_safe(f) for f in fields})
+    writer.writerows({k: spreadsheet_safe(v) for k, v in r.items()} for r in rows)
     save_text(path, buf.getvalue())
 
 

@@ -29,11 +29,10 @@ RESULTS = Path("results")
 
 
 class Judged(NamedTuple):
-    """A store entry, its bytes on disk, what removing it frees and why it is kept or stale (``why``)."""
+    """A store entry, its bytes on disk and why it is kept or stale (``why``)."""
 
     entry: Entry
     size: int
-    frees: int
     used: bool
     why: str
 
@@ -60,10 +59,27 @@ def workflow_outputs(configfiles: list[str]) -> set[Path]:
     return {Path(row[0]).absolute() for row in rows if row and row[0]}
 
 
-def _bytes(paths: Iterable[Path], only_names: bool) -> int:
-    """Bytes of ``paths`` that exist; ``only_names``: only files no other name links to (what removal frees)."""
-    stats = [p.stat() for p in paths if p.is_file()]
-    return sum(s.st_size for s in stats if not only_names or s.st_nlink == 1)
+def _files(paths: Iterable[Path]) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """The files ``paths`` name, each once however many of its names are in ``paths``: (device, inode) ->
+    (size, its names on disk, its names in ``paths``)."""
+    files = {}
+    for path in paths:
+        if path.is_file():
+            s = path.stat()
+            _, _, named = files.get((s.st_dev, s.st_ino), (0, 0, 0))
+            files[(s.st_dev, s.st_ino)] = (s.st_size, s.st_nlink, named + 1)
+    return files
+
+
+def disk_bytes(paths: Iterable[Path]) -> int:
+    """Bytes on disk of the files ``paths`` name: a file of several names counted once."""
+    return sum(size for size, _, _ in _files(paths).values())
+
+
+def freed_bytes(paths: Iterable[Path]) -> int:
+    """Bytes that removing ``paths`` frees: the files all of whose names are among them (an entry an output
+    links to frees nothing while the output stays)."""
+    return sum(size for size, names, named in _files(paths).values() if named == names)
 
 
 def _verdict(entry: Entry, record: dict | None, targets: set[Path], code: str) -> str | None:
@@ -92,7 +108,7 @@ def _serving_first(entry: Entry, output: Path) -> tuple[bool, int]:
 
 
 def judge(entries: list[Entry], targets: set[Path], code: str | None = None) -> list[Judged]:
-    """Each entry used or stale (see the module's text), with its size and what removing it frees."""
+    """Each entry used or stale (see the module's text), with its size."""
     code = code or code_digest()
     records = {e: read_record(e) for e in entries}
     why = {e: _verdict(e, records[e], targets, code) for e in entries}
@@ -105,31 +121,28 @@ def judge(entries: list[Entry], targets: set[Path], code: str | None = None) -> 
         why[newest] = f"used: {output}"
         for e in older:
             why[e] = f"stale: an older result for {output}"
-    return [Judged(e, _bytes(e, False), _bytes(e, True), why[e].startswith("used"), why[e]) for e in entries]
+    return [Judged(e, disk_bytes(e), why[e].startswith("used"), why[e]) for e in entries]
 
 
 def megabytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
 
 
-def report(judged: list[Judged], prune: bool, yes: bool, out=None) -> None:
-    """One line per entry, then the totals and what ``--prune --yes`` does (or did)."""
+def report(judged: list[Judged], out=None) -> int:
+    """One line per entry, then the totals, measured before anything is removed; the bytes removing the stale
+    entries frees (a file of several names counted once)."""
     out = out or sys.stdout
     for j in judged:
         print(f"{megabytes(j.size):>10}  {j.entry.model}  {j.why}", file=out)
-    stale = [j for j in judged if not j.used]
-    total, frees = sum(j.size for j in judged), sum(j.frees for j in stale)
+    stale = [p for j in judged if not j.used for p in j.entry]
+    frees = freed_bytes(stale)
     print(
-        f"{len(judged)} entries, {megabytes(total)}; {len(stale)} stale, {megabytes(sum(j.size for j in stale))} "
+        f"{len(judged)} entries, {megabytes(disk_bytes(p for j in judged for p in j.entry))}; "
+        f"{sum(not j.used for j in judged)} stale, {megabytes(disk_bytes(stale))} "
         f"({megabytes(frees)} freed on removal: an entry an output still links to frees nothing)",
         file=out,
     )
-    if prune and yes:
-        print(f"removed {len(stale)} stale entries, {megabytes(frees)} freed", file=out)
-    elif stale:
-        print(
-            "dry run, nothing removed: `python -m cxrcontrast store --prune --yes` removes the stale entries", file=out
-        )
+    return frees
 
 
 def remove(judged: list[Judged]) -> None:
@@ -144,7 +157,11 @@ def store_command(configfiles: list[str], prune: bool, yes: bool, results: Path 
     """List the stores under ``results`` against the config's outputs; with ``prune`` and ``yes`` remove the
     stale entries. Run from the workflow's folder, as Snakemake is."""
     judged = judge(store_entries(results), workflow_outputs(configfiles))
+    frees = report(judged)
+    stale = sum(not j.used for j in judged)
     if prune and yes:
         remove(judged)
-    report(judged, prune, yes)
+        print(f"removed {stale} stale entries, {megabytes(frees)} freed")
+    elif stale:
+        print("dry run, nothing removed: `python -m cxrcontrast store --prune --yes` removes the stale entries")
     return 0

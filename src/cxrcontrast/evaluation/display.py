@@ -27,6 +27,13 @@ def experiment_label(e: dict) -> str:
     return f"{short} {name}" + (" +aug set" if e["trainset"] == "train_aug" else "") + budget
 
 
+def collapsed_seeds(row: dict) -> str | None:
+    """ "k of n seeds" where a seed's classifier of the experiment row collapsed (``evaluation.collapse``;
+    ``tables.experiment_rows`` ``collapsed_seeds``, a number or its CSV text), else None."""
+    k = int(row.get("collapsed_seeds") or 0)
+    return f"{k} of {row['n_seeds']} seeds" if k else None
+
+
 def resolution(size, image_size) -> str:
     """A dataset's resolution: its images' size, and the model's input size where that differs (28 px, 28→32 px)."""
     shown = [s for s in (size, image_size) if s not in (None, "")]

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from ..evaluation.display import experiment_label, percent
+from ..evaluation.display import collapsed_seeds, experiment_label, percent
 from ..vocabulary.experiments import experiment_key
 from .style import percent_axis, save_figure
+
+COLLAPSED = "classifier collapsed in a seed: no claim"  # the legend of the marks, as the summary's tables mark it
+
+
+def _mark_collapsed(ax, points: list[tuple[float, float]]) -> None:
+    """A red cross over each budget where a seed's classifier collapsed (``evaluation.collapse``), named once
+    in the legend."""
+    if points:
+        already = COLLAPSED in ax.get_legend_handles_labels()[1]
+        x, y = zip(*points)
+        ax.plot(x, y, "x", color="red", ms=10, mew=2, ls="none", label=None if already else COLLAPSED, zorder=5)
 
 
 def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] = frozenset()) -> None:
@@ -30,6 +41,7 @@ def label_efficiency(exp_rows: list[dict], out: str, label_free: frozenset[str] 
                 label += " (no labels)" if pretrain in label_free else " (every label)"
             style = {"color": "black", "ls": "--", "lw": 2} if pretrain == "none" else {"ls": "-"}
             (line,) = ax.plot(x, mean, marker="o", label=label, ms=4, **style)
+            _mark_collapsed(ax, [(xi, m) for xi, m, r in zip(x, mean, rows) if collapsed_seeds(r)])
             low = [r[f"{metric}_ci_low"] for r in rows]
             if None not in low:
                 high = [r[f"{metric}_ci_high"] for r in rows]

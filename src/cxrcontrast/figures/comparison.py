@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..evaluation.display import METRIC_LABELS, experiment_label
+from ..evaluation.display import METRIC_LABELS, collapsed_seeds, experiment_label
 from ..evaluation.published import paper_reported
 from ..evaluation.tables import quality_means
 from ..vocabulary.experiments import experiment_key
@@ -14,6 +14,13 @@ from .style import percent_axis, save_figure
 
 def _floats(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def bar_label(row: dict) -> str:
+    """An experiment's name under its bars, marked where a seed's classifier collapsed, as the summary's tables
+    mark it: its bars are then no claim about what it learned."""
+    seeds = collapsed_seeds(row)
+    return experiment_label(row) + (f"\nCOLLAPSED ({seeds})" if seeds else "")
 
 
 def _bars(ax, rows, metrics, seed_rows):
@@ -29,7 +36,7 @@ def _bars(ax, rows, metrics, seed_rows):
         x = np.arange(n) + (j - (len(metrics) - 1) / 2) * width
         label = METRIC_LABELS[metric.removeprefix("paper_")]  # the paper protocol's bars: the same names
         ax.bar(x, means, width, label=label, yerr=np.nan_to_num(err), capsize=2)
-    ax.set_xticks(range(n), [experiment_label(r) for r in rows], rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(range(n), [bar_label(r) for r in rows], rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 1)
     percent_axis(ax)
 

@@ -8,7 +8,7 @@ from ..evaluation.display import experiment_label, percent
 from ..evaluation.label_equivalence import METRICS as EQUIVALENCE_METRICS
 from ..evaluation.multiplicity import ALPHA
 from ..evaluation.protocol_sensitivity import END_TO_END, PROTOCOLS, RANDOM_ENCODER, kendall_rows, left_out, ranks
-from .label_equivalence import sentence
+from .label_equivalence import collapsed_mark, sentence
 from .markdown_text import markdown_text
 
 
@@ -21,17 +21,10 @@ def table(head: list[str], rows) -> list[str]:
 EXPERIMENT_COLUMNS = ["experiment", "labels", "seeds"]
 
 
-def collapsed_seeds_text(row: dict) -> str:
-    """After an experiment's name: " **collapsed** (k of n seeds)" where a seed's classifier collapsed
-    (``evaluation.collapse``), else nothing."""
-    k = int(row.get("collapsed_seeds") or 0)
-    return f" **collapsed** ({k} of {row['n_seeds']} seeds)" if k else ""
-
-
 def experiment_cells(row: dict, metrics=()) -> list[str]:
     """An experiment's name (with its collapse mark), label budget and number of seeds, then each of ``metrics``
     with its interval."""
-    cells = [experiment_label(row) + collapsed_seeds_text(row), percent(row["labels"]), str(row["n_seeds"])]
+    cells = [experiment_label(row) + collapsed_mark(row), percent(row["labels"]), str(row["n_seeds"])]
     return cells + [with_interval(row, m) for m in metrics]
 
 

@@ -1,12 +1,17 @@
 """The finished-result store beside a training job's outputs: ``.finished/<key>.pt`` and ``<key>.json``.
 
-The ``.pt`` is the job's checkpoint and the output (``model.pt``, ``encoder.pt``) a copy of it (a hard link
-would save the second copy on disk, but an output written into in place would then corrupt the store's file).
-Snakemake deletes a job's outputs before it reruns it; the store keeps the file, so an identical rerun (say
-after a failure elsewhere) copies it back instead of training again. The ``.json`` beside it, the entry's record,
-holds what the result was made by (the job's key, ``resume.py``), the output file it serves, the
-checkpoint's SHA-256 and the per-epoch history. ``python -m cxrcontrast store`` reads the records to
-tell entries a current job would use from stale ones.
+The ``.pt`` is the job's checkpoint, the one copy on disk: the output (``model.pt``, ``encoder.pt``) is a
+hard link to it (a copy, with a log line, only where the filesystem refuses links). The store's file is
+read-only (0o444), so an editor, ``cp`` or a tool run as a normal user cannot write into it, nor into the
+output, in place; the package's own writers replace a file (a new inode) and never write through the link.
+Should something write into it anyway (root ignores the mode), the entry's SHA-256 no longer matches its
+record and the job trains again (deterministic per seed: the same bytes) rather than hand it back.
+
+Snakemake deletes a job's outputs before it reruns it; the store's name keeps the file, so an identical
+rerun (say after a failure elsewhere) links it back instead of training again. The ``.json`` beside it,
+the entry's record, holds what the result was made by (the job's key, ``resume.py``), the output file it
+serves, the checkpoint's SHA-256 and the per-epoch history. ``python -m cxrcontrast store`` reads the
+records to tell entries a current job would use from stale ones.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..files import copy_file, file_digest, load_json, save_checkpoint, save_json
+from ..files import file_digest, link_or_copy, load_json, save_checkpoint, save_json
 
 log = logging.getLogger(__name__)
 
 STORE = ".finished"  # the store's folder, beside the outputs it serves
+READ_ONLY = 0o444  # the store's checkpoints: no one writes into them in place (but root)
 
 
 class Entry(NamedTuple):
@@ -56,11 +62,14 @@ def read_record(entry: Entry) -> dict | None:
 
 
 def serve(entry: Entry, output: str | Path) -> None:
-    """Put a copy of the entry's checkpoint at ``output`` and date it now: Snakemake compares an output's
-    time with its inputs', and the store reads the time as when the entry was last used. A copy, not a hard
-    link: a corrupt output written in place (``test_a_failed_rerun_loses_no_training``) must not reach the
-    store's copy, which is what lets the rerun restore the training instead of repeating it."""
-    copy_file(entry.model, output)
+    """Put the entry's checkpoint at ``output`` (a hard link; a copy where the filesystem refuses one) and
+    date it now: Snakemake compares an output's time with its inputs', and the store reads the time as
+    when the entry was last used. The entry is made read-only first (an entry kept by an earlier version
+    may not be yet): the output, one file with it, is then read-only too."""
+    entry.model.chmod(READ_ONLY)
+    refused = link_or_copy(entry.model, output)
+    if refused is not None:
+        log.info("%s is a copy of %s, not a hard link (%s): the model is on disk twice", output, entry.model, refused)
     os.utime(output)
 
 

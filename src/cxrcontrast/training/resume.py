@@ -8,8 +8,8 @@ outputs before it runs it, never these):
 * ``resume.pt``: the state after the last finished epoch. A killed job goes on from
   there; a file made by another identity is discarded, with a log line saying which
   part differs (never silently continued).
-* ``.finished/<identity hash>.pt``: the job's finished result, its checkpoint (the output is a copy of
-  it; ``finished.py``). When an identical job is asked for again (say a rerun
+* ``.finished/<identity hash>.pt``: the job's finished result, the one copy of its checkpoint (the
+  output is a hard link to it; ``finished.py``). When an identical job is asked for again (say a rerun
   that failed after Snakemake removed the outputs), the result is restored instead of trained again. Its
   key also holds how the job ran (device type and the fast paths in force there): a result computed in
   float32 on the CPU is not handed back to a job forced to rerun in bf16 on a GPU. A resume file may
