@@ -20,7 +20,7 @@ from ..vocabulary.objectives import OBJECTIVES
 from .data_sizes import DataSize, data_size
 
 FIGURE_BYTES = 100_000  # one PNG figure, about (the plan's disk figure is a projection too)
-CHECKPOINT_COPIES = 2  # a training job's model, and its finished result kept under .finished/ (docs/running.md)
+CHECKPOINT_COPIES = 1  # the store's checkpoint; the output is a hard link to it (training/finished.py)
 DATA_RULES = ("download", "source", "prune", "unpruned", "augment_copies", "augmentation_figure", "corrupt")
 # the order of a dry run's job stats, where a rule runs at all
 RULE_ORDER = (*DATA_RULES, "pretrain", "classify", "evaluate", "embed", "probe", "official", "official_evaluate")
