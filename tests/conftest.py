@@ -67,6 +67,16 @@ def snakemake(work: Path, *args: str, check=True) -> subprocess.CompletedProcess
 DEMO_ENTRY = {"source": "demo", "findings": 14, "size": 28, "image_size": 32}
 
 
+def with_demo_small(datasets: dict) -> dict:
+    """``datasets`` and the demo's ``small``: a layer over config/demo.yaml that keeps its experiments keeps the
+    dataset its ResNet-18 rows name (an experiment on a dataset not in the config is refused). Targets under
+    ``results/chest`` run nothing of ``small``."""
+    import yaml
+
+    demo = yaml.safe_load((REPO / "config/demo.yaml").read_text())["datasets"]
+    return {**datasets, "small": demo["small"]}
+
+
 def modules_loaded_by(modules: str, prefixes: tuple[str, ...]) -> list[str]:
     """The modules starting with one of ``prefixes`` that importing ``modules`` (comma-separated) loads in a
     fresh interpreter."""

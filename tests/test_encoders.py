@@ -136,7 +136,8 @@ def test_one_epoch_of_each_encoder(tiny, tmp_path, encoder, size, objective, z_h
     batch = 2 if encoder == "vit_b_16" else 4
     data = tiny[batch]
     head = {"hidden": [32], "dropout": 0.3}
-    encoders = {encoder: {"z_head": z_head, "head": head}}
+    # one epoch whatever the layers' train_overrides (the demo's ResNet-18 rows train two)
+    encoders = {encoder: {"z_head": z_head, "head": head, "train_overrides": {"epochs": 1}}}
     pk = {"images_per_class": 2} if objective == "hard" else {}  # hard's batches: 2 classes x 2 images
     p_params = pretrain_params(objective, encoder, epochs=1, batch_size=batch, encoders=encoders, **pk)
     ckpt = pretrain(data, tmp_path / "pretrain", sized(p_params, size))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import pruned_demo, workflow_copy
+from conftest import pruned_demo, with_demo_small, workflow_copy
 from training_helpers import classify_params
 
 from cxrcontrast.files import load_checkpoint
@@ -115,7 +115,7 @@ def digest(path: Path) -> tuple:
 def test_snakemake_killed_mid_run_then_rerun(tmp_path):
     work = workflow_copy(tmp_path)
     tiny = {
-        "datasets": {"chest": {"source": "demo", "train": 1500, "val": 200, "test": 100, "seed": 2}},
+        "datasets": with_demo_small({"chest": {"source": "demo", "train": 1500, "val": 200, "test": 100, "seed": 2}}),
         "pretrain": {"normal": {"epochs": 40}},
         "classify": {"finetune": {"epochs": 2}},
     }

@@ -65,7 +65,7 @@ def test_the_projection_is_images_over_the_measured_rate():
     assert p.jobs == {"prune": 1, "pretrain": 1, "evaluate": 1}
     assert p.hours["pretrain"] == pytest.approx(3_600_000 / 1000 / 3600 + 720_000 / 4000 / 3600)  # 1.05
     assert p.hours["evaluate"] == pytest.approx(0.1) and p.hours["prune"] == 0
-    assert p.disk_bytes == 10 + 2 * 500 + 7 + 1000  # a training job keeps its model and its finished copy
+    assert p.disk_bytes == 10 + 500 + 7 + 1000  # one copy of a model: its output is a hard link to the store's
     # a size the table lacks: the nearest measured one, its rate scaled by the pixels (64 px: a quarter)
     assert table.hours(Job("classify", "minivgg", 64, train_images=900_000)) == pytest.approx(1.0)
 
@@ -180,7 +180,7 @@ def test_an_encoder_the_table_has_not_measured_is_counted_and_named_not_projecte
     ]
     p = plan(jobs, ThroughputTable(TABLE))
     assert p.jobs == {"pretrain": 2} and p.unmeasured == ("resnet18",)
-    assert p.hours["pretrain"] == pytest.approx(1.0) and p.disk_bytes == 10 + 2 * 500
+    assert p.hours["pretrain"] == pytest.approx(1.0) and p.disk_bytes == 10 + 500
     assert "not projected (no row in throughput.json): the jobs of resnet18" in plan_text(p)
 
 

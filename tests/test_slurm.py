@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, workflow_copy
+from conftest import REPO, with_demo_small, workflow_copy
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CXR_SLURM") != "1", reason="needs the test cluster: tests/cluster/start.sh, then CXR_SLURM=1"
@@ -44,7 +44,7 @@ def last_job() -> int:
     return max([job_number(x) for x in sh("squeue", "-h", "-t", "all", "-o", "%i").split()] or [0])
 
 
-TINY_CHEST = {"chest": {"source": "demo", "train": 600, "val": 150, "test": 150, "seed": 1}}
+TINY_CHEST = with_demo_small({"chest": {"source": "demo", "train": 600, "val": 150, "test": 150, "seed": 1}})
 
 
 def run_through_profile(tmp_path: Path, layer: dict, targets: list[str]) -> Path:

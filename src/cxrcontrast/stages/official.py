@@ -22,6 +22,15 @@ from ..training.tasks import MedMNISTTask
 log = logging.getLogger(__name__)
 
 
+def starting_state(pretrained: str | None, enc: str, size: int, made_by, tuning: str, seed: int):
+    """The checked pretrained checkpoint an official job starts from; None for end_to_end (pretrain none: no
+    pretraining) and an untrained frozen encoder; ``finetune`` has one or is refused."""
+    start = PretrainCheckpoint.load(pretrained, enc, size, made_by) if pretrained else None
+    if tuning == "finetune" and start is None:
+        raise InputError(f"official finetune job ({enc}, seed {seed}): no pretrained encoder to start from")
+    return start
+
+
 def run_official(
     train: str,
     val: str,
@@ -47,10 +56,7 @@ def run_official(
         info = flag_info(flag)
         task, width = MedMNISTTask(info.task), output_width(info.task, len(info.label_names))
         train_data, val_data = (load_images([p], size).to(job.device) for p in (train, val))
-        # end_to_end has no pretraining (pretrain none): its `pretrained` is always None
-        start = PretrainCheckpoint.load(pretrained, enc, size, pretrained_made_by) if pretrained else None
-        if tuning == "finetune" and start is None:
-            raise InputError(f"official finetune job ({enc}, seed {seed}): no pretrained encoder to start from")
+        start = starting_state(pretrained, enc, size, pretrained_made_by, tuning, seed)
         arch, n = params["architecture"], {"train_images": len(train_data), "val_images": len(val_data)}
         model = build_classifier(enc, size, arch, params["head"], width, seed, softmax_output=False, pretrained=start)
         log.info("official %s task (%s), %s, on %d images, seed %d", flag, task.task, tuning, n["train_images"], seed)
