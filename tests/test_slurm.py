@@ -87,7 +87,8 @@ def test_jobs_run_as_slurm_jobs_grouped_and_gpu_rules_get_a_gpu(tmp_path):
     work = run_through_profile(tmp_path, tiny, targets)
     jobs = new_jobs(before)
     [group] = [name for name in jobs if name.startswith("evaluation_chest_minivgg_normal_0")]  # + its rules
-    assert set(jobs) == {"source", "prune", "corrupt", "pretrain", "classify", group}, jobs
+    # unpruned: the probes also score the official multi-label task (every image, every finding)
+    assert set(jobs) == {"source", "prune", "unpruned", "corrupt", "pretrain", "classify", group}, jobs
     assert all(len(v) == 1 and v[0][1] == "COMPLETED" for v in jobs.values()), jobs
     for name, [(job, _)] in jobs.items():
         shown = sh("scontrol", "show", "job", str(job))
