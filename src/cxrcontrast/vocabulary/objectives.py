@@ -56,6 +56,18 @@ class ObjectiveSpec:
     validation_keys: tuple[str, ...] = ()  # read by ``validation`` (which loss the val split is scored with)
 
 
+def multi_label(loss: str) -> ObjectiveSpec:
+    """A multi-label objective: two views of each image, its multi-hot labels, one loss of multilabel_losses."""
+    return ObjectiveSpec(
+        MULTI_LABEL_BATCHES,
+        Part("views:TwoViews"),
+        None,
+        Part(f"multilabel_losses:{loss}", ("temperature",)),
+        augments=True,
+        multi_hot=True,
+    )
+
+
 OBJECTIVES: dict[str, ObjectiveSpec] = {
     "normal": ObjectiveSpec(
         TRIPLET_BATCHES,
@@ -104,22 +116,8 @@ OBJECTIVES: dict[str, ObjectiveSpec] = {
         workflow_keys=("images",),
     ),
     # Multi-label objectives on every training image of the source split (ChestMNIST's 14 findings).
-    "supcon_jaccard": ObjectiveSpec(
-        MULTI_LABEL_BATCHES,
-        Part("views:TwoViews"),
-        None,
-        Part("multilabel_losses:SupConJaccard", ("temperature",)),
-        augments=True,
-        multi_hot=True,
-    ),
-    "mulsupcon": ObjectiveSpec(
-        MULTI_LABEL_BATCHES,
-        Part("views:TwoViews"),
-        None,
-        Part("multilabel_losses:MulSupCon", ("temperature",)),
-        augments=True,
-        multi_hot=True,
-    ),
+    "supcon_jaccard": multi_label("SupConJaccard"),
+    "mulsupcon": multi_label("MulSupCon"),
 }
 
 
