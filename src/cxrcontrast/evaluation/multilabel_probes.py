@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import torch
 
-from .probes import directions
+from .probes import cosine_neighbours
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,10 @@ def knn_finding_scores(
     train: np.ndarray, train_labels: np.ndarray, query: np.ndarray, k: int, temperature: float, chunk: int = 2048
 ) -> np.ndarray:
     """(queries, findings): the weighted share of each query's ``k`` nearest training features holding a finding."""
-    ref = torch.cat([part.float() for part in directions(train)])
     held = torch.as_tensor(np.asarray(train_labels), dtype=torch.float32)
     out = []
-    for part in directions(query, chunk):
-        top = (part.float() @ ref.T).topk(min(k, len(ref)), dim=1)
-        weights = (top.values / temperature).exp()  # as probes.knn_probs: no overflow for T >= 0.012
-        out.append((held[top.indices] * weights.unsqueeze(2)).sum(1) / weights.sum(1, keepdim=True))
+    for indices, weights in cosine_neighbours(train, query, k, temperature, chunk):
+        out.append((held[indices] * weights.unsqueeze(2)).sum(1) / weights.sum(1, keepdim=True))
     return torch.cat(out).double().numpy()
 
 

@@ -65,6 +65,16 @@ def collapse(features) -> str | None:
     return None
 
 
+def cosine_neighbours(train: np.ndarray, query: np.ndarray, k: int, temperature: float, chunk: int = 2048):
+    """Per chunk of queries: the indices of the ``k`` nearest training features (cosine) and their weights
+    exp(similarity / T)."""
+    # unit rows, computed in float64, multiplied in float32: half the memory and time of the similarities
+    ref = torch.cat([part.float() for part in directions(train)])
+    for part in directions(query, chunk):
+        top = (part.float() @ ref.T).topk(min(k, len(ref)), dim=1)
+        yield top.indices, (top.values / temperature).exp()  # at most e^(1/T): no overflow in float32 for T >= 0.012
+
+
 def knn_probs(
     train: np.ndarray,
     train_labels: np.ndarray,
@@ -75,17 +85,19 @@ def knn_probs(
     chunk: int = 2048,
 ) -> np.ndarray:
     """Weighted class votes of the ``k`` nearest training features (cosine) of each query, normalized."""
-    # unit rows, computed in float64, multiplied in float32: half the memory and time of the similarities
-    ref = torch.cat([part.float() for part in directions(train)])
     votes = F.one_hot(torch.as_tensor(train_labels, dtype=torch.long), n_classes).float()
     out = []
-    for part in directions(query, chunk):
-        sims = part.float() @ ref.T
-        top = sims.topk(min(k, len(ref)), dim=1)
-        weights = (top.values / temperature).exp()  # at most e^(1/T): no overflow in float32 for T >= 0.012
-        scores = (votes[top.indices] * weights.unsqueeze(2)).sum(1)
+    for indices, weights in cosine_neighbours(train, query, k, temperature, chunk):
+        scores = (votes[indices] * weights.unsqueeze(2)).sum(1)
         out.append(scores / scores.sum(1, keepdim=True))
     return torch.cat(out).numpy()
+
+
+def euclidean_neighbours(train: np.ndarray, query: np.ndarray, k: int, chunk: int = 2048):
+    """Per chunk of queries: the indices of the ``k`` nearest training features by Euclidean distance (raw)."""
+    ref = torch.as_tensor(train, dtype=torch.float64)
+    for part in torch.as_tensor(query, dtype=torch.float64).split(chunk):
+        yield torch.cdist(part, ref).topk(min(k, len(ref)), dim=1, largest=False).indices
 
 
 def majority_knn(
@@ -94,13 +106,9 @@ def majority_knn(
     """The MedMNIST+ kNN protocol: the majority class of the ``k`` nearest training features by Euclidean
     distance (raw, not normalized), one vote each, a tie to the smallest class index (``scipy.stats.mode``,
     as their ``knn_majority_vote``)."""
-    ref = torch.as_tensor(train, dtype=torch.float64)
     votes = F.one_hot(torch.as_tensor(train_labels, dtype=torch.long), n_classes)
-    out = []
-    for part in torch.as_tensor(query, dtype=torch.float64).split(chunk):
-        nearest = torch.cdist(part, ref).topk(min(k, len(ref)), dim=1, largest=False).indices
-        out.append(votes[nearest].sum(1).argmax(1))  # argmax: the first of equal counts
-    return torch.cat(out).numpy()
+    nearest = euclidean_neighbours(train, query, k, chunk)
+    return torch.cat([votes[i].sum(1).argmax(1) for i in nearest]).numpy()  # argmax: the first of equal counts
 
 
 def majority_knn_multilabel(
@@ -108,13 +116,9 @@ def majority_knn_multilabel(
 ) -> np.ndarray:
     """MedMNIST+'s kNN on a multi-label task: of the ``k`` nearest training features by Euclidean distance (raw),
     each label is on where more than half of them hold it (their ``knn_majority_vote``: mean > 0.5). (Q, L) 0/1."""
-    ref = torch.as_tensor(train, dtype=torch.float64)
     held = torch.as_tensor(train_labels, dtype=torch.float64)
-    out = []
-    for part in torch.as_tensor(query, dtype=torch.float64).split(chunk):
-        nearest = torch.cdist(part, ref).topk(min(k, len(ref)), dim=1, largest=False).indices
-        out.append((held[nearest].mean(1) > 0.5).to(torch.int64))
-    return torch.cat(out).numpy()
+    nearest = euclidean_neighbours(train, query, k, chunk)
+    return torch.cat([(held[i].mean(1) > 0.5).to(torch.int64) for i in nearest]).numpy()
 
 
 def linear_probs(
